@@ -1,0 +1,42 @@
+# Coffer: the two commands a newcomer needs are `make up` and `make test`.
+SHELL := /bin/bash
+NPM_STAMP := node_modules/.install-stamp
+DEBIAN_TEST_PACKAGES := openssl
+
+.PHONY: up test build lint format deps debian-deps clean
+
+## make up: install, build, and run one dev node on the embedded SQLite store (./.coffer).
+up: build
+	node dist/src/cli/main.js up $(ARGS)
+
+## make test: install what the tests need, build, lint, and run every test.
+test: debian-deps build lint
+	node scripts/run-tests.mjs
+
+build: deps
+	npx tsc -p tsconfig.json
+
+lint: deps
+	npx eslint .
+	npx prettier --check .
+
+format: deps
+	npx prettier --write .
+
+deps: $(NPM_STAMP)
+
+# npm ci runs only when the lockfile changed since the last install.
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $(NPM_STAMP)
+
+# The tests drive the openssl CLI for interoperability; install it when missing.
+debian-deps:
+	@missing=""; for p in $(DEBIAN_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi; \
+	fi
+
+clean:
+	rm -rf dist node_modules/.install-stamp

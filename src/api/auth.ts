@@ -1,0 +1,62 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TLSSocket } from 'node:tls';
+import { CofferError } from '../errors/coffer-error.js';
+import { authorize, isAllowed, type PolicyOperation } from '../identity/policy.js';
+import type { Session } from '../identity/sessions.js';
+import type { ApiServices } from './services.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The policy-table operation this route performs; the route then needs a session. */
+    operation?: PolicyOperation;
+    /** Needs a session but no particular permission (whoami, logout). */
+    authenticated?: boolean;
+    /** Served while the node is sealed (health, status, unseal). */
+    allowWhenSealed?: boolean;
+  }
+  interface FastifyRequest {
+    session?: Session;
+  }
+}
+
+const BEARER = /^Bearer (\S+)$/;
+
+/**
+ * The gate every request passes, in order: a valid client certificate (when one is presented,
+ * or always outside dev mode — TLS itself refuses a missing one there), the seal, the session,
+ * and the permission table. A refusal by the table is audited.
+ */
+export function registerAuth(app: FastifyInstance, services: ApiServices): void {
+  app.addHook('onRequest', async (request) => {
+    const socket = request.raw.socket as TLSSocket;
+    if (socket.getPeerCertificate && Object.keys(socket.getPeerCertificate()).length > 0 && !socket.authorized) {
+      throw new CofferError('CLIENT_CERT_REQUIRED', 'the certificate was not issued by the cluster CA');
+    }
+    if (services.cluster.sealed && !request.routeOptions.config.allowWhenSealed) throw new CofferError('NODE_SEALED');
+  });
+
+  app.addHook('preHandler', async (request) => {
+    const { operation, authenticated } = request.routeOptions.config;
+    if (!operation && !authenticated) return;
+    const session = services.sessions.resolve(bearerToken(request));
+    request.session = session;
+    if (operation && !isAllowed(session.role, operation)) {
+      await services.writer.commit({
+        event: { actor: session.username, action: operation, result: 'failure', code: 'PERMISSION_DENIED' },
+      });
+      authorize(session.role, operation);
+    }
+  });
+}
+
+export function bearerToken(request: FastifyRequest): string {
+  const match = BEARER.exec(request.headers.authorization ?? '');
+  if (!match) throw new CofferError('NOT_AUTHENTICATED');
+  return match[1]!;
+}
+
+/** The session of an authenticated route (the preHandler guarantees it). */
+export function sessionOf(request: FastifyRequest): Session {
+  if (!request.session) throw new CofferError('NOT_AUTHENTICATED');
+  return request.session;
+}

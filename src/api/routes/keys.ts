@@ -1,0 +1,148 @@
+import type { FastifyInstance } from 'fastify';
+import type { KeyClass, KeySpec } from '../../crypto/types.js';
+import { CofferError } from '../../errors/coffer-error.js';
+import { parseHandle } from '../../objects/key-handle.js';
+import { sessionOf } from '../auth.js';
+import { pageLimit } from '../paging.js';
+import { booleanMap, handle, object } from '../schemas.js';
+import type { ApiServices } from '../services.js';
+
+const label = { type: 'string', maxLength: 512 } as const;
+const id = { type: 'string', maxLength: 256 } as const;
+const handleParams = object({ handle }, ['handle']);
+
+interface SymmetricBody {
+  keyType: string;
+  keyLengthBytes: number;
+  label?: string;
+  id?: string;
+  attributes?: Record<string, boolean>;
+}
+
+interface PairBody {
+  keyType: string;
+  curve?: string;
+  modulusBits?: number;
+  publicExponent?: number;
+  label?: string;
+  id?: string;
+  publicLabel?: string;
+  privateLabel?: string;
+  publicAttributes?: Record<string, boolean>;
+  privateAttributes?: Record<string, boolean>;
+}
+
+interface ListQuery {
+  label?: string;
+  id?: string;
+  class?: KeyClass;
+  keyType?: string;
+  after?: string;
+  limit?: string;
+}
+
+export function keyRoutes(app: FastifyInstance, services: ApiServices): void {
+  const { keys } = services;
+
+  app.post<{ Body: SymmetricBody }>(
+    '/v1/keys/symmetric',
+    {
+      config: { operation: 'key.generate' },
+      schema: {
+        body: object(
+          { keyType: { type: 'string', maxLength: 32 }, keyLengthBytes: { type: 'integer' }, label, id, attributes: booleanMap },
+          ['keyType', 'keyLengthBytes'],
+        ),
+      },
+    },
+    async (request, reply) => {
+      const { keyType, keyLengthBytes, ...template } = request.body;
+      const spec = { keyType, lengthBytes: keyLengthBytes } as KeySpec;
+      const key = await keys.generateSymmetric(sessionOf(request), spec, template);
+      return reply.code(201).send({ key });
+    },
+  );
+
+  app.post<{ Body: PairBody }>(
+    '/v1/keys/pairs',
+    {
+      config: { operation: 'key.generate' },
+      schema: {
+        body: object(
+          {
+            keyType: { type: 'string', maxLength: 32 },
+            curve: { type: 'string', maxLength: 64 },
+            modulusBits: { type: 'integer' },
+            publicExponent: { type: 'integer' },
+            label, id, publicLabel: label, privateLabel: label,
+            publicAttributes: booleanMap, privateAttributes: booleanMap,
+          },
+          ['keyType'],
+        ),
+      },
+    },
+    async (request, reply) => {
+      const { keyType, curve, modulusBits, publicExponent, ...template } = request.body;
+      const pair = await keys.generatePair(sessionOf(request), pairSpec(keyType, curve, modulusBits, publicExponent), template);
+      return reply.code(201).send(pair);
+    },
+  );
+
+  app.get<{ Querystring: ListQuery }>(
+    '/v1/keys',
+    {
+      config: { operation: 'key.list' },
+      schema: {
+        querystring: object(
+          {
+            label, id,
+            class: { type: 'string', enum: ['secret', 'private', 'public'] },
+            keyType: { type: 'string', maxLength: 32 },
+            after: handle,
+            limit: { type: 'string', pattern: '^[0-9]{1,4}$' },
+          },
+          [],
+        ),
+      },
+    },
+    async (request) => {
+      const { after, limit, ...filter } = request.query;
+      const page = { ...(after ? { after: parseHandle(after) } : {}), limit: pageLimit(limit) };
+      return keys.list(sessionOf(request), filter, page);
+    },
+  );
+
+  app.get<{ Params: { handle: string } }>(
+    '/v1/keys/:handle',
+    { config: { operation: 'key.read-attributes' }, schema: { params: handleParams } },
+    async (request) => ({ key: await keys.get(sessionOf(request), request.params.handle) }),
+  );
+
+  app.get<{ Params: { handle: string } }>(
+    '/v1/keys/:handle/public-key',
+    { config: { operation: 'key.export-public' }, schema: { params: handleParams } },
+    async (request) => ({ pem: await keys.exportPublicKey(sessionOf(request), request.params.handle) }),
+  );
+
+  app.delete<{ Params: { handle: string } }>(
+    '/v1/keys/:handle',
+    { config: { operation: 'key.delete' }, schema: { params: handleParams } },
+    async (request, reply) => {
+      await keys.delete(sessionOf(request), request.params.handle);
+      return reply.code(204).send();
+    },
+  );
+}
+
+/** The pair spec from the request: the fields each key type needs, and nothing else. */
+function pairSpec(keyType: string, curve?: string, modulusBits?: number, publicExponent?: number): KeySpec {
+  if (keyType === 'ec') {
+    if (curve === undefined) throw new CofferError('MISSING_FIELD', 'body.curve');
+    return { keyType, curve };
+  }
+  if (keyType === 'rsa') {
+    if (modulusBits === undefined) throw new CofferError('MISSING_FIELD', 'body.modulusBits');
+    return { keyType, modulusBits, ...(publicExponent === undefined ? {} : { publicExponent }) };
+  }
+  throw new CofferError('MECHANISM_INVALID', 'key pairs are ec or rsa');
+}

@@ -1,0 +1,64 @@
+import type { FastifyInstance } from 'fastify';
+import { CREATABLE_ROLES, type CreatableRole } from '../../identity/roles.js';
+import { sessionOf } from '../auth.js';
+import { emptyObject, object, password, username } from '../schemas.js';
+import type { ApiServices } from '../services.js';
+
+const usernameParams = object({ username }, ['username']);
+
+export function userRoutes(app: FastifyInstance, services: ApiServices): void {
+  const { users } = services;
+
+  app.get('/v1/users', { config: { operation: 'user.list' } }, async () => ({ users: await users.list() }));
+
+  app.post<{ Body: { username: string; role: CreatableRole; password: string } }>(
+    '/v1/users',
+    {
+      config: { operation: 'user.create' },
+      schema: { body: object({ username, role: { type: 'string', enum: CREATABLE_ROLES }, password }, ['username', 'role', 'password']) },
+    },
+    async (request, reply) => {
+      const secret = Buffer.from(request.body.password, 'utf8');
+      try {
+        const created = await users.create(sessionOf(request), request.body.username, request.body.role, secret);
+        return reply.code(201).send(created);
+      } finally {
+        secret.fill(0);
+      }
+    },
+  );
+
+  app.put<{ Body: { currentPassword: string; newPassword: string } }>(
+    '/v1/users/me/password',
+    {
+      config: { operation: 'user.change-own-password' },
+      schema: { body: object({ currentPassword: password, newPassword: password }, ['currentPassword', 'newPassword']) },
+    },
+    async (request, reply) => {
+      const current = Buffer.from(request.body.currentPassword, 'utf8');
+      const next = Buffer.from(request.body.newPassword, 'utf8');
+      try {
+        await users.changeOwnPassword(sessionOf(request), current, next);
+        return reply.code(204).send();
+      } finally {
+        current.fill(0);
+        next.fill(0);
+      }
+    },
+  );
+
+  app.delete<{ Params: { username: string } }>(
+    '/v1/users/:username',
+    { config: { operation: 'user.delete' }, schema: { params: usernameParams } },
+    async (request, reply) => {
+      await users.delete(sessionOf(request), request.params.username);
+      return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Params: { username: string } }>(
+    '/v1/users/:username/unlock',
+    { config: { operation: 'user.unlock' }, schema: { params: usernameParams, body: emptyObject } },
+    (request) => users.unlock(sessionOf(request), request.params.username),
+  );
+}

@@ -1,0 +1,19 @@
+/** JSON-schema fragments shared by routes. Every object schema refuses unknown fields. */
+export const base64 = { type: 'string', pattern: '^[A-Za-z0-9+/]*={0,2}$', maxLength: 1_400_000 } as const;
+export const handle = { type: 'string', pattern: '^0x[0-9a-fA-F]{1,16}$' } as const;
+export const username = { type: 'string', minLength: 1, maxLength: 31 } as const;
+export const password = { type: 'string', minLength: 1, maxLength: 1024 } as const;
+export const booleanMap = {
+  type: 'object',
+  additionalProperties: { type: 'boolean' },
+  maxProperties: 32,
+} as const;
+
+export function object<P extends Record<string, object>, R extends readonly (keyof P & string)[]>(
+  properties: P,
+  required: R,
+): { type: 'object'; additionalProperties: false; properties: P; required: R } {
+  return { type: 'object', additionalProperties: false, properties, required };
+}
+
+export const emptyObject = object({}, []);

@@ -1,0 +1,50 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { CofferError } from '../errors/coffer-error.js';
+import { registerAuth } from './auth.js';
+import { errorBody, errorHandler } from './error-handler.js';
+import { ROUTES } from './routes/index.js';
+import type { ApiServices } from './services.js';
+
+export interface ServerTls {
+  readonly key: Buffer;
+  readonly cert: Buffer;
+  /** Trust anchor(s) for client certificates. */
+  readonly ca: Buffer;
+  /** Outside dev mode a client certificate is required at the TLS handshake. */
+  readonly requireClientCert: boolean;
+}
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * The /v1 API over TLS 1.3 only. Request validation refuses unknown fields and never coerces
+ * types, so what a client sends is exactly what the services see.
+ */
+export function buildServer(tls: ServerTls, services: ApiServices, logger: Logger): FastifyInstance {
+  const app = Fastify({
+    https: {
+      key: tls.key,
+      cert: tls.cert,
+      ca: tls.ca,
+      requestCert: true,
+      rejectUnauthorized: tls.requireClientCert,
+      minVersion: 'TLSv1.3',
+      maxVersion: 'TLSv1.3',
+    },
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((_request, reply) => {
+    const error = new CofferError('ROUTE_NOT_FOUND');
+    return reply.code(error.status).send(errorBody(error));
+  });
+  registerAuth(app, services);
+  for (const register of ROUTES) register(app, services);
+  return app;
+}

@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import { relative } from 'node:path';
+import { devUp } from '../../cluster/dev-up.js';
+import { DEFAULT_DATA_DIR } from '../../cluster/data-dir.js';
+import { DEFAULT_PORT, startNode, type RunningNode } from '../../cluster/node.js';
+import { COFFER_VERSION } from '../../version.js';
+
+interface ServeOptions {
+  dataDir: string;
+  host: string;
+  port: string;
+}
+
+function serveOptions(command: Command): Command {
+  return command
+    .option('--data-dir <dir>', 'data directory', process.env.COFFER_DATA_DIR ?? DEFAULT_DATA_DIR)
+    .option('--host <address>', 'address to listen on', process.env.COFFER_HOST ?? '127.0.0.1')
+    .option('--port <port>', 'TLS port', process.env.COFFER_PORT ?? String(DEFAULT_PORT));
+}
+
+/** `coffer node start` and `coffer up`: run a node in the foreground until SIGINT/SIGTERM. */
+export function registerNodeCommands(program: Command): void {
+  const node = program.command('node').description('run a Coffer node');
+  serveOptions(node.command('start').description('start a node on an initialized data directory'))
+    .option('--dev', 'refuse to start unless the cluster was initialized in dev mode')
+    .action(async (options: ServeOptions & { dev?: boolean }) => {
+      const running = await startNode({ dataDir: options.dataDir, host: options.host, port: Number(options.port), requireDev: options.dev === true });
+      await untilSignal(running);
+    });
+
+  serveOptions(program.command('up').description('dev mode: initialize on first run, unseal, activate, and serve'))
+    .action(async (options: ServeOptions) => {
+      const result = await devUp({ dataDir: options.dataDir, host: options.host, port: Number(options.port) });
+      printDevBanner(result.node, result.adminPinFile, result.initialized);
+      await untilSignal(result.node);
+    });
+}
+
+function printDevBanner(node: RunningNode, adminPinFile: string, initialized: boolean): void {
+  const show = (path: string): string => relative(process.cwd(), path) || '.';
+  const lines = [
+    '',
+    `Coffer ${COFFER_VERSION} — DEV MODE: unseal share and credentials are kept in the data dir. Not for keys you care about.`,
+    `  ${initialized ? 'initialized a new dev cluster' : 'reused the dev cluster'} ${node.info.clusterId} in ${show(node.dir.root)} (started in ${node.startupMs} ms)`,
+    `  endpoint        ${node.url}`,
+    `  CA certificate  ${show(node.dir.caCert)}`,
+    `  admin PIN       ${show(adminPinFile)}   (admin:<password>, for COFFER_PIN)`,
+    `  client config   ${show(node.dir.clientConfig)}   (the CLI finds it from this directory)`,
+    '',
+    'Next, in another terminal:',
+    `  export COFFER_PIN=$(cat ${show(adminPinFile)})`,
+    '  ./bin/coffer cluster status',
+    "  ./bin/coffer user create --username alice --role crypto-user --password 'alice-secret-1'",
+    '  (then the tour in README.md)',
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+function untilSignal(node: RunningNode): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      node.close().then(resolve, resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,5 @@
+/** The Coffer TypeScript SDK: a cluster-aware client of the /v1 API. */
+export { CofferClient, type CofferClientOptions } from './client.js';
+export { CofferSession } from './session.js';
+export { CofferApiError, CofferConnectionError, isCofferApiError } from './errors.js';
+export * from './types.js';

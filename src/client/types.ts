@@ -1,0 +1,236 @@
+/**
+ * Request and answer types of the /v1 API (docs/reference/api.md), as the SDK exposes them.
+ * Binary values are Buffers here; the SDK converts them to and from base64 on the wire.
+ */
+
+export type Role = 'admin' | 'crypto-user';
+export type KeyClass = 'secret' | 'private' | 'public';
+export type KeyType = 'aes' | 'ec' | 'rsa';
+export type KeyState = 'enabled' | 'disabled' | 'pending-deletion' | 'destroyed';
+export type EncryptMechanism = 'AES_GCM';
+export type SignMechanism = 'ECDSA_SHA256' | 'RSA_PKCS_PSS_SHA256';
+export type SignatureEncoding = 'p1363' | 'der';
+
+/** The boolean PKCS#11 attributes a key carries, by their API (camelCase) names. */
+export const KEY_ATTRIBUTE_NAMES = [
+  'token',
+  'private',
+  'modifiable',
+  'destroyable',
+  'sensitive',
+  'extractable',
+  'alwaysSensitive',
+  'neverExtractable',
+  'local',
+  'trusted',
+  'wrapWithTrusted',
+  'encrypt',
+  'decrypt',
+  'sign',
+  'verify',
+  'wrap',
+  'unwrap',
+  'derive',
+] as const;
+
+export type KeyAttributeName = (typeof KEY_ATTRIBUTE_NAMES)[number];
+export type KeyAttributes = Partial<Record<KeyAttributeName, boolean>>;
+
+export interface KeyShape {
+  /** AES: the key length in bytes. */
+  readonly valueLen?: number;
+  /** EC: the curve, e.g. `secp256r1`. */
+  readonly curve?: string;
+  /** RSA */
+  readonly modulusBits?: number;
+  readonly publicExponent?: number;
+}
+
+/** A key object, as every key route returns it. */
+export interface Key {
+  /** `0x` and 16 lowercase hex digits. */
+  readonly handle: string;
+  readonly class: KeyClass;
+  readonly keyType: KeyType;
+  readonly label: string;
+  /** CKA_ID as hex (possibly empty). */
+  readonly id: string;
+  readonly attributes: KeyAttributes;
+  readonly shape: KeyShape;
+  readonly checkValue?: string;
+  readonly owner: string;
+  readonly sharedWith: readonly string[];
+  readonly state: KeyState | string;
+  readonly version: number;
+  readonly pairHandle?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface KeyPair {
+  readonly publicKey: Key;
+  readonly privateKey: Key;
+}
+
+export interface KeyListFilter {
+  readonly label?: string;
+  /** CKA_ID, hex. */
+  readonly id?: string;
+  readonly class?: KeyClass;
+  readonly keyType?: KeyType;
+  /** A handle: the page starts after it (pass the previous page's `next`). */
+  readonly after?: string;
+  /** 1 to 1000; the node's default is 100. */
+  readonly limit?: number;
+}
+
+export interface KeyPage {
+  readonly keys: Key[];
+  /** Present when there are more keys: pass it as `after`. */
+  readonly next?: string;
+}
+
+interface KeyTemplate {
+  readonly label?: string;
+  /** CKA_ID, hex. */
+  readonly id?: string;
+}
+
+export interface GenerateSymmetricKeyRequest extends KeyTemplate {
+  readonly keyType: 'aes';
+  readonly keyLengthBytes: number;
+  readonly attributes?: KeyAttributes;
+}
+
+interface PairTemplate extends KeyTemplate {
+  readonly publicLabel?: string;
+  readonly privateLabel?: string;
+  readonly publicAttributes?: KeyAttributes;
+  readonly privateAttributes?: KeyAttributes;
+}
+
+export interface GenerateEcKeyPairRequest extends PairTemplate {
+  readonly keyType: 'ec';
+  readonly curve: string;
+}
+
+export interface GenerateRsaKeyPairRequest extends PairTemplate {
+  readonly keyType: 'rsa';
+  readonly modulusBits: number;
+  readonly publicExponent?: number;
+}
+
+export type GenerateKeyPairRequest = GenerateEcKeyPairRequest | GenerateRsaKeyPairRequest;
+
+export interface EncryptRequest {
+  readonly keyHandle: string;
+  readonly mechanism?: EncryptMechanism;
+  readonly plaintext: Buffer;
+  /** When absent the node picks a random 96-bit IV and returns it. */
+  readonly iv?: Buffer;
+  readonly aad?: Buffer;
+  readonly tagLengthBits?: number;
+}
+
+export interface EncryptResult {
+  /** Ciphertext followed by the tag. */
+  readonly ciphertext: Buffer;
+  readonly iv: Buffer;
+}
+
+export interface DecryptRequest {
+  readonly keyHandle: string;
+  readonly mechanism?: EncryptMechanism;
+  /** Ciphertext followed by the tag. */
+  readonly ciphertext: Buffer;
+  readonly iv: Buffer;
+  readonly aad?: Buffer;
+  readonly tagLengthBits?: number;
+}
+
+export interface SignRequest {
+  readonly keyHandle: string;
+  readonly mechanism: SignMechanism;
+  readonly data: Buffer;
+  readonly signatureEncoding?: SignatureEncoding;
+  readonly saltLength?: number;
+}
+
+export interface VerifyRequest extends SignRequest {
+  readonly signature: Buffer;
+}
+
+export interface Health {
+  readonly status: string;
+  readonly sealed: boolean;
+  readonly version: string;
+}
+
+export interface UnsealProgress {
+  readonly threshold: number;
+  readonly shares: number;
+  readonly progress: number;
+}
+
+export interface ClusterStatus {
+  readonly clusterId: string;
+  readonly nodeId: string;
+  readonly mode: 'dev' | 'production';
+  readonly sealed: boolean;
+  readonly activated: boolean;
+  readonly unseal: UnsealProgress;
+  readonly version: string;
+}
+
+export interface UnsealResult extends UnsealProgress {
+  readonly sealed: boolean;
+}
+
+export interface ActivateResult {
+  readonly username: string;
+  readonly role: Role;
+}
+
+export interface LoginResult {
+  readonly token: string;
+  readonly username: string;
+  readonly role: Role;
+  readonly expiresAt: string;
+}
+
+export interface SessionInfo {
+  readonly username: string;
+  readonly role: Role;
+  readonly sessionId: string;
+}
+
+export interface IssuedCertificate {
+  readonly certificate: string;
+  readonly caCertificate: string;
+}
+
+export interface UserSummary {
+  readonly username: string;
+  readonly role: Role;
+  readonly locked: boolean;
+  readonly createdAt: string;
+}
+
+export interface AuditEvent {
+  readonly seq: number;
+  readonly time: string;
+  readonly node: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly target: string;
+  readonly result: string;
+  readonly code?: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+export interface AuditPage {
+  readonly events: AuditEvent[];
+  readonly more: boolean;
+}

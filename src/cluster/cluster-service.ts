@@ -1,0 +1,112 @@
+import type { Logger } from 'pino';
+import type { Barrier } from '../barrier/barrier.js';
+import type { ClusterMode } from '../barrier/keyring.js';
+import type { UnsealProgress, UnsealStatus } from '../barrier/unseal-progress.js';
+import { CofferError } from '../errors/coffer-error.js';
+import type { Session, SessionManager } from '../identity/sessions.js';
+import { FIRST_ADMIN, decodeUser, userPath } from '../identity/user-record.js';
+import type { KeyRepository } from '../keys/key-repository.js';
+import { describeCertificate, issueCertificate } from '../pki/index.js';
+import type { RecordReader } from '../records/record-reader.js';
+import type { RecordWriter } from '../records/record-writer.js';
+import { readClusterCa } from './ca-record.js';
+
+export interface NodeInfo {
+  readonly clusterId: string;
+  readonly nodeId: string;
+  readonly mode: ClusterMode;
+  readonly ca: 'cluster' | 'external';
+  readonly version: string;
+}
+
+export interface ClusterStatus extends NodeInfo {
+  readonly sealed: boolean;
+  /** Whether `cluster activate` has run; null while sealed (the answer is sealed too). */
+  readonly activated: boolean | null;
+  readonly unseal: Omit<UnsealStatus, 'sealed'>;
+}
+
+export interface ClusterServiceDeps {
+  readonly info: NodeInfo;
+  readonly barrier: Barrier;
+  readonly progress: UnsealProgress;
+  readonly sessions: Pick<SessionManager, 'closeAll'>;
+  readonly reader: Pick<RecordReader, 'get'>;
+  readonly writer: Pick<RecordWriter, 'commit'>;
+  readonly keys: Pick<KeyRepository, 'evictAll'>;
+  readonly logger: Logger;
+}
+
+/** The node's own lifecycle as the API sees it: status, unseal, seal, and client certificates. */
+export class ClusterService {
+  constructor(private readonly deps: ClusterServiceDeps) {}
+
+  get info(): NodeInfo {
+    return this.deps.info;
+  }
+
+  get sealed(): boolean {
+    return this.deps.barrier.sealed;
+  }
+
+  async status(): Promise<ClusterStatus> {
+    const { sealed: _sealed, ...unseal } = this.deps.progress.status();
+    return { ...this.deps.info, sealed: this.sealed, activated: this.sealed ? null : await this.activated(), unseal };
+  }
+
+  /** Adds one share; at the threshold, unseals and checks the keyring belongs to this cluster. */
+  async unseal(share: Buffer): Promise<UnsealStatus> {
+    let status: UnsealStatus;
+    try {
+      status = await this.deps.progress.submit(share);
+    } catch (error) {
+      // A sealed node has no audit log to write to: the refusal goes to the node log.
+      this.deps.logger.warn({ code: (error as CofferError).code }, 'unseal attempt refused');
+      throw error;
+    } finally {
+      share.fill(0);
+    }
+    if (status.sealed) return status;
+    const { clusterId, mode } = this.deps.barrier.identity;
+    if (clusterId !== this.deps.info.clusterId || mode !== this.deps.info.mode) {
+      this.deps.barrier.seal();
+      throw new CofferError('INTEGRITY_ERROR', 'cluster.json does not match the sealed keyring');
+    }
+    await this.deps.writer.commit({ event: { actor: 'anonymous', action: 'cluster.unseal', target: 'cluster', result: 'success' } });
+    this.deps.logger.info({ clusterId }, 'node unsealed');
+    return status;
+  }
+
+  /** Seals the node: sessions end, opened keys are dropped, and the keyring is forgotten. */
+  async seal(actor: Session): Promise<void> {
+    await this.deps.writer.commit({ event: { actor: actor.username, action: 'cluster.seal', target: 'cluster', result: 'success' } });
+    this.deps.sessions.closeAll();
+    this.deps.keys.evictAll();
+    this.deps.progress.reset();
+    this.deps.barrier.seal();
+    this.deps.logger.warn({ by: actor.username }, 'node sealed');
+  }
+
+  async issueClientCertificate(actor: Session, csrPem: string, commonName?: string): Promise<{ certificate: string; caCertificate: string }> {
+    if (this.deps.info.ca === 'external') throw new CofferError('CA_NOT_MANAGED');
+    const ca = await readClusterCa(this.deps.reader);
+    const certificate = await issueCertificate(ca, csrPem, { profile: 'client', ...(commonName && { commonName }) });
+    const described = describeCertificate(certificate);
+    await this.deps.writer.commit({
+      event: {
+        actor: actor.username,
+        action: 'cluster.issue-client-certificate',
+        target: `certificate/${described.serialNumber}`,
+        result: 'success',
+        details: { subject: described.subject, notAfter: described.notAfter.toISOString() },
+      },
+    });
+    return { certificate, caCertificate: ca.certificatePem };
+  }
+
+  private async activated(): Promise<boolean> {
+    const record = await this.deps.reader.get(userPath(FIRST_ADMIN), 'user');
+    // Another admin may have deleted the first one later; activation is then long done.
+    return !record || decodeUser(record.plaintext).role !== 'unactivated-admin';
+  }
+}

@@ -1,0 +1,131 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildServer } from '../api/server.js';
+import { AuditReader } from '../audit/audit-reader.js';
+import { Barrier } from '../barrier/barrier.js';
+import { UnsealProgress } from '../barrier/unseal-progress.js';
+import { decodeShare } from '../barrier/unseal-shares.js';
+import { runSelfTests } from '../crypto/self-test/run.js';
+import { CofferError } from '../errors/coffer-error.js';
+import { SessionManager } from '../identity/sessions.js';
+import { UserService } from '../identity/user-service.js';
+import { CryptoService } from '../keys/crypto-service.js';
+import { KeyRepository } from '../keys/key-repository.js';
+import { KeyService } from '../keys/key-service.js';
+import { RecordReader } from '../records/record-reader.js';
+import { RecordWriter } from '../records/record-writer.js';
+import type { StateStore } from '../store/state-store.js';
+import { openSqliteStore } from '../store/sqlite-store.js';
+import { checkPrivateDirectory, exists } from '../util/files.js';
+import { createLogger } from '../util/logger.js';
+import { COFFER_VERSION } from '../version.js';
+import { readClusterFile } from './cluster-file.js';
+import { ClusterService, type NodeInfo } from './cluster-service.js';
+import { dataDir, type DataDir } from './data-dir.js';
+
+export interface NodeOptions {
+  readonly dataDir: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly logger?: Logger;
+  /** Refuse to start unless the cluster was initialized in dev mode (`--dev`). */
+  readonly requireDev?: boolean;
+}
+
+export interface RunningNode {
+  readonly url: string;
+  readonly port: number;
+  readonly info: NodeInfo;
+  readonly dir: DataDir;
+  readonly cluster: ClusterService;
+  readonly users: UserService;
+  readonly startupMs: number;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PORT = 2225;
+const SESSION_SWEEP_MS = 60_000;
+
+/**
+ * Starts a node: checks the data dir, runs the self-tests (a failure refuses service), opens
+ * the store, wires the services and serves /v1 over TLS 1.3. The node starts sealed; in dev
+ * mode it unseals itself from the 1-of-1 share in the data dir, and says so.
+ */
+export async function startNode(options: NodeOptions): Promise<RunningNode> {
+  const started = performance.now();
+  const logger = options.logger ?? createLogger();
+  const dir = dataDir(resolve(options.dataDir));
+  await checkPrivateDirectory(dir.root);
+  const file = await readClusterFile(dir.clusterFile);
+  if (options.requireDev && file.mode !== 'dev') throw new CofferError('DEV_MODE_REFUSED');
+  if (!file.certificateInstalled) {
+    throw new CofferError('NOT_INITIALIZED', 'install the CA-signed node certificate: coffer cluster init --install-certificate');
+  }
+  const selfTests = await runSelfTests();
+  logger.info({ passed: selfTests.passed.length, durationMs: Math.round(selfTests.durationMs) }, 'self-tests passed');
+
+  const store = await openSqliteStore(dir.store);
+  const info: NodeInfo = { clusterId: file.clusterId, nodeId: file.nodeId, mode: file.mode, ca: file.ca, version: COFFER_VERSION };
+  const wired = wireServices(store, info, file.seal, logger);
+  const tls = {
+    key: await readFile(dir.nodeKey),
+    cert: await readFile(dir.nodeCert),
+    ca: await readFile(dir.caCert),
+    requireClientCert: file.mode !== 'dev',
+  };
+  const app = buildServer(tls, wired.services, logger);
+  const sweeper = setInterval(() => wired.sessions.sweep(), SESSION_SWEEP_MS).unref();
+  const close = async (): Promise<void> => {
+    clearInterval(sweeper);
+    await app.close();
+    wired.sessions.closeAll();
+    wired.repository.close();
+    await store.close();
+  };
+  try {
+    await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? DEFAULT_PORT });
+    if (file.mode === 'dev') await devAutoUnseal(dir, wired.services.cluster, logger);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const port = listeningPort(app);
+  const startupMs = Math.round(performance.now() - started);
+  logger.info({ port, mode: file.mode, sealed: wired.services.cluster.sealed, startupMs }, 'node started');
+  return { url: `https://${urlHost(options.host ?? '127.0.0.1')}:${port}`, port, info, dir, cluster: wired.services.cluster, users: wired.services.users, startupMs, close };
+}
+
+function wireServices(store: StateStore, info: NodeInfo, seal: { shares: number; threshold: number }, logger: Logger) {
+  const barrier = new Barrier(store);
+  const reader = new RecordReader(store, barrier);
+  const writer = new RecordWriter(store, barrier, info.nodeId);
+  const sessions = new SessionManager();
+  const repository = new KeyRepository(store, barrier, reader);
+  const keys = new KeyService({ repository, writer });
+  const users = new UserService({ reader, writer, sessions, ownsKeys: (username) => repository.ownsKeys(username) });
+  const progress = new UnsealProgress(barrier, seal);
+  const cluster = new ClusterService({ info, barrier, progress, sessions, reader, writer, keys: repository, logger });
+  const services = { cluster, sessions, users, keys, crypto: new CryptoService(keys, writer), audit: new AuditReader(reader), writer };
+  return { services, sessions, repository };
+}
+
+async function devAutoUnseal(dir: DataDir, cluster: ClusterService, logger: Logger): Promise<void> {
+  logger.warn(
+    'DEV MODE: the unseal share and dev credentials are stored in the data directory, and client certificates are optional. ' +
+      'Never use dev mode for keys you care about.',
+  );
+  if (!(await exists(dir.devShare))) return;
+  await cluster.unseal(decodeShare(await readFile(dir.devShare, 'utf8')));
+}
+
+function listeningPort(app: FastifyInstance): number {
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('the server has no TCP address');
+  return address.port;
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}

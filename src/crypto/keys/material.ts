@@ -1,0 +1,73 @@
+import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { CofferError } from '../../errors/coffer-error.js';
+import type { KeyClass, KeyType } from '../types.js';
+import { keyTypeProvider } from './registry.js';
+
+/** Key type of each asymmetric key type OpenSSL reports that Coffer supports. */
+const ASYMMETRIC_KEY_TYPES: Readonly<Record<string, KeyType>> = { ec: 'ec', rsa: 'rsa' };
+
+/** How each key class is parsed from its persisted bytes. */
+const IMPORTERS: Readonly<Record<KeyClass, (bytes: Buffer) => KeyObject>> = {
+  secret: (bytes) => createSecretKey(bytes),
+  private: (bytes) => createPrivateKey({ key: bytes, format: 'der', type: 'pkcs8' }),
+  public: (bytes) => createPublicKey({ key: bytes, format: 'der', type: 'spki' }),
+};
+
+/**
+ * The bytes of a key, to be sealed by the barrier: secret → raw value, private → PKCS#8 DER,
+ * public → SPKI DER. The caller owns the returned Buffer and must zero it (`buf.fill(0)`) as
+ * soon as it has been sealed: it is plaintext key material.
+ */
+export function exportKeyMaterial(key: KeyObject): Buffer {
+  switch (key.type) {
+    case 'secret':
+      return key.export();
+    case 'private':
+      return key.export({ type: 'pkcs8', format: 'der' });
+    case 'public':
+      return key.export({ type: 'spki', format: 'der' });
+  }
+}
+
+/**
+ * Parses bytes made by exportKeyMaterial back into a key, and refuses a key Coffer does not
+ * support (ATTRIBUTE_VALUE_INVALID for unparsable bytes; the type's own code otherwise).
+ * Node copies the bytes, so the caller may zero `bytes` afterwards.
+ */
+export function importKeyMaterial(keyClass: KeyClass, bytes: Buffer): KeyObject {
+  let key: KeyObject;
+  try {
+    key = IMPORTERS[keyClass](bytes);
+  } catch (error) {
+    throw new CofferError('ATTRIBUTE_VALUE_INVALID', `not a valid ${keyClass} key encoding`, { cause: error });
+  }
+  keyTypeProvider(keyTypeOf(key)).checkKey(key);
+  return key;
+}
+
+/** Coffer's key type of a key; MECHANISM_INVALID for a kind of key Coffer does not handle. */
+export function keyTypeOf(key: KeyObject): KeyType {
+  if (key.type === 'secret') return 'aes';
+  const keyType = ASYMMETRIC_KEY_TYPES[key.asymmetricKeyType ?? ''];
+  if (keyType === undefined) {
+    throw new CofferError('MECHANISM_INVALID', `unsupported asymmetric key type ${key.asymmetricKeyType ?? 'unknown'}`);
+  }
+  return keyType;
+}
+
+/** The public half of a private key. */
+export function publicKeyOf(privateKey: KeyObject): KeyObject {
+  if (privateKey.type !== 'private') {
+    throw new CofferError('KEY_TYPE_INCONSISTENT', 'a public key is derived from a private key');
+  }
+  return createPublicKey(privateKey);
+}
+
+/** SPKI PEM of a public key, or of the public half of a private key. */
+export function publicKeyPem(key: KeyObject): string {
+  const publicKey = key.type === 'private' ? createPublicKey(key) : key;
+  if (publicKey.type !== 'public') {
+    throw new CofferError('KEY_TYPE_INCONSISTENT', 'a secret key has no public key');
+  }
+  return publicKey.export({ type: 'spki', format: 'pem' }).toString();
+}

@@ -1,0 +1,17 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { coffer } from '../testing.js';
+import { KEY_TYPES, keyTypeProvider } from './registry.js';
+
+describe('key type registry', () => {
+  test('finds each supported type', () => {
+    assert.deepEqual([...KEY_TYPES], ['aes', 'ec', 'rsa']);
+    for (const keyType of KEY_TYPES) assert.equal(keyTypeProvider(keyType).keyType, keyType);
+  });
+
+  test('refuses an unknown type with MECHANISM_INVALID', () => {
+    for (const name of ['des3', 'AES', 'hmac', 'constructor', '__proto__', '']) {
+      assert.throws(() => keyTypeProvider(name), coffer('MECHANISM_INVALID', 'aes, ec, rsa'));
+    }
+  });
+});

@@ -1,0 +1,16 @@
+import assert from 'node:assert/strict';
+import { CofferError } from '../errors/coffer-error.js';
+import type { ErrorCode } from '../errors/registry.js';
+
+/**
+ * For tests: a validator for assert.throws / assert.rejects that wants a CofferError of one
+ * code, and optionally a detail containing `detailPart`.
+ */
+export function coffer(code: ErrorCode, detailPart?: string): (error: unknown) => true {
+  return (error) => {
+    assert.ok(error instanceof CofferError, `expected a CofferError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    if (detailPart !== undefined) assert.ok(error.detail?.includes(detailPart), `detail: ${error.detail}`);
+    return true;
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * The one error registry. Every error Coffer returns has a stable code defined here, once, with
+ * its HTTP status, the PKCS#11 CKR_ value the C module maps it to, and a message that never
+ * carries a secret. docs/reference/errors.md is kept in sync with this table by a test.
+ */
+export const ERRORS = {
+  // Request shape
+  MALFORMED_JSON: { status: 400, ckr: 'CKR_ARGUMENTS_BAD', message: 'The request body is not valid JSON' },
+  UNKNOWN_FIELD: { status: 400, ckr: 'CKR_ARGUMENTS_BAD', message: 'The request has a field this operation does not accept' },
+  MISSING_FIELD: { status: 400, ckr: 'CKR_ARGUMENTS_BAD', message: 'The request lacks a required field' },
+  INVALID_FIELD: { status: 400, ckr: 'CKR_ARGUMENTS_BAD', message: 'A field of the request has the wrong type or value' },
+  BODY_TOO_LARGE: { status: 413, ckr: 'CKR_DATA_LEN_RANGE', message: 'The request body is larger than the node accepts' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, ckr: 'CKR_ARGUMENTS_BAD', message: 'The request body must be application/json' },
+  ROUTE_NOT_FOUND: { status: 404, ckr: 'CKR_FUNCTION_NOT_SUPPORTED', message: 'No such API operation' },
+
+  // Transport and node state
+  CLIENT_CERT_REQUIRED: { status: 401, ckr: 'CKR_DEVICE_ERROR', message: 'A client certificate issued by the cluster CA is required' },
+  NODE_SEALED: { status: 503, ckr: 'CKR_DEVICE_ERROR', message: 'The node is sealed: only health, status and unseal are served' },
+  ALREADY_UNSEALED: { status: 409, ckr: 'CKR_FUNCTION_FAILED', message: 'The node is already unsealed' },
+  UNSEAL_SHARE_INVALID: { status: 400, ckr: 'CKR_ARGUMENTS_BAD', message: 'The unseal share is malformed' },
+  UNSEAL_FAILED: { status: 400, ckr: 'CKR_PIN_INCORRECT', message: 'The unseal shares do not reconstruct the root key; progress was reset' },
+  NOT_INITIALIZED: { status: 409, ckr: 'CKR_TOKEN_NOT_RECOGNIZED', message: 'The data directory holds no initialized cluster' },
+  ALREADY_INITIALIZED: { status: 409, ckr: 'CKR_FUNCTION_FAILED', message: 'The data directory already holds an initialized cluster' },
+  DEV_MODE_REFUSED: { status: 409, ckr: 'CKR_FUNCTION_FAILED', message: 'The cluster was initialized in production mode; dev mode cannot be switched on' },
+  CA_NOT_MANAGED: { status: 409, ckr: 'CKR_FUNCTION_NOT_SUPPORTED', message: 'This cluster uses an external CA: issue client certificates with that CA' },
+  DATA_DIR_INSECURE: { status: 500, ckr: 'CKR_DEVICE_ERROR', message: 'The data directory is readable by other users; refusing to start' },
+  SELF_TEST_FAILED: { status: 503, ckr: 'CKR_DEVICE_ERROR', message: 'A cryptographic self-test failed; the node refuses service' },
+  INTEGRITY_ERROR: { status: 500, ckr: 'CKR_DEVICE_ERROR', message: 'A stored record failed its integrity check and was refused' },
+  CONFLICT: { status: 409, ckr: 'CKR_FUNCTION_FAILED', message: 'The record changed concurrently; retry the operation' },
+  AUDIT_UNAVAILABLE: { status: 503, ckr: 'CKR_DEVICE_ERROR', message: 'The audit event could not be appended, so the operation was refused' },
+  INTERNAL_ERROR: { status: 500, ckr: 'CKR_GENERAL_ERROR', message: 'Internal error' },
+
+  // Identity
+  NOT_AUTHENTICATED: { status: 401, ckr: 'CKR_USER_NOT_LOGGED_IN', message: 'Log in first: this operation needs a session token' },
+  SESSION_INVALID: { status: 401, ckr: 'CKR_USER_NOT_LOGGED_IN', message: 'The session token is unknown or has expired' },
+  LOGIN_FAILED: { status: 401, ckr: 'CKR_PIN_INCORRECT', message: 'Wrong username or password' },
+  ACCOUNT_LOCKED: { status: 403, ckr: 'CKR_PIN_LOCKED', message: 'The account is locked after too many failed logins; an admin must unlock it' },
+  USER_NOT_ACTIVATED: { status: 403, ckr: 'CKR_USER_PIN_NOT_INITIALIZED', message: 'The cluster is not activated: run cluster activate first' },
+  ALREADY_ACTIVATED: { status: 409, ckr: 'CKR_FUNCTION_FAILED', message: 'The cluster is already activated' },
+  PERMISSION_DENIED: { status: 403, ckr: 'CKR_USER_TYPE_INVALID', message: 'Your role may not perform this operation' },
+  TOO_MANY_SESSIONS: { status: 429, ckr: 'CKR_SESSION_COUNT', message: 'Too many open sessions for this user' },
+  USER_EXISTS: { status: 409, ckr: 'CKR_FUNCTION_FAILED', message: 'A user with that name already exists' },
+  USER_NOT_FOUND: { status: 404, ckr: 'CKR_USER_TYPE_INVALID', message: 'No such user' },
+  USERNAME_INVALID: { status: 400, ckr: 'CKR_ARGUMENTS_BAD', message: 'Usernames are 1 to 31 characters: letters, digits and underscore (case-insensitive)' },
+  PASSWORD_INVALID: { status: 400, ckr: 'CKR_PIN_LEN_RANGE', message: 'Passwords are 8 to 128 printable characters' },
+  LAST_ADMIN: { status: 409, ckr: 'CKR_ACTION_PROHIBITED', message: 'The last admin cannot be deleted' },
+  USER_OWNS_KEYS: { status: 409, ckr: 'CKR_ACTION_PROHIBITED', message: 'The user still owns keys; delete or transfer them first' },
+
+  // Keys and mechanisms
+  KEY_NOT_FOUND: { status: 404, ckr: 'CKR_OBJECT_HANDLE_INVALID', message: 'No such key, or it is not yours to use' },
+  KEY_TYPE_INCONSISTENT: { status: 400, ckr: 'CKR_KEY_TYPE_INCONSISTENT', message: 'The key type does not fit this mechanism' },
+  KEY_FUNCTION_NOT_PERMITTED: { status: 403, ckr: 'CKR_KEY_FUNCTION_NOT_PERMITTED', message: 'The key attributes do not allow this operation' },
+  KEY_SIZE_RANGE: { status: 400, ckr: 'CKR_KEY_SIZE_RANGE', message: 'The key size is outside the supported range' },
+  MECHANISM_INVALID: { status: 400, ckr: 'CKR_MECHANISM_INVALID', message: 'The mechanism or key type is not supported' },
+  MECHANISM_PARAM_INVALID: { status: 400, ckr: 'CKR_MECHANISM_PARAM_INVALID', message: 'The mechanism parameters are invalid' },
+  ATTRIBUTE_TYPE_INVALID: { status: 400, ckr: 'CKR_ATTRIBUTE_TYPE_INVALID', message: 'No such attribute for this kind of key' },
+  ATTRIBUTE_VALUE_INVALID: { status: 400, ckr: 'CKR_ATTRIBUTE_VALUE_INVALID', message: 'The attribute value is invalid' },
+  ATTRIBUTE_READ_ONLY: { status: 403, ckr: 'CKR_ATTRIBUTE_READ_ONLY', message: 'The attribute cannot be set or changed this way' },
+  ATTRIBUTE_SENSITIVE: { status: 403, ckr: 'CKR_ATTRIBUTE_SENSITIVE', message: 'The attribute is sensitive and cannot be read' },
+  DATA_LEN_RANGE: { status: 400, ckr: 'CKR_DATA_LEN_RANGE', message: 'The input is too long or too short for this operation' },
+  ENCRYPTED_DATA_INVALID: { status: 400, ckr: 'CKR_ENCRYPTED_DATA_INVALID', message: 'The ciphertext or its authentication tag is invalid' },
+  SIGNATURE_INVALID: { status: 400, ckr: 'CKR_SIGNATURE_INVALID', message: 'The signature does not verify' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export interface ErrorSpec {
+  readonly status: number;
+  readonly ckr: string;
+  readonly message: string;
+}
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.prototype.hasOwnProperty.call(ERRORS, value);
+}

@@ -1,0 +1,38 @@
+import { CofferError } from '../errors/coffer-error.js';
+import type { Role } from './roles.js';
+
+/**
+ * The permission table (CloudHSM's): which role may perform which operation. Every route
+ * names its operation and is checked here, in one place. Ownership of keys is checked on top
+ * of this by the key service: a crypto user may use only keys it owns or that are shared with
+ * it, and may manage only keys it owns.
+ */
+export const PERMISSIONS = {
+  'cluster.seal': ['admin'],
+  'cluster.issue-client-certificate': ['admin'],
+  'audit.read': ['admin'],
+  'user.list': ['admin', 'crypto-user'],
+  'user.create': ['admin'],
+  'user.delete': ['admin'],
+  'user.unlock': ['admin'],
+  'user.change-own-password': ['admin', 'crypto-user'],
+  'key.generate': ['crypto-user'],
+  'key.list': ['admin', 'crypto-user'],
+  'key.read-attributes': ['admin', 'crypto-user'],
+  'key.export-public': ['crypto-user'],
+  'key.delete': ['crypto-user'],
+  'crypto.encrypt': ['crypto-user'],
+  'crypto.decrypt': ['crypto-user'],
+  'crypto.sign': ['crypto-user'],
+  'crypto.verify': ['crypto-user'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type PolicyOperation = keyof typeof PERMISSIONS;
+
+export function isAllowed(role: Role, operation: PolicyOperation): boolean {
+  return (PERMISSIONS[operation] as readonly Role[]).includes(role);
+}
+
+export function authorize(role: Role, operation: PolicyOperation): void {
+  if (!isAllowed(role, operation)) throw new CofferError('PERMISSION_DENIED', `${role} may not ${operation}`);
+}

@@ -1,0 +1,203 @@
+import { CofferError, isCofferError } from '../errors/coffer-error.js';
+import type { RecordReader } from '../records/record-reader.js';
+import type { RecordWriter } from '../records/record-writer.js';
+import type { AuditEventInput } from '../audit/audit-event.js';
+import { checkPassword, normalizeUsername } from './credential-rules.js';
+import { decoyHash, hashPassword, verifyPassword } from './password-hash.js';
+import type { CreatableRole } from './roles.js';
+import type { Session, SessionManager } from './sessions.js';
+import {
+  FIRST_ADMIN,
+  MAX_FAILED_LOGINS,
+  USER_PREFIX,
+  decodeUser,
+  encodeUser,
+  summarize,
+  userPath,
+  type UserRecord,
+  type UserSummary,
+} from './user-record.js';
+
+export interface UserServiceDeps {
+  readonly reader: Pick<RecordReader, 'get' | 'page'>;
+  readonly writer: Pick<RecordWriter, 'commit'>;
+  readonly sessions: Pick<SessionManager, 'open' | 'closeUser'>;
+  /** Whether a user still owns keys (a user who does cannot be deleted). */
+  readonly ownsKeys: (username: string) => Promise<boolean>;
+  readonly clock?: () => Date;
+}
+
+interface Loaded {
+  readonly user: UserRecord;
+  readonly modRevision: number;
+}
+
+/**
+ * Users: activation of the first admin, login with cluster-wide lockout, and the admin's user
+ * management. Every change and every refusal is committed with its audit event.
+ */
+export class UserService {
+  private readonly clock: () => Date;
+
+  constructor(private readonly deps: UserServiceDeps) {
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  /** Sets the first admin's password: `cluster activate`. */
+  async activate(password: Buffer): Promise<UserSummary> {
+    checkPassword(password);
+    const loaded = await this.load(FIRST_ADMIN);
+    if (!loaded || loaded.user.role !== 'unactivated-admin') {
+      return this.refuse({ actor: 'anonymous', action: 'cluster.activate', target: userPath(FIRST_ADMIN) }, 'ALREADY_ACTIVATED');
+    }
+    const user: UserRecord = { ...loaded.user, role: 'admin', password: await hashPassword(password), updatedAt: this.stamp() };
+    await this.save(user, loaded.modRevision, { actor: FIRST_ADMIN, action: 'cluster.activate', target: userPath(FIRST_ADMIN), result: 'success' });
+    return summarize(user);
+  }
+
+  async login(usernameInput: string, password: Buffer): Promise<{ token: string; session: Session; expiresAt: number }> {
+    const username = normalizeUsername(usernameInput);
+    const event = { actor: username, action: 'session.login', target: userPath(username) };
+    const loaded = await this.load(username);
+    if (!loaded) {
+      await verifyPassword(password, await decoyHash());
+      return this.refuse({ ...event, actor: 'anonymous' }, 'LOGIN_FAILED');
+    }
+    if (loaded.user.role === 'unactivated-admin') return this.refuse(event, 'USER_NOT_ACTIVATED');
+    if (loaded.user.locked) return this.refuse(event, 'ACCOUNT_LOCKED');
+    const valid = loaded.user.password !== undefined && (await verifyPassword(password, loaded.user.password));
+    if (!valid) {
+      await this.countFailedLogin(username);
+      throw new CofferError('LOGIN_FAILED');
+    }
+    const opened = this.deps.sessions.open(username, loaded.user.role);
+    if (loaded.user.failedLogins > 0) {
+      await this.update(username, (user) => ({ ...user, failedLogins: 0 }), { ...event, result: 'success', details: { session: opened.session.id } });
+    } else {
+      await this.deps.writer.commit({ event: { ...event, result: 'success', details: { session: opened.session.id } } });
+    }
+    return opened;
+  }
+
+  async list(): Promise<UserSummary[]> {
+    const users: UserSummary[] = [];
+    for await (const user of this.all()) users.push(summarize(user));
+    return users;
+  }
+
+  async create(actor: Session, usernameInput: string, role: CreatableRole, password: Buffer): Promise<UserSummary> {
+    const username = normalizeUsername(usernameInput);
+    checkPassword(password);
+    const now = this.stamp();
+    const user: UserRecord = { username, role, password: await hashPassword(password), failedLogins: 0, locked: false, createdAt: now, updatedAt: now };
+    const event = { actor: actor.username, action: 'user.create', target: userPath(username), details: { role } };
+    try {
+      await this.save(user, 0, { ...event, result: 'success' });
+    } catch (error) {
+      if (isCofferError(error, 'CONFLICT')) return this.refuse(event, 'USER_EXISTS');
+      throw error;
+    }
+    return summarize(user);
+  }
+
+  async delete(actor: Session, usernameInput: string): Promise<void> {
+    const username = normalizeUsername(usernameInput);
+    const event = { actor: actor.username, action: 'user.delete', target: userPath(username) };
+    const loaded = await this.load(username);
+    if (!loaded) return this.refuse(event, 'USER_NOT_FOUND');
+    if (loaded.user.role === 'admin' || loaded.user.role === 'unactivated-admin') {
+      let admins = 0;
+      for await (const user of this.all()) if (user.role === 'admin') admins++;
+      if (admins <= 1) return this.refuse(event, 'LAST_ADMIN');
+    }
+    if (await this.deps.ownsKeys(username)) return this.refuse(event, 'USER_OWNS_KEYS');
+    await this.deps.writer.commit({
+      compares: [{ key: userPath(username), modRevision: loaded.modRevision }],
+      changes: [{ type: 'delete', path: userPath(username) }],
+      event: { ...event, result: 'success' },
+    });
+    this.deps.sessions.closeUser(username);
+  }
+
+  /** A user changes their own password, proving the current one; their other sessions end. */
+  async changeOwnPassword(actor: Session, current: Buffer, next: Buffer): Promise<void> {
+    checkPassword(next);
+    const event = { actor: actor.username, action: 'user.change-password', target: userPath(actor.username) };
+    const loaded = await this.load(actor.username);
+    if (!loaded?.user.password || !(await verifyPassword(current, loaded.user.password))) {
+      return this.refuse(event, 'LOGIN_FAILED');
+    }
+    const password = await hashPassword(next);
+    await this.save({ ...loaded.user, password, updatedAt: this.stamp() }, loaded.modRevision, { ...event, result: 'success' });
+    this.deps.sessions.closeUser(actor.username, actor.id);
+  }
+
+  async unlock(actor: Session, usernameInput: string): Promise<UserSummary> {
+    const username = normalizeUsername(usernameInput);
+    const event = { actor: actor.username, action: 'user.unlock', target: userPath(username) };
+    const user = await this.update(username, (current) => ({ ...current, locked: false, failedLogins: 0 }), { ...event, result: 'success' });
+    if (!user) return this.refuse(event, 'USER_NOT_FOUND');
+    return summarize(user);
+  }
+
+  /** Counts a failed login in the store (so the count is cluster-wide) and locks at the limit. */
+  private async countFailedLogin(username: string): Promise<void> {
+    const event = { actor: username, action: 'session.login', target: userPath(username), result: 'failure' as const };
+    await this.update(username, (user) => {
+      const failedLogins = user.failedLogins + 1;
+      return { ...user, failedLogins, locked: failedLogins >= MAX_FAILED_LOGINS };
+    }, { ...event, code: 'LOGIN_FAILED' });
+  }
+
+  /** Read-modify-write of one user, retried on a concurrent change (compare by revision). */
+  private async update(
+    username: string,
+    change: (user: UserRecord) => UserRecord,
+    event: AuditEventInput,
+  ): Promise<UserRecord | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      const loaded = await this.load(username);
+      if (!loaded) return undefined;
+      const user = { ...change(loaded.user), updatedAt: this.stamp() };
+      try {
+        await this.save(user, loaded.modRevision, event);
+        return user;
+      } catch (error) {
+        if (!isCofferError(error, 'CONFLICT') || attempt >= 4) throw error;
+      }
+    }
+  }
+
+  private async save(user: UserRecord, modRevision: number, event: AuditEventInput): Promise<void> {
+    await this.deps.writer.commit({
+      compares: [{ key: userPath(user.username), modRevision }],
+      changes: [{ type: 'put', path: userPath(user.username), kind: 'user', plaintext: encodeUser(user) }],
+      event,
+    });
+  }
+
+  /** Audits a refusal, then throws it. */
+  private async refuse(event: Omit<AuditEventInput, 'result'>, code: CofferError['code']): Promise<never> {
+    await this.deps.writer.commit({ event: { ...event, result: 'failure', code } });
+    throw new CofferError(code);
+  }
+
+  private async load(username: string): Promise<Loaded | undefined> {
+    const record = await this.deps.reader.get(userPath(username), 'user');
+    return record && { user: decodeUser(record.plaintext), modRevision: record.modRevision };
+  }
+
+  private async *all(): AsyncGenerator<UserRecord> {
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.deps.reader.page(USER_PREFIX, 'user', { after, limit: 500 });
+      for (const record of page.records) yield decodeUser(record.plaintext);
+      if (!page.more || page.records.length === 0) return;
+      after = page.records[page.records.length - 1]!.path;
+    }
+  }
+
+  private stamp(): string {
+    return this.clock().toISOString();
+  }
+}

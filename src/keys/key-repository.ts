@@ -1,0 +1,123 @@
+import type { KeyObject } from 'node:crypto';
+import type { Barrier } from '../barrier/barrier.js';
+import { importKeyMaterial } from '../crypto/keys/material.js';
+import type { RecordReader } from '../records/record-reader.js';
+import type { Change } from '../records/record-writer.js';
+import type { Compare, StateStore, Unsubscribe } from '../store/state-store.js';
+import { decodeKeyRecord, encodeKeyRecord } from '../objects/key-record-codec.js';
+import type { KeyRecord } from '../objects/key-record.js';
+
+export const KEY_PREFIX = 'key/';
+
+export interface LoadedKey {
+  readonly record: KeyRecord;
+  readonly key: KeyObject;
+  readonly modRevision: number;
+}
+
+/**
+ * The searchable fields of keys, each backed by an index so a lookup is one range read;
+ * 'all' walks the key records themselves (an admin's listing).
+ */
+export type KeyIndex = 'owner' | 'label' | 'id' | 'all';
+
+const INDEX_PREFIX: Record<Exclude<KeyIndex, 'all'>, string> = {
+  owner: 'idx/key-owner/',
+  label: 'idx/key-label/',
+  id: 'idx/key-id/',
+};
+
+const CACHE_LIMIT = 100_000;
+
+/**
+ * Key records in the store: where they live, their indexes, and an in-memory cache of opened
+ * keys by handle. The cache is kept honest by a watch on the key prefix, so a change written
+ * anywhere (another node, later) evicts the stale entry.
+ */
+export class KeyRepository {
+  private readonly cache = new Map<string, LoadedKey>();
+  private readonly unwatch: Unsubscribe;
+
+  constructor(
+    store: StateStore,
+    private readonly barrier: Barrier,
+    private readonly reader: Pick<RecordReader, 'get' | 'keys'>,
+  ) {
+    this.unwatch = store.watch(KEY_PREFIX, (event) => this.cache.delete(event.key.slice(KEY_PREFIX.length)));
+  }
+
+  async load(handle: string): Promise<LoadedKey | undefined> {
+    const cached = this.cache.get(handle);
+    if (cached) return cached;
+    const opened = await this.reader.get(keyPath(handle), 'key');
+    if (!opened) return undefined;
+    try {
+      const { record, material } = decodeKeyRecord(opened.plaintext);
+      const loaded = { record, key: importKeyMaterial(record.class, material), modRevision: opened.modRevision };
+      if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value as string);
+      this.cache.set(handle, loaded);
+      return loaded;
+    } finally {
+      opened.plaintext.fill(0);
+    }
+  }
+
+  /** The changes that create a key record with its indexes; the handle must be new. */
+  create(record: KeyRecord, material: Buffer): { compares: Compare[]; changes: Change[] } {
+    return {
+      compares: [{ key: keyPath(record.handle), modRevision: 0 }],
+      changes: [
+        { type: 'put', path: keyPath(record.handle), kind: 'key', plaintext: encodeKeyRecord(record, material) },
+        ...this.indexPaths(record).map((path): Change => ({ type: 'index', path })),
+      ],
+    };
+  }
+
+  delete(loaded: LoadedKey): { compares: Compare[]; changes: Change[] } {
+    return {
+      compares: [{ key: keyPath(loaded.record.handle), modRevision: loaded.modRevision }],
+      changes: [
+        { type: 'delete', path: keyPath(loaded.record.handle) },
+        ...this.indexPaths(loaded.record).map((path): Change => ({ type: 'delete', path })),
+      ],
+    };
+  }
+
+  /** A page of handles whose `index` field equals `value`, after the cursor `after`. */
+  async find(index: KeyIndex, value: string, options: { after?: string; limit: number }): Promise<{ handles: string[]; more: boolean }> {
+    const prefix = index === 'all' ? KEY_PREFIX : INDEX_PREFIX[index] + this.indexToken(index, value) + '/';
+    const after = options.after === undefined ? undefined : prefix + options.after;
+    const page = await this.reader.keys(prefix, { after, limit: options.limit });
+    return { handles: page.keys.map((key) => key.slice(prefix.length)), more: page.more };
+  }
+
+  async ownsKeys(owner: string): Promise<boolean> {
+    return (await this.find('owner', owner, { limit: 1 })).handles.length > 0;
+  }
+
+  close(): void {
+    this.unwatch();
+    this.cache.clear();
+  }
+
+  /** Drops every opened key from memory (at seal). */
+  evictAll(): void {
+    this.cache.clear();
+  }
+
+  private indexPaths(record: KeyRecord): string[] {
+    const paths = [INDEX_PREFIX.owner + this.indexToken('owner', record.owner) + '/' + record.handle];
+    if (record.label) paths.push(INDEX_PREFIX.label + this.indexToken('label', record.label) + '/' + record.handle);
+    if (record.id) paths.push(INDEX_PREFIX.id + this.indexToken('id', record.id) + '/' + record.handle);
+    return paths;
+  }
+
+  /** Owners are usernames and appear as-is; labels and IDs are client data, so blinded. */
+  private indexToken(index: Exclude<KeyIndex, 'all'>, value: string): string {
+    return index === 'owner' ? value : this.barrier.blindIndex(`key-${index}`, value);
+  }
+}
+
+export function keyPath(handle: string): string {
+  return KEY_PREFIX + handle;
+}

@@ -1,0 +1,224 @@
+import type { KeyObject } from 'node:crypto';
+import { checkValue } from '../crypto/keys/check-value.js';
+import { exportKeyMaterial, publicKeyPem } from '../crypto/keys/material.js';
+import { keyTypeProvider } from '../crypto/keys/registry.js';
+import type { KeyClass, KeySpec } from '../crypto/types.js';
+import { CofferError } from '../errors/coffer-error.js';
+import type { Session } from '../identity/sessions.js';
+import type { RecordWriter } from '../records/record-writer.js';
+import { ID_MAX_BYTES, LABEL_MAX_CHARS, resolveCreationAttributes } from '../objects/attributes.js';
+import { newHandle, parseHandle } from '../objects/key-handle.js';
+import type { KeyRecord } from '../objects/key-record.js';
+import type { KeyIndex, KeyRepository, LoadedKey } from './key-repository.js';
+
+export interface KeyTemplate {
+  readonly label?: string;
+  /** CKA_ID as hex. */
+  readonly id?: string;
+  readonly attributes?: Readonly<Record<string, boolean>>;
+}
+
+export interface PairTemplate {
+  readonly label?: string;
+  readonly id?: string;
+  readonly publicLabel?: string;
+  readonly privateLabel?: string;
+  readonly publicAttributes?: Readonly<Record<string, boolean>>;
+  readonly privateAttributes?: Readonly<Record<string, boolean>>;
+}
+
+export interface KeyFilter {
+  readonly label?: string;
+  readonly id?: string;
+  readonly class?: KeyClass;
+  readonly keyType?: string;
+}
+
+export interface KeyPage {
+  readonly keys: KeyRecord[];
+  /** The cursor for the next page, when there is one. */
+  readonly next?: string;
+}
+
+export interface KeyServiceDeps {
+  readonly repository: KeyRepository;
+  readonly writer: Pick<RecordWriter, 'commit'>;
+  readonly clock?: () => Date;
+}
+
+/**
+ * The key lifecycle: generate, find, read attributes, export a public key, delete. The creator
+ * owns a key; users it is shared with may see and use it; only the owner manages it. A key the
+ * caller may not see is reported exactly as a missing one (KEY_NOT_FOUND), so handles cannot be
+ * probed.
+ */
+export class KeyService {
+  private readonly clock: () => Date;
+
+  constructor(private readonly deps: KeyServiceDeps) {
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  async generateSymmetric(session: Session, spec: KeySpec, template: KeyTemplate): Promise<KeyRecord> {
+    const provider = keyTypeProvider(spec.keyType);
+    if (!provider.generateSecret) throw new CofferError('MECHANISM_INVALID', `${spec.keyType} is not a symmetric key type`);
+    provider.checkSpec(spec);
+    const fields = checkTemplate(template.label, template.id);
+    const attributes = creationAttributes('secret', template.attributes);
+    const key = await provider.generateSecret(spec);
+    const record = this.newRecord(session, key, { ...fields, class: 'secret', keyType: spec.keyType, attributes });
+    await this.persist(session, 'key.generate', [[record, key]]);
+    return record;
+  }
+
+  async generatePair(session: Session, spec: KeySpec, template: PairTemplate): Promise<{ publicKey: KeyRecord; privateKey: KeyRecord }> {
+    const provider = keyTypeProvider(spec.keyType);
+    if (!provider.generatePair) throw new CofferError('MECHANISM_INVALID', `${spec.keyType} is not an asymmetric key type`);
+    provider.checkSpec(spec);
+    const publicFields = checkTemplate(template.publicLabel ?? template.label, template.id);
+    const privateFields = checkTemplate(template.privateLabel ?? template.label, template.id);
+    const publicAttributes = creationAttributes('public', template.publicAttributes);
+    const privateAttributes = creationAttributes('private', template.privateAttributes);
+    const pair = await provider.generatePair(spec);
+    const publicHandle = newHandle();
+    const privateHandle = newHandle();
+    const base = { keyType: spec.keyType };
+    const publicKey = this.newRecord(session, pair.publicKey, {
+      ...publicFields, ...base, class: 'public', attributes: publicAttributes, handle: publicHandle, pairHandle: privateHandle,
+    });
+    const privateKey = this.newRecord(session, pair.privateKey, {
+      ...privateFields, ...base, class: 'private', attributes: privateAttributes, handle: privateHandle, pairHandle: publicHandle,
+    });
+    await this.persist(session, 'key.generate', [[publicKey, pair.publicKey], [privateKey, pair.privateKey]]);
+    return { publicKey, privateKey };
+  }
+
+  /** Keys the caller can see (its own and those shared with it; every key for an admin). */
+  async list(session: Session, filter: KeyFilter, page: { after?: string; limit: number }): Promise<KeyPage> {
+    const search = searchFor(session, filter);
+    const keys: KeyRecord[] = [];
+    let after = page.after;
+    // Filtered-out entries do not count toward the page, so read on until it is full.
+    for (;;) {
+      const found = await this.deps.repository.find(search.index, search.value, { after, limit: page.limit });
+      for (const handle of found.handles) {
+        const loaded = await this.deps.repository.load(handle);
+        if (loaded && canSee(session, loaded.record) && matches(loaded.record, filter)) keys.push(loaded.record);
+        if (keys.length === page.limit) return { keys, next: handle };
+      }
+      if (!found.more) return { keys };
+      after = found.handles.at(-1);
+    }
+  }
+
+  async get(session: Session, handleInput: string): Promise<KeyRecord> {
+    return (await this.visible(session, handleInput)).record;
+  }
+
+  async exportPublicKey(session: Session, handleInput: string): Promise<string> {
+    const loaded = await this.visible(session, handleInput);
+    if (loaded.record.class === 'secret') throw new CofferError('KEY_TYPE_INCONSISTENT', 'a secret key has no public key');
+    return publicKeyPem(loaded.key);
+  }
+
+  async delete(session: Session, handleInput: string): Promise<void> {
+    const loaded = await this.visible(session, handleInput);
+    const target = `key/${loaded.record.handle}`;
+    if (loaded.record.owner !== session.username) {
+      await this.refuse(session, target, 'PERMISSION_DENIED', 'only the owner may delete a key');
+    }
+    if (loaded.record.attributes.destroyable === false) {
+      await this.refuse(session, target, 'KEY_FUNCTION_NOT_PERMITTED', 'the key is not destroyable');
+    }
+    const { compares, changes } = this.deps.repository.delete(loaded);
+    await this.deps.writer.commit({ compares, changes, event: { actor: session.username, action: 'key.delete', target, result: 'success' } });
+  }
+
+  /** The key, if the session may see it; KEY_NOT_FOUND otherwise. */
+  async visible(session: Session, handleInput: string): Promise<LoadedKey> {
+    const loaded = await this.deps.repository.load(parseHandle(handleInput));
+    if (!loaded || !canSee(session, loaded.record)) throw new CofferError('KEY_NOT_FOUND');
+    return loaded;
+  }
+
+  private newRecord(
+    session: Session,
+    key: KeyObject,
+    fields: Pick<KeyRecord, 'class' | 'keyType' | 'label' | 'id' | 'attributes'> & { handle?: string; pairHandle?: string },
+  ): KeyRecord {
+    const now = this.clock().toISOString();
+    const provider = keyTypeProvider(fields.keyType);
+    return {
+      ...fields,
+      handle: fields.handle ?? newHandle(),
+      shape: provider.shape(key),
+      checkValue: checkValue(key).toString('hex'),
+      owner: session.username,
+      sharedWith: [],
+      state: 'enabled',
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+  }
+
+  private async persist(session: Session, action: string, keys: readonly (readonly [KeyRecord, KeyObject])[]): Promise<void> {
+    const compares = [];
+    const changes = [];
+    for (const [record, key] of keys) {
+      const material = exportKeyMaterial(key);
+      try {
+        const planned = this.deps.repository.create(record, material);
+        compares.push(...planned.compares);
+        changes.push(...planned.changes);
+      } finally {
+        material.fill(0);
+      }
+    }
+    const details = { handles: keys.map(([record]) => record.handle).join(','), keyType: keys[0]![0].keyType };
+    await this.deps.writer.commit({ compares, changes, event: { actor: session.username, action, target: `key/${keys[0]![0].handle}`, result: 'success', details } });
+  }
+
+  private async refuse(session: Session, target: string, code: CofferError['code'], detail: string): Promise<never> {
+    await this.deps.writer.commit({ event: { actor: session.username, action: 'key.delete', target, result: 'failure', code } });
+    throw new CofferError(code, detail);
+  }
+}
+
+/** The narrowest index for a listing: label or ID when given, else the caller's own keys. */
+function searchFor(session: Session, filter: KeyFilter): { index: KeyIndex; value: string } {
+  if (filter.label !== undefined) return { index: 'label', value: filter.label };
+  if (filter.id !== undefined) return { index: 'id', value: filter.id.toLowerCase() };
+  if (session.role === 'admin') return { index: 'all', value: '' };
+  return { index: 'owner', value: session.username };
+}
+
+function canSee(session: Session, record: KeyRecord): boolean {
+  return session.role === 'admin' || record.owner === session.username || record.sharedWith.includes(session.username);
+}
+
+function matches(record: KeyRecord, filter: KeyFilter): boolean {
+  return (
+    (filter.label === undefined || record.label === filter.label) &&
+    (filter.id === undefined || record.id === filter.id.toLowerCase()) &&
+    (filter.class === undefined || record.class === filter.class) &&
+    (filter.keyType === undefined || record.keyType === filter.keyType)
+  );
+}
+
+function checkTemplate(label: string | undefined, id: string | undefined): { label: string; id: string } {
+  const checkedLabel = label ?? '';
+  if ([...checkedLabel].length > LABEL_MAX_CHARS) throw new CofferError('ATTRIBUTE_VALUE_INVALID', `label is longer than ${LABEL_MAX_CHARS} characters`);
+  const checkedId = (id ?? '').toLowerCase();
+  if (!/^([0-9a-f]{2})*$/.test(checkedId) || checkedId.length / 2 > ID_MAX_BYTES) {
+    throw new CofferError('ATTRIBUTE_VALUE_INVALID', `id must be hex, at most ${ID_MAX_BYTES} bytes`);
+  }
+  return { label: checkedLabel, id: checkedId };
+}
+
+function creationAttributes(keyClass: KeyClass, requested: Readonly<Record<string, boolean>> | undefined): KeyRecord['attributes'] {
+  const resolved = resolveCreationAttributes(keyClass, requested ?? {}, { generatedHere: true });
+  if (resolved.ok) return resolved.attributes;
+  if (resolved.reason === 'type') throw new CofferError('ATTRIBUTE_TYPE_INVALID', `${resolved.attribute} for a ${keyClass} key`);
+  throw new CofferError('ATTRIBUTE_READ_ONLY', resolved.attribute);
+}

@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmodSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { isCofferError } from '../errors/coffer-error.js';
+import { SCHEMA_VERSION } from './sqlite-schema.js';
+import { RANGE_SHAPES, rangeSql, SQL } from './sqlite-statements.js';
+import { openSqliteStore } from './sqlite-store.js';
+import { stateStoreContract } from './store-contract.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CRASH_CHILD = fileURLToPath(new URL('./sqlite-crash-child.ts', import.meta.url));
+
+async function tempDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'coffer-store-'));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+function modeOf(path: string): number {
+  return statSync(path).mode & 0o777;
+}
+
+stateStoreContract('SqliteStore', async () => {
+  const { dir, remove } = await tempDir();
+  // The contract makes a listener throw on purpose; keep the test output free of warnings.
+  const store = await openSqliteStore(join(dir, 'state.db'), { onListenerError: () => undefined });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await remove();
+    },
+  };
+});
+
+describe('SqliteStore specifics', () => {
+  let dir: string;
+  let remove: () => Promise<void>;
+  let counter = 0;
+  const freshPath = () => join(dir, `store-${++counter}.db`);
+
+  before(async () => {
+    ({ dir, remove } = await tempDir());
+  });
+
+  after(async () => {
+    await remove();
+  });
+
+  it('runs in WAL mode with synchronous=FULL and a busy timeout', async () => {
+    const store = await openSqliteStore(freshPath(), { busyTimeoutMs: 1234 });
+    try {
+      assert.deepEqual(store.settings(), { journalMode: 'wal', synchronous: 'FULL', busyTimeoutMs: 1234 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('creates the database and its -wal and -shm files owner-only, whatever the umask', async () => {
+    const path = freshPath();
+    const previous = process.umask(0);
+    try {
+      const store = await openSqliteStore(path);
+      await store.txn([], [{ type: 'put', key: 'a', value: Buffer.from('v') }]);
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) assert.equal(modeOf(file), 0o600, file);
+      await store.close();
+    } finally {
+      process.umask(previous);
+    }
+  });
+
+  it('tightens an existing database file that others could read', async () => {
+    const path = freshPath();
+    writeFileSync(path, '');
+    chmodSync(path, 0o644);
+    const store = await openSqliteStore(path);
+    await store.close();
+    assert.equal(modeOf(path), 0o600);
+  });
+
+  it('keeps data, revisions and the store revision across close and reopen', async () => {
+    const path = freshPath();
+    const first = await openSqliteStore(path);
+    await first.txn([], [{ type: 'put', key: 'k/a', value: Buffer.from('one') }]);
+    await first.txn([], [{ type: 'put', key: 'k/a', value: Buffer.from('two') }]);
+    await first.txn([], [{ type: 'put', key: 'k/b', value: Buffer.from('three') }]);
+    await first.close();
+
+    const second = await openSqliteStore(path);
+    try {
+      assert.equal(await second.revision(), 3);
+      assert.deepEqual(await second.get('k/a'), { key: 'k/a', value: Buffer.from('two'), createRevision: 1, modRevision: 2 });
+      assert.deepEqual(await second.txn([], [{ type: 'delete', key: 'k/b' }]), { succeeded: true, revision: 4 });
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('records the schema version and refuses a file from a newer schema', async () => {
+    const path = freshPath();
+    await (await openSqliteStore(path)).close();
+    const raw = new Database(path);
+    try {
+      assert.deepEqual(raw.prepare(`SELECT value FROM meta WHERE name = 'schema_version'`).get(), { value: SCHEMA_VERSION });
+      raw.prepare(`UPDATE meta SET value = ? WHERE name = 'schema_version'`).run(SCHEMA_VERSION + 1);
+    } finally {
+      raw.close();
+    }
+    await assert.rejects(openSqliteStore(path), (error: unknown) => isCofferError(error, 'INTERNAL_ERROR'));
+  });
+
+  it('reports a throwing listener to onListenerError', async () => {
+    const reported: unknown[] = [];
+    const store = await openSqliteStore(freshPath(), { onListenerError: (error) => reported.push(error) });
+    try {
+      store.watch('', () => {
+        throw new Error('listener failure');
+      });
+      await store.txn([], [{ type: 'put', key: 'a', value: Buffer.from('v') }]);
+      assert.equal(reported.length, 1);
+      assert.ok(reported[0] instanceof Error && reported[0].message === 'listener failure');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps every acknowledged txn when the writing process is killed', async () => {
+    const path = freshPath();
+    const killAfter = 10;
+    const child = spawn(process.execPath, ['--import', 'tsx', CRASH_CHILD, path, '200'], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    let acknowledged = 0;
+    for await (const line of createInterface({ input: child.stdout })) {
+      acknowledged = Number(/^acknowledged (\d+)$/.exec(line)?.[1]);
+      // Killed while later transactions are still being written, as a crash would be.
+      if (acknowledged >= killAfter) break;
+    }
+    child.kill('SIGKILL');
+    assert.equal(await exited, 'SIGKILL');
+    assert.equal(acknowledged, killAfter);
+
+    const store = await openSqliteStore(path);
+    try {
+      const revision = await store.revision();
+      assert.ok(revision >= acknowledged, `revision ${revision} lost acknowledged ${acknowledged}`);
+      // Every transaction up to the recovered revision is whole: one key per revision.
+      const { entries } = await store.range('crash/', { limit: 1000, keysOnly: true });
+      assert.equal(entries.length, revision);
+      for (let index = 0; index < acknowledged; index++) {
+        assert.deepEqual((await store.get(`crash/${index}`))?.value, Buffer.from(`value ${index}`));
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('answers every query from the primary key, never a scan or a sort', async () => {
+    const path = freshPath();
+    await (await openSqliteStore(path)).close();
+    const raw = new Database(path, { readonly: true });
+    try {
+      const statements = [...Object.values(SQL), ...RANGE_SHAPES.map(rangeSql)];
+      for (const sql of statements) {
+        const parameters = Array.from(sql.matchAll(/\?/g), () => 'k/');
+        const plan = raw.prepare<string[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`).all(...parameters);
+        for (const { detail } of plan) {
+          assert.doesNotMatch(detail, /\bSCAN\b|TEMP B-TREE/, `${sql}\n→ ${detail}`);
+        }
+        if (/^\s*(SELECT|UPDATE|DELETE)/.test(sql)) {
+          assert.ok(
+            plan.some(({ detail }) => /^SEARCH \w+ USING PRIMARY KEY/.test(detail)),
+            `${sql}\n→ ${plan.map(({ detail }) => detail).join('; ')}`,
+          );
+        }
+      }
+    } finally {
+      raw.close();
+    }
+  });
+});
