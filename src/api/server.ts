@@ -39,6 +39,8 @@ export function buildServer(tls: ServerTls, services: ApiServices, logger: Logge
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
   });
+  // JSON only: a text body is refused as UNSUPPORTED_MEDIA_TYPE rather than parsed as a string.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((_request, reply) => {
     const error = new CofferError('ROUTE_NOT_FOUND');

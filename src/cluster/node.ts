@@ -41,6 +41,8 @@ export interface RunningNode {
   readonly dir: DataDir;
   readonly cluster: ClusterService;
   readonly users: UserService;
+  /** In-process access to keys, for the boundary tests that must know what to look for. */
+  readonly keys: KeyService;
   readonly startupMs: number;
   close(): Promise<void>;
 }
@@ -94,7 +96,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const port = listeningPort(app);
   const startupMs = Math.round(performance.now() - started);
   logger.info({ port, mode: file.mode, sealed: wired.services.cluster.sealed, startupMs }, 'node started');
-  return { url: `https://${urlHost(options.host ?? '127.0.0.1')}:${port}`, port, info, dir, cluster: wired.services.cluster, users: wired.services.users, startupMs, close };
+  return { url: `https://${urlHost(options.host ?? '127.0.0.1')}:${port}`, port, info, dir, cluster: wired.services.cluster, users: wired.services.users, keys: wired.services.keys, startupMs, close };
 }
 
 function wireServices(store: StateStore, info: NodeInfo, seal: { shares: number; threshold: number }, logger: Logger) {

@@ -7,7 +7,10 @@ describe('checkDataLength', () => {
   test('accepts exactly the limit and refuses one byte more', () => {
     assert.equal(MAX_DATA_BYTES, 512 * 1024);
     checkDataLength(Buffer.alloc(MAX_DATA_BYTES));
-    assert.throws(() => checkDataLength(Buffer.alloc(MAX_DATA_BYTES + 1)), coffer('DATA_LEN_RANGE', String(MAX_DATA_BYTES)));
+    assert.throws(
+      () => checkDataLength(Buffer.alloc(MAX_DATA_BYTES + 1)),
+      coffer('DATA_LEN_RANGE', String(MAX_DATA_BYTES)),
+    );
   });
 
   test('honours a custom limit', () => {

@@ -15,11 +15,14 @@ export const CHECK_VALUE_BYTES = 3;
  * Not a secret: it identifies a key, it does not protect it.
  */
 export function checkValue(key: KeyObject): Buffer {
-  const full = key.type === 'secret' ? aesEncryptBlock(key, Buffer.alloc(AES_BLOCK_BYTES)) : publicKeyDigest(key);
+  const full =
+    key.type === 'secret' ? aesEncryptBlock(key, Buffer.alloc(AES_BLOCK_BYTES)) : publicKeyDigest(key);
   return Buffer.from(full.subarray(0, CHECK_VALUE_BYTES));
 }
 
 function publicKeyDigest(key: KeyObject): Buffer {
   const publicKey = key.type === 'public' ? key : createPublicKey(key);
-  return createHash('sha1').update(publicKey.export({ type: 'spki', format: 'der' })).digest();
+  return createHash('sha1')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest();
 }

@@ -50,9 +50,15 @@ function generateOnPool(namedCurve: string): Promise<GeneratedKeyPair> {
   });
 }
 
+/** Where raw pairs come from: the pool, or in a test a faulty source. */
+export type EcPairSource = (opensslCurve: string) => Promise<GeneratedKeyPair>;
+
 /** A fresh pair on a supported curve, after its pairwise consistency test. */
-export async function generateEcKeyPair(curve: EcCurve): Promise<GeneratedKeyPair> {
-  return checkedPair(await generateOnPool(EC_CURVES[curve]));
+export async function generateEcKeyPair(
+  curve: EcCurve,
+  source: EcPairSource = generateOnPool,
+): Promise<GeneratedKeyPair> {
+  return checkedPair(await source(EC_CURVES[curve]));
 }
 
 async function generatePair(spec: KeySpec): Promise<GeneratedKeyPair> {

@@ -39,7 +39,9 @@ export function importKeyMaterial(keyClass: KeyClass, bytes: Buffer): KeyObject 
   try {
     key = IMPORTERS[keyClass](bytes);
   } catch (error) {
-    throw new CofferError('ATTRIBUTE_VALUE_INVALID', `not a valid ${keyClass} key encoding`, { cause: error });
+    throw new CofferError('ATTRIBUTE_VALUE_INVALID', `not a valid ${keyClass} key encoding`, {
+      cause: error,
+    });
   }
   keyTypeProvider(keyTypeOf(key)).checkKey(key);
   return key;
@@ -50,7 +52,10 @@ export function keyTypeOf(key: KeyObject): KeyType {
   if (key.type === 'secret') return 'aes';
   const keyType = ASYMMETRIC_KEY_TYPES[key.asymmetricKeyType ?? ''];
   if (keyType === undefined) {
-    throw new CofferError('MECHANISM_INVALID', `unsupported asymmetric key type ${key.asymmetricKeyType ?? 'unknown'}`);
+    throw new CofferError(
+      'MECHANISM_INVALID',
+      `unsupported asymmetric key type ${key.asymmetricKeyType ?? 'unknown'}`,
+    );
   }
   return keyType;
 }

@@ -1,4 +1,4 @@
-import { randomBytes, type KeyObject, type SigningOptions } from 'node:crypto';
+import { randomBytes, type SigningOptions } from 'node:crypto';
 import { CofferError } from '../../errors/coffer-error.js';
 import { signAsync, verifyAsync } from '../async-sign.js';
 import type { GeneratedKeyPair } from '../types.js';
@@ -7,7 +7,7 @@ import type { GeneratedKeyPair } from '../types.js';
 export type PairwiseSignOptions = SigningOptions;
 
 /**
- * Pairwise consistency test (FIPS 140-3 IG 10.3.A): a fresh pair signs a random message with
+ * Pairwise consistency test (as FIPS 140-3 requires): a fresh pair signs a random message with
  * its private half and must verify with its public half, or the pair is never handed out.
  */
 export async function pairwiseConsistencyTest(
@@ -27,7 +27,7 @@ export async function pairwiseConsistencyTest(
 
 /** Runs the test and returns the pair, for `generatePair` implementations. */
 export async function checkedPair(
-  pair: { privateKey: KeyObject; publicKey: KeyObject },
+  pair: GeneratedKeyPair,
   options?: PairwiseSignOptions,
 ): Promise<GeneratedKeyPair> {
   await pairwiseConsistencyTest(pair, options);

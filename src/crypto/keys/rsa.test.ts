@@ -3,9 +3,13 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, test } from 'node:test';
 import type { KeySpec } from '../types.js';
 import { coffer } from '../testing.js';
-import { rsaKeys } from './rsa.js';
+import { generateRsaKeyPair, rsaKeys } from './rsa.js';
 
-const rsa = (modulusBits: number, publicExponent?: number): KeySpec => ({ keyType: 'rsa', modulusBits, publicExponent });
+const rsa = (modulusBits: number, publicExponent?: number): KeySpec => ({
+  keyType: 'rsa',
+  modulusBits,
+  publicExponent,
+});
 
 describe('RSA key type', () => {
   test('accepts 2048 to 4096 bits in 256-bit steps and odd exponents from 65537 to 2^32-1', () => {
@@ -15,8 +19,18 @@ describe('RSA key type', () => {
 
   test('refuses other moduli and exponents with KEY_SIZE_RANGE', () => {
     const bad: readonly KeySpec[] = [
-      rsa(1024), rsa(2047), rsa(2049), rsa(2100), rsa(4352), rsa(8192), rsa(2048.5),
-      rsa(2048, 3), rsa(2048, 65536), rsa(2048, 65538), rsa(2048, 2 ** 32 + 1), rsa(2048, 65537.5),
+      rsa(1024),
+      rsa(2047),
+      rsa(2049),
+      rsa(2100),
+      rsa(4352),
+      rsa(8192),
+      rsa(2048.5),
+      rsa(2048, 3),
+      rsa(2048, 65536),
+      rsa(2048, 65538),
+      rsa(2048, 2 ** 32 + 1),
+      rsa(2048, 65537.5),
     ];
     for (const spec of bad) assert.throws(() => rsaKeys.checkSpec(spec), coffer('KEY_SIZE_RANGE'));
   });
@@ -38,5 +52,12 @@ describe('RSA key type', () => {
     assert.throws(() => rsaKeys.checkKey(small.publicKey), coffer('KEY_SIZE_RANGE'));
     const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     assert.throws(() => rsaKeys.checkKey(ec.privateKey), coffer('KEY_TYPE_INCONSISTENT'));
+  });
+
+  test('a generated pair that fails the pairwise consistency test is refused', async () => {
+    const a = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const b = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const faulty = async () => ({ privateKey: a.privateKey, publicKey: b.publicKey });
+    await assert.rejects(generateRsaKeyPair(rsa(2048), faulty), coffer('SELF_TEST_FAILED'));
   });
 });

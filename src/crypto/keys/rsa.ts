@@ -54,10 +54,17 @@ function generateOnPool(modulusLength: number, publicExponent: number): Promise<
   });
 }
 
-async function generatePair(spec: KeySpec): Promise<GeneratedKeyPair> {
+/** Where raw pairs come from: the pool, or in a test a faulty source. */
+export type RsaPairSource = (modulusBits: number, publicExponent: number) => Promise<GeneratedKeyPair>;
+
+/** A fresh pair for a valid spec, after its pairwise consistency test. */
+export async function generateRsaKeyPair(
+  spec: KeySpec,
+  source: RsaPairSource = generateOnPool,
+): Promise<GeneratedKeyPair> {
   checkSpec(spec);
   const rsa = specFor(spec, 'rsa');
-  const pair = await generateOnPool(rsa.modulusBits, rsa.publicExponent ?? RSA_PUBLIC_EXPONENT.default);
+  const pair = await source(rsa.modulusBits, rsa.publicExponent ?? RSA_PUBLIC_EXPONENT.default);
   return checkedPair(pair, PAIRWISE_PSS);
 }
 
@@ -65,6 +72,6 @@ export const rsaKeys: KeyTypeProvider = {
   keyType: 'rsa',
   checkSpec,
   checkKey: (key) => void shape(key),
-  generatePair,
+  generatePair: (spec) => generateRsaKeyPair(spec),
   shape,
 };

@@ -7,7 +7,12 @@ import { coffer } from '../testing.js';
 import { ecdsaSha256 } from './ecdsa-sha256.js';
 
 /** r‖s length per curve: twice the field size in bytes. */
-const P1363_BYTES: Readonly<Record<string, number>> = { secp256r1: 64, secp384r1: 96, secp521r1: 132, secp256k1: 64 };
+const P1363_BYTES: Readonly<Record<string, number>> = {
+  secp256r1: 64,
+  secp384r1: 96,
+  secp521r1: 132,
+  secp256k1: 64,
+};
 
 describe('ECDSA_SHA256', () => {
   const data = Buffer.from('message to sign');
@@ -47,15 +52,24 @@ describe('ECDSA_SHA256', () => {
       await assert.rejects(ecdsaSha256.sign(key, data, {}), coffer('KEY_TYPE_INCONSISTENT'));
     }
     for (const key of [rsa.publicKey, aes]) {
-      await assert.rejects(ecdsaSha256.verify(key, data, Buffer.alloc(64), {}), coffer('KEY_TYPE_INCONSISTENT'));
+      await assert.rejects(
+        ecdsaSha256.verify(key, data, Buffer.alloc(64), {}),
+        coffer('KEY_TYPE_INCONSISTENT'),
+      );
     }
   });
 
   test('refuses an unknown encoding or a saltLength with MECHANISM_PARAM_INVALID', async () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const raw = { signatureEncoding: 'raw' } as unknown as { signatureEncoding: 'der' };
-    await assert.rejects(ecdsaSha256.sign(privateKey, data, raw), coffer('MECHANISM_PARAM_INVALID', 'p1363 or der'));
-    await assert.rejects(ecdsaSha256.sign(privateKey, data, { saltLength: 32 }), coffer('MECHANISM_PARAM_INVALID', 'saltLength'));
+    await assert.rejects(
+      ecdsaSha256.sign(privateKey, data, raw),
+      coffer('MECHANISM_PARAM_INVALID', 'p1363 or der'),
+    );
+    await assert.rejects(
+      ecdsaSha256.sign(privateKey, data, { saltLength: 32 }),
+      coffer('MECHANISM_PARAM_INVALID', 'saltLength'),
+    );
   });
 
   test('refuses data over the single-part limit with DATA_LEN_RANGE', async () => {

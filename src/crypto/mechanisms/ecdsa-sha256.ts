@@ -13,7 +13,10 @@ function checkParams(params: SignatureParams): DsaEncoding {
   refuseParam(params.saltLength !== undefined, 'saltLength', 'ECDSA_SHA256');
   const encoding = params.signatureEncoding ?? 'p1363';
   if (!Object.prototype.hasOwnProperty.call(ENCODINGS, encoding)) {
-    throw new CofferError('MECHANISM_PARAM_INVALID', `ECDSA_SHA256 signatureEncoding is ${Object.keys(ENCODINGS).join(' or ')}`);
+    throw new CofferError(
+      'MECHANISM_PARAM_INVALID',
+      `ECDSA_SHA256 signatureEncoding is ${Object.keys(ENCODINGS).join(' or ')}`,
+    );
   }
   return ENCODINGS[encoding];
 }

@@ -1,10 +1,12 @@
 import { KeyObject } from 'node:crypto';
 import { CofferError } from '../../errors/coffer-error.js';
+import { AES_KEY_LENGTHS } from '../keys/aes.js';
 import type { KeyClass, MechanismName } from '../types.js';
 
 /** AES_GCM and friends: a secret key of an AES length. */
 export function requireAesKey(key: KeyObject, mechanism: MechanismName): void {
-  const ok = key instanceof KeyObject && key.type === 'secret' && [16, 24, 32].includes(key.symmetricKeySize ?? 0);
+  const ok =
+    key instanceof KeyObject && key.type === 'secret' && AES_KEY_LENGTHS.includes(key.symmetricKeySize ?? 0);
   if (!ok) throw new CofferError('KEY_TYPE_INCONSISTENT', `${mechanism} needs a secret AES key`);
 }
 

@@ -33,7 +33,11 @@ describe('RSA_PKCS_PSS_SHA256', () => {
   });
 
   test('verifies the published Wycheproof vector (tcId 3)', async () => {
-    const key = createPublicKey({ key: Buffer.from(WYCHEPROOF.publicKeyDer, 'hex'), format: 'der', type: 'spki' });
+    const key = createPublicKey({
+      key: Buffer.from(WYCHEPROOF.publicKeyDer, 'hex'),
+      format: 'der',
+      type: 'spki',
+    });
     const signature = Buffer.from(WYCHEPROOF.signature, 'hex');
     assert.equal(await rsaPssSha256.verify(key, Buffer.from(WYCHEPROOF.message, 'hex'), signature, {}), true);
   });
@@ -51,13 +55,22 @@ describe('RSA_PKCS_PSS_SHA256', () => {
 
   test('refuses a salt length out of range with MECHANISM_PARAM_INVALID', async () => {
     for (const saltLength of [-1, 223, 1000, 1.5]) {
-      await assert.rejects(rsaPssSha256.sign(pair.privateKey, data, { saltLength }), coffer('MECHANISM_PARAM_INVALID', '0 to 222'));
-      await assert.rejects(rsaPssSha256.verify(pair.publicKey, data, Buffer.alloc(256), { saltLength }), coffer('MECHANISM_PARAM_INVALID'));
+      await assert.rejects(
+        rsaPssSha256.sign(pair.privateKey, data, { saltLength }),
+        coffer('MECHANISM_PARAM_INVALID', '0 to 222'),
+      );
+      await assert.rejects(
+        rsaPssSha256.verify(pair.publicKey, data, Buffer.alloc(256), { saltLength }),
+        coffer('MECHANISM_PARAM_INVALID'),
+      );
     }
   });
 
   test('refuses a signatureEncoding with MECHANISM_PARAM_INVALID', async () => {
-    await assert.rejects(rsaPssSha256.sign(pair.privateKey, data, { signatureEncoding: 'der' }), coffer('MECHANISM_PARAM_INVALID', 'signatureEncoding'));
+    await assert.rejects(
+      rsaPssSha256.sign(pair.privateKey, data, { signatureEncoding: 'der' }),
+      coffer('MECHANISM_PARAM_INVALID', 'signatureEncoding'),
+    );
   });
 
   test('refuses a key that is not an RSA key of the right class with KEY_TYPE_INCONSISTENT', async () => {
@@ -67,11 +80,17 @@ describe('RSA_PKCS_PSS_SHA256', () => {
       await assert.rejects(rsaPssSha256.sign(key, data, {}), coffer('KEY_TYPE_INCONSISTENT'));
     }
     for (const key of [ec.publicKey, aes]) {
-      await assert.rejects(rsaPssSha256.verify(key, data, Buffer.alloc(256), {}), coffer('KEY_TYPE_INCONSISTENT'));
+      await assert.rejects(
+        rsaPssSha256.verify(key, data, Buffer.alloc(256), {}),
+        coffer('KEY_TYPE_INCONSISTENT'),
+      );
     }
   });
 
   test('refuses data over the single-part limit with DATA_LEN_RANGE', async () => {
-    await assert.rejects(rsaPssSha256.sign(pair.privateKey, Buffer.alloc(MAX_DATA_BYTES + 1), {}), coffer('DATA_LEN_RANGE'));
+    await assert.rejects(
+      rsaPssSha256.sign(pair.privateKey, Buffer.alloc(MAX_DATA_BYTES + 1), {}),
+      coffer('DATA_LEN_RANGE'),
+    );
   });
 });

@@ -19,7 +19,10 @@ function checkParams(key: KeyObject, params: SignatureParams): number {
   const saltLength = params.saltLength ?? PSS.defaultSaltBytes;
   const max = maxSaltBytes(key);
   if (!Number.isInteger(saltLength) || saltLength < 0 || saltLength > max) {
-    throw new CofferError('MECHANISM_PARAM_INVALID', `RSA_PKCS_PSS_SHA256 saltLength is 0 to ${max} bytes for this key`);
+    throw new CofferError(
+      'MECHANISM_PARAM_INVALID',
+      `RSA_PKCS_PSS_SHA256 saltLength is 0 to ${max} bytes for this key`,
+    );
   }
   return saltLength;
 }

@@ -60,7 +60,10 @@ export function aesGcmDecryptKat(v: GcmVector = GCM_SPEC_TC16): SelfTest {
     name: 'AES-256-GCM decrypt KAT',
     async run() {
       const key = createSecretKey(hex(v.key));
-      const plaintext = await aesGcm.decrypt(key, hex(v.ciphertext + v.tag), { iv: hex(v.iv), aad: hex(v.aad) });
+      const plaintext = await aesGcm.decrypt(key, hex(v.ciphertext + v.tag), {
+        iv: hex(v.iv),
+        aad: hex(v.aad),
+      });
       expectHex(plaintext, v.plaintext, 'plaintext');
     },
   };

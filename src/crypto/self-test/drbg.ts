@@ -6,7 +6,7 @@ import { expectTrue } from './expect.js';
 export type RandomSource = (size: number) => Buffer;
 
 /**
- * DRBG health check (the continuous-test idea of FIPS 140-3 / SP 800-90B §4.4, simplified):
+ * DRBG health check (the idea of SP 800-90B continuous health tests, much simplified):
  * two consecutive outputs differ and neither is all zeros.
  */
 export function drbgHealthTest(random: RandomSource = randomBytes): SelfTest {

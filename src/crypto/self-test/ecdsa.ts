@@ -30,7 +30,12 @@ export function ecdsaVerifyKat(v: EcdsaVector = RFC6979_P256_SHA256_SAMPLE): Sel
   return {
     name: 'ECDSA P-256 SHA-256 verify KAT',
     async run() {
-      const jwk = { kty: 'EC', crv: 'P-256', x: hex(v.x).toString('base64url'), y: hex(v.y).toString('base64url') };
+      const jwk = {
+        kty: 'EC',
+        crv: 'P-256',
+        x: hex(v.x).toString('base64url'),
+        y: hex(v.y).toString('base64url'),
+      };
       const key = createPublicKey({ key: jwk, format: 'jwk' });
       const message = Buffer.from(v.message, 'utf8');
       const signature = hex(v.signature);
@@ -49,7 +54,10 @@ export function ecdsaSignVerifyTest(): SelfTest {
       const pair = await generateEcKeyPair('secp256r1');
       const message = Buffer.from('Coffer ECDSA self-test', 'utf8');
       const signature = await ecdsaSha256.sign(pair.privateKey, message, {});
-      expectTrue(await ecdsaSha256.verify(pair.publicKey, message, signature, {}), 'verify of a fresh signature');
+      expectTrue(
+        await ecdsaSha256.verify(pair.publicKey, message, signature, {}),
+        'verify of a fresh signature',
+      );
     },
   };
 }

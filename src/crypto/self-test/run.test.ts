@@ -30,8 +30,14 @@ const CORRUPTED: readonly SelfTest[] = [
   hmacSha256Kat({ ...RFC4231_TC2, key: corrupt(RFC4231_TC2.key) }),
   hkdfSha256Kat({ ...RFC5869_TC1, okm: corrupt(RFC5869_TC1.okm, 10) }),
   scryptKat({ ...RFC7914_NACL, derived: corrupt(RFC7914_NACL.derived) }),
-  ecdsaVerifyKat({ ...RFC6979_P256_SHA256_SAMPLE, signature: corrupt(RFC6979_P256_SHA256_SAMPLE.signature, 70) }),
-  rsaPssVerifyKat({ ...WYCHEPROOF_PSS_2048_SHA256_TC3, message: corrupt(WYCHEPROOF_PSS_2048_SHA256_TC3.message) }),
+  ecdsaVerifyKat({
+    ...RFC6979_P256_SHA256_SAMPLE,
+    signature: corrupt(RFC6979_P256_SHA256_SAMPLE.signature, 70),
+  }),
+  rsaPssVerifyKat({
+    ...WYCHEPROOF_PSS_2048_SHA256_TC3,
+    message: corrupt(WYCHEPROOF_PSS_2048_SHA256_TC3.message),
+  }),
   ed25519SignKat({ ...RFC8032_TEST1, signature: corrupt(RFC8032_TEST1.signature, 127) }),
   drbgHealthTest(() => Buffer.alloc(32, 7)),
 ];
@@ -40,7 +46,10 @@ describe('runSelfTests', () => {
   test('passes every test, in order, within 300 ms', async () => {
     await runSelfTests(); // warm-up: first use loads OpenSSL providers and curve tables
     const { passed, durationMs } = await runSelfTests();
-    assert.deepEqual(passed, ALL_SELF_TESTS.map((t) => t.name));
+    assert.deepEqual(
+      passed,
+      ALL_SELF_TESTS.map((t) => t.name),
+    );
     assert.ok(passed.length >= 14, `only ${passed.length} tests`);
     assert.ok(durationMs < 300, `self-tests took ${durationMs.toFixed(0)} ms`);
   });
@@ -59,12 +68,17 @@ describe('runSelfTests', () => {
   test('stops at the first failure: later tests do not run', async () => {
     let ran = false;
     const spy: SelfTest = { name: 'spy', run: async () => void (ran = true) };
-    await assert.rejects(runSelfTests([CORRUPTED[0]!, spy]), coffer('SELF_TEST_FAILED', 'AES-256-GCM encrypt KAT'));
+    await assert.rejects(
+      runSelfTests([CORRUPTED[0]!, spy]),
+      coffer('SELF_TEST_FAILED', 'AES-256-GCM encrypt KAT'),
+    );
     assert.equal(ran, false);
   });
 
   test('the uncorrupted forms of the same factories pass', async () => {
-    const { passed } = await runSelfTests(CORRUPTED.map((t) => ALL_SELF_TESTS.find((a) => a.name === t.name)!));
+    const { passed } = await runSelfTests(
+      CORRUPTED.map((t) => ALL_SELF_TESTS.find((a) => a.name === t.name)!),
+    );
     assert.equal(passed.length, CORRUPTED.length);
   });
 });
