@@ -59,8 +59,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       if (json) io.writeOut(`${jsonFailure(new CliError('INVALID_ARGUMENT', error.message.replace(/^error: /, '')))}\n`);
       return error.exitCode === 0 ? 0 : 1;
     }
-    io.writeErr(`${json ? '' : humanFailure(error)}\n`);
     if (json) io.writeOut(`${jsonFailure(error)}\n`);
+    else io.writeErr(`${humanFailure(error)}\n`);
     return 1;
   }
   return ctx.exitCode;

@@ -10,7 +10,8 @@ export const PASSWORD_LENGTH = { min: 8, max: 128 } as const;
 
 export function normalizeUsername(input: string): string {
   const username = input.toLowerCase();
-  if (!USERNAME_PATTERN.test(username)) throw new CofferError('USERNAME_INVALID');
+  // The input itself must be ASCII: U+212A (KELVIN SIGN) lower-cases to 'k' and would pass.
+  if (!USERNAME_PATTERN.test(username) || /[^\x20-\x7e]/.test(input)) throw new CofferError('USERNAME_INVALID');
   return username;
 }
 

@@ -50,7 +50,7 @@ function printDevBanner(node: RunningNode, adminPinFile: string, initialized: bo
     'Next, in another terminal:',
     `  export COFFER_PIN=$(cat ${show(adminPinFile)})`,
     '  ./bin/coffer cluster status',
-    "  ./bin/coffer user create --username alice --role crypto-user --password 'alice-secret-1'",
+    '  ./bin/coffer user create --username alice --role crypto-user   (asks for her password)',
     '  (then the tour in README.md)',
     '',
   ];

@@ -1,0 +1,84 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { isCofferError } from '../errors/coffer-error.js';
+import { PERMISSIONS, authorize, isAllowed, type PolicyOperation } from './policy.js';
+import { ROLES, type Role } from './roles.js';
+
+/**
+ * The expected permission table, written out independently of policy.ts (CloudHSM's model:
+ * admins manage users and the cluster and never use keys; crypto users own and use keys).
+ * A = admin, C = crypto-user. Appliance and unactivated-admin may do nothing through this table.
+ */
+const EXPECTED: Record<PolicyOperation, { admin: boolean; crypto: boolean }> = {
+  'cluster.seal': { admin: true, crypto: false },
+  'cluster.issue-client-certificate': { admin: true, crypto: false },
+  'audit.read': { admin: true, crypto: false },
+  'user.list': { admin: true, crypto: true },
+  'user.create': { admin: true, crypto: false },
+  'user.delete': { admin: true, crypto: false },
+  'user.unlock': { admin: true, crypto: false },
+  'user.change-own-password': { admin: true, crypto: true },
+  'key.generate': { admin: false, crypto: true },
+  'key.list': { admin: true, crypto: true },
+  'key.read-attributes': { admin: true, crypto: true },
+  'key.export-public': { admin: false, crypto: true },
+  'key.delete': { admin: false, crypto: true },
+  'crypto.encrypt': { admin: false, crypto: true },
+  'crypto.decrypt': { admin: false, crypto: true },
+  'crypto.sign': { admin: false, crypto: true },
+  'crypto.verify': { admin: false, crypto: true },
+};
+
+function expected(role: Role, operation: PolicyOperation): boolean {
+  const row = EXPECTED[operation];
+  if (role === 'admin') return row.admin;
+  if (role === 'crypto-user') return row.crypto;
+  return false;
+}
+
+const OPERATIONS = Object.keys(PERMISSIONS) as PolicyOperation[];
+
+describe('the permission table', () => {
+  test('covers exactly the expected operations', () => {
+    assert.deepEqual([...OPERATIONS].sort(), Object.keys(EXPECTED).sort());
+  });
+
+  test('names only known roles', () => {
+    for (const operation of OPERATIONS) {
+      for (const role of PERMISSIONS[operation]) assert.ok((ROLES as readonly string[]).includes(role), `${operation}: ${role}`);
+    }
+  });
+
+  for (const operation of OPERATIONS) {
+    for (const role of ROLES) {
+      const allowed = expected(role, operation);
+      test(`${role} ${allowed ? 'may' : 'may not'} ${operation}`, () => {
+        assert.equal(isAllowed(role, operation), allowed);
+        if (allowed) assert.doesNotThrow(() => authorize(role, operation));
+        else assert.throws(() => authorize(role, operation), (error: unknown) => isCofferError(error, 'PERMISSION_DENIED'));
+      });
+    }
+  }
+
+  test('an admin can never do crypto.*', () => {
+    const cryptoOperations = OPERATIONS.filter((operation) => operation.startsWith('crypto.'));
+    assert.equal(cryptoOperations.length, 4);
+    for (const operation of cryptoOperations) assert.equal(isAllowed('admin', operation), false, operation);
+  });
+
+  test('a crypto user can never create, delete or unlock users, nor seal the cluster', () => {
+    for (const operation of ['user.create', 'user.delete', 'user.unlock', 'cluster.seal'] as const) {
+      assert.equal(isAllowed('crypto-user', operation), false, operation);
+    }
+  });
+
+  test('an unactivated admin and an appliance can do nothing yet', () => {
+    for (const role of ['unactivated-admin', 'appliance'] as const) {
+      assert.deepEqual(OPERATIONS.filter((operation) => isAllowed(role, operation)), [], role);
+    }
+  });
+
+  test('the refusal names the role and the operation', () => {
+    assert.throws(() => authorize('admin', 'crypto.sign'), /admin may not crypto\.sign/);
+  });
+});
