@@ -8,6 +8,7 @@ import { Barrier } from '../barrier/barrier.js';
 import { UnsealProgress } from '../barrier/unseal-progress.js';
 import { decodeShare } from '../barrier/unseal-shares.js';
 import { runSelfTests } from '../crypto/self-test/run.js';
+import type { SelfTest } from '../crypto/types.js';
 import { CofferError } from '../errors/coffer-error.js';
 import { SessionManager } from '../identity/sessions.js';
 import { UserService } from '../identity/user-service.js';
@@ -32,6 +33,8 @@ export interface NodeOptions {
   readonly logger?: Logger;
   /** Refuse to start unless the cluster was initialized in dev mode (`--dev`). */
   readonly requireDev?: boolean;
+  /** The known-answer tests to run at start (all of them unless a test replaces them). */
+  readonly selfTests?: readonly SelfTest[];
 }
 
 export interface RunningNode {
@@ -65,7 +68,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   if (!file.certificateInstalled) {
     throw new CofferError('NOT_INITIALIZED', 'install the CA-signed node certificate: coffer cluster init --install-certificate');
   }
-  const selfTests = await runSelfTests();
+  const selfTests = await runSelfTests(options.selfTests);
   logger.info({ passed: selfTests.passed.length, durationMs: Math.round(selfTests.durationMs) }, 'self-tests passed');
 
   const store = await openSqliteStore(dir.store);

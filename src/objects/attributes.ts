@@ -76,7 +76,8 @@ export function resolveCreationAttributes(
   origin: { readonly generatedHere: boolean },
 ): { ok: true; attributes: Partial<BooleanAttributes> } | { ok: false; attribute: string; reason: 'type' | 'read-only' } {
   for (const name of Object.keys(requested)) {
-    const rule = BOOLEAN_ATTRIBUTES[name as BooleanAttribute] as Rule<boolean> | undefined;
+    // Own properties only: 'constructor', 'toString', '__proto__' … are not attributes.
+    const rule = Object.hasOwn(BOOLEAN_ATTRIBUTES, name) ? (BOOLEAN_ATTRIBUTES[name as BooleanAttribute] as Rule<boolean>) : undefined;
     if (!rule || !rule.classes.includes(keyClass)) return { ok: false, attribute: name, reason: 'type' };
     if (!rule.settableAtCreation) return { ok: false, attribute: name, reason: 'read-only' };
   }

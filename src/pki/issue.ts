@@ -81,7 +81,7 @@ export async function issueCertificate(
   if (csrHash === undefined || !ACCEPTED_CSR_HASHES.has(csrHash.toUpperCase())) {
     throw new CofferError('INVALID_FIELD', 'csrPem is signed with an unsupported algorithm (SHA-256, SHA-384 or SHA-512 required)');
   }
-  let signatureValid = false;
+  let signatureValid: boolean;
   try {
     signatureValid = await csr.verify();
   } catch {

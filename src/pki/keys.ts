@@ -3,7 +3,8 @@
  * public keys may be certified, and the bridge from Node KeyObjects (how Coffer holds keys) to the
  * WebCrypto CryptoKeys @peculiar/x509 signs with.
  */
-import { createPublicKey, KeyObject, randomBytes, sign, verify } from 'node:crypto';
+import { createPublicKey, KeyObject } from 'node:crypto';
+import { pairwiseConsistencyTest } from '../crypto/keys/pairwise.js';
 import { CofferError } from '../errors/coffer-error.js';
 import { webcrypto, type CryptoKey, type CryptoKeyPair } from './x509-runtime.js';
 
@@ -33,27 +34,8 @@ export interface GeneratedKeyPair {
 export async function generateEcKeyPair(curve: EcCurve): Promise<GeneratedKeyPair> {
   const cryptoKeys = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: curve }, false, ['sign', 'verify']);
   const privateKey = KeyObject.from(cryptoKeys.privateKey);
-  await pairwiseConsistencyTest(privateKey);
+  await pairwiseConsistencyTest({ privateKey, publicKey: createPublicKey(privateKey) });
   return { privateKey, cryptoKeys };
-}
-
-async function pairwiseConsistencyTest(privateKey: KeyObject): Promise<void> {
-  const message = randomBytes(32);
-  const publicKey = createPublicKey(privateKey);
-  let ok = false;
-  try {
-    const signature = await new Promise<Buffer>((resolve, reject) => {
-      sign('sha256', message, privateKey, (error, result) => (error ? reject(error) : resolve(result)));
-    });
-    ok = await new Promise<boolean>((resolve, reject) => {
-      verify('sha256', message, publicKey, signature, (error, result) => (error ? reject(error) : resolve(result)));
-    });
-  } catch {
-    ok = false;
-  }
-  if (!ok) {
-    throw new CofferError('SELF_TEST_FAILED', 'pairwise consistency test of a generated key pair');
-  }
 }
 
 /** DER SubjectPublicKeyInfo of the public half of `key` (a private or public KeyObject). */

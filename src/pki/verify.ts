@@ -23,7 +23,7 @@ export function findIssuanceProblem(
   if (!withinValidity(anchor, at)) return 'trust anchor is not valid at this time';
   const nodeCertificate = new NodeX509Certificate(Buffer.from(certificate.rawData));
   const nodeAnchor = new NodeX509Certificate(Buffer.from(anchor.rawData));
-  let issued = false;
+  let issued: boolean;
   try {
     // checkIssued: issuer name = anchor subject, AKID/SKID agree, anchor KeyUsage allows
     // keyCertSign; verify: the signature is by the anchor's key.

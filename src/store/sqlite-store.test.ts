@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,10 @@ import { openSqliteStore } from './sqlite-store.js';
 import { stateStoreContract } from './store-contract.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CRASH_CHILD = fileURLToPath(new URL('./sqlite-crash-child.ts', import.meta.url));
+// The child runs as this file does: compiled (.js) under make test, or through tsx (.ts).
+const HERE = fileURLToPath(import.meta.url);
+const CRASH_CHILD = join(dirname(HERE), `sqlite-crash-child${extname(HERE)}`);
+const CHILD_LOADER = extname(HERE) === '.ts' ? ['--import', 'tsx'] : [];
 
 async function tempDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'coffer-store-'));
@@ -133,7 +136,7 @@ describe('SqliteStore specifics', () => {
   it('keeps every acknowledged txn when the writing process is killed', async () => {
     const path = freshPath();
     const killAfter = 10;
-    const child = spawn(process.execPath, ['--import', 'tsx', CRASH_CHILD, path, '200'], {
+    const child = spawn(process.execPath, [...CHILD_LOADER, CRASH_CHILD, path, '200'], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
     });

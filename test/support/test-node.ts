@@ -53,7 +53,7 @@ export async function startTestNode(options: TestNodeOptions = {}): Promise<Test
   });
   const logger = createLogger({ level: 'debug', destination });
   const launch = (port = 0): Promise<RunningNode> => startNode({ dataDir: dir.root, port, logger });
-  let node = await launch();
+  const node = await launch();
   const clientTls = async () => ({
     ca: await readFile(dir.caCert),
     cert: await readFile(init.clientCert!),

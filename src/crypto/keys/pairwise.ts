@@ -15,7 +15,7 @@ export async function pairwiseConsistencyTest(
   options: PairwiseSignOptions = {},
 ): Promise<void> {
   const message = randomBytes(32);
-  let ok = false;
+  let ok: boolean;
   try {
     const signature = await signAsync('sha256', message, { ...options, key: pair.privateKey });
     ok = await verifyAsync('sha256', message, { ...options, key: pair.publicKey }, signature);
