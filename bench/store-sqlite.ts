@@ -26,7 +26,10 @@ function percentile(sorted: readonly number[], fraction: number): number {
 async function singlePuts(store: SqliteStore): Promise<void> {
   const start = performance.now();
   for (let index = 0; index < SINGLE_PUTS; index++) {
-    await store.txn([{ key: `single/${index}`, modRevision: 0 }], [{ type: 'put', key: `single/${index}`, value: VALUE }]);
+    await store.txn(
+      [{ key: `single/${index}`, modRevision: 0 }],
+      [{ type: 'put', key: `single/${index}`, value: VALUE }],
+    );
   }
   const seconds = (performance.now() - start) / 1000;
   console.log(`durable single-put txns: ${(SINGLE_PUTS / seconds).toFixed(0)}/s (${SINGLE_PUTS} txns)`);
@@ -36,7 +39,11 @@ async function fill(store: SqliteStore): Promise<void> {
   const start = performance.now();
   for (let first = 0; first < KEYS; first += MAX_TXN_OPERATIONS) {
     const count = Math.min(MAX_TXN_OPERATIONS, KEYS - first);
-    const operations = Array.from({ length: count }, (_, offset) => ({ type: 'put' as const, key: key(first + offset), value: VALUE }));
+    const operations = Array.from({ length: count }, (_, offset) => ({
+      type: 'put' as const,
+      key: key(first + offset),
+      value: VALUE,
+    }));
     await store.txn([], operations);
   }
   const seconds = (performance.now() - start) / 1000;

@@ -18,5 +18,8 @@ if (files.length === 0) {
   process.exit(1);
 }
 const args = ['--test', '--test-concurrency=2', '--test-reporter=spec', ...process.argv.slice(2), ...files];
-const result = spawnSync(process.execPath, args, { stdio: 'inherit', env: { ...process.env, COFFER_LOG_LEVEL: process.env.COFFER_LOG_LEVEL ?? 'silent' } });
+const result = spawnSync(process.execPath, args, {
+  stdio: 'inherit',
+  env: { ...process.env, COFFER_LOG_LEVEL: process.env.COFFER_LOG_LEVEL ?? 'silent' },
+});
 process.exit(result.status ?? 1);

@@ -21,12 +21,17 @@ async function filesUnder(dir: string): Promise<{ path: string; bytes: Buffer }[
 function secretsOf(key: KeyObject): Buffer[] {
   if (key.type === 'secret') return [key.export()];
   const jwk = key.export({ format: 'jwk' });
-  return (['d', 'p', 'q', 'dp', 'dq', 'qi'] as const).flatMap((field) => (jwk[field] ? [Buffer.from(jwk[field], 'base64url')] : []));
+  return (['d', 'p', 'q', 'dp', 'dq', 'qi'] as const).flatMap((field) =>
+    jwk[field] ? [Buffer.from(jwk[field], 'base64url')] : [],
+  );
 }
 
 /** The forms a secret could be written in: raw, hex, base64, base64url. */
 function forms(secret: Buffer): Buffer[] {
-  return [secret, ...['hex', 'base64', 'base64url'].map((encoding) => Buffer.from(secret.toString(encoding as BufferEncoding)))];
+  return [
+    secret,
+    ...['hex', 'base64', 'base64url'].map((encoding) => Buffer.from(secret.toString(encoding as BufferEncoding))),
+  ];
 }
 
 describe('the boundary: key bytes never leave the node, and keys survive a restart', () => {
@@ -47,7 +52,10 @@ describe('the boundary: key bytes never leave the node, and keys survive a resta
     const ec = await call('POST', '/v1/keys/pairs', { keyType: 'ec', curve: 'secp256r1', label: 'leak-ec' });
     const rsa = await call('POST', '/v1/keys/pairs', { keyType: 'rsa', modulusBits: 2048, label: 'leak-rsa' });
     handles.aes = (aes.body as { key: { handle: string } }).key.handle;
-    for (const [name, pair] of [['ec', ec], ['rsa', rsa]] as const) {
+    for (const [name, pair] of [
+      ['ec', ec],
+      ['rsa', rsa],
+    ] as const) {
       const body = pair.body as { privateKey: { handle: string }; publicKey: { handle: string } };
       handles[name] = body.privateKey.handle;
       handles[`${name}-public`] = body.publicKey.handle;
@@ -56,16 +64,36 @@ describe('the boundary: key bytes never leave the node, and keys survive a resta
     }
     await call('POST', '/v1/crypto/encrypt', { keyHandle: handles.aes, mechanism: 'AES_GCM', plaintext: 'aGVsbG8=' });
     await call('POST', '/v1/crypto/sign', { keyHandle: handles.ec, mechanism: 'ECDSA_SHA256', data: 'aGVsbG8=' });
-    await call('POST', '/v1/crypto/sign', { keyHandle: handles.rsa, mechanism: 'RSA_PKCS_PSS_SHA256', data: 'aGVsbG8=' });
+    await call('POST', '/v1/crypto/sign', {
+      keyHandle: handles.rsa,
+      mechanism: 'RSA_PKCS_PSS_SHA256',
+      data: 'aGVsbG8=',
+    });
     // Refusals too: an error must not carry key bytes either.
-    await call('POST', '/v1/crypto/decrypt', { keyHandle: handles.aes, mechanism: 'AES_GCM', ciphertext: 'AAAAAAAAAAAAAAAAAAAAAA==', iv: 'AAAAAAAAAAAAAAAA' });
+    await call('POST', '/v1/crypto/decrypt', {
+      keyHandle: handles.aes,
+      mechanism: 'AES_GCM',
+      ciphertext: 'AAAAAAAAAAAAAAAAAAAAAA==',
+      iv: 'AAAAAAAAAAAAAAAA',
+    });
     await call('POST', '/v1/crypto/sign', { keyHandle: handles.aes, mechanism: 'ECDSA_SHA256', data: 'aGVsbG8=' });
-    await call('POST', '/v1/crypto/verify', { keyHandle: handles['ec-public'], mechanism: 'ECDSA_SHA256', data: 'aGVsbG8=', signature: 'AAAA' });
+    await call('POST', '/v1/crypto/verify', {
+      keyHandle: handles['ec-public'],
+      mechanism: 'ECDSA_SHA256',
+      data: 'aGVsbG8=',
+      signature: 'AAAA',
+    });
   });
   after(() => t.stop());
 
   test('no key byte appears in the data dir, the logs, or any answer', async () => {
-    const session: Session = { id: 'test', username: 'alice', role: 'crypto-user', createdAt: Date.now(), lastUsedAt: Date.now() };
+    const session: Session = {
+      id: 'test',
+      username: 'alice',
+      role: 'crypto-user',
+      createdAt: Date.now(),
+      lastUsedAt: Date.now(),
+    };
     const secrets: { name: string; bytes: Buffer }[] = [];
     for (const name of ['aes', 'ec', 'rsa']) {
       const loaded = await t.node.keys.visible(session, handles[name]!);
@@ -96,18 +124,29 @@ describe('the boundary: key bytes never leave the node, and keys survive a resta
 
   test('keys survive a restart (sealed, then unsealed from shares) and still work', async () => {
     const data = Buffer.from('signed before, verified after').toString('base64');
-    const signed = await t.api.call<{ signature: string }>('POST', '/v1/crypto/sign', { token: alice.token, body: { keyHandle: handles.ec, mechanism: 'ECDSA_SHA256', data } });
+    const signed = await t.api.call<{ signature: string }>('POST', '/v1/crypto/sign', {
+      token: alice.token,
+      body: { keyHandle: handles.ec, mechanism: 'ECDSA_SHA256', data },
+    });
     const encrypted = await t.api.call<{ ciphertext: string; iv: string }>('POST', '/v1/crypto/encrypt', {
-      token: alice.token, body: { keyHandle: handles.aes, mechanism: 'AES_GCM', plaintext: data },
+      token: alice.token,
+      body: { keyHandle: handles.aes, mechanism: 'AES_GCM', plaintext: data },
     });
     await t.restart();
     const token = await t.api.login('alice', alice.password);
     const verified = await t.api.call('POST', '/v1/crypto/verify', {
-      token, body: { keyHandle: handles['ec-public'], mechanism: 'ECDSA_SHA256', data, signature: signed.body.signature },
+      token,
+      body: { keyHandle: handles['ec-public'], mechanism: 'ECDSA_SHA256', data, signature: signed.body.signature },
     });
     assert.equal(verified.status, 200, verified.text);
     const decrypted = await t.api.call<{ plaintext: string }>('POST', '/v1/crypto/decrypt', {
-      token, body: { keyHandle: handles.aes, mechanism: 'AES_GCM', ciphertext: encrypted.body.ciphertext, iv: encrypted.body.iv },
+      token,
+      body: {
+        keyHandle: handles.aes,
+        mechanism: 'AES_GCM',
+        ciphertext: encrypted.body.ciphertext,
+        iv: encrypted.body.iv,
+      },
     });
     assert.equal(decrypted.body.plaintext, data);
     const listed = await t.api.call<{ keys: unknown[] }>('GET', '/v1/keys', { token });

@@ -29,12 +29,20 @@ describe('identity over the API (dev node, real TLS)', () => {
   });
 
   test('an admin creates, lists and deletes crypto users; names are case-insensitive', async () => {
-    const created = await t.api.call('POST', '/v1/users', { token: admin, body: { username: 'Carol_1', role: 'crypto-user', password: 'carol-password' } });
+    const created = await t.api.call('POST', '/v1/users', {
+      token: admin,
+      body: { username: 'Carol_1', role: 'crypto-user', password: 'carol-password' },
+    });
     assert.equal(created.status, 201);
     assert.equal(created.body.username, 'carol_1');
-    const duplicate = await t.api.call('POST', '/v1/users', { token: admin, body: { username: 'CAROL_1', role: 'crypto-user', password: 'carol-password' } });
+    const duplicate = await t.api.call('POST', '/v1/users', {
+      token: admin,
+      body: { username: 'CAROL_1', role: 'crypto-user', password: 'carol-password' },
+    });
     assert.equal(codeOf(duplicate), 'USER_EXISTS');
-    const list = await t.api.call<{ users: { username: string; role: string }[] }>('GET', '/v1/users', { token: admin });
+    const list = await t.api.call<{ users: { username: string; role: string }[] }>('GET', '/v1/users', {
+      token: admin,
+    });
     assert.ok(list.body.users.some((user) => user.username === 'carol_1' && user.role === 'crypto-user'));
     assert.ok(!JSON.stringify(list.body).includes('salt'), 'no hash or salt is listed');
     assert.equal((await t.api.call('DELETE', '/v1/users/carol_1', { token: admin })).status, 204);
@@ -52,19 +60,26 @@ describe('identity over the API (dev node, real TLS)', () => {
       assert.equal(codeOf(await t.api.call('POST', '/v1/users', { token: admin, body })), code, JSON.stringify(body));
     }
     const list = await t.api.call<{ users: { username: string }[] }>('GET', '/v1/users', { token: admin });
-    assert.deepEqual(list.body.users.map((user) => user.username).filter((name) => ['shortpw', 'badrole'].includes(name)), []);
+    assert.deepEqual(
+      list.body.users.map((user) => user.username).filter((name) => ['shortpw', 'badrole'].includes(name)),
+      [],
+    );
   });
 
   test('five failed logins lock the account until an admin unlocks it', async () => {
     const { password } = await t.cryptoUser('dave');
     for (let attempt = 1; attempt <= 5; attempt++) {
-      const failed = await t.api.call('POST', '/v1/sessions', { body: { username: 'dave', password: 'wrong-password' } });
+      const failed = await t.api.call('POST', '/v1/sessions', {
+        body: { username: 'dave', password: 'wrong-password' },
+      });
       assert.equal(codeOf(failed), 'LOGIN_FAILED', `attempt ${attempt}`);
     }
     const locked = await t.api.call('POST', '/v1/sessions', { body: { username: 'dave', password } });
     assert.equal(codeOf(locked), 'ACCOUNT_LOCKED');
     assert.equal(locked.status, 403);
-    const users = await t.api.call<{ users: { username: string; locked: boolean }[] }>('GET', '/v1/users', { token: admin });
+    const users = await t.api.call<{ users: { username: string; locked: boolean }[] }>('GET', '/v1/users', {
+      token: admin,
+    });
     assert.equal(users.body.users.find((user) => user.username === 'dave')?.locked, true);
     const dave = await t.api.login.bind(t.api);
     const unlocked = await t.api.call('POST', '/v1/users/dave/unlock', { token: admin, body: {} });
@@ -75,20 +90,32 @@ describe('identity over the API (dev node, real TLS)', () => {
   test('anyone changes their own password; the old one and the other sessions stop working', async () => {
     const { token, password } = await t.cryptoUser('erin');
     const other = await t.api.login('erin', password);
-    const wrong = await t.api.call('PUT', '/v1/users/me/password', { token, body: { currentPassword: 'not-it-at-all', newPassword: 'erin-new-password' } });
+    const wrong = await t.api.call('PUT', '/v1/users/me/password', {
+      token,
+      body: { currentPassword: 'not-it-at-all', newPassword: 'erin-new-password' },
+    });
     assert.equal(codeOf(wrong), 'LOGIN_FAILED');
-    const changed = await t.api.call('PUT', '/v1/users/me/password', { token, body: { currentPassword: password, newPassword: 'erin-new-password' } });
+    const changed = await t.api.call('PUT', '/v1/users/me/password', {
+      token,
+      body: { currentPassword: password, newPassword: 'erin-new-password' },
+    });
     assert.equal(changed.status, 204);
     assert.equal(codeOf(await t.api.call('GET', '/v1/sessions/current', { token: other })), 'SESSION_INVALID');
     assert.equal((await t.api.call('GET', '/v1/sessions/current', { token })).status, 200);
-    assert.equal(codeOf(await t.api.call('POST', '/v1/sessions', { body: { username: 'erin', password } })), 'LOGIN_FAILED');
+    assert.equal(
+      codeOf(await t.api.call('POST', '/v1/sessions', { body: { username: 'erin', password } })),
+      'LOGIN_FAILED',
+    );
     assert.ok(await t.api.login('erin', 'erin-new-password'));
   });
 
   test('the last admin cannot be deleted; a crypto user cannot manage users', async () => {
     assert.equal(codeOf(await t.api.call('DELETE', '/v1/users/admin', { token: admin })), 'LAST_ADMIN');
     const { token } = await t.cryptoUser('frank');
-    const refused = await t.api.call('POST', '/v1/users', { token, body: { username: 'mallory', role: 'admin', password: 'mallory-password' } });
+    const refused = await t.api.call('POST', '/v1/users', {
+      token,
+      body: { username: 'mallory', role: 'admin', password: 'mallory-password' },
+    });
     assert.equal(codeOf(refused), 'PERMISSION_DENIED');
     assert.equal(refused.status, 403);
     assert.equal(codeOf(await t.api.call('DELETE', '/v1/users/admin', { token })), 'PERMISSION_DENIED');
@@ -96,14 +123,19 @@ describe('identity over the API (dev node, real TLS)', () => {
 
   test('a user who owns keys cannot be deleted', async () => {
     const { token } = await t.cryptoUser('gina');
-    const key = await t.api.call('POST', '/v1/keys/symmetric', { token, body: { keyType: 'aes', keyLengthBytes: 32, label: 'gina-key' } });
+    const key = await t.api.call('POST', '/v1/keys/symmetric', {
+      token,
+      body: { keyType: 'aes', keyLengthBytes: 32, label: 'gina-key' },
+    });
     assert.equal(key.status, 201);
     assert.equal(codeOf(await t.api.call('DELETE', '/v1/users/gina', { token: admin })), 'USER_OWNS_KEYS');
   });
 
   test('logins and refusals are in the audit log', async () => {
     const events = await t.api.call<{ events: { action: string; result: string; code?: string; actor: string }[] }>(
-      'GET', '/v1/audit/events?limit=1000', { token: admin },
+      'GET',
+      '/v1/audit/events?limit=1000',
+      { token: admin },
     );
     const seen = (action: string, result: string, code?: string): boolean =>
       events.body.events.some((event) => event.action === action && event.result === result && event.code === code);

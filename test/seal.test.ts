@@ -16,7 +16,8 @@ describe('sealed nodes and M-of-N unseal (production node, 2-of-3 shares)', () =
     await other.stop();
   });
 
-  const share = async (node: TestNode, index: number): Promise<string> => (await readFile(node.init.shareFiles[index]!, 'utf8')).trim();
+  const share = async (node: TestNode, index: number): Promise<string> =>
+    (await readFile(node.init.shareFiles[index]!, 'utf8')).trim();
 
   test('a sealed node answers health and status, and refuses everything else', async () => {
     const health = await t.api.call('GET', '/v1/health');
@@ -39,7 +40,10 @@ describe('sealed nodes and M-of-N unseal (production node, 2-of-3 shares)', () =
   test('a malformed share is refused and does not count', async () => {
     const answer = await t.api.call('POST', '/v1/cluster/unseal', { body: { share: 'coffer-share-v1.not-a-share' } });
     assert.equal(codeOf(answer), 'UNSEAL_SHARE_INVALID');
-    assert.equal((await t.api.call<{ unseal: { progress: number } }>('GET', '/v1/cluster/status')).body.unseal.progress, 0);
+    assert.equal(
+      (await t.api.call<{ unseal: { progress: number } }>('GET', '/v1/cluster/status')).body.unseal.progress,
+      0,
+    );
   });
 
   test("a share of another cluster's root key fails the unseal and resets progress", async () => {
@@ -58,25 +62,45 @@ describe('sealed nodes and M-of-N unseal (production node, 2-of-3 shares)', () =
     assert.equal(again.body.progress, 1, 'a repeated share does not count twice');
     const second = await t.api.call('POST', '/v1/cluster/unseal', { body: { share: await share(t, 0) } });
     assert.equal(second.body.sealed, false);
-    assert.equal(codeOf(await t.api.call('POST', '/v1/cluster/unseal', { body: { share: await share(t, 1) } })), 'ALREADY_UNSEALED');
-    assert.equal((await t.api.call('POST', '/v1/cluster/activate', { body: { password: t.adminPassword } })).status, 200);
+    assert.equal(
+      codeOf(await t.api.call('POST', '/v1/cluster/unseal', { body: { share: await share(t, 1) } })),
+      'ALREADY_UNSEALED',
+    );
+    assert.equal(
+      (await t.api.call('POST', '/v1/cluster/activate', { body: { password: t.adminPassword } })).status,
+      200,
+    );
   });
 
   test('an admin seals the node: sessions end and crypto is refused until unsealed again', async () => {
     const admin = await t.api.login('admin', t.adminPassword);
-    await t.api.call('POST', '/v1/users', { token: admin, body: { username: 'alice', role: 'crypto-user', password: 'alice-password' } });
+    await t.api.call('POST', '/v1/users', {
+      token: admin,
+      body: { username: 'alice', role: 'crypto-user', password: 'alice-password' },
+    });
     const alice = await t.api.login('alice', 'alice-password');
-    const key = await t.api.call<{ key: { handle: string } }>('POST', '/v1/keys/symmetric', { token: alice, body: { keyType: 'aes', keyLengthBytes: 32 } });
+    const key = await t.api.call<{ key: { handle: string } }>('POST', '/v1/keys/symmetric', {
+      token: alice,
+      body: { keyType: 'aes', keyLengthBytes: 32 },
+    });
     assert.equal(codeOf(await t.api.call('POST', '/v1/cluster/seal', { token: alice, body: {} })), 'PERMISSION_DENIED');
     assert.equal((await t.api.call('POST', '/v1/cluster/seal', { token: admin, body: {} })).status, 200);
-    const refused = await t.api.call('POST', '/v1/crypto/encrypt', { token: alice, body: { keyHandle: key.body.key.handle, mechanism: 'AES_GCM', plaintext: 'AA==' } });
+    const refused = await t.api.call('POST', '/v1/crypto/encrypt', {
+      token: alice,
+      body: { keyHandle: key.body.key.handle, mechanism: 'AES_GCM', plaintext: 'AA==' },
+    });
     assert.equal(codeOf(refused), 'NODE_SEALED');
     await t.unsealAll();
     assert.equal(codeOf(await t.api.call('GET', '/v1/sessions/current', { token: alice })), 'SESSION_INVALID');
     const again = await t.api.login('alice', 'alice-password');
-    const encrypted = await t.api.call('POST', '/v1/crypto/encrypt', { token: again, body: { keyHandle: key.body.key.handle, mechanism: 'AES_GCM', plaintext: 'AA==' } });
+    const encrypted = await t.api.call('POST', '/v1/crypto/encrypt', {
+      token: again,
+      body: { keyHandle: key.body.key.handle, mechanism: 'AES_GCM', plaintext: 'AA==' },
+    });
     assert.equal(encrypted.status, 200);
-    const events = await t.api.call<{ events: { action: string }[] }>('GET', '/v1/audit/events?limit=1000', { token: await t.api.login('admin', t.adminPassword) });
+    const events = await t.api.call<{ events: { action: string }[] }>('GET', '/v1/audit/events?limit=1000', {
+      token: await t.api.login('admin', t.adminPassword),
+    });
     const actions = events.body.events.map((event) => event.action);
     assert.ok(actions.includes('cluster.seal') && actions.filter((action) => action === 'cluster.unseal').length === 2);
   });

@@ -20,12 +20,19 @@ describe('what a node refuses at start', () => {
   const production = (): ReturnType<typeof dataDir> => dataDir(join(root, 'prod'));
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'coffer-startup-'));
-    await initCluster({ dataDir: production().root, mode: 'production', seal: { shares: 3, threshold: 2 }, outDir: join(root, 'shares') });
+    await initCluster({
+      dataDir: production().root,
+      mode: 'production',
+      seal: { shares: 3, threshold: 2 },
+      outDir: join(root, 'shares'),
+    });
   });
   after(() => rm(root, { recursive: true, force: true }));
 
   test('dev mode cannot be switched on for a production cluster', async () => {
-    await assert.rejects(devUp({ dataDir: production().root, port: 0, logger }), (error) => isCofferError(error, 'DEV_MODE_REFUSED'));
+    await assert.rejects(devUp({ dataDir: production().root, port: 0, logger }), (error) =>
+      isCofferError(error, 'DEV_MODE_REFUSED'),
+    );
   });
 
   test('editing cluster.json to say dev is caught at unseal: the keyring says production', async () => {
@@ -53,14 +60,19 @@ describe('what a node refuses at start', () => {
   test('a data directory others can read is refused', async () => {
     await chmod(production().root, 0o755);
     try {
-      await assert.rejects(startNode({ dataDir: production().root, port: 0, logger }), (error) => isCofferError(error, 'DATA_DIR_INSECURE'));
+      await assert.rejects(startNode({ dataDir: production().root, port: 0, logger }), (error) =>
+        isCofferError(error, 'DATA_DIR_INSECURE'),
+      );
     } finally {
       await chmod(production().root, 0o700);
     }
   });
 
   test('a failing self-test stops the node and names the test; nothing listens', async () => {
-    const broken = { name: 'AES-256-GCM encrypt KAT (corrupted for this test)', run: async () => Promise.reject(new Error('mismatch')) };
+    const broken = {
+      name: 'AES-256-GCM encrypt KAT (corrupted for this test)',
+      run: async () => Promise.reject(new Error('mismatch')),
+    };
     const tests = [...ALL_SELF_TESTS.slice(0, 2), broken, ...ALL_SELF_TESTS.slice(2)];
     await assert.rejects(startNode({ dataDir: production().root, port: 0, logger, selfTests: tests }), (error) => {
       assert.ok(isCofferError(error, 'SELF_TEST_FAILED'));
@@ -72,17 +84,29 @@ describe('what a node refuses at start', () => {
   test('an uninitialized data directory is refused with NOT_INITIALIZED', async () => {
     const empty = await mkdtemp(join(root, 'empty-'));
     await chmod(empty, 0o700);
-    await assert.rejects(startNode({ dataDir: empty, port: 0, logger }), (error) => isCofferError(error, 'NOT_INITIALIZED'));
+    await assert.rejects(startNode({ dataDir: empty, port: 0, logger }), (error) =>
+      isCofferError(error, 'NOT_INITIALIZED'),
+    );
   });
 
   test('init refuses a data directory that already holds a cluster, and production shares inside it', async () => {
     await assert.rejects(
-      initCluster({ dataDir: production().root, mode: 'production', seal: { shares: 3, threshold: 2 }, outDir: join(root, 'again') }),
+      initCluster({
+        dataDir: production().root,
+        mode: 'production',
+        seal: { shares: 3, threshold: 2 },
+        outDir: join(root, 'again'),
+      }),
       (error) => isCofferError(error, 'ALREADY_INITIALIZED'),
     );
     const inside = join(root, 'inside');
     await assert.rejects(
-      initCluster({ dataDir: inside, mode: 'production', seal: { shares: 3, threshold: 2 }, outDir: join(inside, 'shares') }),
+      initCluster({
+        dataDir: inside,
+        mode: 'production',
+        seal: { shares: 3, threshold: 2 },
+        outDir: join(inside, 'shares'),
+      }),
       (error) => isCofferError(error, 'INVALID_FIELD'),
     );
   });

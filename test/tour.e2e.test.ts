@@ -54,7 +54,11 @@ describe('the README tour through the real CLI and a real `coffer up`', () => {
   let env: NodeJS.ProcessEnv;
 
   const coffer = (pin: string, ...args: string[]) => {
-    const result = spawnSync(process.execPath, [CLI, ...args], { cwd: root, env: { ...env, COFFER_PIN: pin }, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [CLI, ...args], {
+      cwd: root,
+      env: { ...env, COFFER_PIN: pin },
+      encoding: 'utf8',
+    });
     return { code: result.status, stdout: result.stdout, stderr: result.stderr };
   };
 
@@ -85,20 +89,66 @@ describe('the README tour through the real CLI and a real `coffer up`', () => {
 
   test('admin creates alice; alice generates, signs, verifies; OpenSSL verifies too', async () => {
     const adminPin = (await readFile(join(dataDir, 'dev', 'admin.pin'), 'utf8')).trim();
-    const created = coffer(adminPin, 'user', 'create', '--username', 'alice', '--role', 'crypto-user', '--password', 'alice-secret-1');
+    const created = coffer(
+      adminPin,
+      'user',
+      'create',
+      '--username',
+      'alice',
+      '--role',
+      'crypto-user',
+      '--password',
+      'alice-secret-1',
+    );
     assert.equal(created.code, 0, created.stderr);
     const alice = 'alice:alice-secret-1';
-    const generated = coffer(alice, 'key', 'generate-asymmetric-pair', 'ec', '--curve', 'secp256r1', '--label', 'tour', '--json');
+    const generated = coffer(
+      alice,
+      'key',
+      'generate-asymmetric-pair',
+      'ec',
+      '--curve',
+      'secp256r1',
+      '--label',
+      'tour',
+      '--json',
+    );
     assert.equal(generated.code, 0, generated.stderr);
     await writeFile(join(root, 'release.txt'), 'release 1.0 checksum\n');
-    const signArgs = ['--hash-function', 'sha256', '--key-filter', 'attr.label=tour', '--data-path', 'release.txt', '--signature-encoding', 'der', '--signature-path', 'release.sig'];
+    const signArgs = [
+      '--hash-function',
+      'sha256',
+      '--key-filter',
+      'attr.label=tour',
+      '--data-path',
+      'release.txt',
+      '--signature-encoding',
+      'der',
+      '--signature-path',
+      'release.sig',
+    ];
     const signed = coffer(alice, 'crypto', 'sign', 'ecdsa', ...signArgs);
     assert.equal(signed.code, 0, signed.stderr);
     const verified = coffer(alice, 'crypto', 'verify', 'ecdsa', ...signArgs);
     assert.equal(verified.code, 0, verified.stderr);
-    const exported = coffer(alice, 'key', 'generate-file', '--encoding', 'pem', '--path', 'tour.pub.pem', '--filter', 'attr.label=tour', 'attr.class=public-key');
+    const exported = coffer(
+      alice,
+      'key',
+      'generate-file',
+      '--encoding',
+      'pem',
+      '--path',
+      'tour.pub.pem',
+      '--filter',
+      'attr.label=tour',
+      'attr.class=public-key',
+    );
     assert.equal(exported.code, 0, exported.stderr);
-    const openssl = spawnSync('openssl', ['dgst', '-sha256', '-verify', 'tour.pub.pem', '-signature', 'release.sig', 'release.txt'], { cwd: root, encoding: 'utf8' });
+    const openssl = spawnSync(
+      'openssl',
+      ['dgst', '-sha256', '-verify', 'tour.pub.pem', '-signature', 'release.sig', 'release.txt'],
+      { cwd: root, encoding: 'utf8' },
+    );
     assert.equal(openssl.stdout.trim(), 'Verified OK');
     await writeFile(join(root, 'release.txt'), 'release 1.0 checksum, altered\n');
     const altered = coffer(alice, 'crypto', 'verify', 'ecdsa', ...signArgs, '--json');
@@ -108,7 +158,19 @@ describe('the README tour through the real CLI and a real `coffer up`', () => {
 
   test('an admin cannot sign: exit 1 and the CloudHSM-shaped error', async () => {
     const adminPin = (await readFile(join(dataDir, 'dev', 'admin.pin'), 'utf8')).trim();
-    const refused = coffer(adminPin, 'crypto', 'sign', 'ecdsa', '--hash-function', 'sha256', '--key-filter', 'attr.label=tour', '--data', 'aGVsbG8=', '--json');
+    const refused = coffer(
+      adminPin,
+      'crypto',
+      'sign',
+      'ecdsa',
+      '--hash-function',
+      'sha256',
+      '--key-filter',
+      'attr.label=tour',
+      '--data',
+      'aGVsbG8=',
+      '--json',
+    );
     assert.equal(refused.code, 1);
     const body = JSON.parse(refused.stdout) as { error_code: number; data: string };
     assert.equal(body.error_code, 1);
@@ -120,10 +182,26 @@ describe('the README tour through the real CLI and a real `coffer up`', () => {
     up = await startUp(dataDir);
     assert.match(up.output.join(''), /reused the dev cluster/);
     await writeFile(join(root, 'release.txt'), 'release 1.0 checksum\n');
-    const verified = coffer('alice:alice-secret-1', 'crypto', 'verify', 'ecdsa', '--hash-function', 'sha256', '--key-filter', 'attr.label=tour',
-      '--data-path', 'release.txt', '--signature-encoding', 'der', '--signature-path', 'release.sig');
+    const verified = coffer(
+      'alice:alice-secret-1',
+      'crypto',
+      'verify',
+      'ecdsa',
+      '--hash-function',
+      'sha256',
+      '--key-filter',
+      'attr.label=tour',
+      '--data-path',
+      'release.txt',
+      '--signature-encoding',
+      'der',
+      '--signature-path',
+      'release.sig',
+    );
     assert.equal(verified.code, 0, verified.stderr);
-    const listed = JSON.parse(coffer('alice:alice-secret-1', 'key', 'list', '--filter', 'attr.label=tour', '--json').stdout) as { data: { returned_key_count: number } };
+    const listed = JSON.parse(
+      coffer('alice:alice-secret-1', 'key', 'list', '--filter', 'attr.label=tour', '--json').stdout,
+    ) as { data: { returned_key_count: number } };
     assert.equal(listed.data.returned_key_count, 2);
   });
 

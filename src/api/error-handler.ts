@@ -39,7 +39,8 @@ export function toCofferError(error: unknown): CofferError {
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const coffer = toCofferError(error);
   if (coffer.code === 'INTERNAL_ERROR') request.log.error({ err: coffer.cause }, 'internal error');
-  else if (coffer.status >= 500) request.log.error({ code: coffer.code, detail: coffer.detail }, 'request refused by the node');
+  else if (coffer.status >= 500)
+    request.log.error({ code: coffer.code, detail: coffer.detail }, 'request refused by the node');
   return reply.code(coffer.status).send(errorBody(coffer));
 }
 

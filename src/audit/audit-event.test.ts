@@ -30,7 +30,10 @@ describe('chainHash', () => {
     const canonical =
       `{"action":"key.generate","actor":"alice","details":{"a":"x","b":1},"node":"node-1","prevHash":"${event.prevHash}",` +
       `"result":"success","seq":7,"target":"key/0x0000000000000001","time":"2025-01-01T00:00:00.000Z"}`;
-    const expected = createHash('sha256').update(Buffer.from(event.prevHash, 'hex')).update(canonical, 'utf8').digest('hex');
+    const expected = createHash('sha256')
+      .update(Buffer.from(event.prevHash, 'hex'))
+      .update(canonical, 'utf8')
+      .digest('hex');
     assert.equal(chainHash(event), expected);
     assert.match(chainHash(event), /^[0-9a-f]{64}$/);
   });
@@ -49,7 +52,11 @@ describe('chainHash', () => {
       actor: event.actor,
     };
     assert.equal(chainHash(event), chainHash(reordered));
-    assert.equal(chainHash(event), chainHash(JSON.parse(JSON.stringify(event)) as Unhashed), 'survives a JSON round trip');
+    assert.equal(
+      chainHash(event),
+      chainHash(JSON.parse(JSON.stringify(event)) as Unhashed),
+      'survives a JSON round trip',
+    );
   });
 
   test('changes when any field changes', () => {

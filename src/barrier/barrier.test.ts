@@ -37,7 +37,10 @@ describe('Barrier', () => {
   async function initialized(): Promise<{ store: SqliteStore; rootKey: Buffer; barrier: Barrier }> {
     const store = await newStore();
     const rootKey = randomBytes(32);
-    const created = await store.txn([{ key: KEYRING_PATH, modRevision: 0 }], [Barrier.initialKeyring(rootKey, IDENTITY, NOW)]);
+    const created = await store.txn(
+      [{ key: KEYRING_PATH, modRevision: 0 }],
+      [Barrier.initialKeyring(rootKey, IDENTITY, NOW)],
+    );
     assert.ok(created.succeeded);
     return { store, rootKey, barrier: new Barrier(store) };
   }

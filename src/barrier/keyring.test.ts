@@ -64,7 +64,8 @@ describe('Keyring', () => {
     const back = Keyring.deserialize(bytes);
     assert.deepEqual(back.identity, { clusterId: 'c-123', mode: 'production' });
     assert.equal(back.activeTerm, 3);
-    for (const term of [1, 2, 3]) assert.deepEqual(bytesOf(back.keyFor(term)), bytesOf(keyring.keyFor(term)), `term ${term}`);
+    for (const term of [1, 2, 3])
+      assert.deepEqual(bytesOf(back.keyFor(term)), bytesOf(keyring.keyFor(term)), `term ${term}`);
     assert.deepEqual(bytesOf(back.indexKey), bytesOf(keyring.indexKey));
     assert.throws(() => back.keyFor(4), isIntegrityError);
     // A record sealed before serialization opens with the deserialized keyring.
@@ -77,7 +78,11 @@ describe('Keyring', () => {
     const bytes = keyring.serialize();
     const headerLength = bytes.readUInt32BE(0);
     const header = bytes.subarray(4, 4 + headerLength).toString('utf8');
-    assert.deepEqual(JSON.parse(header), { ...IDENTITY, activeTerm: 1, terms: [{ term: 1, createdAt: T0.toISOString() }] });
+    assert.deepEqual(JSON.parse(header), {
+      ...IDENTITY,
+      activeTerm: 1,
+      terms: [{ term: 1, createdAt: T0.toISOString() }],
+    });
     assert.equal(bytes.length, 4 + headerLength + 2 * 32);
   });
 

@@ -58,9 +58,7 @@ export class Keyring {
     const json = Buffer.from(JSON.stringify(header), 'utf8');
     const length = Buffer.alloc(4);
     length.writeUInt32BE(json.length);
-    const material = [this.indexKey, ...[...this.keys.values()].map((entry) => entry.key)].map(
-      (key) => key.export(),
-    );
+    const material = [this.indexKey, ...[...this.keys.values()].map((entry) => entry.key)].map((key) => key.export());
     try {
       return Buffer.concat([length, json, ...material]);
     } finally {

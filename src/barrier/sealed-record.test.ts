@@ -40,7 +40,10 @@ describe('sealed records', () => {
     const plaintext = randomBytes(16);
     const a = sealRecord(key, 1, 'p', 'user', plaintext);
     const b = sealRecord(key, 1, 'p', 'user', plaintext);
-    assert.notDeepEqual(a.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES), b.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES));
+    assert.notDeepEqual(
+      a.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES),
+      b.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES),
+    );
     assert.notDeepEqual(a, b);
   });
 
@@ -59,7 +62,11 @@ describe('sealed records', () => {
       for (let bit = 0; bit < 8; bit++) {
         const altered = Buffer.from(sealed);
         altered[position] = altered[position]! ^ (1 << bit);
-        assert.throws(() => openRecord(key, 'user/bob', 'user', altered), isIntegrityError, `byte ${position} bit ${bit}`);
+        assert.throws(
+          () => openRecord(key, 'user/bob', 'user', altered),
+          isIntegrityError,
+          `byte ${position} bit ${bit}`,
+        );
         refused++;
       }
     }
@@ -93,7 +100,11 @@ describe('sealed records', () => {
     const key = freshKey();
     const sealed = sealRecord(key, 1, 'p', 'user', randomBytes(5));
     for (let length = 0; length < sealed.length; length++) {
-      assert.throws(() => openRecord(key, 'p', 'user', sealed.subarray(0, length)), isIntegrityError, `length ${length}`);
+      assert.throws(
+        () => openRecord(key, 'p', 'user', sealed.subarray(0, length)),
+        isIntegrityError,
+        `length ${length}`,
+      );
     }
     assert.throws(() => openRecord(key, 'p', 'user', Buffer.concat([sealed, Buffer.alloc(1)])), isIntegrityError);
   });
@@ -109,7 +120,10 @@ describe('sealed records', () => {
     for (const version of [0, 2, 255]) {
       const altered = Buffer.from(sealed);
       altered[0] = version;
-      assert.throws(() => recordTerm('p', altered), (error: unknown) => isIntegrityError(error) && /format version/.test(String(error)));
+      assert.throws(
+        () => recordTerm('p', altered),
+        (error: unknown) => isIntegrityError(error) && /format version/.test(String(error)),
+      );
       assert.throws(() => openRecord(key, 'p', 'user', altered), isIntegrityError);
     }
   });

@@ -19,13 +19,7 @@ const TAG_BYTES = 16;
 /** Term 0 is the root key itself (it seals only the keyring); keyring keys are terms 1, 2, … */
 export const ROOT_KEY_TERM = 0;
 
-export function sealRecord(
-  key: KeyObject,
-  term: number,
-  path: string,
-  kind: RecordKind,
-  plaintext: Buffer,
-): Buffer {
+export function sealRecord(key: KeyObject, term: number, path: string, kind: RecordKind, plaintext: Buffer): Buffer {
   const header = Buffer.alloc(HEADER_BYTES);
   header.writeUInt8(RECORD_FORMAT_VERSION, 0);
   header.writeUInt32BE(term, 1);

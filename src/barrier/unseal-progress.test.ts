@@ -31,7 +31,10 @@ describe('UnsealProgress', () => {
     dir = await mkdtemp(join(tmpdir(), 'coffer-unseal-'));
     store = await openSqliteStore(join(dir, 'state.db'));
     rootKey = randomBytes(32);
-    const created = await store.txn([{ key: KEYRING_PATH, modRevision: 0 }], [Barrier.initialKeyring(rootKey, IDENTITY, new Date())]);
+    const created = await store.txn(
+      [{ key: KEYRING_PATH, modRevision: 0 }],
+      [Barrier.initialKeyring(rootKey, IDENTITY, new Date())],
+    );
     assert.ok(created.succeeded);
   });
 
@@ -50,7 +53,11 @@ describe('UnsealProgress', () => {
       assert.deepEqual(progress.status(), { sealed: true, threshold: 3, shares: 5, progress: 0 });
       assert.deepEqual(await progress.submit(subset[0]!), { sealed: true, threshold: 3, shares: 5, progress: 1 });
       assert.deepEqual(await progress.submit(subset[1]!), { sealed: true, threshold: 3, shares: 5, progress: 2 });
-      assert.deepEqual(await progress.submit(subset[2]!), { sealed: false, threshold: 3, shares: 5, progress: 0 }, `subset ${index}`);
+      assert.deepEqual(
+        await progress.submit(subset[2]!),
+        { sealed: false, threshold: 3, shares: 5, progress: 0 },
+        `subset ${index}`,
+      );
       assert.equal(barrier.sealed, false);
       assert.deepEqual(barrier.identity, IDENTITY);
     }

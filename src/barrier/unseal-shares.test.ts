@@ -2,7 +2,14 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { isCofferError } from '../errors/coffer-error.js';
-import { checkSealConfig, combineShares, decodeShare, encodeShare, splitRootKey, type SealConfig } from './unseal-shares.js';
+import {
+  checkSealConfig,
+  combineShares,
+  decodeShare,
+  encodeShare,
+  splitRootKey,
+  type SealConfig,
+} from './unseal-shares.js';
 
 const PREFIX = 'coffer-share-v1.';
 
@@ -115,7 +122,11 @@ describe('share text encoding', () => {
 
   test('decodeShare refuses a share of the wrong length', () => {
     for (const length of [0, 1, 31, 34, 64]) {
-      assert.throws(() => decodeShare(PREFIX + randomBytes(length).toString('base64url')), hasCode('UNSEAL_SHARE_INVALID'), `length ${length}`);
+      assert.throws(
+        () => decodeShare(PREFIX + randomBytes(length).toString('base64url')),
+        hasCode('UNSEAL_SHARE_INVALID'),
+        `length ${length}`,
+      );
     }
   });
 });

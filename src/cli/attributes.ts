@@ -26,7 +26,10 @@ export function parseBoolean(value: string, what: string): boolean {
 }
 
 /** Parses `encrypt=true decrypt=false …` (CloudHSM's `--attributes`) into API attributes. */
-export function parseAttributeList(tokens: readonly string[] | undefined, option = '--attributes'): KeyAttributes | undefined {
+export function parseAttributeList(
+  tokens: readonly string[] | undefined,
+  option = '--attributes',
+): KeyAttributes | undefined {
   if (tokens === undefined || tokens.length === 0) return undefined;
   const attributes: KeyAttributes = {};
   for (const token of tokens) {
@@ -58,7 +61,8 @@ const CLASS_NAMES: Readonly<Record<string, KeyClass>> = {
 /** CloudHSM class names (`secret-key|private-key|public-key`) to the API's. */
 export function parseKeyClass(value: string): KeyClass {
   const keyClass = CLASS_NAMES[value.toLowerCase()];
-  if (keyClass === undefined) throw new CliError('INVALID_ARGUMENT', `attr.class must be secret-key, private-key or public-key, not "${value}"`);
+  if (keyClass === undefined)
+    throw new CliError('INVALID_ARGUMENT', `attr.class must be secret-key, private-key or public-key, not "${value}"`);
   return keyClass;
 }
 

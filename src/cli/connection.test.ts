@@ -20,7 +20,12 @@ function writeConfig(directory: string, config: unknown): string {
   return file;
 }
 
-const CONFIG = { endpoints: ['https://127.0.0.1:2225'], caFile: 'tls/ca.crt', certFile: 'dev/client.crt', keyFile: 'dev/client.key' };
+const CONFIG = {
+  endpoints: ['https://127.0.0.1:2225'],
+  caFile: 'tls/ca.crt',
+  certFile: 'dev/client.crt',
+  keyFile: 'dev/client.key',
+};
 
 describe('resolveConnectionSettings', () => {
   it('reads ./.coffer/client.json when present, with paths relative to the file', () => {
@@ -44,7 +49,10 @@ describe('resolveConnectionSettings', () => {
     const inDataDir = writeConfig(dataDir, CONFIG);
     const fromEnv = writeConfig(dir('order/env'), CONFIG);
     const fromFlag = writeConfig(dir('order/flag'), CONFIG);
-    assert.equal(findConfigFile({ config: fromFlag }, { env: { COFFER_CONFIG: fromEnv, COFFER_DATA_DIR: dataDir }, cwd }), fromFlag);
+    assert.equal(
+      findConfigFile({ config: fromFlag }, { env: { COFFER_CONFIG: fromEnv, COFFER_DATA_DIR: dataDir }, cwd }),
+      fromFlag,
+    );
     assert.equal(findConfigFile({}, { env: { COFFER_CONFIG: fromEnv, COFFER_DATA_DIR: dataDir }, cwd }), fromEnv);
     assert.equal(findConfigFile({}, { env: { COFFER_DATA_DIR: dataDir }, cwd }), inDataDir);
     assert.equal(findConfigFile({}, { env: { COFFER_DATA_DIR: dir('order/empty') }, cwd }), local);
@@ -58,7 +66,10 @@ describe('resolveConnectionSettings', () => {
     const fromEnv = resolveConnectionSettings({}, { env, cwd });
     assert.deepEqual(fromEnv.endpoints, ['https://a:1', 'https://b:2']);
     assert.equal(fromEnv.caFile, path.join(cwd, 'env-ca.crt'));
-    const fromFlags = resolveConnectionSettings({ endpoint: 'https://c:3', caFile: 'flag-ca.crt', certFile: 'c.crt', keyFile: 'c.key' }, { env, cwd });
+    const fromFlags = resolveConnectionSettings(
+      { endpoint: 'https://c:3', caFile: 'flag-ca.crt', certFile: 'c.crt', keyFile: 'c.key' },
+      { env, cwd },
+    );
     assert.deepEqual(fromFlags.endpoints, ['https://c:3']);
     assert.equal(fromFlags.caFile, path.join(cwd, 'flag-ca.crt'));
     assert.equal(fromFlags.certFile, path.join(cwd, 'c.crt'));
@@ -66,14 +77,25 @@ describe('resolveConnectionSettings', () => {
 
   it('refuses a missing endpoint, a missing CA, a cert without key, and a malformed file', () => {
     const cwd = dir('errors');
-    assert.throws(() => resolveConnectionSettings({}, { env: {}, cwd }), { code: 'CONFIG_INVALID', message: /no endpoint/ });
-    assert.throws(() => resolveConnectionSettings({ endpoint: 'https://x:1' }, { env: {}, cwd }), { code: 'CONFIG_INVALID', message: /no CA/ });
-    assert.throws(() => resolveConnectionSettings({ endpoint: 'https://x:1', caFile: 'ca', certFile: 'c' }, { env: {}, cwd }), {
+    assert.throws(() => resolveConnectionSettings({}, { env: {}, cwd }), {
       code: 'CONFIG_INVALID',
+      message: /no endpoint/,
     });
+    assert.throws(() => resolveConnectionSettings({ endpoint: 'https://x:1' }, { env: {}, cwd }), {
+      code: 'CONFIG_INVALID',
+      message: /no CA/,
+    });
+    assert.throws(
+      () => resolveConnectionSettings({ endpoint: 'https://x:1', caFile: 'ca', certFile: 'c' }, { env: {}, cwd }),
+      {
+        code: 'CONFIG_INVALID',
+      },
+    );
     const bad = path.join(cwd, 'bad.json');
     writeFileSync(bad, '{"endpoints": "https://x:1"}');
     assert.throws(() => resolveConnectionSettings({ config: bad }, { env: {}, cwd }), { code: 'CONFIG_INVALID' });
-    assert.throws(() => resolveConnectionSettings({ config: path.join(cwd, 'absent.json') }, { env: {}, cwd }), { code: 'CONFIG_INVALID' });
+    assert.throws(() => resolveConnectionSettings({ config: path.join(cwd, 'absent.json') }, { env: {}, cwd }), {
+      code: 'CONFIG_INVALID',
+    });
   });
 });

@@ -45,7 +45,8 @@ export function findConfigFile(flags: ConnectionFlags, io: Pick<CliIo, 'env' | '
 
 function optionalString(value: unknown, field: string, file: string): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value === '') throw new CliError('CONFIG_INVALID', `${file}: "${field}" must be a non-empty string`);
+  if (typeof value !== 'string' || value === '')
+    throw new CliError('CONFIG_INVALID', `${file}: "${field}" must be a non-empty string`);
   return value;
 }
 
@@ -54,14 +55,20 @@ export function readConfigFile(file: string): ConfigFile {
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new CliError('CONFIG_INVALID', `cannot read client config ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CliError(
+      'CONFIG_INVALID',
+      `cannot read client config ${file}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new CliError('CONFIG_INVALID', `${file}: a client config is a JSON object`);
   }
   const record = parsed as Record<string, unknown>;
   const endpoints = record.endpoints;
-  if (endpoints !== undefined && (!Array.isArray(endpoints) || !endpoints.every((item) => typeof item === 'string' && item !== ''))) {
+  if (
+    endpoints !== undefined &&
+    (!Array.isArray(endpoints) || !endpoints.every((item) => typeof item === 'string' && item !== ''))
+  ) {
     throw new CliError('CONFIG_INVALID', `${file}: "endpoints" must be a list of URLs`);
   }
   const dir = path.dirname(file);
@@ -77,12 +84,17 @@ export function readConfigFile(file: string): ConfigFile {
 }
 
 function definedOnly<T extends Record<string, string | undefined>>(value: T): Partial<Record<keyof T, string>> {
-  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<Record<keyof T, string>>;
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<
+    Record<keyof T, string>
+  >;
 }
 
 function splitEndpoints(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
-  const list = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  const list = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
   return list.length === 0 ? undefined : list;
 }
 
@@ -97,16 +109,25 @@ export function resolveConnectionSettings(flags: ConnectionFlags, io: Pick<CliIo
   const flag = (value: string | undefined) => (value === undefined ? undefined : path.resolve(io.cwd, value));
   const endpoints = splitEndpoints(flags.endpoint) ?? splitEndpoints(io.env.COFFER_ENDPOINT) ?? config.endpoints;
   if (endpoints === undefined || endpoints.length === 0) {
-    throw new CliError('CONFIG_INVALID', 'no endpoint: pass --endpoint URL, set COFFER_ENDPOINT, or give a client config (--config, COFFER_CONFIG)');
+    throw new CliError(
+      'CONFIG_INVALID',
+      'no endpoint: pass --endpoint URL, set COFFER_ENDPOINT, or give a client config (--config, COFFER_CONFIG)',
+    );
   }
   const caFile = flag(flags.caFile) ?? env('COFFER_CA_FILE') ?? config.caFile;
   if (caFile === undefined) {
-    throw new CliError('CONFIG_INVALID', 'no CA certificate: pass --ca-file FILE, set COFFER_CA_FILE, or give a client config');
+    throw new CliError(
+      'CONFIG_INVALID',
+      'no CA certificate: pass --ca-file FILE, set COFFER_CA_FILE, or give a client config',
+    );
   }
   const certFile = flag(flags.certFile) ?? env('COFFER_CLIENT_CERT') ?? config.certFile;
   const keyFile = flag(flags.keyFile) ?? env('COFFER_CLIENT_KEY') ?? config.keyFile;
   if ((certFile === undefined) !== (keyFile === undefined)) {
-    throw new CliError('CONFIG_INVALID', 'a client certificate needs its key and a key its certificate (--cert-file with --key-file)');
+    throw new CliError(
+      'CONFIG_INVALID',
+      'a client certificate needs its key and a key its certificate (--cert-file with --key-file)',
+    );
   }
   return {
     endpoints,
@@ -121,7 +142,10 @@ function readSetting(file: string, what: string): Buffer {
   try {
     return readFileSync(file);
   } catch (error) {
-    throw new CliError('FILE_ERROR', `cannot read the ${what} ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CliError(
+      'FILE_ERROR',
+      `cannot read the ${what} ${file}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 

@@ -44,7 +44,8 @@ export async function resolveCredentials(flags: CredentialFlags, io: CliIo): Pro
   }
   username ??= (await io.promptLine('Username: ')).trim();
   password ??= await io.promptSecret(`Password for ${username}: `);
-  if (username === '' || password === '') throw new CliError('MISSING_CREDENTIALS', 'a username and a password are required');
+  if (username === '' || password === '')
+    throw new CliError('MISSING_CREDENTIALS', 'a username and a password are required');
   return { username, password };
 }
 
@@ -61,7 +62,10 @@ export async function resolveNewSecret(
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   if (!io.interactive) {
     const env = sources.envName === undefined ? '' : ` or set ${sources.envName}`;
-    throw new CliError('MISSING_ARGUMENT', `give ${sources.flagName}${env} (stdin is not a terminal, so there is no prompt)`);
+    throw new CliError(
+      'MISSING_ARGUMENT',
+      `give ${sources.flagName}${env} (stdin is not a terminal, so there is no prompt)`,
+    );
   }
   const first = await io.promptSecret(`${sources.prompt}: `);
   const second = await io.promptSecret(`${sources.prompt} (again): `);

@@ -6,7 +6,8 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 /** Strict base64 (standard alphabet, padded), as the API and CloudHSM CLI take it. */
 export function decodeBase64(value: string, option: string): Buffer {
   const compact = value.replace(/\s+/g, '');
-  if (!BASE64.test(compact)) throw new CliError('INVALID_ARGUMENT', `${option} must be base64 (standard alphabet, padded)`);
+  if (!BASE64.test(compact))
+    throw new CliError('INVALID_ARGUMENT', `${option} must be base64 (standard alphabet, padded)`);
   return Buffer.from(compact, 'base64');
 }
 
@@ -27,7 +28,10 @@ export async function readDataInput(
     try {
       return await read(options.dataPath);
     } catch (error) {
-      throw new CliError('FILE_ERROR', `cannot read ${options.dataPath}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new CliError(
+        'FILE_ERROR',
+        `cannot read ${options.dataPath}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
   if (options.data !== undefined) return decodeBase64(options.data, names.data);
@@ -38,6 +42,7 @@ export function parseInteger(value: string | undefined, option: string, min: num
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value)) throw new CliError('INVALID_ARGUMENT', `${option} must be a whole number`);
   const number = Number(value);
-  if (number < min || number > max) throw new CliError('INVALID_ARGUMENT', `${option} must be between ${min} and ${max}`);
+  if (number < min || number > max)
+    throw new CliError('INVALID_ARGUMENT', `${option} must be between ${min} and ${max}`);
   return number;
 }

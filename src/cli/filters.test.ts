@@ -24,8 +24,20 @@ const key = (overrides: Partial<Key>): Key => ({
 
 describe('parseKeyFilter', () => {
   it('parses CloudHSM terms and maps class names', () => {
-    const filter = parseKeyFilter(['attr.label=my key', 'attr.class=private-key', 'attr.key-type=EC', 'attr.id=0xAB01', 'attr.sign=true']);
-    assert.deepEqual(filter, { attributes: { sign: true }, label: 'my key', class: 'private', keyType: 'ec', id: 'ab01' });
+    const filter = parseKeyFilter([
+      'attr.label=my key',
+      'attr.class=private-key',
+      'attr.key-type=EC',
+      'attr.id=0xAB01',
+      'attr.sign=true',
+    ]);
+    assert.deepEqual(filter, {
+      attributes: { sign: true },
+      label: 'my key',
+      class: 'private',
+      keyType: 'ec',
+      id: 'ab01',
+    });
     assert.deepEqual(serverQuery(filter), { label: 'my key', id: 'ab01', class: 'private', keyType: 'ec' });
   });
 
@@ -41,14 +53,31 @@ describe('parseKeyFilter', () => {
   });
 
   it('refuses malformed terms with INVALID_ARGUMENT', () => {
-    for (const bad of [['label=x'], ['attr.label'], ['attr.class=hmac'], ['attr.key-type=dsa'], ['key-reference=12'], ['attr.colour=red'], ['attr.sign=maybe'], ['attr.label=a', 'attr.label=b'], ['attr.id=xyz']]) {
-      assert.throws(() => parseKeyFilter(bad), (error: unknown) => error instanceof CliError && error.code === 'INVALID_ARGUMENT', bad.join(' '));
+    for (const bad of [
+      ['label=x'],
+      ['attr.label'],
+      ['attr.class=hmac'],
+      ['attr.key-type=dsa'],
+      ['key-reference=12'],
+      ['attr.colour=red'],
+      ['attr.sign=maybe'],
+      ['attr.label=a', 'attr.label=b'],
+      ['attr.id=xyz'],
+    ]) {
+      assert.throws(
+        () => parseKeyFilter(bad),
+        (error: unknown) => error instanceof CliError && error.code === 'INVALID_ARGUMENT',
+        bad.join(' '),
+      );
     }
   });
 
   it('adds the operation class only when the filter names none and no key reference', () => {
     assert.equal(withDefaultClass(parseKeyFilter(['attr.label=tour']), 'private').class, 'private');
-    assert.equal(withDefaultClass(parseKeyFilter(['attr.label=tour', 'attr.class=public-key']), 'private').class, 'public');
+    assert.equal(
+      withDefaultClass(parseKeyFilter(['attr.label=tour', 'attr.class=public-key']), 'private').class,
+      'public',
+    );
     assert.equal(withDefaultClass(parseKeyFilter(['key-reference=0x1']), 'private').class, undefined);
   });
 
@@ -73,7 +102,11 @@ describe('parseAttributeList', () => {
 
   it('refuses unknown names, non-booleans, duplicates and missing "="', () => {
     for (const bad of [['colour=red'], ['encrypt=yes'], ['encrypt=true', 'encrypt=false'], ['encrypt'], ['=true']]) {
-      assert.throws(() => parseAttributeList(bad), (error: unknown) => error instanceof CliError && error.code === 'INVALID_ARGUMENT', bad.join(' '));
+      assert.throws(
+        () => parseAttributeList(bad),
+        (error: unknown) => error instanceof CliError && error.code === 'INVALID_ARGUMENT',
+        bad.join(' '),
+      );
     }
   });
 });

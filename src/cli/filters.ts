@@ -18,14 +18,16 @@ const KEY_TYPES: readonly KeyType[] = ['aes', 'ec', 'rsa'];
 /** `0x1c0686` → `0x00000000001c0686`: the API's 16-digit lowercase form. */
 export function normalizeKeyReference(value: string): string {
   const match = /^0x([0-9a-f]{1,16})$/i.exec(value);
-  if (!match) throw new CliError('INVALID_ARGUMENT', `key-reference must be 0x followed by up to 16 hex digits, not "${value}"`);
+  if (!match)
+    throw new CliError('INVALID_ARGUMENT', `key-reference must be 0x followed by up to 16 hex digits, not "${value}"`);
   return `0x${(match[1] as string).toLowerCase().padStart(16, '0')}`;
 }
 
 /** CKA_ID as the API wants it: lowercase hex, an optional 0x dropped. */
 export function normalizeId(value: string): string {
   const hex = value.replace(/^0x/i, '').toLowerCase();
-  if (!/^([0-9a-f]{2})*$/.test(hex)) throw new CliError('INVALID_ARGUMENT', `an id must be hex bytes (e.g. 0x01ab), not "${value}"`);
+  if (!/^([0-9a-f]{2})*$/.test(hex))
+    throw new CliError('INVALID_ARGUMENT', `an id must be hex bytes (e.g. 0x01ab), not "${value}"`);
   return hex;
 }
 
@@ -34,7 +36,11 @@ export function parseKeyFilter(tokens: readonly string[] | undefined, option = '
   const seen = new Set<string>();
   for (const token of tokens ?? []) {
     const eq = token.indexOf('=');
-    if (eq <= 0) throw new CliError('INVALID_ARGUMENT', `${option}: expected key-reference=0x… or attr.NAME=VALUE, got "${token}"`);
+    if (eq <= 0)
+      throw new CliError(
+        'INVALID_ARGUMENT',
+        `${option}: expected key-reference=0x… or attr.NAME=VALUE, got "${token}"`,
+      );
     const name = token.slice(0, eq).toLowerCase();
     const value = token.slice(eq + 1);
     if (seen.has(name)) throw new CliError('INVALID_ARGUMENT', `${option}: "${name}" given twice`);
@@ -47,7 +53,10 @@ export function parseKeyFilter(tokens: readonly string[] | undefined, option = '
 function term(name: string, value: string, option: string, attributes: KeyAttributes): Partial<KeyFilter> {
   if (name === 'key-reference') return { keyReference: normalizeKeyReference(value) };
   if (!name.startsWith('attr.')) {
-    throw new CliError('INVALID_ARGUMENT', `${option}: unknown filter "${name}" (use key-reference=0x… or attr.NAME=VALUE)`);
+    throw new CliError(
+      'INVALID_ARGUMENT',
+      `${option}: unknown filter "${name}" (use key-reference=0x… or attr.NAME=VALUE)`,
+    );
   }
   const attr = name.slice('attr.'.length);
   switch (attr) {
@@ -59,7 +68,8 @@ function term(name: string, value: string, option: string, attributes: KeyAttrib
       return { class: parseKeyClass(value) };
     case 'key-type': {
       const keyType = value.toLowerCase() as KeyType;
-      if (!KEY_TYPES.includes(keyType)) throw new CliError('INVALID_ARGUMENT', `attr.key-type must be aes, ec or rsa, not "${value}"`);
+      if (!KEY_TYPES.includes(keyType))
+        throw new CliError('INVALID_ARGUMENT', `attr.key-type must be aes, ec or rsa, not "${value}"`);
       return { keyType };
     }
   }

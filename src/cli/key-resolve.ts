@@ -17,7 +17,12 @@ export interface FoundKeys {
  * and key type are filtered by the node; a key reference goes through GET /v1/keys/:handle;
  * boolean attributes are matched here.
  */
-export async function findKeys(session: KeyReader, filter: KeyFilter, maxItems: number, startingToken?: string): Promise<FoundKeys> {
+export async function findKeys(
+  session: KeyReader,
+  filter: KeyFilter,
+  maxItems: number,
+  startingToken?: string,
+): Promise<FoundKeys> {
   if (filter.keyReference !== undefined) {
     const key = await getIfVisible(session, filter.keyReference);
     return { keys: key && matchesFilter(key, filter) ? [key] : [] };

@@ -18,9 +18,19 @@ const PASSWORD = 'alice-secret-pass';
 
 function key(handle: string, keyClass: 'secret' | 'private' | 'public', label: string) {
   return {
-    handle, class: keyClass, keyType: keyClass === 'secret' ? 'aes' : 'ec', label, id: '', attributes: { sign: keyClass === 'private' },
-    shape: keyClass === 'secret' ? { valueLen: 32 } : { curve: 'secp256r1' }, owner: 'alice', sharedWith: [], state: 'enabled', version: 1,
-    createdAt: '2025-01-01T00:00:00Z', updatedAt: '2025-01-01T00:00:00Z',
+    handle,
+    class: keyClass,
+    keyType: keyClass === 'secret' ? 'aes' : 'ec',
+    label,
+    id: '',
+    attributes: { sign: keyClass === 'private' },
+    shape: keyClass === 'secret' ? { valueLen: 32 } : { curve: 'secp256r1' },
+    owner: 'alice',
+    sharedWith: [],
+    state: 'enabled',
+    version: 1,
+    createdAt: '2025-01-01T00:00:00Z',
+    updatedAt: '2025-01-01T00:00:00Z',
   };
 }
 
@@ -41,12 +51,26 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 function handle(method: string, url: URL, body: unknown, res: ServerResponse): void {
   const route = `${method} ${url.pathname}`;
   if (route === 'GET /v1/cluster/status') {
-    return json(res, 200, { clusterId: 'c1', nodeId: 'n1', mode: 'dev', sealed: false, activated: true, unseal: { threshold: 1, shares: 1, progress: 0 }, version: '0.1.0' });
+    return json(res, 200, {
+      clusterId: 'c1',
+      nodeId: 'n1',
+      mode: 'dev',
+      sealed: false,
+      activated: true,
+      unseal: { threshold: 1, shares: 1, progress: 0 },
+      version: '0.1.0',
+    });
   }
   if (route === 'POST /v1/sessions') {
     const { password } = body as { password: string };
-    if (password !== PASSWORD) return json(res, 401, { error: { code: 'LOGIN_FAILED', message: 'Wrong username or password' } });
-    return json(res, 201, { token: 'cfs_secret_token', username: 'alice', role: 'crypto-user', expiresAt: '2030-01-01T00:00:00Z' });
+    if (password !== PASSWORD)
+      return json(res, 401, { error: { code: 'LOGIN_FAILED', message: 'Wrong username or password' } });
+    return json(res, 201, {
+      token: 'cfs_secret_token',
+      username: 'alice',
+      role: 'crypto-user',
+      expiresAt: '2030-01-01T00:00:00Z',
+    });
   }
   if (route === 'DELETE /v1/sessions/current') {
     res.writeHead(204);
@@ -54,7 +78,9 @@ function handle(method: string, url: URL, body: unknown, res: ServerResponse): v
   }
   if (route === 'GET /v1/keys') {
     const q = url.searchParams;
-    const keys = KEYS.filter((k) => (!q.has('label') || k.label === q.get('label')) && (!q.has('class') || k.class === q.get('class')));
+    const keys = KEYS.filter(
+      (k) => (!q.has('label') || k.label === q.get('label')) && (!q.has('class') || k.class === q.get('class')),
+    );
     return json(res, 200, { keys });
   }
   if (route === 'POST /v1/crypto/sign') return json(res, 200, { signature: Buffer.from('sig').toString('base64') });
@@ -75,7 +101,14 @@ before(async () => {
   writeFileSync(path.join(dir, 'client.crt'), await issueCertificate(ca, client.csrPem, { profile: 'client' }));
   writeFileSync(path.join(dir, 'client.key'), privateKeyPem(client.privateKey));
   server = https.createServer(
-    { key: privateKeyPem(node.privateKey), cert: nodeCert, ca: [ca.certificatePem], requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3' },
+    {
+      key: privateKeyPem(node.privateKey),
+      cert: nodeCert,
+      ca: [ca.certificatePem],
+      requestCert: true,
+      rejectUnauthorized: true,
+      minVersion: 'TLSv1.3',
+    },
     (req: IncomingMessage, res: ServerResponse) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -89,7 +122,16 @@ before(async () => {
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  connection = ['--endpoint', `https://127.0.0.1:${port}`, '--ca-file', 'ca.crt', '--cert-file', 'client.crt', '--key-file', 'client.key'];
+  connection = [
+    '--endpoint',
+    `https://127.0.0.1:${port}`,
+    '--ca-file',
+    'ca.crt',
+    '--cert-file',
+    'client.crt',
+    '--key-file',
+    'client.key',
+  ];
 });
 
 after(async () => {
@@ -98,7 +140,10 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+async function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const io: CliIo = {
@@ -133,24 +178,51 @@ describe('coffer CLI', () => {
 
   it('crypto sign picks the private half of a pair sharing a label, and logs out', async () => {
     requests.length = 0;
-    const result = await run(['crypto', 'sign', 'ecdsa', '--key-filter', 'attr.label=tour', '--hash-function', 'sha256', '--data', 'aGVsbG8=', '--json', ...connection], pin);
+    const result = await run(
+      [
+        'crypto',
+        'sign',
+        'ecdsa',
+        '--key-filter',
+        'attr.label=tour',
+        '--hash-function',
+        'sha256',
+        '--data',
+        'aGVsbG8=',
+        '--json',
+        ...connection,
+      ],
+      pin,
+    );
     assert.equal(result.code, 0, result.out + result.err);
-    assert.deepEqual(JSON.parse(result.out), { error_code: 0, data: { 'key-reference': '0x0000000000000011', signature: Buffer.from('sig').toString('base64') } });
+    assert.deepEqual(JSON.parse(result.out), {
+      error_code: 0,
+      data: { 'key-reference': '0x0000000000000011', signature: Buffer.from('sig').toString('base64') },
+    });
     const list = requests.find((r) => r.url.startsWith('/v1/keys?'));
     assert.match(list?.url ?? '', /class=private/);
     assert.deepEqual(requests.find((r) => r.url === '/v1/crypto/sign')?.body, {
-      keyHandle: '0x0000000000000011', mechanism: 'ECDSA_SHA256', data: 'aGVsbG8=',
+      keyHandle: '0x0000000000000011',
+      mechanism: 'ECDSA_SHA256',
+      data: 'aGVsbG8=',
     });
     assert.equal(requests.at(-1)?.method, 'DELETE', 'logout comes last');
-    assert.ok(!result.out.includes(PASSWORD) && !result.err.includes(PASSWORD) && !result.out.includes('cfs_secret_token'));
+    assert.ok(
+      !result.out.includes(PASSWORD) && !result.err.includes(PASSWORD) && !result.out.includes('cfs_secret_token'),
+    );
   });
 
   it('key list --json: matched_keys and counts', async () => {
     const result = await run(['key', 'list', '--filter', 'attr.label=tour', '--json', ...connection], pin);
     assert.equal(result.code, 0, result.err);
-    const parsed = JSON.parse(result.out) as { data: { matched_keys: { 'key-reference': string }[]; returned_key_count: number } };
+    const parsed = JSON.parse(result.out) as {
+      data: { matched_keys: { 'key-reference': string }[]; returned_key_count: number };
+    };
     assert.equal(parsed.data.returned_key_count, 2);
-    assert.deepEqual(parsed.data.matched_keys.map((k) => k['key-reference']), ['0x0000000000000010', '0x0000000000000011']);
+    assert.deepEqual(
+      parsed.data.matched_keys.map((k) => k['key-reference']),
+      ['0x0000000000000010', '0x0000000000000011'],
+    );
   });
 
   it('key delete refuses a filter matching two keys: exit 1, error on stderr, nothing deleted', async () => {

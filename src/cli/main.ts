@@ -30,7 +30,9 @@ export function buildProgram(ctx: CliContext): Command {
   // Every sub-command inherits the output routing and exit override.
   const inherit = (command: Command): void => {
     for (const child of command.commands) {
-      child.exitOverride().configureOutput({ writeOut: (text) => ctx.io.writeOut(text), writeErr: (text) => ctx.io.writeErr(text) });
+      child
+        .exitOverride()
+        .configureOutput({ writeOut: (text) => ctx.io.writeOut(text), writeErr: (text) => ctx.io.writeErr(text) });
       inherit(child);
     }
   };
@@ -46,7 +48,11 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   if (json) {
     // Usage errors become the JSON failure shape instead of commander's text.
     const silence = (command: Command): void => {
-      command.configureOutput({ writeOut: (text) => io.writeOut(text), writeErr: () => undefined, outputError: () => undefined });
+      command.configureOutput({
+        writeOut: (text) => io.writeOut(text),
+        writeErr: () => undefined,
+        outputError: () => undefined,
+      });
       command.commands.forEach(silence);
     };
     silence(program);
@@ -56,7 +62,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return 0;
-      if (json) io.writeOut(`${jsonFailure(new CliError('INVALID_ARGUMENT', error.message.replace(/^error: /, '')))}\n`);
+      if (json)
+        io.writeOut(`${jsonFailure(new CliError('INVALID_ARGUMENT', error.message.replace(/^error: /, '')))}\n`);
       return error.exitCode === 0 ? 0 : 1;
     }
     if (json) io.writeOut(`${jsonFailure(error)}\n`);

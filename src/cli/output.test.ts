@@ -12,12 +12,22 @@ describe('output', () => {
       error_code: 1,
       data: 'KEY_NOT_FOUND: No such key',
     });
-    assert.deepEqual(JSON.parse(jsonFailure(new CliError('MISSING_CREDENTIALS', 'log in'))), { error_code: 1, data: 'MISSING_CREDENTIALS: log in' });
+    assert.deepEqual(JSON.parse(jsonFailure(new CliError('MISSING_CREDENTIALS', 'log in'))), {
+      error_code: 1,
+      data: 'MISSING_CREDENTIALS: log in',
+    });
     assert.equal(humanFailure(new CofferApiError('NODE_SEALED', 503, 'sealed')), 'error: NODE_SEALED: sealed');
   });
 
   it('aligns key/value lines and tables', () => {
-    assert.equal(keyValues([['a', 1], ['long-name', 'x'], ['skipped', undefined]]), 'a:         1\nlong-name: x');
+    assert.equal(
+      keyValues([
+        ['a', 1],
+        ['long-name', 'x'],
+        ['skipped', undefined],
+      ]),
+      'a:         1\nlong-name: x',
+    );
     assert.equal(table(['A', 'BB'], [['xyz', 1]]), 'A    BB\nxyz  1');
   });
 });
@@ -25,7 +35,10 @@ describe('output', () => {
 describe('readDataInput', () => {
   it('takes exactly one of --data (strict base64) and --data-path', async () => {
     assert.deepEqual(await readDataInput({ data: 'aGVsbG8=' }), Buffer.from('hello'));
-    assert.deepEqual(await readDataInput({ dataPath: 'f' }, undefined, async () => Buffer.from([1, 2])), Buffer.from([1, 2]));
+    assert.deepEqual(
+      await readDataInput({ dataPath: 'f' }, undefined, async () => Buffer.from([1, 2])),
+      Buffer.from([1, 2]),
+    );
     await assert.rejects(readDataInput({ data: 'aGVsbG8' }), { code: 'INVALID_ARGUMENT' });
     await assert.rejects(readDataInput({ data: 'aGVsbG8=', dataPath: 'f' }), { code: 'INVALID_ARGUMENT' });
     await assert.rejects(readDataInput({}), { code: 'MISSING_ARGUMENT' });

@@ -34,7 +34,9 @@ export function keyValues(entries: ReadonlyArray<readonly [string, Scalar]>): st
 /** A plain text table with a header row. */
 export function table(headers: readonly string[], rows: ReadonlyArray<readonly Scalar[]>): string {
   const cells = rows.map((row) => row.map((cell) => (cell === undefined || cell === null ? '' : String(cell))));
-  const widths = headers.map((header, column) => Math.max(header.length, ...cells.map((row) => (row[column] ?? '').length)));
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...cells.map((row) => (row[column] ?? '').length)),
+  );
   const line = (row: readonly string[]) =>
     row
       .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))

@@ -26,12 +26,15 @@ export interface AuthOptions extends CommonOptions {
 /** Adds `--json` and the connection flags to a leaf command. */
 export function withCommonOptions(command: Command): Command {
   return command
-    .option('--json', "print CloudHSM CLI's JSON shape: {\"error_code\":0,\"data\":…}")
+    .option('--json', 'print CloudHSM CLI\'s JSON shape: {"error_code":0,"data":…}')
     .option('--endpoint <urls>', 'node URL(s), comma-separated (else COFFER_ENDPOINT, else the client config)')
     .option('--ca-file <file>', 'cluster CA certificate (else COFFER_CA_FILE, else the client config)')
     .option('--cert-file <file>', 'client certificate (else COFFER_CLIENT_CERT, else the client config)')
     .option('--key-file <file>', 'client private key (else COFFER_CLIENT_KEY, else the client config)')
-    .option('--config <file>', 'client config JSON (else COFFER_CONFIG, $COFFER_DATA_DIR/client.json, ./.coffer/client.json)');
+    .option(
+      '--config <file>',
+      'client config JSON (else COFFER_CONFIG, $COFFER_DATA_DIR/client.json, ./.coffer/client.json)',
+    );
 }
 
 /**
@@ -63,7 +66,11 @@ export async function execute(ctx: CliContext, options: CommonOptions, body: () 
 }
 
 /** A client for the resolved connection settings, closed after `use`. */
-export async function withClient<T>(ctx: CliContext, options: CommonOptions, use: (client: CofferClient) => Promise<T>): Promise<T> {
+export async function withClient<T>(
+  ctx: CliContext,
+  options: CommonOptions,
+  use: (client: CofferClient) => Promise<T>,
+): Promise<T> {
   const client = new CofferClient(clientOptions(resolveConnectionSettings(options, ctx.io)));
   try {
     return await use(client);

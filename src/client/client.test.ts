@@ -28,8 +28,14 @@ const routes: Record<string, Handler> = {
   'GET /v1/health': (_seen, res) => json(res, 200, { status: 'ok', sealed: false, version: '0.1.0' }),
   'POST /v1/sessions': (seen, res) => {
     const body = seen.body as { username: string; password: string };
-    if (body.password !== 'correct horse') return json(res, 401, { error: { code: 'LOGIN_FAILED', message: 'Wrong username or password' } });
-    json(res, 201, { token: 'cfs_test', username: body.username, role: 'crypto-user', expiresAt: '2030-01-01T00:00:00Z' });
+    if (body.password !== 'correct horse')
+      return json(res, 401, { error: { code: 'LOGIN_FAILED', message: 'Wrong username or password' } });
+    json(res, 201, {
+      token: 'cfs_test',
+      username: body.username,
+      role: 'crypto-user',
+      expiresAt: '2030-01-01T00:00:00Z',
+    });
   },
   'DELETE /v1/sessions/current': (_seen, res) => {
     res.writeHead(204);
@@ -40,9 +46,12 @@ const routes: Record<string, Handler> = {
     const reversed = Buffer.from(body.plaintext, 'base64').reverse();
     json(res, 200, { ciphertext: reversed.toString('base64'), iv: Buffer.alloc(12, 7).toString('base64') });
   },
-  'POST /v1/crypto/verify': (_seen, res) => json(res, 400, { error: { code: 'SIGNATURE_INVALID', message: 'The signature does not verify' } }),
-  'GET /v1/keys/0x0000000000000001': (_seen, res) => json(res, 404, { error: { code: 'KEY_NOT_FOUND', message: 'No such key' } }),
-  'GET /v1/keys/0x0000000000000002': (_seen, res) => json(res, 418, { error: { code: 'TEAPOT_FROM_THE_FUTURE', message: 'new code' } }),
+  'POST /v1/crypto/verify': (_seen, res) =>
+    json(res, 400, { error: { code: 'SIGNATURE_INVALID', message: 'The signature does not verify' } }),
+  'GET /v1/keys/0x0000000000000001': (_seen, res) =>
+    json(res, 404, { error: { code: 'KEY_NOT_FOUND', message: 'No such key' } }),
+  'GET /v1/keys/0x0000000000000002': (_seen, res) =>
+    json(res, 418, { error: { code: 'TEAPOT_FROM_THE_FUTURE', message: 'new code' } }),
   'GET /v1/keys/0x0000000000000003': (_seen, res) => {
     res.writeHead(502);
     res.end('bad gateway');
@@ -77,12 +86,27 @@ before(async () => {
   const nodeKey = await createKeyAndCsr({ commonName: 'node-1' });
   const nodeCert = await issueCertificate(clusterCa, nodeKey.csrPem, { profile: 'node', ipAddresses: ['127.0.0.1'] });
   const clientKey = await createKeyAndCsr({ commonName: 'sdk' });
-  client = { key: privateKeyPem(clientKey.privateKey), cert: await issueCertificate(clusterCa, clientKey.csrPem, { profile: 'client' }) };
+  client = {
+    key: privateKeyPem(clientKey.privateKey),
+    cert: await issueCertificate(clusterCa, clientKey.csrPem, { profile: 'client' }),
+  };
   server = https.createServer(
-    { key: privateKeyPem(nodeKey.privateKey), cert: nodeCert, ca: [ca], requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3' },
+    {
+      key: privateKeyPem(nodeKey.privateKey),
+      cert: nodeCert,
+      ca: [ca],
+      requestCert: true,
+      rejectUnauthorized: true,
+      minVersion: 'TLSv1.3',
+    },
     (req, res) => {
       void readBody(req).then((body) => {
-        const entry: Seen = { method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization, body };
+        const entry: Seen = {
+          method: req.method ?? '',
+          url: req.url ?? '',
+          authorization: req.headers.authorization,
+          body,
+        };
         seen.push(entry);
         const route = routes[`${entry.method} ${entry.url.split('?')[0]}`];
         if (route) route(entry, res);
@@ -150,7 +174,11 @@ describe('CofferClient', () => {
         return true;
       });
       const session = await sdk.login('alice', 'correct horse');
-      await assert.rejects(session.getKey('0x0000000000000001'), { name: 'CofferApiError', code: 'KEY_NOT_FOUND', status: 404 });
+      await assert.rejects(session.getKey('0x0000000000000001'), {
+        name: 'CofferApiError',
+        code: 'KEY_NOT_FOUND',
+        status: 404,
+      });
       await assert.rejects(session.getKey('0x0000000000000002'), (error: unknown) => {
         assert.ok(error instanceof CofferApiError);
         assert.equal(error.code, 'TEAPOT_FROM_THE_FUTURE');
@@ -199,7 +227,9 @@ describe('CofferClient', () => {
     const sdk = makeClient([`https://127.0.0.1:${port}`]);
     try {
       const session = await sdk.login('alice', 'correct horse');
-      await assert.rejects(session.listKeys({ label: 'my key', class: 'private', limit: 5 }), { code: 'ROUTE_NOT_FOUND' });
+      await assert.rejects(session.listKeys({ label: 'my key', class: 'private', limit: 5 }), {
+        code: 'ROUTE_NOT_FOUND',
+      });
       assert.equal(seen.at(-1)?.url, '/v1/keys?label=my+key&class=private&limit=5');
     } finally {
       await sdk.close();

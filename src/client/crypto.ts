@@ -2,7 +2,8 @@ import { CofferApiError } from './errors.js';
 import type { Requester } from './transport.js';
 import type { DecryptRequest, EncryptRequest, EncryptResult, SignRequest, VerifyRequest } from './types.js';
 
-const b64 = (value: Buffer | undefined): string | undefined => (value === undefined ? undefined : value.toString('base64'));
+const b64 = (value: Buffer | undefined): string | undefined =>
+  value === undefined ? undefined : value.toString('base64');
 const bytes = (value: string): Buffer => Buffer.from(value, 'base64');
 
 /** Drops undefined fields: the node refuses nothing extra, but keeps bodies minimal. */

@@ -1,5 +1,12 @@
 import type { Requester } from './transport.js';
-import type { GenerateKeyPairRequest, GenerateSymmetricKeyRequest, Key, KeyListFilter, KeyPage, KeyPair } from './types.js';
+import type {
+  GenerateKeyPairRequest,
+  GenerateSymmetricKeyRequest,
+  Key,
+  KeyListFilter,
+  KeyPage,
+  KeyPair,
+} from './types.js';
 
 const keyPath = (handle: string) => `/v1/keys/${encodeURIComponent(handle)}`;
 
@@ -16,7 +23,10 @@ export function keyCalls(request: Requester, token: string) {
     /** One page of the keys the caller may see; pass `next` back as `after`. */
     listKeys(filter: KeyListFilter = {}): Promise<KeyPage> {
       const { label, id, keyType, after, limit } = filter;
-      return request<KeyPage>('GET', '/v1/keys', { token, query: { label, id, class: filter.class, keyType, after, limit } });
+      return request<KeyPage>('GET', '/v1/keys', {
+        token,
+        query: { label, id, class: filter.class, keyType, after, limit },
+      });
     },
     async getKey(handle: string): Promise<Key> {
       const answer = await request<{ key: Key }>('GET', keyPath(handle), { token });

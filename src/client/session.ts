@@ -67,7 +67,11 @@ export class CofferSession {
     return this.#token;
   }
 
-  private call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, options: Omit<RequestOptions, 'token'> = {}): Promise<T> {
+  private call<T>(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    options: Omit<RequestOptions, 'token'> = {},
+  ): Promise<T> {
     return this.#request<T>(method, path, { ...options, token: this.#token });
   }
 

@@ -38,7 +38,8 @@ const CONNECT_PHASE_CODES = new Set([
 ]);
 
 function errorCode(error: unknown): string | undefined {
-  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') return error.code;
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string')
+    return error.code;
   return undefined;
 }
 
@@ -46,7 +47,12 @@ function isConnectPhaseError(error: unknown): boolean {
   const code = errorCode(error);
   if (code === undefined) return false;
   // TLS handshake refusals (certificate checks, protocol version) also happen before any request byte.
-  return CONNECT_PHASE_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || /CERT|SELF_SIGNED|UNABLE_TO_/.test(code);
+  return (
+    CONNECT_PHASE_CODES.has(code) ||
+    code.startsWith('ERR_TLS_') ||
+    code.startsWith('ERR_SSL_') ||
+    /CERT|SELF_SIGNED|UNABLE_TO_/.test(code)
+  );
 }
 
 function normalizeEndpoint(endpoint: string): string {
@@ -88,7 +94,11 @@ export class Transport {
     return this.endpoints[this.preferred] as string;
   }
 
-  readonly request: Requester = async <T>(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<T> => {
+  readonly request: Requester = async <T>(
+    method: HttpMethod,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<T> => {
     const causes: Error[] = [];
     const count = this.endpoints.length;
     for (let attempt = 0; attempt < count; attempt++) {

@@ -72,14 +72,18 @@ export class ClusterService {
       this.deps.barrier.seal();
       throw new CofferError('INTEGRITY_ERROR', 'cluster.json does not match the sealed keyring');
     }
-    await this.deps.writer.commit({ event: { actor: 'anonymous', action: 'cluster.unseal', target: 'cluster', result: 'success' } });
+    await this.deps.writer.commit({
+      event: { actor: 'anonymous', action: 'cluster.unseal', target: 'cluster', result: 'success' },
+    });
     this.deps.logger.info({ clusterId }, 'node unsealed');
     return status;
   }
 
   /** Seals the node: sessions end, opened keys are dropped, and the keyring is forgotten. */
   async seal(actor: Session): Promise<void> {
-    await this.deps.writer.commit({ event: { actor: actor.username, action: 'cluster.seal', target: 'cluster', result: 'success' } });
+    await this.deps.writer.commit({
+      event: { actor: actor.username, action: 'cluster.seal', target: 'cluster', result: 'success' },
+    });
     this.deps.sessions.closeAll();
     this.deps.keys.evictAll();
     this.deps.progress.reset();
@@ -87,7 +91,11 @@ export class ClusterService {
     this.deps.logger.warn({ by: actor.username }, 'node sealed');
   }
 
-  async issueClientCertificate(actor: Session, csrPem: string, commonName?: string): Promise<{ certificate: string; caCertificate: string }> {
+  async issueClientCertificate(
+    actor: Session,
+    csrPem: string,
+    commonName?: string,
+  ): Promise<{ certificate: string; caCertificate: string }> {
     if (this.deps.info.ca === 'external') throw new CofferError('CA_NOT_MANAGED');
     const ca = await readClusterCa(this.deps.reader);
     const certificate = await issueCertificate(ca, csrPem, { profile: 'client', ...(commonName && { commonName }) });

@@ -20,11 +20,17 @@ export interface DevUpResult {
  * password written to dev/admin.pin, and writes client.json for the CLI. Later runs reuse the
  * data dir and only start the node.
  */
-export async function devUp(options: { dataDir: string; host?: string; port?: number; logger?: Logger }): Promise<DevUpResult> {
+export async function devUp(options: {
+  dataDir: string;
+  host?: string;
+  port?: number;
+  logger?: Logger;
+}): Promise<DevUpResult> {
   const dir = dataDir(resolve(options.dataDir));
   const adminPinFile = resolve(dir.devDir, 'admin.pin');
   const initialized = !(await exists(dir.clusterFile));
-  if (initialized) await initCluster({ dataDir: dir.root, mode: 'dev', seal: { shares: 1, threshold: 1 }, outDir: dir.devDir });
+  if (initialized)
+    await initCluster({ dataDir: dir.root, mode: 'dev', seal: { shares: 1, threshold: 1 }, outDir: dir.devDir });
   const node = await startNode({ ...options, dataDir: dir.root, requireDev: true });
   try {
     if ((await node.cluster.status()).activated === false) {
@@ -37,7 +43,12 @@ export async function devUp(options: { dataDir: string; host?: string; port?: nu
       }
     }
     const fromDataDir = (path: string): string => relative(dir.root, path);
-    const clientConfig = { endpoints: [node.url], caFile: fromDataDir(dir.caCert), certFile: fromDataDir(dir.devClientCert), keyFile: fromDataDir(dir.devClientKey) };
+    const clientConfig = {
+      endpoints: [node.url],
+      caFile: fromDataDir(dir.caCert),
+      certFile: fromDataDir(dir.devClientCert),
+      keyFile: fromDataDir(dir.devClientKey),
+    };
     await writePrivateFile(dir.clientConfig, JSON.stringify(clientConfig, null, 2) + '\n');
   } catch (error) {
     await node.close();

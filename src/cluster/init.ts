@@ -7,7 +7,13 @@ import type { ClusterMode } from '../barrier/keyring.js';
 import { checkSealConfig, encodeShare, splitRootKey, type SealConfig } from '../barrier/unseal-shares.js';
 import { CofferError } from '../errors/coffer-error.js';
 import { FIRST_ADMIN, encodeUser, userPath } from '../identity/user-record.js';
-import { checkExternalNodeCertificate, createClusterCa, createKeyAndCsr, issueCertificate, privateKeyPem } from '../pki/index.js';
+import {
+  checkExternalNodeCertificate,
+  createClusterCa,
+  createKeyAndCsr,
+  issueCertificate,
+  privateKeyPem,
+} from '../pki/index.js';
 import { RecordWriter } from '../records/record-writer.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import { checkPrivateDirectory, exists, writePrivateFile, writePublicFile } from '../util/files.js';
@@ -52,7 +58,10 @@ export async function initCluster(options: InitOptions): Promise<InitResult> {
   await checkPrivateDirectory(dir.root);
   const outDir = resolve(options.outDir);
   if (options.mode === 'production' && (outDir + '/').startsWith(dir.root + '/')) {
-    throw new CofferError('INVALID_FIELD', 'in production the unseal shares must be written outside the data directory');
+    throw new CofferError(
+      'INVALID_FIELD',
+      'in production the unseal shares must be written outside the data directory',
+    );
   }
 
   const now = new Date();
@@ -79,10 +88,15 @@ export async function initCluster(options: InitOptions): Promise<InitResult> {
 }
 
 /** Installs the customer-CA-signed node certificate and trust anchor after an external-CA init. */
-export async function installNodeCertificate(root: string, certificatePath: string, trustAnchorPath: string): Promise<void> {
+export async function installNodeCertificate(
+  root: string,
+  certificatePath: string,
+  trustAnchorPath: string,
+): Promise<void> {
   const dir = dataDir(resolve(root));
   const file = await readClusterFile(dir.clusterFile);
-  if (file.ca !== 'external' || file.certificateInstalled) throw new CofferError('ALREADY_INITIALIZED', 'the node certificate is installed');
+  if (file.ca !== 'external' || file.certificateInstalled)
+    throw new CofferError('ALREADY_INITIALIZED', 'the node certificate is installed');
   const certificatePem = await readFile(certificatePath, 'utf8');
   const trustAnchorPem = await readFile(trustAnchorPath, 'utf8');
   const privateKey = createPrivateKey(await readFile(dir.nodeKey));
@@ -103,12 +117,18 @@ async function makeTlsIdentity(dir: DataDir, file: ClusterFile, options: InitOpt
   }
   const ca = await createClusterCa({ clusterId: file.clusterId });
   await writePublicFile(dir.caCert, ca.certificatePem);
-  await writePublicFile(dir.nodeCert, await issueCertificate(ca, node.csrPem, { profile: 'node', commonName: file.nodeId, dnsNames, ipAddresses }));
+  await writePublicFile(
+    dir.nodeCert,
+    await issueCertificate(ca, node.csrPem, { profile: 'node', commonName: file.nodeId, dnsNames, ipAddresses }),
+  );
   const client = await createKeyAndCsr({ commonName: 'bootstrap' });
   const clientDir = options.mode === 'dev' ? dir.devDir : outDir;
   const clientCert = join(clientDir, 'client.crt');
   const clientKey = join(clientDir, 'client.key');
-  await writePublicFile(clientCert, await issueCertificate(ca, client.csrPem, { profile: 'client', commonName: 'bootstrap' }));
+  await writePublicFile(
+    clientCert,
+    await issueCertificate(ca, client.csrPem, { profile: 'client', commonName: 'bootstrap' }),
+  );
   await writePrivateFile(clientKey, privateKeyPem(client.privateKey));
   return { ca, result: { clientCert, clientKey } };
 }
@@ -128,7 +148,14 @@ async function writeSealedState(
     if (!created.succeeded) throw new CofferError('ALREADY_INITIALIZED', 'the store already holds a keyring');
     const barrier = new Barrier(store);
     await barrier.unseal(rootKey);
-    const admin = { username: FIRST_ADMIN, role: 'unactivated-admin' as const, failedLogins: 0, locked: false, createdAt: now.toISOString(), updatedAt: now.toISOString() };
+    const admin = {
+      username: FIRST_ADMIN,
+      role: 'unactivated-admin' as const,
+      failedLogins: 0,
+      locked: false,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    };
     await new RecordWriter(store, barrier, file.nodeId).commit({
       compares: [{ key: userPath(FIRST_ADMIN), modRevision: 0 }],
       changes: [
@@ -140,7 +167,13 @@ async function writeSealedState(
         action: 'cluster.init',
         target: 'cluster',
         result: 'success',
-        details: { clusterId: file.clusterId, mode: file.mode, shares: file.seal.shares, threshold: file.seal.threshold, ca: file.ca },
+        details: {
+          clusterId: file.clusterId,
+          mode: file.mode,
+          shares: file.seal.shares,
+          threshold: file.seal.threshold,
+          ca: file.ca,
+        },
       },
     });
     barrier.seal();
@@ -154,7 +187,10 @@ async function writeShares(rootKey: Buffer, seal: SealConfig, outDir: string, mo
   try {
     const files: string[] = [];
     for (const [index, share] of shares.entries()) {
-      const path = mode === 'dev' && seal.shares === 1 ? join(outDir, 'unseal-share') : join(outDir, `unseal-share-${index + 1}.txt`);
+      const path =
+        mode === 'dev' && seal.shares === 1
+          ? join(outDir, 'unseal-share')
+          : join(outDir, `unseal-share-${index + 1}.txt`);
       await writePrivateFile(path, encodeShare(share) + '\n');
       files.push(path);
     }

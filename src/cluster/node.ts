@@ -66,13 +66,22 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const file = await readClusterFile(dir.clusterFile);
   if (options.requireDev && file.mode !== 'dev') throw new CofferError('DEV_MODE_REFUSED');
   if (!file.certificateInstalled) {
-    throw new CofferError('NOT_INITIALIZED', 'install the CA-signed node certificate: coffer cluster init --install-certificate');
+    throw new CofferError(
+      'NOT_INITIALIZED',
+      'install the CA-signed node certificate: coffer cluster init --install-certificate',
+    );
   }
   const selfTests = await runSelfTests(options.selfTests);
   logger.info({ passed: selfTests.passed.length, durationMs: Math.round(selfTests.durationMs) }, 'self-tests passed');
 
   const store = await openSqliteStore(dir.store);
-  const info: NodeInfo = { clusterId: file.clusterId, nodeId: file.nodeId, mode: file.mode, ca: file.ca, version: COFFER_VERSION };
+  const info: NodeInfo = {
+    clusterId: file.clusterId,
+    nodeId: file.nodeId,
+    mode: file.mode,
+    ca: file.ca,
+    version: COFFER_VERSION,
+  };
   const wired = wireServices(store, info, file.seal, logger);
   const tls = {
     key: await readFile(dir.nodeKey),
@@ -99,7 +108,17 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const port = listeningPort(app);
   const startupMs = Math.round(performance.now() - started);
   logger.info({ port, mode: file.mode, sealed: wired.services.cluster.sealed, startupMs }, 'node started');
-  return { url: `https://${urlHost(options.host ?? '127.0.0.1')}:${port}`, port, info, dir, cluster: wired.services.cluster, users: wired.services.users, keys: wired.services.keys, startupMs, close };
+  return {
+    url: `https://${urlHost(options.host ?? '127.0.0.1')}:${port}`,
+    port,
+    info,
+    dir,
+    cluster: wired.services.cluster,
+    users: wired.services.users,
+    keys: wired.services.keys,
+    startupMs,
+    close,
+  };
 }
 
 function wireServices(store: StateStore, info: NodeInfo, seal: { shares: number; threshold: number }, logger: Logger) {
@@ -112,7 +131,15 @@ function wireServices(store: StateStore, info: NodeInfo, seal: { shares: number;
   const users = new UserService({ reader, writer, sessions, ownsKeys: (username) => repository.ownsKeys(username) });
   const progress = new UnsealProgress(barrier, seal);
   const cluster = new ClusterService({ info, barrier, progress, sessions, reader, writer, keys: repository, logger });
-  const services = { cluster, sessions, users, keys, crypto: new CryptoService(keys, writer), audit: new AuditReader(reader), writer };
+  const services = {
+    cluster,
+    sessions,
+    users,
+    keys,
+    crypto: new CryptoService(keys, writer),
+    audit: new AuditReader(reader),
+    writer,
+  };
   return { services, sessions, repository };
 }
 

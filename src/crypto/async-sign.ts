@@ -1,10 +1,4 @@
-import {
-  sign,
-  verify,
-  type KeyObject,
-  type SignKeyObjectInput,
-  type VerifyKeyObjectInput,
-} from 'node:crypto';
+import { sign, verify, type KeyObject, type SignKeyObjectInput, type VerifyKeyObjectInput } from 'node:crypto';
 
 /**
  * Promise forms of crypto.sign / crypto.verify. The callback forms run on the libuv thread

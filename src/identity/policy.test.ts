@@ -45,7 +45,8 @@ describe('the permission table', () => {
 
   test('names only known roles', () => {
     for (const operation of OPERATIONS) {
-      for (const role of PERMISSIONS[operation]) assert.ok((ROLES as readonly string[]).includes(role), `${operation}: ${role}`);
+      for (const role of PERMISSIONS[operation])
+        assert.ok((ROLES as readonly string[]).includes(role), `${operation}: ${role}`);
     }
   });
 
@@ -55,7 +56,11 @@ describe('the permission table', () => {
       test(`${role} ${allowed ? 'may' : 'may not'} ${operation}`, () => {
         assert.equal(isAllowed(role, operation), allowed);
         if (allowed) assert.doesNotThrow(() => authorize(role, operation));
-        else assert.throws(() => authorize(role, operation), (error: unknown) => isCofferError(error, 'PERMISSION_DENIED'));
+        else
+          assert.throws(
+            () => authorize(role, operation),
+            (error: unknown) => isCofferError(error, 'PERMISSION_DENIED'),
+          );
       });
     }
   }
@@ -74,7 +79,11 @@ describe('the permission table', () => {
 
   test('an unactivated admin and an appliance can do nothing yet', () => {
     for (const role of ['unactivated-admin', 'appliance'] as const) {
-      assert.deepEqual(OPERATIONS.filter((operation) => isAllowed(role, operation)), [], role);
+      assert.deepEqual(
+        OPERATIONS.filter((operation) => isAllowed(role, operation)),
+        [],
+        role,
+      );
     }
   });
 

@@ -73,7 +73,14 @@ describe('SessionManager', () => {
     const { manager } = setup();
     const { token } = manager.open('alice', 'admin');
     const last = token.at(-1) === 'A' ? 'B' : 'A';
-    for (const candidate of ['', 'cfs_', token.slice(4), token.slice(0, -1) + last, `${token} `, createHash('sha256').update(token).digest('hex')]) {
+    for (const candidate of [
+      '',
+      'cfs_',
+      token.slice(4),
+      token.slice(0, -1) + last,
+      `${token} `,
+      createHash('sha256').update(token).digest('hex'),
+    ]) {
       assert.throws(() => manager.resolve(candidate), hasCode('SESSION_INVALID'), JSON.stringify(candidate));
     }
   });
@@ -111,7 +118,11 @@ describe('SessionManager', () => {
 
   test('per-user limit: TOO_MANY_SESSIONS at the limit, other users unaffected, room again after a close or an expiry', () => {
     const { clock, manager } = setup();
-    const opened = [manager.open('alice', 'crypto-user'), manager.open('alice', 'crypto-user'), manager.open('alice', 'crypto-user')];
+    const opened = [
+      manager.open('alice', 'crypto-user'),
+      manager.open('alice', 'crypto-user'),
+      manager.open('alice', 'crypto-user'),
+    ];
     assert.throws(() => manager.open('alice', 'crypto-user'), hasCode('TOO_MANY_SESSIONS'));
     assert.equal(manager.size, 3, 'the refused open left nothing behind');
     assert.doesNotThrow(() => manager.open('bob', 'crypto-user'));
@@ -135,7 +146,7 @@ describe('SessionManager', () => {
     assert.equal(closed.length, 1);
   });
 
-  test('closeUser ends every session of that user except `keep`, and no one else\'s', () => {
+  test("closeUser ends every session of that user except `keep`, and no one else's", () => {
     const { manager, closed } = setup();
     const a1 = manager.open('alice', 'crypto-user');
     const a2 = manager.open('alice', 'crypto-user');
@@ -158,7 +169,11 @@ describe('SessionManager', () => {
     const { manager, closed } = setup();
     const second: string[] = [];
     manager.onClose((session) => second.push(session.id));
-    const opened = [manager.open('alice', 'admin'), manager.open('bob', 'crypto-user'), manager.open('bob', 'crypto-user')];
+    const opened = [
+      manager.open('alice', 'admin'),
+      manager.open('bob', 'crypto-user'),
+      manager.open('bob', 'crypto-user'),
+    ];
     manager.closeAll();
     assert.equal(manager.size, 0);
     assert.deepEqual(new Set(closed), new Set(opened.map((o) => o.session)));

@@ -44,7 +44,8 @@ export class SessionManager {
   open(username: string, role: Role): { token: string; session: Session; expiresAt: number } {
     this.sweep();
     const open = [...this.sessions.values()].filter((session) => session.username === username);
-    if (open.length >= this.limits.perUser) throw new CofferError('TOO_MANY_SESSIONS', `at most ${this.limits.perUser}`);
+    if (open.length >= this.limits.perUser)
+      throw new CofferError('TOO_MANY_SESSIONS', `at most ${this.limits.perUser}`);
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const key = tokenKey(token);
     const now = this.now();

@@ -40,14 +40,24 @@ describe('UserService', () => {
   async function setup(): Promise<Env> {
     const store = await openSqliteStore(join(dir, 'state.db'));
     const rootKey = randomBytes(32);
-    const created = await store.txn([{ key: KEYRING_PATH, modRevision: 0 }], [Barrier.initialKeyring(rootKey, { clusterId: 'c', mode: 'dev' }, new Date())]);
+    const created = await store.txn(
+      [{ key: KEYRING_PATH, modRevision: 0 }],
+      [Barrier.initialKeyring(rootKey, { clusterId: 'c', mode: 'dev' }, new Date())],
+    );
     assert.ok(created.succeeded);
     const barrier = new Barrier(store);
     await barrier.unseal(rootKey);
     const reader = new RecordReader(store, barrier);
     const writer = new RecordWriter(store, barrier, 'node-1');
     const now = new Date().toISOString();
-    const admin: UserRecord = { username: FIRST_ADMIN, role: 'unactivated-admin', failedLogins: 0, locked: false, createdAt: now, updatedAt: now };
+    const admin: UserRecord = {
+      username: FIRST_ADMIN,
+      role: 'unactivated-admin',
+      failedLogins: 0,
+      locked: false,
+      createdAt: now,
+      updatedAt: now,
+    };
     await writer.commit({
       compares: [{ key: userPath(FIRST_ADMIN), modRevision: 0 }],
       changes: [{ type: 'put', path: userPath(FIRST_ADMIN), kind: 'user', plaintext: encodeUser(admin) }],
@@ -121,14 +131,20 @@ describe('UserService', () => {
       const summary = await env.service.activate(Buffer.from(password));
       assert.deepEqual([summary.username, summary.role], ['admin', 'admin']);
     });
-    assert.deepEqual(activated.map((e) => [e.actor, e.action, e.target, e.result, e.code]), [['admin', 'cluster.activate', 'user/admin', 'success', undefined]]);
+    assert.deepEqual(
+      activated.map((e) => [e.actor, e.action, e.target, e.result, e.code]),
+      [['admin', 'cluster.activate', 'user/admin', 'success', undefined]],
+    );
     const stored = await userRecord('admin');
     assert.equal(stored?.role, 'admin');
     assert.ok(stored?.password);
 
     const second = newPassword();
     const refused = await refusedWith('ALREADY_ACTIVATED', () => env.service.activate(Buffer.from(second)));
-    assert.deepEqual(refused.map((e) => [e.actor, e.action, e.result, e.code]), [['anonymous', 'cluster.activate', 'failure', 'ALREADY_ACTIVATED']]);
+    assert.deepEqual(
+      refused.map((e) => [e.actor, e.action, e.result, e.code]),
+      [['anonymous', 'cluster.activate', 'failure', 'ALREADY_ACTIVATED']],
+    );
     await env.service.login('admin', Buffer.from(password));
     await assert.rejects(env.service.login('admin', Buffer.from(second)), hasCode('LOGIN_FAILED'));
   });
@@ -142,12 +158,18 @@ describe('UserService', () => {
     assert.ok(session);
     assert.equal(session.username, 'admin');
     assert.equal(session.role, 'admin');
-    assert.deepEqual(events.map((e) => [e.actor, e.action, e.result, e.details?.session]), [['admin', 'session.login', 'success', session.id]]);
+    assert.deepEqual(
+      events.map((e) => [e.actor, e.action, e.result, e.details?.session]),
+      [['admin', 'session.login', 'success', session.id]],
+    );
   });
 
   test('an unknown user gets LOGIN_FAILED, audited as anonymous', async () => {
     const events = await refusedWith('LOGIN_FAILED', () => env.service.login('nobody', newPassword()));
-    assert.deepEqual(events.map((e) => [e.actor, e.action, e.target, e.result, e.code]), [['anonymous', 'session.login', 'user/nobody', 'failure', 'LOGIN_FAILED']]);
+    assert.deepEqual(
+      events.map((e) => [e.actor, e.action, e.target, e.result, e.code]),
+      [['anonymous', 'session.login', 'user/nobody', 'failure', 'LOGIN_FAILED']],
+    );
   });
 
   test('5 wrong passwords lock the account; the 6th attempt with the right password gives ACCOUNT_LOCKED; unlock restores', async () => {
@@ -155,20 +177,30 @@ describe('UserService', () => {
     const password = await cryptoUser(admin, 'carol');
     for (let attempt = 1; attempt <= 5; attempt++) {
       const events = await refusedWith('LOGIN_FAILED', () => env.service.login('carol', newPassword()));
-      assert.deepEqual(events.map((e) => [e.actor, e.action, e.result, e.code]), [['carol', 'session.login', 'failure', 'LOGIN_FAILED']], `attempt ${attempt}`);
+      assert.deepEqual(
+        events.map((e) => [e.actor, e.action, e.result, e.code]),
+        [['carol', 'session.login', 'failure', 'LOGIN_FAILED']],
+        `attempt ${attempt}`,
+      );
       const stored = await userRecord('carol');
       assert.equal(stored?.failedLogins, attempt);
       assert.equal(stored?.locked, attempt >= 5, `locked after attempt ${attempt}`);
     }
     const locked = await refusedWith('ACCOUNT_LOCKED', () => env.service.login('carol', Buffer.from(password)));
-    assert.deepEqual(locked.map((e) => [e.actor, e.action, e.result, e.code]), [['carol', 'session.login', 'failure', 'ACCOUNT_LOCKED']]);
+    assert.deepEqual(
+      locked.map((e) => [e.actor, e.action, e.result, e.code]),
+      [['carol', 'session.login', 'failure', 'ACCOUNT_LOCKED']],
+    );
     assert.equal((await env.service.list()).find((u) => u.username === 'carol')?.locked, true);
 
     const unlocked = await eventsOf(async () => {
       const summary = await env.service.unlock(admin, 'Carol');
       assert.equal(summary.locked, false);
     });
-    assert.deepEqual(unlocked.map((e) => [e.actor, e.action, e.target, e.result]), [['admin', 'user.unlock', 'user/carol', 'success']]);
+    assert.deepEqual(
+      unlocked.map((e) => [e.actor, e.action, e.target, e.result]),
+      [['admin', 'user.unlock', 'user/carol', 'success']],
+    );
     const stored = await userRecord('carol');
     assert.deepEqual([stored?.locked, stored?.failedLogins], [false, 0]);
     const { session } = await env.service.login('carol', Buffer.from(password));
@@ -178,7 +210,10 @@ describe('UserService', () => {
   test('unlock of an unknown user gives USER_NOT_FOUND, audited', async () => {
     const { session: admin } = await activeAdmin();
     const events = await refusedWith('USER_NOT_FOUND', () => env.service.unlock(admin, 'ghost'));
-    assert.deepEqual(events.map((e) => [e.action, e.result, e.code]), [['user.unlock', 'failure', 'USER_NOT_FOUND']]);
+    assert.deepEqual(
+      events.map((e) => [e.action, e.result, e.code]),
+      [['user.unlock', 'failure', 'USER_NOT_FOUND']],
+    );
   });
 
   test('a successful login resets the failed count', async () => {
@@ -187,7 +222,10 @@ describe('UserService', () => {
     for (let i = 0; i < 4; i++) await assert.rejects(env.service.login('dave', newPassword()), hasCode('LOGIN_FAILED'));
     assert.equal((await userRecord('dave'))?.failedLogins, 4);
     const events = await eventsOf(() => env.service.login('dave', Buffer.from(password)));
-    assert.deepEqual(events.map((e) => [e.action, e.result]), [['session.login', 'success']]);
+    assert.deepEqual(
+      events.map((e) => [e.action, e.result]),
+      [['session.login', 'success']],
+    );
     assert.equal((await userRecord('dave'))?.failedLogins, 0);
     for (let i = 0; i < 4; i++) await assert.rejects(env.service.login('dave', newPassword()), hasCode('LOGIN_FAILED'));
     assert.equal((await userRecord('dave'))?.locked, false, 'four more failures do not lock: the count restarted');
@@ -200,11 +238,17 @@ describe('UserService', () => {
       const summary = await env.service.create(admin, 'alice', 'crypto-user', newPassword());
       assert.deepEqual([summary.username, summary.role, summary.locked], ['alice', 'crypto-user', false]);
     });
-    assert.deepEqual(created.map((e) => [e.actor, e.action, e.target, e.result, e.details?.role]), [['admin', 'user.create', 'user/alice', 'success', 'crypto-user']]);
+    assert.deepEqual(
+      created.map((e) => [e.actor, e.action, e.target, e.result, e.details?.role]),
+      [['admin', 'user.create', 'user/alice', 'success', 'crypto-user']],
+    );
     const before = await env.reader.get(userPath('alice'), 'user');
 
     const refused = await refusedWith('USER_EXISTS', () => env.service.create(admin, 'Alice', 'admin', newPassword()));
-    assert.deepEqual(refused.map((e) => [e.actor, e.action, e.target, e.result, e.code]), [['admin', 'user.create', 'user/alice', 'failure', 'USER_EXISTS']]);
+    assert.deepEqual(
+      refused.map((e) => [e.actor, e.action, e.target, e.result, e.code]),
+      [['admin', 'user.create', 'user/alice', 'failure', 'USER_EXISTS']],
+    );
     const after = await env.reader.get(userPath('alice'), 'user');
     assert.equal(after?.modRevision, before?.modRevision);
     assert.equal((await userRecord('alice'))?.role, 'crypto-user');
@@ -213,12 +257,18 @@ describe('UserService', () => {
   test('delete refuses the last admin with LAST_ADMIN, audited; with a second admin it succeeds', async () => {
     const { session: admin } = await activeAdmin();
     const refused = await refusedWith('LAST_ADMIN', () => env.service.delete(admin, 'admin'));
-    assert.deepEqual(refused.map((e) => [e.actor, e.action, e.target, e.result, e.code]), [['admin', 'user.delete', 'user/admin', 'failure', 'LAST_ADMIN']]);
+    assert.deepEqual(
+      refused.map((e) => [e.actor, e.action, e.target, e.result, e.code]),
+      [['admin', 'user.delete', 'user/admin', 'failure', 'LAST_ADMIN']],
+    );
     assert.ok(await userRecord('admin'));
 
     await env.service.create(admin, 'second_admin', 'admin', newPassword());
     const deleted = await eventsOf(() => env.service.delete(admin, 'second_admin'));
-    assert.deepEqual(deleted.map((e) => [e.action, e.target, e.result]), [['user.delete', 'user/second_admin', 'success']]);
+    assert.deepEqual(
+      deleted.map((e) => [e.action, e.target, e.result]),
+      [['user.delete', 'user/second_admin', 'success']],
+    );
     assert.equal(await userRecord('second_admin'), undefined);
     await assert.rejects(env.service.delete(admin, 'admin'), hasCode('LAST_ADMIN'));
   });
@@ -229,20 +279,29 @@ describe('UserService', () => {
     const bob = await env.service.login('bob', Buffer.from(password));
     env.owners.add('bob');
     const refused = await refusedWith('USER_OWNS_KEYS', () => env.service.delete(admin, 'bob'));
-    assert.deepEqual(refused.map((e) => [e.actor, e.action, e.target, e.result, e.code]), [['admin', 'user.delete', 'user/bob', 'failure', 'USER_OWNS_KEYS']]);
+    assert.deepEqual(
+      refused.map((e) => [e.actor, e.action, e.target, e.result, e.code]),
+      [['admin', 'user.delete', 'user/bob', 'failure', 'USER_OWNS_KEYS']],
+    );
     assert.ok(await userRecord('bob'));
     assert.equal(env.sessions.resolve(bob.token).username, 'bob');
 
     env.owners.delete('bob');
     const deleted = await eventsOf(() => env.service.delete(admin, 'BOB'));
-    assert.deepEqual(deleted.map((e) => [e.action, e.result]), [['user.delete', 'success']]);
+    assert.deepEqual(
+      deleted.map((e) => [e.action, e.result]),
+      [['user.delete', 'success']],
+    );
     assert.equal(await userRecord('bob'), undefined);
     assert.throws(() => env.sessions.resolve(bob.token), hasCode('SESSION_INVALID'));
     const notFound = await refusedWith('USER_NOT_FOUND', () => env.service.delete(admin, 'bob'));
-    assert.deepEqual(notFound.map((e) => [e.action, e.result, e.code]), [['user.delete', 'failure', 'USER_NOT_FOUND']]);
+    assert.deepEqual(
+      notFound.map((e) => [e.action, e.result, e.code]),
+      [['user.delete', 'failure', 'USER_NOT_FOUND']],
+    );
   });
 
-  test('changeOwnPassword with a wrong current password is refused, audited, and changes nothing', async () => {
+  test('changeOwnPassword with a wrong current password is refused, audited, counts toward lockout, keeps the password', async () => {
     const { session: admin } = await activeAdmin();
     const password = await cryptoUser(admin, 'erin');
     const erin = await env.service.login('erin', Buffer.from(password));
@@ -250,24 +309,35 @@ describe('UserService', () => {
     const before = await env.reader.get(userPath('erin'), 'user');
     const next = newPassword();
 
-    const refused = await refusedWith('LOGIN_FAILED', () => env.service.changeOwnPassword(erin.session, newPassword(), Buffer.from(next)));
-    assert.deepEqual(refused.map((e) => [e.actor, e.action, e.target, e.result, e.code]), [['erin', 'user.change-password', 'user/erin', 'failure', 'LOGIN_FAILED']]);
+    const refused = await refusedWith('LOGIN_FAILED', () =>
+      env.service.changeOwnPassword(erin.session, newPassword(), Buffer.from(next)),
+    );
+    assert.deepEqual(
+      refused.map((e) => [e.actor, e.action, e.target, e.result, e.code]),
+      [['erin', 'user.change-password', 'user/erin', 'failure', 'LOGIN_FAILED']],
+    );
     const after = await env.reader.get(userPath('erin'), 'user');
-    assert.equal(after?.modRevision, before?.modRevision);
-    assert.deepEqual(after?.plaintext, before?.plaintext);
+    assert.ok(before && after);
+    assert.deepEqual(decodeUser(after.plaintext).password, decodeUser(before.plaintext).password);
+    assert.equal(decodeUser(after.plaintext).failedLogins, decodeUser(before.plaintext).failedLogins + 1);
     assert.equal(env.sessions.resolve(other.token).username, 'erin', 'other sessions live on');
     await assert.rejects(env.service.login('erin', Buffer.from(next)), hasCode('LOGIN_FAILED'));
     await env.service.login('erin', Buffer.from(password));
   });
 
-  test('changeOwnPassword with the right current password changes it and ends the user\'s other sessions', async () => {
+  test("changeOwnPassword with the right current password changes it and ends the user's other sessions", async () => {
     const { session: admin } = await activeAdmin();
     const password = await cryptoUser(admin, 'frank');
     const frank = await env.service.login('frank', Buffer.from(password));
     const other = await env.service.login('frank', Buffer.from(password));
     const next = newPassword();
-    const events = await eventsOf(() => env.service.changeOwnPassword(frank.session, Buffer.from(password), Buffer.from(next)));
-    assert.deepEqual(events.map((e) => [e.actor, e.action, e.result]), [['frank', 'user.change-password', 'success']]);
+    const events = await eventsOf(() =>
+      env.service.changeOwnPassword(frank.session, Buffer.from(password), Buffer.from(next)),
+    );
+    assert.deepEqual(
+      events.map((e) => [e.actor, e.action, e.result]),
+      [['frank', 'user.change-password', 'success']],
+    );
     assert.equal(env.sessions.resolve(frank.token).username, 'frank', 'the acting session stays');
     assert.throws(() => env.sessions.resolve(other.token), hasCode('SESSION_INVALID'));
     await assert.rejects(env.service.login('frank', Buffer.from(password)), hasCode('LOGIN_FAILED'));
@@ -278,7 +348,10 @@ describe('UserService', () => {
     const { session: admin } = await activeAdmin();
     await cryptoUser(admin, 'gina');
     const users = await env.service.list();
-    assert.deepEqual(users.map((u) => [u.username, u.role]).sort(), [['admin', 'admin'], ['gina', 'crypto-user']]);
+    assert.deepEqual(users.map((u) => [u.username, u.role]).sort(), [
+      ['admin', 'admin'],
+      ['gina', 'crypto-user'],
+    ]);
     const text = JSON.stringify(users);
     assert.ok(!text.includes('salt') && !text.includes('hash'));
   });
@@ -289,7 +362,10 @@ describe('UserService', () => {
     await assert.rejects(env.service.login('hank', newPassword()), hasCode('LOGIN_FAILED'));
     await assert.rejects(env.service.delete(admin, 'admin'), hasCode('LAST_ADMIN'));
     const events = await allEvents();
-    assert.deepEqual(events.map((e) => e.seq), events.map((_, index) => index + 1));
+    assert.deepEqual(
+      events.map((e) => e.seq),
+      events.map((_, index) => index + 1),
+    );
     for (let i = 1; i < events.length; i++) assert.equal(events[i]!.prevHash, events[i - 1]!.hash);
   });
 });

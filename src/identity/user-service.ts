@@ -48,14 +48,30 @@ export class UserService {
     checkPassword(password);
     const loaded = await this.load(FIRST_ADMIN);
     if (!loaded || loaded.user.role !== 'unactivated-admin') {
-      return this.refuse({ actor: 'anonymous', action: 'cluster.activate', target: userPath(FIRST_ADMIN) }, 'ALREADY_ACTIVATED');
+      return this.refuse(
+        { actor: 'anonymous', action: 'cluster.activate', target: userPath(FIRST_ADMIN) },
+        'ALREADY_ACTIVATED',
+      );
     }
-    const user: UserRecord = { ...loaded.user, role: 'admin', password: await hashPassword(password), updatedAt: this.stamp() };
-    await this.save(user, loaded.modRevision, { actor: FIRST_ADMIN, action: 'cluster.activate', target: userPath(FIRST_ADMIN), result: 'success' });
+    const user: UserRecord = {
+      ...loaded.user,
+      role: 'admin',
+      password: await hashPassword(password),
+      updatedAt: this.stamp(),
+    };
+    await this.save(user, loaded.modRevision, {
+      actor: FIRST_ADMIN,
+      action: 'cluster.activate',
+      target: userPath(FIRST_ADMIN),
+      result: 'success',
+    });
     return summarize(user);
   }
 
-  async login(usernameInput: string, password: Buffer): Promise<{ token: string; session: Session; expiresAt: number }> {
+  async login(
+    usernameInput: string,
+    password: Buffer,
+  ): Promise<{ token: string; session: Session; expiresAt: number }> {
     const username = normalizeUsername(usernameInput);
     const event = { actor: username, action: 'session.login', target: userPath(username) };
     const loaded = await this.load(username);
@@ -72,9 +88,15 @@ export class UserService {
     }
     const opened = this.deps.sessions.open(username, loaded.user.role);
     if (loaded.user.failedLogins > 0) {
-      await this.update(username, (user) => ({ ...user, failedLogins: 0 }), { ...event, result: 'success', details: { session: opened.session.id } });
+      await this.update(username, (user) => ({ ...user, failedLogins: 0 }), {
+        ...event,
+        result: 'success',
+        details: { session: opened.session.id },
+      });
     } else {
-      await this.deps.writer.commit({ event: { ...event, result: 'success', details: { session: opened.session.id } } });
+      await this.deps.writer.commit({
+        event: { ...event, result: 'success', details: { session: opened.session.id } },
+      });
     }
     return opened;
   }
@@ -89,7 +111,15 @@ export class UserService {
     const username = normalizeUsername(usernameInput);
     checkPassword(password);
     const now = this.stamp();
-    const user: UserRecord = { username, role, password: await hashPassword(password), failedLogins: 0, locked: false, createdAt: now, updatedAt: now };
+    const user: UserRecord = {
+      username,
+      role,
+      password: await hashPassword(password),
+      failedLogins: 0,
+      locked: false,
+      createdAt: now,
+      updatedAt: now,
+    };
     const event = { actor: actor.username, action: 'user.create', target: userPath(username), details: { role } };
     try {
       await this.save(user, 0, { ...event, result: 'success' });
@@ -125,28 +155,41 @@ export class UserService {
     const event = { actor: actor.username, action: 'user.change-password', target: userPath(actor.username) };
     const loaded = await this.load(actor.username);
     if (!loaded?.user.password || !(await verifyPassword(current, loaded.user.password))) {
-      return this.refuse(event, 'LOGIN_FAILED');
+      // A wrong current password is a failed login: it counts toward the lockout, so a stolen
+      // session token cannot be used to guess the password.
+      await this.countFailedLogin(actor.username, 'user.change-password');
+      throw new CofferError('LOGIN_FAILED');
     }
     const password = await hashPassword(next);
-    await this.save({ ...loaded.user, password, updatedAt: this.stamp() }, loaded.modRevision, { ...event, result: 'success' });
+    await this.save({ ...loaded.user, password, updatedAt: this.stamp() }, loaded.modRevision, {
+      ...event,
+      result: 'success',
+    });
     this.deps.sessions.closeUser(actor.username, actor.id);
   }
 
   async unlock(actor: Session, usernameInput: string): Promise<UserSummary> {
     const username = normalizeUsername(usernameInput);
     const event = { actor: actor.username, action: 'user.unlock', target: userPath(username) };
-    const user = await this.update(username, (current) => ({ ...current, locked: false, failedLogins: 0 }), { ...event, result: 'success' });
+    const user = await this.update(username, (current) => ({ ...current, locked: false, failedLogins: 0 }), {
+      ...event,
+      result: 'success',
+    });
     if (!user) return this.refuse(event, 'USER_NOT_FOUND');
     return summarize(user);
   }
 
   /** Counts a failed login in the store (so the count is cluster-wide) and locks at the limit. */
-  private async countFailedLogin(username: string): Promise<void> {
-    const event = { actor: username, action: 'session.login', target: userPath(username), result: 'failure' as const };
-    await this.update(username, (user) => {
-      const failedLogins = user.failedLogins + 1;
-      return { ...user, failedLogins, locked: failedLogins >= MAX_FAILED_LOGINS };
-    }, { ...event, code: 'LOGIN_FAILED' });
+  private async countFailedLogin(username: string, action = 'session.login'): Promise<void> {
+    const event = { actor: username, action, target: userPath(username), result: 'failure' as const };
+    await this.update(
+      username,
+      (user) => {
+        const failedLogins = user.failedLogins + 1;
+        return { ...user, failedLogins, locked: failedLogins >= MAX_FAILED_LOGINS };
+      },
+      { ...event, code: 'LOGIN_FAILED' },
+    );
   }
 
   /** Read-modify-write of one user, retried on a concurrent change (compare by revision). */

@@ -35,23 +35,48 @@ export class CryptoService {
     private readonly writer: Pick<RecordWriter, 'commit'>,
   ) {}
 
-  async encrypt(session: Session, handle: string, mechanismName: string, plaintext: Buffer, params: CipherParams): Promise<CipherResult> {
+  async encrypt(
+    session: Session,
+    handle: string,
+    mechanismName: string,
+    plaintext: Buffer,
+    params: CipherParams,
+  ): Promise<CipherResult> {
     const { loaded, mech } = await this.prepare<CipherMechanism>(session, handle, mechanismName, 'encrypt');
     return mech.encrypt(loaded.key, plaintext, params);
   }
 
-  async decrypt(session: Session, handle: string, mechanismName: string, ciphertext: Buffer, params: CipherParams): Promise<Buffer> {
+  async decrypt(
+    session: Session,
+    handle: string,
+    mechanismName: string,
+    ciphertext: Buffer,
+    params: CipherParams,
+  ): Promise<Buffer> {
     const { loaded, mech } = await this.prepare<CipherMechanism>(session, handle, mechanismName, 'decrypt');
     return mech.decrypt(loaded.key, ciphertext, params);
   }
 
-  async sign(session: Session, handle: string, mechanismName: string, data: Buffer, params: SignatureParams): Promise<Buffer> {
+  async sign(
+    session: Session,
+    handle: string,
+    mechanismName: string,
+    data: Buffer,
+    params: SignatureParams,
+  ): Promise<Buffer> {
     const { loaded, mech } = await this.prepare<SignatureMechanism>(session, handle, mechanismName, 'sign');
     return mech.sign(loaded.key, data, params);
   }
 
   /** Resolves when the signature verifies; SIGNATURE_INVALID otherwise (as C_Verify). */
-  async verify(session: Session, handle: string, mechanismName: string, data: Buffer, signature: Buffer, params: SignatureParams): Promise<void> {
+  async verify(
+    session: Session,
+    handle: string,
+    mechanismName: string,
+    data: Buffer,
+    signature: Buffer,
+    params: SignatureParams,
+  ): Promise<void> {
     const { loaded, mech } = await this.prepare<SignatureMechanism>(session, handle, mechanismName, 'verify');
     if (!(await mech.verify(loaded.key, data, signature, params))) throw new CofferError('SIGNATURE_INVALID');
   }
@@ -72,7 +97,13 @@ export class CryptoService {
     }
     if (record.state !== 'enabled' || record.attributes[rule.attribute] !== true) {
       await this.writer.commit({
-        event: { actor: session.username, action: `crypto.${operation}`, target: `key/${record.handle}`, result: 'failure', code: 'KEY_FUNCTION_NOT_PERMITTED' },
+        event: {
+          actor: session.username,
+          action: `crypto.${operation}`,
+          target: `key/${record.handle}`,
+          result: 'failure',
+          code: 'KEY_FUNCTION_NOT_PERMITTED',
+        },
       });
       throw new CofferError('KEY_FUNCTION_NOT_PERMITTED', `the key does not allow ${operation}`);
     }

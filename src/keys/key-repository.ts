@@ -84,7 +84,11 @@ export class KeyRepository {
   }
 
   /** A page of handles whose `index` field equals `value`, after the cursor `after`. */
-  async find(index: KeyIndex, value: string, options: { after?: string; limit: number }): Promise<{ handles: string[]; more: boolean }> {
+  async find(
+    index: KeyIndex,
+    value: string,
+    options: { after?: string; limit: number },
+  ): Promise<{ handles: string[]; more: boolean }> {
     const prefix = index === 'all' ? KEY_PREFIX : INDEX_PREFIX[index] + this.indexToken(index, value) + '/';
     const after = options.after === undefined ? undefined : prefix + options.after;
     const page = await this.reader.keys(prefix, { after, limit: options.limit });

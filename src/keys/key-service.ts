@@ -61,7 +61,8 @@ export class KeyService {
 
   async generateSymmetric(session: Session, spec: KeySpec, template: KeyTemplate): Promise<KeyRecord> {
     const provider = keyTypeProvider(spec.keyType);
-    if (!provider.generateSecret) throw new CofferError('MECHANISM_INVALID', `${spec.keyType} is not a symmetric key type`);
+    if (!provider.generateSecret)
+      throw new CofferError('MECHANISM_INVALID', `${spec.keyType} is not a symmetric key type`);
     provider.checkSpec(spec);
     const fields = checkTemplate(template.label, template.id);
     const attributes = creationAttributes('secret', template.attributes);
@@ -71,9 +72,14 @@ export class KeyService {
     return record;
   }
 
-  async generatePair(session: Session, spec: KeySpec, template: PairTemplate): Promise<{ publicKey: KeyRecord; privateKey: KeyRecord }> {
+  async generatePair(
+    session: Session,
+    spec: KeySpec,
+    template: PairTemplate,
+  ): Promise<{ publicKey: KeyRecord; privateKey: KeyRecord }> {
     const provider = keyTypeProvider(spec.keyType);
-    if (!provider.generatePair) throw new CofferError('MECHANISM_INVALID', `${spec.keyType} is not an asymmetric key type`);
+    if (!provider.generatePair)
+      throw new CofferError('MECHANISM_INVALID', `${spec.keyType} is not an asymmetric key type`);
     provider.checkSpec(spec);
     const publicFields = checkTemplate(template.publicLabel ?? template.label, template.id);
     const privateFields = checkTemplate(template.privateLabel ?? template.label, template.id);
@@ -84,12 +90,25 @@ export class KeyService {
     const privateHandle = newHandle();
     const base = { keyType: spec.keyType };
     const publicKey = this.newRecord(session, pair.publicKey, {
-      ...publicFields, ...base, class: 'public', attributes: publicAttributes, handle: publicHandle, pairHandle: privateHandle,
+      ...publicFields,
+      ...base,
+      class: 'public',
+      attributes: publicAttributes,
+      handle: publicHandle,
+      pairHandle: privateHandle,
     });
     const privateKey = this.newRecord(session, pair.privateKey, {
-      ...privateFields, ...base, class: 'private', attributes: privateAttributes, handle: privateHandle, pairHandle: publicHandle,
+      ...privateFields,
+      ...base,
+      class: 'private',
+      attributes: privateAttributes,
+      handle: privateHandle,
+      pairHandle: publicHandle,
     });
-    await this.persist(session, 'key.generate', [[publicKey, pair.publicKey], [privateKey, pair.privateKey]]);
+    await this.persist(session, 'key.generate', [
+      [publicKey, pair.publicKey],
+      [privateKey, pair.privateKey],
+    ]);
     return { publicKey, privateKey };
   }
 
@@ -117,7 +136,8 @@ export class KeyService {
 
   async exportPublicKey(session: Session, handleInput: string): Promise<string> {
     const loaded = await this.visible(session, handleInput);
-    if (loaded.record.class === 'secret') throw new CofferError('KEY_TYPE_INCONSISTENT', 'a secret key has no public key');
+    if (loaded.record.class === 'secret')
+      throw new CofferError('KEY_TYPE_INCONSISTENT', 'a secret key has no public key');
     return publicKeyPem(loaded.key);
   }
 
@@ -131,7 +151,11 @@ export class KeyService {
       await this.refuse(session, target, 'KEY_FUNCTION_NOT_PERMITTED', 'the key is not destroyable');
     }
     const { compares, changes } = this.deps.repository.delete(loaded);
-    await this.deps.writer.commit({ compares, changes, event: { actor: session.username, action: 'key.delete', target, result: 'success' } });
+    await this.deps.writer.commit({
+      compares,
+      changes,
+      event: { actor: session.username, action: 'key.delete', target, result: 'success' },
+    });
   }
 
   /** The key, if the session may see it; KEY_NOT_FOUND otherwise. */
@@ -144,7 +168,10 @@ export class KeyService {
   private newRecord(
     session: Session,
     key: KeyObject,
-    fields: Pick<KeyRecord, 'class' | 'keyType' | 'label' | 'id' | 'attributes'> & { handle?: string; pairHandle?: string },
+    fields: Pick<KeyRecord, 'class' | 'keyType' | 'label' | 'id' | 'attributes'> & {
+      handle?: string;
+      pairHandle?: string;
+    },
   ): KeyRecord {
     const now = this.clock().toISOString();
     const provider = keyTypeProvider(fields.keyType);
@@ -162,7 +189,11 @@ export class KeyService {
     };
   }
 
-  private async persist(session: Session, action: string, keys: readonly (readonly [KeyRecord, KeyObject])[]): Promise<void> {
+  private async persist(
+    session: Session,
+    action: string,
+    keys: readonly (readonly [KeyRecord, KeyObject])[],
+  ): Promise<void> {
     const compares = [];
     const changes = [];
     for (const [record, key] of keys) {
@@ -176,11 +207,17 @@ export class KeyService {
       }
     }
     const details = { handles: keys.map(([record]) => record.handle).join(','), keyType: keys[0]![0].keyType };
-    await this.deps.writer.commit({ compares, changes, event: { actor: session.username, action, target: `key/${keys[0]![0].handle}`, result: 'success', details } });
+    await this.deps.writer.commit({
+      compares,
+      changes,
+      event: { actor: session.username, action, target: `key/${keys[0]![0].handle}`, result: 'success', details },
+    });
   }
 
   private async refuse(session: Session, target: string, code: CofferError['code'], detail: string): Promise<never> {
-    await this.deps.writer.commit({ event: { actor: session.username, action: 'key.delete', target, result: 'failure', code } });
+    await this.deps.writer.commit({
+      event: { actor: session.username, action: 'key.delete', target, result: 'failure', code },
+    });
     throw new CofferError(code, detail);
   }
 }
@@ -208,7 +245,8 @@ function matches(record: KeyRecord, filter: KeyFilter): boolean {
 
 function checkTemplate(label: string | undefined, id: string | undefined): { label: string; id: string } {
   const checkedLabel = label ?? '';
-  if ([...checkedLabel].length > LABEL_MAX_CHARS) throw new CofferError('ATTRIBUTE_VALUE_INVALID', `label is longer than ${LABEL_MAX_CHARS} characters`);
+  if ([...checkedLabel].length > LABEL_MAX_CHARS)
+    throw new CofferError('ATTRIBUTE_VALUE_INVALID', `label is longer than ${LABEL_MAX_CHARS} characters`);
   const checkedId = (id ?? '').toLowerCase();
   if (!/^([0-9a-f]{2})*$/.test(checkedId) || checkedId.length / 2 > ID_MAX_BYTES) {
     throw new CofferError('ATTRIBUTE_VALUE_INVALID', `id must be hex, at most ${ID_MAX_BYTES} bytes`);
@@ -216,9 +254,13 @@ function checkTemplate(label: string | undefined, id: string | undefined): { lab
   return { label: checkedLabel, id: checkedId };
 }
 
-function creationAttributes(keyClass: KeyClass, requested: Readonly<Record<string, boolean>> | undefined): KeyRecord['attributes'] {
+function creationAttributes(
+  keyClass: KeyClass,
+  requested: Readonly<Record<string, boolean>> | undefined,
+): KeyRecord['attributes'] {
   const resolved = resolveCreationAttributes(keyClass, requested ?? {}, { generatedHere: true });
   if (resolved.ok) return resolved.attributes;
-  if (resolved.reason === 'type') throw new CofferError('ATTRIBUTE_TYPE_INVALID', `${resolved.attribute} for a ${keyClass} key`);
+  if (resolved.reason === 'type')
+    throw new CofferError('ATTRIBUTE_TYPE_INVALID', `${resolved.attribute} for a ${keyClass} key`);
   throw new CofferError('ATTRIBUTE_READ_ONLY', resolved.attribute);
 }

@@ -30,24 +30,120 @@ const V = 'private';
 const P = 'public';
 
 const EXPECTED: Record<BooleanAttribute, Expected> = {
-  token: { pkcs11: 'CKA_TOKEN', classes: [S, V, P], defaults: { secret: true, private: true, public: true }, settable: false, change: 'never' },
-  private: { pkcs11: 'CKA_PRIVATE', classes: [S, V, P], defaults: { secret: true, private: true, public: false }, settable: true, change: 'never' },
-  modifiable: { pkcs11: 'CKA_MODIFIABLE', classes: [S, V, P], defaults: { secret: true, private: true, public: true }, settable: true, change: 'only-to-false' },
-  destroyable: { pkcs11: 'CKA_DESTROYABLE', classes: [S, V, P], defaults: { secret: true, private: true, public: true }, settable: true, change: 'only-to-false' },
-  sensitive: { pkcs11: 'CKA_SENSITIVE', classes: [S, V], defaults: { secret: true, private: true }, settable: true, change: 'only-to-true' },
-  extractable: { pkcs11: 'CKA_EXTRACTABLE', classes: [S, V], defaults: { secret: false, private: false }, settable: true, change: 'only-to-false' },
+  token: {
+    pkcs11: 'CKA_TOKEN',
+    classes: [S, V, P],
+    defaults: { secret: true, private: true, public: true },
+    settable: false,
+    change: 'never',
+  },
+  private: {
+    pkcs11: 'CKA_PRIVATE',
+    classes: [S, V, P],
+    defaults: { secret: true, private: true, public: false },
+    settable: true,
+    change: 'never',
+  },
+  modifiable: {
+    pkcs11: 'CKA_MODIFIABLE',
+    classes: [S, V, P],
+    defaults: { secret: true, private: true, public: true },
+    settable: true,
+    change: 'only-to-false',
+  },
+  destroyable: {
+    pkcs11: 'CKA_DESTROYABLE',
+    classes: [S, V, P],
+    defaults: { secret: true, private: true, public: true },
+    settable: true,
+    change: 'only-to-false',
+  },
+  sensitive: {
+    pkcs11: 'CKA_SENSITIVE',
+    classes: [S, V],
+    defaults: { secret: true, private: true },
+    settable: true,
+    change: 'only-to-true',
+  },
+  extractable: {
+    pkcs11: 'CKA_EXTRACTABLE',
+    classes: [S, V],
+    defaults: { secret: false, private: false },
+    settable: true,
+    change: 'only-to-false',
+  },
   alwaysSensitive: { pkcs11: 'CKA_ALWAYS_SENSITIVE', classes: [S, V], defaults: {}, settable: false, change: 'never' },
-  neverExtractable: { pkcs11: 'CKA_NEVER_EXTRACTABLE', classes: [S, V], defaults: {}, settable: false, change: 'never' },
+  neverExtractable: {
+    pkcs11: 'CKA_NEVER_EXTRACTABLE',
+    classes: [S, V],
+    defaults: {},
+    settable: false,
+    change: 'never',
+  },
   local: { pkcs11: 'CKA_LOCAL', classes: [S, V, P], defaults: {}, settable: false, change: 'never' },
-  trusted: { pkcs11: 'CKA_TRUSTED', classes: [S, P], defaults: { secret: false, public: false }, settable: false, change: 'never' },
-  wrapWithTrusted: { pkcs11: 'CKA_WRAP_WITH_TRUSTED', classes: [S, V], defaults: { secret: false, private: false }, settable: true, change: 'only-to-true' },
-  encrypt: { pkcs11: 'CKA_ENCRYPT', classes: [S, P], defaults: { secret: true, public: false }, settable: true, change: 'any' },
-  decrypt: { pkcs11: 'CKA_DECRYPT', classes: [S, V], defaults: { secret: true, private: false }, settable: true, change: 'any' },
-  sign: { pkcs11: 'CKA_SIGN', classes: [S, V], defaults: { secret: false, private: true }, settable: true, change: 'any' },
-  verify: { pkcs11: 'CKA_VERIFY', classes: [S, P], defaults: { secret: false, public: true }, settable: true, change: 'any' },
-  wrap: { pkcs11: 'CKA_WRAP', classes: [S, P], defaults: { secret: false, public: false }, settable: true, change: 'any' },
-  unwrap: { pkcs11: 'CKA_UNWRAP', classes: [S, V], defaults: { secret: false, private: false }, settable: true, change: 'any' },
-  derive: { pkcs11: 'CKA_DERIVE', classes: [S, V], defaults: { secret: false, private: false }, settable: true, change: 'any' },
+  trusted: {
+    pkcs11: 'CKA_TRUSTED',
+    classes: [S, P],
+    defaults: { secret: false, public: false },
+    settable: false,
+    change: 'never',
+  },
+  wrapWithTrusted: {
+    pkcs11: 'CKA_WRAP_WITH_TRUSTED',
+    classes: [S, V],
+    defaults: { secret: false, private: false },
+    settable: true,
+    change: 'only-to-true',
+  },
+  encrypt: {
+    pkcs11: 'CKA_ENCRYPT',
+    classes: [S, P],
+    defaults: { secret: true, public: false },
+    settable: true,
+    change: 'any',
+  },
+  decrypt: {
+    pkcs11: 'CKA_DECRYPT',
+    classes: [S, V],
+    defaults: { secret: true, private: false },
+    settable: true,
+    change: 'any',
+  },
+  sign: {
+    pkcs11: 'CKA_SIGN',
+    classes: [S, V],
+    defaults: { secret: false, private: true },
+    settable: true,
+    change: 'any',
+  },
+  verify: {
+    pkcs11: 'CKA_VERIFY',
+    classes: [S, P],
+    defaults: { secret: false, public: true },
+    settable: true,
+    change: 'any',
+  },
+  wrap: {
+    pkcs11: 'CKA_WRAP',
+    classes: [S, P],
+    defaults: { secret: false, public: false },
+    settable: true,
+    change: 'any',
+  },
+  unwrap: {
+    pkcs11: 'CKA_UNWRAP',
+    classes: [S, V],
+    defaults: { secret: false, private: false },
+    settable: true,
+    change: 'any',
+  },
+  derive: {
+    pkcs11: 'CKA_DERIVE',
+    classes: [S, V],
+    defaults: { secret: false, private: false },
+    settable: true,
+    change: 'any',
+  },
 };
 
 /** Attributes the node computes from the key's origin rather than from defaults. */
@@ -62,7 +158,8 @@ function resolved(keyClass: KeyClass, requested: Partial<Record<string, boolean>
 describe('the attribute table', () => {
   test('has exactly the expected attributes, with their PKCS#11 names', () => {
     assert.deepEqual([...BOOLEAN_ATTRIBUTE_NAMES].sort(), Object.keys(EXPECTED).sort());
-    for (const name of BOOLEAN_ATTRIBUTE_NAMES) assert.equal(BOOLEAN_ATTRIBUTES[name].pkcs11, EXPECTED[name].pkcs11, name);
+    for (const name of BOOLEAN_ATTRIBUTE_NAMES)
+      assert.equal(BOOLEAN_ATTRIBUTES[name].pkcs11, EXPECTED[name].pkcs11, name);
   });
 
   for (const name of BOOLEAN_ATTRIBUTE_NAMES) {
@@ -84,13 +181,21 @@ describe('the attribute table', () => {
         if (!carried) {
           test(`${keyClass}: refused at creation with reason 'type', both values`, () => {
             for (const value of [true, false]) {
-              assert.deepEqual(resolveCreationAttributes(keyClass, { [name]: value }, { generatedHere: true }), { ok: false, attribute: name, reason: 'type' });
+              assert.deepEqual(resolveCreationAttributes(keyClass, { [name]: value }, { generatedHere: true }), {
+                ok: false,
+                attribute: name,
+                reason: 'type',
+              });
             }
           });
         } else if (!rule.settable) {
           test(`${keyClass}: node-only, refused at creation with reason 'read-only', both values`, () => {
             for (const value of [true, false]) {
-              assert.deepEqual(resolveCreationAttributes(keyClass, { [name]: value }, { generatedHere: true }), { ok: false, attribute: name, reason: 'read-only' });
+              assert.deepEqual(resolveCreationAttributes(keyClass, { [name]: value }, { generatedHere: true }), {
+                ok: false,
+                attribute: name,
+                reason: 'read-only',
+              });
             }
           });
         } else {
@@ -121,14 +226,70 @@ describe('the attribute table', () => {
 
 describe('resolveCreationAttributes', () => {
   test('local, alwaysSensitive and neverExtractable follow from the origin', () => {
-    const cases: { keyClass: KeyClass; requested: Partial<Record<string, boolean>>; generatedHere: boolean; local: boolean; alwaysSensitive?: boolean; neverExtractable?: boolean }[] = [
-      { keyClass: 'secret', requested: {}, generatedHere: true, local: true, alwaysSensitive: true, neverExtractable: true },
-      { keyClass: 'secret', requested: {}, generatedHere: false, local: false, alwaysSensitive: false, neverExtractable: false },
-      { keyClass: 'secret', requested: { sensitive: false }, generatedHere: true, local: true, alwaysSensitive: false, neverExtractable: true },
-      { keyClass: 'secret', requested: { extractable: true }, generatedHere: true, local: true, alwaysSensitive: true, neverExtractable: false },
-      { keyClass: 'private', requested: {}, generatedHere: true, local: true, alwaysSensitive: true, neverExtractable: true },
-      { keyClass: 'private', requested: { sensitive: false, extractable: true }, generatedHere: true, local: true, alwaysSensitive: false, neverExtractable: false },
-      { keyClass: 'private', requested: {}, generatedHere: false, local: false, alwaysSensitive: false, neverExtractable: false },
+    const cases: {
+      keyClass: KeyClass;
+      requested: Partial<Record<string, boolean>>;
+      generatedHere: boolean;
+      local: boolean;
+      alwaysSensitive?: boolean;
+      neverExtractable?: boolean;
+    }[] = [
+      {
+        keyClass: 'secret',
+        requested: {},
+        generatedHere: true,
+        local: true,
+        alwaysSensitive: true,
+        neverExtractable: true,
+      },
+      {
+        keyClass: 'secret',
+        requested: {},
+        generatedHere: false,
+        local: false,
+        alwaysSensitive: false,
+        neverExtractable: false,
+      },
+      {
+        keyClass: 'secret',
+        requested: { sensitive: false },
+        generatedHere: true,
+        local: true,
+        alwaysSensitive: false,
+        neverExtractable: true,
+      },
+      {
+        keyClass: 'secret',
+        requested: { extractable: true },
+        generatedHere: true,
+        local: true,
+        alwaysSensitive: true,
+        neverExtractable: false,
+      },
+      {
+        keyClass: 'private',
+        requested: {},
+        generatedHere: true,
+        local: true,
+        alwaysSensitive: true,
+        neverExtractable: true,
+      },
+      {
+        keyClass: 'private',
+        requested: { sensitive: false, extractable: true },
+        generatedHere: true,
+        local: true,
+        alwaysSensitive: false,
+        neverExtractable: false,
+      },
+      {
+        keyClass: 'private',
+        requested: {},
+        generatedHere: false,
+        local: false,
+        alwaysSensitive: false,
+        neverExtractable: false,
+      },
       { keyClass: 'public', requested: {}, generatedHere: true, local: true },
       { keyClass: 'public', requested: {}, generatedHere: false, local: false },
     ];
@@ -142,15 +303,29 @@ describe('resolveCreationAttributes', () => {
   });
 
   test('an unknown attribute name is refused with reason type', () => {
-    assert.deepEqual(resolveCreationAttributes('secret', { bogus: true }, { generatedHere: true }), { ok: false, attribute: 'bogus', reason: 'type' });
-    assert.deepEqual(resolveCreationAttributes('secret', { Sensitive: true }, { generatedHere: true }), { ok: false, attribute: 'Sensitive', reason: 'type' });
+    assert.deepEqual(resolveCreationAttributes('secret', { bogus: true }, { generatedHere: true }), {
+      ok: false,
+      attribute: 'bogus',
+      reason: 'type',
+    });
+    assert.deepEqual(resolveCreationAttributes('secret', { Sensitive: true }, { generatedHere: true }), {
+      ok: false,
+      attribute: 'Sensitive',
+      reason: 'type',
+    });
   });
 
   test('names inherited from Object.prototype are unknown attributes, not crashes', () => {
     for (const name of ['toString', 'constructor', 'hasOwnProperty', 'valueOf', '__proto__']) {
-      const requested: Partial<Record<string, boolean>> = JSON.parse(`{${JSON.stringify(name)}: true}`) as Partial<Record<string, boolean>>;
+      const requested: Partial<Record<string, boolean>> = JSON.parse(`{${JSON.stringify(name)}: true}`) as Partial<
+        Record<string, boolean>
+      >;
       assert.deepEqual(Object.keys(requested), [name]);
-      assert.deepEqual(resolveCreationAttributes('secret', requested, { generatedHere: true }), { ok: false, attribute: name, reason: 'type' }, name);
+      assert.deepEqual(
+        resolveCreationAttributes('secret', requested, { generatedHere: true }),
+        { ok: false, attribute: name, reason: 'type' },
+        name,
+      );
     }
   });
 
@@ -160,9 +335,23 @@ describe('resolveCreationAttributes', () => {
   });
 
   test('several settable values at once are all applied', () => {
-    const attributes = resolved('secret', { encrypt: false, decrypt: false, sign: true, verify: true, extractable: true, sensitive: false });
+    const attributes = resolved('secret', {
+      encrypt: false,
+      decrypt: false,
+      sign: true,
+      verify: true,
+      extractable: true,
+      sensitive: false,
+    });
     assert.deepEqual(
-      [attributes.encrypt, attributes.decrypt, attributes.sign, attributes.verify, attributes.extractable, attributes.sensitive],
+      [
+        attributes.encrypt,
+        attributes.decrypt,
+        attributes.sign,
+        attributes.verify,
+        attributes.extractable,
+        attributes.sensitive,
+      ],
       [false, false, true, true, true, false],
     );
     assert.equal(attributes.token, true);

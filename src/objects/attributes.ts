@@ -30,7 +30,13 @@ interface Rule<T> {
 const ALL: readonly KeyClass[] = ['secret', 'private', 'public'];
 const PRIVATE_AND_SECRET: readonly KeyClass[] = ['secret', 'private'];
 
-function bool(pkcs11: string, classes: readonly KeyClass[], defaults: Rule<boolean>['defaults'], settableAtCreation: boolean, change: Change): Rule<boolean> {
+function bool(
+  pkcs11: string,
+  classes: readonly KeyClass[],
+  defaults: Rule<boolean>['defaults'],
+  settableAtCreation: boolean,
+  change: Change,
+): Rule<boolean> {
   return { pkcs11, classes, defaults, settableAtCreation, change };
 }
 
@@ -45,7 +51,13 @@ export const BOOLEAN_ATTRIBUTES = {
   neverExtractable: bool('CKA_NEVER_EXTRACTABLE', PRIVATE_AND_SECRET, {}, false, 'never'),
   local: bool('CKA_LOCAL', ALL, {}, false, 'never'),
   trusted: bool('CKA_TRUSTED', ['secret', 'public'], { secret: false, public: false }, false, 'never'),
-  wrapWithTrusted: bool('CKA_WRAP_WITH_TRUSTED', PRIVATE_AND_SECRET, { secret: false, private: false }, true, 'only-to-true'),
+  wrapWithTrusted: bool(
+    'CKA_WRAP_WITH_TRUSTED',
+    PRIVATE_AND_SECRET,
+    { secret: false, private: false },
+    true,
+    'only-to-true',
+  ),
   encrypt: bool('CKA_ENCRYPT', ['secret', 'public'], { secret: true, public: false }, true, 'any'),
   decrypt: bool('CKA_DECRYPT', PRIVATE_AND_SECRET, { secret: true, private: false }, true, 'any'),
   sign: bool('CKA_SIGN', PRIVATE_AND_SECRET, { secret: false, private: true }, true, 'any'),
@@ -74,10 +86,14 @@ export function resolveCreationAttributes(
   keyClass: KeyClass,
   requested: Readonly<Partial<Record<string, boolean>>>,
   origin: { readonly generatedHere: boolean },
-): { ok: true; attributes: Partial<BooleanAttributes> } | { ok: false; attribute: string; reason: 'type' | 'read-only' } {
+):
+  | { ok: true; attributes: Partial<BooleanAttributes> }
+  | { ok: false; attribute: string; reason: 'type' | 'read-only' } {
   for (const name of Object.keys(requested)) {
     // Own properties only: 'constructor', 'toString', '__proto__' … are not attributes.
-    const rule = Object.hasOwn(BOOLEAN_ATTRIBUTES, name) ? (BOOLEAN_ATTRIBUTES[name as BooleanAttribute] as Rule<boolean>) : undefined;
+    const rule = Object.hasOwn(BOOLEAN_ATTRIBUTES, name)
+      ? (BOOLEAN_ATTRIBUTES[name as BooleanAttribute] as Rule<boolean>)
+      : undefined;
     if (!rule || !rule.classes.includes(keyClass)) return { ok: false, attribute: name, reason: 'type' };
     if (!rule.settableAtCreation) return { ok: false, attribute: name, reason: 'read-only' };
   }

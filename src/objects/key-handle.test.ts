@@ -49,7 +49,10 @@ describe('key handles', () => {
   ];
   for (const [name, input] of refused) {
     test(`parseHandle refuses ${name} with KEY_NOT_FOUND`, () => {
-      assert.throws(() => parseHandle(input), (error: unknown) => isCofferError(error, 'KEY_NOT_FOUND'));
+      assert.throws(
+        () => parseHandle(input),
+        (error: unknown) => isCofferError(error, 'KEY_NOT_FOUND'),
+      );
     });
   }
 });

@@ -40,7 +40,13 @@ describe('key record codec', () => {
   });
 
   test('round trip of a key pair half with a pair handle, and of empty material', () => {
-    const record = sampleRecord({ class: 'private', keyType: 'ec', shape: { curve: 'secp256r1' }, pairHandle: newHandle(), sharedWith: [] });
+    const record = sampleRecord({
+      class: 'private',
+      keyType: 'ec',
+      shape: { curve: 'secp256r1' },
+      pairHandle: newHandle(),
+      sharedWith: [],
+    });
     const decoded = decodeKeyRecord(encodeKeyRecord(record, Buffer.alloc(0)));
     assert.deepEqual(decoded.record, record);
     assert.equal(decoded.material.length, 0);

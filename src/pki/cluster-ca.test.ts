@@ -74,7 +74,9 @@ describe('createClusterCa', () => {
       await assert.rejects(createClusterCa({ clusterId }), (error) => isCofferError(error, 'INVALID_FIELD'));
     }
     for (const validityDays of [0, -1, 1.5, 100_000]) {
-      await assert.rejects(createClusterCa({ clusterId: 'c1', validityDays }), (error) => isCofferError(error, 'INVALID_FIELD'));
+      await assert.rejects(createClusterCa({ clusterId: 'c1', validityDays }), (error) =>
+        isCofferError(error, 'INVALID_FIELD'),
+      );
     }
   });
 });

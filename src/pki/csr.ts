@@ -18,7 +18,11 @@ export interface KeyAndCsr {
  * `CN=<commonName>`, and — when names are given — an extension request for those SANs (a CA may
  * ignore it: Coffer's own CA takes names only from the issuing request).
  */
-export async function createKeyAndCsr(opts: { commonName: string; dnsNames?: string[]; ipAddresses?: string[] }): Promise<KeyAndCsr> {
+export async function createKeyAndCsr(opts: {
+  commonName: string;
+  dnsNames?: string[];
+  ipAddresses?: string[];
+}): Promise<KeyAndCsr> {
   const commonName = checkCommonName(opts?.commonName, 'commonName');
   const dnsNames = checkDnsNames(opts.dnsNames, 'dnsNames');
   const ipAddresses = checkIpAddresses(opts.ipAddresses, 'ipAddresses');

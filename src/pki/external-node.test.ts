@@ -48,7 +48,9 @@ async function customerSigns(
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(options.ca ?? false, undefined, true),
     new x509.KeyUsagesExtension(options.keyUsage ?? x509.KeyUsageFlags.digitalSignature, true),
-    new x509.ExtendedKeyUsageExtension(options.eku ?? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
+    new x509.ExtendedKeyUsageExtension(
+      options.eku ?? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth],
+    ),
     await x509.AuthorityKeyIdentifierExtension.create(ca.keys.publicKey),
     new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: 'hsm.example.com' }]),
   ];
@@ -80,7 +82,11 @@ describe('checkExternalNodeCertificate', () => {
 
   it('accepts the node certificate signed by the customer CA', async () => {
     const certificatePem = await customerSigns(customer, node.csrPem);
-    await checkExternalNodeCertificate({ certificatePem, trustAnchorPem: customer.certificatePem, privateKey: node.privateKey });
+    await checkExternalNodeCertificate({
+      certificatePem,
+      trustAnchorPem: customer.certificatePem,
+      privateKey: node.privateKey,
+    });
     const certificate = new x509.X509Certificate(certificatePem);
     assert.equal(certificate.subject, 'CN=hsm.example.com');
   });
@@ -89,7 +95,11 @@ describe('checkExternalNodeCertificate', () => {
     const other = await createKeyAndCsr({ commonName: 'hsm.example.com' });
     const certificatePem = await customerSigns(customer, other.csrPem);
     await assert.rejects(
-      checkExternalNodeCertificate({ certificatePem, trustAnchorPem: customer.certificatePem, privateKey: node.privateKey }),
+      checkExternalNodeCertificate({
+        certificatePem,
+        trustAnchorPem: customer.certificatePem,
+        privateKey: node.privateKey,
+      }),
       refusedFor(/another key/),
     );
   });
@@ -98,7 +108,11 @@ describe('checkExternalNodeCertificate', () => {
     const impostor = await customerCa('Example Corp Issuing CA');
     const certificatePem = await customerSigns(impostor, node.csrPem);
     await assert.rejects(
-      checkExternalNodeCertificate({ certificatePem, trustAnchorPem: customer.certificatePem, privateKey: node.privateKey }),
+      checkExternalNodeCertificate({
+        certificatePem,
+        trustAnchorPem: customer.certificatePem,
+        privateKey: node.privateKey,
+      }),
       refusedFor(/not issued by the trust anchor/),
     );
     const otherName = await customerCa('Someone Else CA');
@@ -115,12 +129,20 @@ describe('checkExternalNodeCertificate', () => {
   it('refuses a certificate that does not allow serverAuth', async () => {
     const certificatePem = await customerSigns(customer, node.csrPem, { eku: [x509.ExtendedKeyUsage.clientAuth] });
     await assert.rejects(
-      checkExternalNodeCertificate({ certificatePem, trustAnchorPem: customer.certificatePem, privateKey: node.privateKey }),
+      checkExternalNodeCertificate({
+        certificatePem,
+        trustAnchorPem: customer.certificatePem,
+        privateKey: node.privateKey,
+      }),
       refusedFor(/serverAuth/),
     );
     const noSignature = await customerSigns(customer, node.csrPem, { keyUsage: x509.KeyUsageFlags.keyEncipherment });
     await assert.rejects(
-      checkExternalNodeCertificate({ certificatePem: noSignature, trustAnchorPem: customer.certificatePem, privateKey: node.privateKey }),
+      checkExternalNodeCertificate({
+        certificatePem: noSignature,
+        trustAnchorPem: customer.certificatePem,
+        privateKey: node.privateKey,
+      }),
       refusedFor(/digitalSignature/),
     );
   });
@@ -131,12 +153,20 @@ describe('checkExternalNodeCertificate', () => {
       notAfter: new Date(Date.now() - DAY_MS),
     });
     await assert.rejects(
-      checkExternalNodeCertificate({ certificatePem: expired, trustAnchorPem: customer.certificatePem, privateKey: node.privateKey }),
+      checkExternalNodeCertificate({
+        certificatePem: expired,
+        trustAnchorPem: customer.certificatePem,
+        privateKey: node.privateKey,
+      }),
       refusedFor(/not valid at this time/),
     );
     const future = await customerSigns(customer, node.csrPem, { notBefore: new Date(Date.now() + DAY_MS) });
     await assert.rejects(
-      checkExternalNodeCertificate({ certificatePem: future, trustAnchorPem: customer.certificatePem, privateKey: node.privateKey }),
+      checkExternalNodeCertificate({
+        certificatePem: future,
+        trustAnchorPem: customer.certificatePem,
+        privateKey: node.privateKey,
+      }),
       refusedFor(/not valid at this time/),
     );
   });
@@ -144,7 +174,11 @@ describe('checkExternalNodeCertificate', () => {
   it('refuses a CA certificate as node certificate, a non-CA anchor, and malformed input', async () => {
     const asCa = await customerSigns(customer, node.csrPem, { ca: true });
     await assert.rejects(
-      checkExternalNodeCertificate({ certificatePem: asCa, trustAnchorPem: customer.certificatePem, privateKey: node.privateKey }),
+      checkExternalNodeCertificate({
+        certificatePem: asCa,
+        trustAnchorPem: customer.certificatePem,
+        privateKey: node.privateKey,
+      }),
       refusedFor(/CA certificate/),
     );
     const leaf = await customerSigns(customer, node.csrPem);
@@ -153,11 +187,19 @@ describe('checkExternalNodeCertificate', () => {
       refusedFor(/trust anchor is not a CA/),
     );
     await assert.rejects(
-      checkExternalNodeCertificate({ certificatePem: 'junk', trustAnchorPem: customer.certificatePem, privateKey: node.privateKey }),
+      checkExternalNodeCertificate({
+        certificatePem: 'junk',
+        trustAnchorPem: customer.certificatePem,
+        privateKey: node.privateKey,
+      }),
       refusedFor(/certificatePem/),
     );
     await assert.rejects(
-      checkExternalNodeCertificate({ certificatePem: leaf, trustAnchorPem: customer.certificatePem, privateKey: node.csrPem as unknown as KeyObject }),
+      checkExternalNodeCertificate({
+        certificatePem: leaf,
+        trustAnchorPem: customer.certificatePem,
+        privateKey: node.csrPem as unknown as KeyObject,
+      }),
       refusedFor(/privateKey/),
     );
   });

@@ -47,6 +47,9 @@ export async function checkExternalNodeCertificate(input: {
   }
   const keyUsage = certificate.getExtension(x509.KeyUsagesExtension);
   if (keyUsage !== null && (keyUsage.usages & x509.KeyUsageFlags.digitalSignature) === 0) {
-    throw new CofferError('INVALID_FIELD', 'certificate key usage does not allow digitalSignature, which TLS 1.3 needs');
+    throw new CofferError(
+      'INVALID_FIELD',
+      'certificate key usage does not allow digitalSignature, which TLS 1.3 needs',
+    );
   }
 }

@@ -40,7 +40,11 @@ describe('issueCertificate', () => {
 
   it('issues a node certificate with the node profile, names from the request only', async () => {
     // The CSR asks for names the CA must ignore.
-    const { csrPem, privateKey } = await createKeyAndCsr({ commonName: 'asked', dnsNames: ['evil.example'], ipAddresses: ['10.6.6.6'] });
+    const { csrPem, privateKey } = await createKeyAndCsr({
+      commonName: 'asked',
+      dnsNames: ['evil.example'],
+      ipAddresses: ['10.6.6.6'],
+    });
     const start = Date.now();
     const pem = await issueCertificate(ca, csrPem, {
       profile: 'node',
@@ -63,10 +67,10 @@ describe('issueCertificate', () => {
     assert.equal(basic?.critical, true);
     const keyUsage = certificate.getExtension(x509.KeyUsagesExtension);
     assert.equal(keyUsage?.usages, x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement);
-    assert.deepEqual([...(certificate.getExtension(x509.ExtendedKeyUsageExtension)?.usages ?? [])], [
-      x509.ExtendedKeyUsage.serverAuth,
-      x509.ExtendedKeyUsage.clientAuth,
-    ]);
+    assert.deepEqual(
+      [...(certificate.getExtension(x509.ExtendedKeyUsageExtension)?.usages ?? [])],
+      [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth],
+    );
     const caCertificate = new x509.X509Certificate(ca.certificatePem);
     assert.equal(
       certificate.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId,
@@ -92,7 +96,10 @@ describe('issueCertificate', () => {
     const pem = await issueCertificate(ca, csrPem, { profile: 'client' });
     const certificate = new x509.X509Certificate(pem);
     assert.equal(certificate.subject, 'CN=alice');
-    assert.deepEqual([...(certificate.getExtension(x509.ExtendedKeyUsageExtension)?.usages ?? [])], [x509.ExtendedKeyUsage.clientAuth]);
+    assert.deepEqual(
+      [...(certificate.getExtension(x509.ExtendedKeyUsageExtension)?.usages ?? [])],
+      [x509.ExtendedKeyUsage.clientAuth],
+    );
     assert.equal(certificate.getExtension(x509.KeyUsagesExtension)?.usages, x509.KeyUsageFlags.digitalSignature);
     assert.equal(certificate.getExtension(x509.SubjectAlternativeNameExtension), null);
     const days = (certificate.notAfter.getTime() - Date.now()) / DAY_MS;
@@ -116,7 +123,9 @@ describe('issueCertificate', () => {
     assert.ok(days > 6.99 && days <= 7.01);
 
     const shortCa = await createClusterCa({ clusterId: 'short', validityDays: 10 });
-    const clamped = describeCertificate(await issueCertificate(shortCa, csrPem, { profile: 'client', validityDays: 365 }));
+    const clamped = describeCertificate(
+      await issueCertificate(shortCa, csrPem, { profile: 'client', validityDays: 365 }),
+    );
     assert.equal(clamped.notAfter.getTime(), describeCertificate(shortCa.certificatePem).notAfter.getTime());
   });
 
@@ -125,7 +134,9 @@ describe('issueCertificate', () => {
       { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
       { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
     );
-    const rsaCert = new x509.X509Certificate(await issueCertificate(ca, rsa, { profile: 'node', dnsNames: ['rsa.example'] }));
+    const rsaCert = new x509.X509Certificate(
+      await issueCertificate(ca, rsa, { profile: 'node', dnsNames: ['rsa.example'] }),
+    );
     assert.equal(
       rsaCert.getExtension(x509.KeyUsagesExtension)?.usages,
       x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
@@ -136,12 +147,18 @@ describe('issueCertificate', () => {
 
   it('refuses CSR keys outside the policy: P-521, RSA-1024', async () => {
     const p521 = await csrFor({ name: 'ECDSA', namedCurve: 'P-521' }, { name: 'ECDSA', hash: 'SHA-512' });
-    await assert.rejects(issueCertificate(ca, p521, { profile: 'client' }), (error) => invalidField(error) && /P-256 or P-384/.test(String(error)));
+    await assert.rejects(
+      issueCertificate(ca, p521, { profile: 'client' }),
+      (error) => invalidField(error) && /P-256 or P-384/.test(String(error)),
+    );
     const rsa1024 = await csrFor(
       { name: 'RSASSA-PKCS1-v1_5', modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
       { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
     );
-    await assert.rejects(issueCertificate(ca, rsa1024, { profile: 'client' }), (error) => invalidField(error) && /1024 bits/.test(String(error)));
+    await assert.rejects(
+      issueCertificate(ca, rsa1024, { profile: 'client' }),
+      (error) => invalidField(error) && /1024 bits/.test(String(error)),
+    );
   });
 
   it('refuses a CSR whose signature is broken', async () => {
@@ -169,7 +186,11 @@ describe('issueCertificate', () => {
     await assert.rejects(issueCertificate(ca, ca.certificatePem, { profile: 'client' }), invalidField);
     await assert.rejects(issueCertificate(ca, csrPem + csrPem, { profile: 'client' }), invalidField);
     await assert.rejects(
-      issueCertificate(ca, x509.PemConverter.encode(new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]), 'CERTIFICATE REQUEST'), { profile: 'client' }),
+      issueCertificate(
+        ca,
+        x509.PemConverter.encode(new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]), 'CERTIFICATE REQUEST'),
+        { profile: 'client' },
+      ),
       invalidField,
     );
     await assert.rejects(issueCertificate(ca, csrPem, { profile: 'admin' as 'client' }), invalidField);
@@ -177,14 +198,18 @@ describe('issueCertificate', () => {
     await assert.rejects(issueCertificate(ca, csrPem, { profile: 'client', ipAddresses: ['999.1.1.1'] }), invalidField);
     await assert.rejects(issueCertificate(ca, csrPem, { profile: 'client', commonName: 'x'.repeat(65) }), invalidField);
     await assert.rejects(issueCertificate(ca, csrPem, { profile: 'client', validityDays: 0 }), invalidField);
-    await assert.rejects(issueCertificate(ca, csrPem, { profile: 'node' }), (error) => isCofferError(error, 'MISSING_FIELD'));
+    await assert.rejects(issueCertificate(ca, csrPem, { profile: 'node' }), (error) =>
+      isCofferError(error, 'MISSING_FIELD'),
+    );
   });
 
   it('refuses a CA whose key does not match, or a CA certificate that is not a CA', async () => {
     const { csrPem } = await createKeyAndCsr({ commonName: 'alice' });
     const other = await createClusterCa({ clusterId: 'other' });
     await assert.rejects(
-      issueCertificate({ certificatePem: ca.certificatePem, privateKey: other.privateKey }, csrPem, { profile: 'client' }),
+      issueCertificate({ certificatePem: ca.certificatePem, privateKey: other.privateKey }, csrPem, {
+        profile: 'client',
+      }),
       (error) => invalidField(error) && /does not match/.test(String(error)),
     );
     const leaf = await createKeyAndCsr({ commonName: 'leaf' });
@@ -213,7 +238,11 @@ describe('verifyIssuedBy', () => {
 
 describe('createKeyAndCsr', () => {
   it('makes a P-256 key and a self-signed CSR carrying the requested names', async () => {
-    const { privateKey, csrPem } = await createKeyAndCsr({ commonName: 'node-2', dnsNames: ['node-2.local'], ipAddresses: ['::1'] });
+    const { privateKey, csrPem } = await createKeyAndCsr({
+      commonName: 'node-2',
+      dnsNames: ['node-2.local'],
+      ipAddresses: ['::1'],
+    });
     assert.equal(privateKey.asymmetricKeyDetails?.namedCurve, 'prime256v1');
     const csr = new x509.Pkcs10CertificateRequest(csrPem);
     assert.equal(csr.subject, 'CN=node-2');

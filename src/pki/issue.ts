@@ -79,7 +79,10 @@ export async function issueCertificate(
   const subjectKey = checkCertifiableKey(csr.publicKey.rawData, 'csrPem');
   const csrHash = csr.signatureAlgorithm.hash?.name;
   if (csrHash === undefined || !ACCEPTED_CSR_HASHES.has(csrHash.toUpperCase())) {
-    throw new CofferError('INVALID_FIELD', 'csrPem is signed with an unsupported algorithm (SHA-256, SHA-384 or SHA-512 required)');
+    throw new CofferError(
+      'INVALID_FIELD',
+      'csrPem is signed with an unsupported algorithm (SHA-256, SHA-384 or SHA-512 required)',
+    );
   }
   let signatureValid: boolean;
   try {
@@ -92,15 +95,22 @@ export async function issueCertificate(
   }
 
   const commonName =
-    requestedCommonName ?? checkCommonName(csr.subjectName.getField('CN')[0], 'request.commonName (absent, and the CSR subject has no usable CN)');
+    requestedCommonName ??
+    checkCommonName(
+      csr.subjectName.getField('CN')[0],
+      'request.commonName (absent, and the CSR subject has no usable CN)',
+    );
 
   const isRsa = subjectKey.asymmetricKeyType === 'rsa';
   const keyUsage =
     profile === 'node'
-      ? x509.KeyUsageFlags.digitalSignature | (isRsa ? x509.KeyUsageFlags.keyEncipherment : x509.KeyUsageFlags.keyAgreement)
+      ? x509.KeyUsageFlags.digitalSignature |
+        (isRsa ? x509.KeyUsageFlags.keyEncipherment : x509.KeyUsageFlags.keyAgreement)
       : x509.KeyUsageFlags.digitalSignature;
   const extendedKeyUsage =
-    profile === 'node' ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth] : [x509.ExtendedKeyUsage.clientAuth];
+    profile === 'node'
+      ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]
+      : [x509.ExtendedKeyUsage.clientAuth];
   const caKeyId = caCertificate.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),

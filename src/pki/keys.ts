@@ -32,7 +32,10 @@ export interface GeneratedKeyPair {
  * a random message, verify it with the public half). A failure is SELF_TEST_FAILED.
  */
 export async function generateEcKeyPair(curve: EcCurve): Promise<GeneratedKeyPair> {
-  const cryptoKeys = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: curve }, false, ['sign', 'verify']);
+  const cryptoKeys = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: curve }, false, [
+    'sign',
+    'verify',
+  ]);
   const privateKey = KeyObject.from(cryptoKeys.privateKey);
   await pairwiseConsistencyTest({ privateKey, publicKey: createPublicKey(privateKey) });
   return { privateKey, cryptoKeys };
@@ -108,9 +111,15 @@ export function checkCertifiableKey(spki: ArrayBuffer, field: string): KeyObject
   if (publicKey.asymmetricKeyType === 'rsa') {
     const bits = details?.modulusLength ?? 0;
     if (bits >= MIN_RSA_BITS && bits <= MAX_RSA_BITS) return publicKey;
-    throw new CofferError('INVALID_FIELD', `${field} holds an RSA key of ${bits} bits; ${MIN_RSA_BITS} to ${MAX_RSA_BITS} are accepted`);
+    throw new CofferError(
+      'INVALID_FIELD',
+      `${field} holds an RSA key of ${bits} bits; ${MIN_RSA_BITS} to ${MAX_RSA_BITS} are accepted`,
+    );
   }
-  throw new CofferError('INVALID_FIELD', `${field} holds a ${publicKey.asymmetricKeyType ?? 'unknown'} key; only EC P-256/P-384 and RSA are accepted`);
+  throw new CofferError(
+    'INVALID_FIELD',
+    `${field} holds a ${publicKey.asymmetricKeyType ?? 'unknown'} key; only EC P-256/P-384 and RSA are accepted`,
+  );
 }
 
 /**

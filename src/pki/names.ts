@@ -30,7 +30,12 @@ export function checkDnsNames(values: unknown, field: string): string[] {
   return list.map((value, index) => {
     const name = typeof value === 'string' ? value.toLowerCase() : '';
     const labels = name.startsWith('*.') ? name.slice(2).split('.') : name.split('.');
-    if (name.length === 0 || name.length > 253 || labels.length === 0 || !labels.every((label) => DNS_LABEL.test(label))) {
+    if (
+      name.length === 0 ||
+      name.length > 253 ||
+      labels.length === 0 ||
+      !labels.every((label) => DNS_LABEL.test(label))
+    ) {
       throw new CofferError('INVALID_FIELD', `${field}[${index}] is not a valid DNS name`);
     }
     return name;

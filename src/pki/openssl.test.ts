@@ -41,7 +41,10 @@ describe('openssl interoperability', () => {
   it('openssl verify accepts the node and client certificates, for their purposes', async () => {
     const node = await createKeyAndCsr({ commonName: 'node-1' });
     const nodeFile = join(dir, 'node.pem');
-    await writeFile(nodeFile, await issueCertificate(ca, node.csrPem, { profile: 'node', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] }));
+    await writeFile(
+      nodeFile,
+      await issueCertificate(ca, node.csrPem, { profile: 'node', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] }),
+    );
     const client = await createKeyAndCsr({ commonName: 'alice' });
     const clientFile = join(dir, 'client.pem');
     await writeFile(clientFile, await issueCertificate(ca, client.csrPem, { profile: 'client' }));
@@ -62,7 +65,16 @@ describe('openssl interoperability', () => {
     const names = await openssl(['x509', '-in', nodeFile, '-noout', '-ext', 'subjectAltName']);
     assert.match(names.output, /DNS:localhost, IP Address:127\.0\.0\.1/);
     // With the IP and host checks of openssl verify too.
-    const host = await openssl(['verify', '-CAfile', caFile, '-verify_hostname', 'localhost', '-verify_ip', '127.0.0.1', nodeFile]);
+    const host = await openssl([
+      'verify',
+      '-CAfile',
+      caFile,
+      '-verify_hostname',
+      'localhost',
+      '-verify_ip',
+      '127.0.0.1',
+      nodeFile,
+    ]);
     assert.ok(host.ok, host.output);
   });
 
@@ -84,7 +96,18 @@ describe('openssl interoperability', () => {
     ] as const) {
       const keyFile = join(dir, `${name}.key`);
       const csrFile = join(dir, `${name}.csr`);
-      const made = await openssl(['req', '-new', ...keyArgs, '-nodes', '-keyout', keyFile, '-subj', `/CN=${name}-client`, '-out', csrFile]);
+      const made = await openssl([
+        'req',
+        '-new',
+        ...keyArgs,
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-subj',
+        `/CN=${name}-client`,
+        '-out',
+        csrFile,
+      ]);
       assert.ok(made.ok, made.output);
       const certificatePem = await issueCertificate(ca, await readFile(csrFile, 'utf8'), { profile: 'client' });
       const certFile = join(dir, `${name}.pem`);

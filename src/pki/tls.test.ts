@@ -26,7 +26,12 @@ async function identity(ca: ClusterCa, profile: 'node' | 'client', commonName: s
 interface Server {
   port: number;
   /** What the server saw of each accepted connection. */
-  accepted: { remotePort: number | undefined; authorized: boolean; peerCommonName: string | undefined; protocol: string | null }[];
+  accepted: {
+    remotePort: number | undefined;
+    authorized: boolean;
+    peerCommonName: string | undefined;
+    protocol: string | null;
+  }[];
   /** Client ports of the TCP connections the server saw. */
   connections: Set<number | undefined>;
   /** Handshakes the server refused. */
@@ -149,7 +154,12 @@ describe('TLS 1.3 with cluster-CA certificates', () => {
     const byIp = await attempt({ port: server.port, ca: [ca.certificatePem], ...client });
     assert.equal(byIp.error, undefined);
     assert.equal(byIp.data, 'hello');
-    const wrongName = await attempt({ port: server.port, servername: 'wrong.example', ca: [ca.certificatePem], ...client });
+    const wrongName = await attempt({
+      port: server.port,
+      servername: 'wrong.example',
+      ca: [ca.certificatePem],
+      ...client,
+    });
     assert.equal(wrongName.data, '');
     assert.equal(wrongName.error?.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
   });
@@ -157,7 +167,12 @@ describe('TLS 1.3 with cluster-CA certificates', () => {
   it('refuses a client certificate from another CA', async () => {
     // In TLS 1.3 the client finishes its side before the server judges its certificate, so the
     // client may see only a closed connection; what matters is that the server refused it.
-    const outcome = await attempt({ port: server.port, servername: 'localhost', ca: [ca.certificatePem], ...foreignClient });
+    const outcome = await attempt({
+      port: server.port,
+      servername: 'localhost',
+      ca: [ca.certificatePem],
+      ...foreignClient,
+    });
     await assertRefusedByServer(server, outcome);
     assert.ok(server.refused.length > 0, 'the server reported refused handshakes');
   });
@@ -170,7 +185,12 @@ describe('TLS 1.3 with cluster-CA certificates', () => {
   });
 
   it('a client refuses a server whose certificate is from another CA', async () => {
-    const outcome = await attempt({ port: server.port, servername: 'localhost', ca: [foreignCa.certificatePem], ...client });
+    const outcome = await attempt({
+      port: server.port,
+      servername: 'localhost',
+      ca: [foreignCa.certificatePem],
+      ...client,
+    });
     assert.equal(outcome.data, '');
     assert.ok(outcome.error);
   });
@@ -178,7 +198,12 @@ describe('TLS 1.3 with cluster-CA certificates', () => {
   it('a client certificate cannot serve as a server certificate (no serverAuth)', async () => {
     const misused = await startServer(ca, client);
     try {
-      const outcome = await attempt({ port: misused.port, ca: [ca.certificatePem], ...client, checkServerIdentity: () => undefined });
+      const outcome = await attempt({
+        port: misused.port,
+        ca: [ca.certificatePem],
+        ...client,
+        checkServerIdentity: () => undefined,
+      });
       assert.equal(outcome.data, '');
       assert.match(String(outcome.error?.message), /unsuitable certificate purpose|unsupported certificate purpose/i);
     } finally {

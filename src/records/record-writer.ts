@@ -1,3 +1,5 @@
+import { randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Barrier } from '../barrier/barrier.js';
 import type { RecordKind } from '../barrier/record-kinds.js';
 import { GENESIS_HASH, chainHash, type AuditEvent, type AuditEventInput } from '../audit/audit-event.js';
@@ -20,7 +22,9 @@ export interface Commit {
 
 export const AUDIT_HEAD_PATH = 'audit/head';
 export const AUDIT_EVENT_PREFIX = 'audit/event/';
-const MAX_ATTEMPTS = 8;
+/** Retries when another writer moved the audit head; with jittered backoff so none starves. */
+const MAX_ATTEMPTS = 16;
+const MAX_BACKOFF_MS = 64;
 
 export function auditEventPath(seq: number): string {
   return AUDIT_EVENT_PREFIX + String(seq).padStart(16, '0');
@@ -49,7 +53,7 @@ export class RecordWriter {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  commit(commit: Commit): Promise<AuditEvent> {
+  async commit(commit: Commit): Promise<AuditEvent> {
     const operations = (commit.changes ?? []).map((change) => this.toOperation(change));
     const compares = commit.compares ?? [];
     return this.mutex.run(async () => {
@@ -70,6 +74,7 @@ export class RecordWriter {
         if (this.head.modRevision === head.modRevision || !(await this.comparesHold(compares))) {
           throw new CofferError('CONFLICT');
         }
+        await sleep(randomInt(0, Math.min(MAX_BACKOFF_MS, 2 ** attempt) + 1));
       }
       throw new CofferError('CONFLICT', 'the audit chain is under heavy contention');
     });
@@ -103,7 +108,11 @@ export class RecordWriter {
   private eventOperations(event: AuditEvent): Operation[] {
     const head = Buffer.from(JSON.stringify({ seq: event.seq, hash: event.hash }));
     return [
-      { type: 'put', key: auditEventPath(event.seq), value: this.seal(auditEventPath(event.seq), 'audit-event', event) },
+      {
+        type: 'put',
+        key: auditEventPath(event.seq),
+        value: this.seal(auditEventPath(event.seq), 'audit-event', event),
+      },
       { type: 'put', key: AUDIT_HEAD_PATH, value: this.barrier.sealRecord(AUDIT_HEAD_PATH, 'audit-head', head) },
     ];
   }

@@ -12,7 +12,10 @@ const count = Number(countText ?? '1');
 
 const store = await openSqliteStore(path);
 for (let index = 0; index < count; index++) {
-  const { revision } = await store.txn([], [{ type: 'put', key: `crash/${index}`, value: Buffer.from(`value ${index}`) }]);
+  const { revision } = await store.txn(
+    [],
+    [{ type: 'put', key: `crash/${index}`, value: Buffer.from(`value ${index}`) }],
+  );
   // Synchronous, so the parent hears of the acknowledgement before anything else happens.
   writeSync(1, `acknowledged ${revision}\n`);
 }

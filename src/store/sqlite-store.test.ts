@@ -98,7 +98,12 @@ describe('SqliteStore specifics', () => {
     const second = await openSqliteStore(path);
     try {
       assert.equal(await second.revision(), 3);
-      assert.deepEqual(await second.get('k/a'), { key: 'k/a', value: Buffer.from('two'), createRevision: 1, modRevision: 2 });
+      assert.deepEqual(await second.get('k/a'), {
+        key: 'k/a',
+        value: Buffer.from('two'),
+        createRevision: 1,
+        modRevision: 2,
+      });
       assert.deepEqual(await second.txn([], [{ type: 'delete', key: 'k/b' }]), { succeeded: true, revision: 4 });
     } finally {
       await second.close();
@@ -110,7 +115,9 @@ describe('SqliteStore specifics', () => {
     await (await openSqliteStore(path)).close();
     const raw = new Database(path);
     try {
-      assert.deepEqual(raw.prepare(`SELECT value FROM meta WHERE name = 'schema_version'`).get(), { value: SCHEMA_VERSION });
+      assert.deepEqual(raw.prepare(`SELECT value FROM meta WHERE name = 'schema_version'`).get(), {
+        value: SCHEMA_VERSION,
+      });
       raw.prepare(`UPDATE meta SET value = ? WHERE name = 'schema_version'`).run(SCHEMA_VERSION + 1);
     } finally {
       raw.close();
@@ -140,7 +147,9 @@ describe('SqliteStore specifics', () => {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, signal) => resolve(signal)),
+    );
     let acknowledged = 0;
     for await (const line of createInterface({ input: child.stdout })) {
       acknowledged = Number(/^acknowledged (\d+)$/.exec(line)?.[1]);

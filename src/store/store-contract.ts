@@ -70,7 +70,10 @@ async function rejectsInvalid(promise: Promise<unknown>): Promise<void> {
 async function fill(store: StateStore, prefix: string, count: number): Promise<string[]> {
   const keys = Array.from({ length: count }, (_, index) => `${prefix}${String(index).padStart(5, '0')}`);
   for (let start = 0; start < keys.length; start += MAX_TXN_OPERATIONS) {
-    await store.txn([], keys.slice(start, start + MAX_TXN_OPERATIONS).map((key) => put(key)));
+    await store.txn(
+      [],
+      keys.slice(start, start + MAX_TXN_OPERATIONS).map((key) => put(key)),
+    );
   }
   return keys;
 }
@@ -108,7 +111,12 @@ export function stateStoreContract(name: string, open: OpenStore): void {
 
       it('returns what a put wrote, with its revisions', async () => {
         assert.deepEqual(await store.txn([], [put('a', 'one')]), { succeeded: true, revision: 1 });
-        assert.deepEqual(await store.get('a'), { key: 'a', value: Buffer.from('one'), createRevision: 1, modRevision: 1 });
+        assert.deepEqual(await store.get('a'), {
+          key: 'a',
+          value: Buffer.from('one'),
+          createRevision: 1,
+          modRevision: 1,
+        });
       });
 
       it('stores a copy of the value and an empty value as empty', async () => {
@@ -132,7 +140,12 @@ export function stateStoreContract(name: string, open: OpenStore): void {
         await store.txn([], [put('a', 'v1')]);
         await store.txn([], [put('b')]);
         await store.txn([], [put('a', 'v2')]);
-        assert.deepEqual(await store.get('a'), { key: 'a', value: Buffer.from('v2'), createRevision: 1, modRevision: 3 });
+        assert.deepEqual(await store.get('a'), {
+          key: 'a',
+          value: Buffer.from('v2'),
+          createRevision: 1,
+          modRevision: 3,
+        });
       });
 
       it('deletes a key and gives a re-created key a new createRevision', async () => {
@@ -140,7 +153,12 @@ export function stateStoreContract(name: string, open: OpenStore): void {
         assert.deepEqual(await store.txn([], [del('a')]), { succeeded: true, revision: 2 });
         assert.equal(await store.get('a'), undefined);
         await store.txn([], [put('a')]);
-        assert.deepEqual(await store.get('a'), { key: 'a', value: Buffer.from('a'), createRevision: 3, modRevision: 3 });
+        assert.deepEqual(await store.get('a'), {
+          key: 'a',
+          value: Buffer.from('a'),
+          createRevision: 3,
+          modRevision: 3,
+        });
       });
 
       it('changes nothing when deleting a missing key or running no operations', async () => {
@@ -197,10 +215,23 @@ export function stateStoreContract(name: string, open: OpenStore): void {
 
       it(`refuses more than ${MAX_TXN_OPERATIONS} operations or compares`, async () => {
         const keys = Array.from({ length: MAX_TXN_OPERATIONS + 1 }, (_, index) => `k${index}`);
-        await rejectsInvalid(store.txn([], keys.map((key) => put(key))));
+        await rejectsInvalid(
+          store.txn(
+            [],
+            keys.map((key) => put(key)),
+          ),
+        );
         await rejectsInvalid(store.txn(keys.map(mustNotExist), [put('a')]));
         const allowed = keys.slice(0, MAX_TXN_OPERATIONS);
-        assert.equal((await store.txn(allowed.map(mustNotExist), allowed.map((key) => put(key)))).succeeded, true);
+        assert.equal(
+          (
+            await store.txn(
+              allowed.map(mustNotExist),
+              allowed.map((key) => put(key)),
+            )
+          ).succeeded,
+          true,
+        );
       });
     });
 
@@ -222,7 +253,10 @@ export function stateStoreContract(name: string, open: OpenStore): void {
           if (key !== '') {
             await rejectsInvalid(store.range(key));
             await rejectsInvalid(store.range('', { after: key }));
-            assert.throws(() => store.watch(key, () => undefined), (error: unknown) => isCofferError(error, 'INVALID_FIELD'));
+            assert.throws(
+              () => store.watch(key, () => undefined),
+              (error: unknown) => isCofferError(error, 'INVALID_FIELD'),
+            );
           }
         }
         assert.equal(await store.revision(), 0);
@@ -247,7 +281,10 @@ export function stateStoreContract(name: string, open: OpenStore): void {
       const outside = ['p', 'p0', 'p.', 'o/z', 'q'];
 
       it('returns exactly the keys under the prefix, in byte order', async () => {
-        await store.txn([], [...inside, ...outside].map((key) => put(key)));
+        await store.txn(
+          [],
+          [...inside, ...outside].map((key) => put(key)),
+        );
         const page = await store.range('p/');
         assert.deepEqual(
           page.entries.map((entry) => entry.key),
@@ -259,7 +296,10 @@ export function stateStoreContract(name: string, open: OpenStore): void {
 
       it('returns every key for the empty prefix, in byte order', async () => {
         const keys = [...inside, ...outside];
-        await store.txn([], keys.map((key) => put(key)));
+        await store.txn(
+          [],
+          keys.map((key) => put(key)),
+        );
         const page = await store.range('');
         assert.deepEqual(
           page.entries.map((entry) => entry.key),
@@ -271,13 +311,22 @@ export function stateStoreContract(name: string, open: OpenStore): void {
         const keys = await fill(store, 'k/', 25);
         await store.txn([], [put('k0'), put('j/')]);
         const first = await store.range('k/', { limit: 10 });
-        assert.deepEqual(first.entries.map((entry) => entry.key), keys.slice(0, 10));
+        assert.deepEqual(
+          first.entries.map((entry) => entry.key),
+          keys.slice(0, 10),
+        );
         assert.equal(first.more, true);
         const second = await store.range('k/', { limit: 10, after: keys[9] });
-        assert.deepEqual(second.entries.map((entry) => entry.key), keys.slice(10, 20));
+        assert.deepEqual(
+          second.entries.map((entry) => entry.key),
+          keys.slice(10, 20),
+        );
         assert.equal(second.more, true);
         const third = await store.range('k/', { limit: 10, after: keys[19] });
-        assert.deepEqual(third.entries.map((entry) => entry.key), keys.slice(20));
+        assert.deepEqual(
+          third.entries.map((entry) => entry.key),
+          keys.slice(20),
+        );
         assert.equal(third.more, false);
       });
 
@@ -290,8 +339,12 @@ export function stateStoreContract(name: string, open: OpenStore): void {
       });
 
       it('treats the cursor as exclusive, wherever it falls', async () => {
-        await store.txn([], ['k/a', 'k/c', 'k/e'].map((key) => put(key)));
-        const keysAfter = async (after: string) => (await store.range('k/', { after })).entries.map((entry) => entry.key);
+        await store.txn(
+          [],
+          ['k/a', 'k/c', 'k/e'].map((key) => put(key)),
+        );
+        const keysAfter = async (after: string) =>
+          (await store.range('k/', { after })).entries.map((entry) => entry.key);
         assert.deepEqual(await keysAfter('a'), ['k/a', 'k/c', 'k/e']);
         assert.deepEqual(await keysAfter('k/'), ['k/a', 'k/c', 'k/e']);
         assert.deepEqual(await keysAfter('k/c'), ['k/e']);

@@ -44,7 +44,9 @@ export function checkValue(value: Buffer): void {
 
 export function checkTxn(compares: readonly Compare[], operations: readonly Operation[]): void {
   if (compares.length > MAX_TXN_OPERATIONS || operations.length > MAX_TXN_OPERATIONS) {
-    throw invalid(`a store transaction takes at most ${MAX_TXN_OPERATIONS} compares and ${MAX_TXN_OPERATIONS} operations`);
+    throw invalid(
+      `a store transaction takes at most ${MAX_TXN_OPERATIONS} compares and ${MAX_TXN_OPERATIONS} operations`,
+    );
   }
   for (const compare of compares) {
     checkKey(compare.key);

@@ -5,12 +5,20 @@ import { canonicalJson, type JsonValue } from './canonical-json.js';
 describe('canonicalJson', () => {
   const cases: [string, JsonValue, string][] = [
     ['keys sorted', { b: 1, a: 2, c: 3 }, '{"a":2,"b":1,"c":3}'],
-    ['nested objects sorted at every level', { z: { y: 1, x: [{ b: true, a: null }] }, a: 'first' }, '{"a":"first","z":{"x":[{"a":null,"b":true}],"y":1}}'],
+    [
+      'nested objects sorted at every level',
+      { z: { y: 1, x: [{ b: true, a: null }] }, a: 'first' },
+      '{"a":"first","z":{"x":[{"a":null,"b":true}],"y":1}}',
+    ],
     ['arrays keep their order', [3, 1, 2], '[3,1,2]'],
     ['empty object and array', { o: {}, a: [] }, '{"a":[],"o":{}}'],
     ['scalars', [null, true, false, 0, -1.5, 'x'], '[null,true,false,0,-1.5,"x"]'],
     ['strings escaped as JSON', { 'q"k': 'a"b\\c\n\u0001' }, '{"q\\"k":"a\\"b\\\\c\\n\\u0001"}'],
-    ['keys sort by UTF-16 code unit (uppercase before lowercase)', { b: 1, B: 2, a: 3, _: 4 }, '{"B":2,"_":4,"a":3,"b":1}'],
+    [
+      'keys sort by UTF-16 code unit (uppercase before lowercase)',
+      { b: 1, B: 2, a: 3, _: 4 },
+      '{"B":2,"_":4,"a":3,"b":1}',
+    ],
     ['non-ASCII kept as is', { é: 'ü' }, '{"é":"ü"}'],
   ];
   for (const [name, value, expected] of cases) {

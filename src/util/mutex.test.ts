@@ -25,7 +25,10 @@ describe('Mutex', () => {
     );
     assert.deepEqual(results, [0, 10, 20, 30, 40]);
     assert.equal(maxActive, 1);
-    assert.deepEqual(log, delays.flatMap((_, index) => [`start ${index}`, `end ${index}`]));
+    assert.deepEqual(
+      log,
+      delays.flatMap((_, index) => [`start ${index}`, `end ${index}`]),
+    );
   });
 
   test('a failing task rejects its own promise and does not block the ones behind it', async () => {

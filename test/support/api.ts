@@ -28,7 +28,11 @@ export class Api {
     this.agent = new Agent({ connect: { ...tls, minVersion: 'TLSv1.3' } });
   }
 
-  async call<T = Record<string, unknown>>(method: string, path: string, options: RawRequest = {}): Promise<ApiAnswer<T>> {
+  async call<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    options: RawRequest = {},
+  ): Promise<ApiAnswer<T>> {
     const headers: Record<string, string> = { ...options.headers };
     let body: string | Buffer | undefined;
     if (options.raw !== undefined) body = options.raw;

@@ -63,11 +63,20 @@ export async function startTestNode(options: TestNodeOptions = {}): Promise<Test
   const adminPassword = `admin-${randomBytes(9).toString('base64url')}`;
 
   const testNode: TestNode = {
-    root, dir, init, api, adminPassword, logs, node,
+    root,
+    dir,
+    init,
+    api,
+    adminPassword,
+    logs,
+    node,
     async cryptoUser(username) {
       const admin = await api.login('admin', adminPassword);
       const password = `pw-${randomBytes(9).toString('base64url')}`;
-      const created = await api.call('POST', '/v1/users', { token: admin, body: { username, role: 'crypto-user', password } });
+      const created = await api.call('POST', '/v1/users', {
+        token: admin,
+        body: { username, role: 'crypto-user', password },
+      });
       if (created.status !== 201) throw new Error(`create ${username}: ${created.text}`);
       return { token: await api.login(username, password), password };
     },

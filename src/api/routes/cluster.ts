@@ -11,17 +11,24 @@ export function clusterRoutes(app: FastifyInstance, services: ApiServices): void
 
   app.post<{ Body: { share: string } }>(
     '/v1/cluster/unseal',
-    { config: { allowWhenSealed: true }, schema: { body: object({ share: { type: 'string', maxLength: 200 } }, ['share']) } },
+    {
+      config: { allowWhenSealed: true },
+      schema: { body: object({ share: { type: 'string', maxLength: 200 } }, ['share']) },
+    },
     async (request) => {
       const status = await cluster.unseal(decodeShare(request.body.share));
       return { sealed: status.sealed, threshold: status.threshold, shares: status.shares, progress: status.progress };
     },
   );
 
-  app.post('/v1/cluster/seal', { config: { operation: 'cluster.seal' }, schema: { body: emptyObject } }, async (request) => {
-    await cluster.seal(sessionOf(request));
-    return { sealed: true };
-  });
+  app.post(
+    '/v1/cluster/seal',
+    { config: { operation: 'cluster.seal' }, schema: { body: emptyObject } },
+    async (request) => {
+      await cluster.seal(sessionOf(request));
+      return { sealed: true };
+    },
+  );
 
   app.post<{ Body: { password: string } }>(
     '/v1/cluster/activate',
@@ -41,7 +48,10 @@ export function clusterRoutes(app: FastifyInstance, services: ApiServices): void
     {
       config: { operation: 'cluster.issue-client-certificate' },
       schema: {
-        body: object({ csr: { type: 'string', maxLength: 16_384 }, commonName: { type: 'string', minLength: 1, maxLength: 64 } }, ['csr']),
+        body: object(
+          { csr: { type: 'string', maxLength: 16_384 }, commonName: { type: 'string', minLength: 1, maxLength: 64 } },
+          ['csr'],
+        ),
       },
     },
     (request) => cluster.issueClientCertificate(sessionOf(request), request.body.csr, request.body.commonName),

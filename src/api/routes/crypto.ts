@@ -6,7 +6,13 @@ import { base64, handle, object } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 
 const mechanism = { type: 'string', maxLength: 64 } as const;
-const cipherFields = { keyHandle: handle, mechanism, iv: base64, aad: base64, tagLengthBits: { type: 'integer' } } as const;
+const cipherFields = {
+  keyHandle: handle,
+  mechanism,
+  iv: base64,
+  aad: base64,
+  tagLengthBits: { type: 'integer' },
+} as const;
 const signatureFields = {
   keyHandle: handle,
   mechanism,
@@ -33,7 +39,11 @@ interface SignatureBody {
 function cipherParams(body: CipherBody): CipherParams {
   const iv = optionalBase64(body.iv, 'iv');
   const aad = optionalBase64(body.aad, 'aad');
-  return { ...(iv && { iv }), ...(aad && { aad }), ...(body.tagLengthBits !== undefined && { tagLengthBits: body.tagLengthBits }) };
+  return {
+    ...(iv && { iv }),
+    ...(aad && { aad }),
+    ...(body.tagLengthBits !== undefined && { tagLengthBits: body.tagLengthBits }),
+  };
 }
 
 function signatureParams(body: SignatureBody): SignatureParams {
@@ -48,30 +58,57 @@ export function cryptoRoutes(app: FastifyInstance, services: ApiServices): void 
 
   app.post<{ Body: CipherBody & { plaintext: string } }>(
     '/v1/crypto/encrypt',
-    { config: { operation: 'crypto.encrypt' }, schema: { body: object({ ...cipherFields, plaintext: base64 }, ['keyHandle', 'mechanism', 'plaintext']) } },
+    {
+      config: { operation: 'crypto.encrypt' },
+      schema: { body: object({ ...cipherFields, plaintext: base64 }, ['keyHandle', 'mechanism', 'plaintext']) },
+    },
     async (request) => {
       const { body } = request;
-      const result = await crypto.encrypt(sessionOf(request), body.keyHandle, body.mechanism, decodeBase64(body.plaintext, 'plaintext'), cipherParams(body));
+      const result = await crypto.encrypt(
+        sessionOf(request),
+        body.keyHandle,
+        body.mechanism,
+        decodeBase64(body.plaintext, 'plaintext'),
+        cipherParams(body),
+      );
       return { ciphertext: result.output.toString('base64'), iv: result.iv.toString('base64') };
     },
   );
 
   app.post<{ Body: CipherBody & { ciphertext: string } }>(
     '/v1/crypto/decrypt',
-    { config: { operation: 'crypto.decrypt' }, schema: { body: object({ ...cipherFields, ciphertext: base64 }, ['keyHandle', 'mechanism', 'ciphertext', 'iv']) } },
+    {
+      config: { operation: 'crypto.decrypt' },
+      schema: { body: object({ ...cipherFields, ciphertext: base64 }, ['keyHandle', 'mechanism', 'ciphertext', 'iv']) },
+    },
     async (request) => {
       const { body } = request;
-      const plaintext = await crypto.decrypt(sessionOf(request), body.keyHandle, body.mechanism, decodeBase64(body.ciphertext, 'ciphertext'), cipherParams(body));
+      const plaintext = await crypto.decrypt(
+        sessionOf(request),
+        body.keyHandle,
+        body.mechanism,
+        decodeBase64(body.ciphertext, 'ciphertext'),
+        cipherParams(body),
+      );
       return { plaintext: plaintext.toString('base64') };
     },
   );
 
   app.post<{ Body: SignatureBody }>(
     '/v1/crypto/sign',
-    { config: { operation: 'crypto.sign' }, schema: { body: object(signatureFields, ['keyHandle', 'mechanism', 'data']) } },
+    {
+      config: { operation: 'crypto.sign' },
+      schema: { body: object(signatureFields, ['keyHandle', 'mechanism', 'data']) },
+    },
     async (request) => {
       const { body } = request;
-      const signature = await crypto.sign(sessionOf(request), body.keyHandle, body.mechanism, decodeBase64(body.data, 'data'), signatureParams(body));
+      const signature = await crypto.sign(
+        sessionOf(request),
+        body.keyHandle,
+        body.mechanism,
+        decodeBase64(body.data, 'data'),
+        signatureParams(body),
+      );
       return { signature: signature.toString('base64') };
     },
   );
@@ -80,13 +117,19 @@ export function cryptoRoutes(app: FastifyInstance, services: ApiServices): void 
     '/v1/crypto/verify',
     {
       config: { operation: 'crypto.verify' },
-      schema: { body: object({ ...signatureFields, signature: base64 }, ['keyHandle', 'mechanism', 'data', 'signature']) },
+      schema: {
+        body: object({ ...signatureFields, signature: base64 }, ['keyHandle', 'mechanism', 'data', 'signature']),
+      },
     },
     async (request) => {
       const { body } = request;
       await crypto.verify(
-        sessionOf(request), body.keyHandle, body.mechanism,
-        decodeBase64(body.data, 'data'), decodeBase64(body.signature, 'signature'), signatureParams(body),
+        sessionOf(request),
+        body.keyHandle,
+        body.mechanism,
+        decodeBase64(body.data, 'data'),
+        decodeBase64(body.signature, 'signature'),
+        signatureParams(body),
       );
       return { valid: true };
     },

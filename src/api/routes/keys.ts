@@ -50,7 +50,13 @@ export function keyRoutes(app: FastifyInstance, services: ApiServices): void {
       config: { operation: 'key.generate' },
       schema: {
         body: object(
-          { keyType: { type: 'string', maxLength: 32 }, keyLengthBytes: { type: 'integer' }, label, id, attributes: booleanMap },
+          {
+            keyType: { type: 'string', maxLength: 32 },
+            keyLengthBytes: { type: 'integer' },
+            label,
+            id,
+            attributes: booleanMap,
+          },
           ['keyType', 'keyLengthBytes'],
         ),
       },
@@ -74,8 +80,12 @@ export function keyRoutes(app: FastifyInstance, services: ApiServices): void {
             curve: { type: 'string', maxLength: 64 },
             modulusBits: { type: 'integer' },
             publicExponent: { type: 'integer' },
-            label, id, publicLabel: label, privateLabel: label,
-            publicAttributes: booleanMap, privateAttributes: booleanMap,
+            label,
+            id,
+            publicLabel: label,
+            privateLabel: label,
+            publicAttributes: booleanMap,
+            privateAttributes: booleanMap,
           },
           ['keyType'],
         ),
@@ -83,7 +93,11 @@ export function keyRoutes(app: FastifyInstance, services: ApiServices): void {
     },
     async (request, reply) => {
       const { keyType, curve, modulusBits, publicExponent, ...template } = request.body;
-      const pair = await keys.generatePair(sessionOf(request), pairSpec(keyType, curve, modulusBits, publicExponent), template);
+      const pair = await keys.generatePair(
+        sessionOf(request),
+        pairSpec(keyType, curve, modulusBits, publicExponent),
+        template,
+      );
       return reply.code(201).send(pair);
     },
   );
@@ -95,7 +109,8 @@ export function keyRoutes(app: FastifyInstance, services: ApiServices): void {
       schema: {
         querystring: object(
           {
-            label, id,
+            label,
+            id,
             class: { type: 'string', enum: ['secret', 'private', 'public'] },
             keyType: { type: 'string', maxLength: 32 },
             after: handle,

@@ -15,7 +15,13 @@ export function userRoutes(app: FastifyInstance, services: ApiServices): void {
     '/v1/users',
     {
       config: { operation: 'user.create' },
-      schema: { body: object({ username, role: { type: 'string', enum: CREATABLE_ROLES }, password }, ['username', 'role', 'password']) },
+      schema: {
+        body: object({ username, role: { type: 'string', enum: CREATABLE_ROLES }, password }, [
+          'username',
+          'role',
+          'password',
+        ]),
+      },
     },
     async (request, reply) => {
       const secret = Buffer.from(request.body.password, 'utf8');
@@ -32,7 +38,9 @@ export function userRoutes(app: FastifyInstance, services: ApiServices): void {
     '/v1/users/me/password',
     {
       config: { operation: 'user.change-own-password' },
-      schema: { body: object({ currentPassword: password, newPassword: password }, ['currentPassword', 'newPassword']) },
+      schema: {
+        body: object({ currentPassword: password, newPassword: password }, ['currentPassword', 'newPassword']),
+      },
     },
     async (request, reply) => {
       const current = Buffer.from(request.body.currentPassword, 'utf8');

@@ -15,7 +15,14 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
         const limit = parseInteger(options.limit, '--limit', 1, 1000);
         return withSession(ctx, options, async (session) => {
           const page = await session.auditEvents(after, limit);
-          const rows = page.events.map((event) => [event.seq, event.time, event.actor, event.action, event.target, event.code ? `${event.result} ${event.code}` : event.result]);
+          const rows = page.events.map((event) => [
+            event.seq,
+            event.time,
+            event.actor,
+            event.action,
+            event.target,
+            event.code ? `${event.result} ${event.code}` : event.result,
+          ]);
           const more = page.more ? `\n\nmore events: --after ${page.events.at(-1)?.seq ?? ''}` : '';
           return { data: page, human: table(['SEQ', 'TIME', 'ACTOR', 'ACTION', 'TARGET', 'RESULT'], rows) + more };
         });

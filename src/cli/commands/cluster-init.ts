@@ -54,13 +54,20 @@ export function registerClusterInitCommand(cluster: Command): void {
         ipAddresses: flags.ipAddress,
         externalCa: flags.externalCa === true,
       });
-      print({ ...result }, [
-        `initialized cluster ${result.clusterId} (node ${result.nodeId})`,
-        `unseal shares (give one to each admin, then delete them here):`,
-        ...result.shareFiles.map((file) => `  ${file}`),
-        ...(result.clientCert ? [`bootstrap client certificate: ${result.clientCert} and ${result.clientKey}`] : []),
-        ...(result.csrFile ? [`sign ${result.csrFile} with your CA, then: coffer cluster init --install-certificate node.crt --trust-anchor ca.crt`] : []),
-        'next: coffer node start, then coffer cluster unseal (M times), then coffer cluster activate',
-      ].join('\n'));
+      print(
+        { ...result },
+        [
+          `initialized cluster ${result.clusterId} (node ${result.nodeId})`,
+          `unseal shares (give one to each admin, then delete them here):`,
+          ...result.shareFiles.map((file) => `  ${file}`),
+          ...(result.clientCert ? [`bootstrap client certificate: ${result.clientCert} and ${result.clientKey}`] : []),
+          ...(result.csrFile
+            ? [
+                `sign ${result.csrFile} with your CA, then: coffer cluster init --install-certificate node.crt --trust-anchor ca.crt`,
+              ]
+            : []),
+          'next: coffer node start, then coffer cluster unseal (M times), then coffer cluster activate',
+        ].join('\n'),
+      );
     });
 }

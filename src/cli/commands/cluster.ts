@@ -6,7 +6,16 @@ import { createKeyAndCsr, privateKeyPem } from '../../pki/index.js';
 import { resolveNewSecret } from '../credentials.js';
 import { CliError } from '../errors.js';
 import { keyValues } from '../output.js';
-import { execute, withAuthOptions, withClient, withCommonOptions, withSession, type AuthOptions, type CliContext, type CommonOptions } from '../run.js';
+import {
+  execute,
+  withAuthOptions,
+  withClient,
+  withCommonOptions,
+  withSession,
+  type AuthOptions,
+  type CliContext,
+  type CommonOptions,
+} from '../run.js';
 
 function statusHuman(status: ClusterStatus): string {
   return keyValues([
@@ -25,10 +34,14 @@ async function readShare(ctx: CliContext, shareFile: string | undefined): Promis
     try {
       return (await readFile(shareFile, 'utf8')).trim();
     } catch (error) {
-      throw new CliError('FILE_ERROR', `cannot read ${shareFile}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new CliError(
+        'FILE_ERROR',
+        `cannot read ${shareFile}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
-  if (!ctx.io.interactive) throw new CliError('MISSING_ARGUMENT', 'give --share-file FILE (stdin is not a terminal, so there is no prompt)');
+  if (!ctx.io.interactive)
+    throw new CliError('MISSING_ARGUMENT', 'give --share-file FILE (stdin is not a terminal, so there is no prompt)');
   return (await ctx.io.promptSecret('Unseal share: ')).trim();
 }
 
@@ -44,15 +57,18 @@ async function writeNew(file: string, content: string, mode: number, force: bool
 }
 
 export function registerClusterCommands(program: Command, ctx: CliContext): Command {
-  const cluster = program.command('cluster').description('cluster state: status, unseal, seal, activate, client certificates');
+  const cluster = program
+    .command('cluster')
+    .description('cluster state: status, unseal, seal, activate, client certificates');
 
-  withCommonOptions(cluster.command('status').description('show the node and cluster state')).action((options: CommonOptions) =>
-    execute(ctx, options, () =>
-      withClient(ctx, options, async (client) => {
-        const status = await client.status();
-        return { data: status, human: statusHuman(status) };
-      }),
-    ),
+  withCommonOptions(cluster.command('status').description('show the node and cluster state')).action(
+    (options: CommonOptions) =>
+      execute(ctx, options, () =>
+        withClient(ctx, options, async (client) => {
+          const status = await client.status();
+          return { data: status, human: statusHuman(status) };
+        }),
+      ),
   );
 
   withCommonOptions(cluster.command('unseal').description('submit one unseal share (from a file, else a prompt)'))
@@ -73,13 +89,14 @@ export function registerClusterCommands(program: Command, ctx: CliContext): Comm
       }),
     );
 
-  withAuthOptions(cluster.command('seal').description('seal the node (admin); every session ends')).action((options: AuthOptions) =>
-    execute(ctx, options, () =>
-      withSession(ctx, options, async (session) => {
-        const result = await session.seal();
-        return { data: result, human: keyValues([['sealed', result.sealed]]) };
-      }),
-    ),
+  withAuthOptions(cluster.command('seal').description('seal the node (admin); every session ends')).action(
+    (options: AuthOptions) =>
+      execute(ctx, options, () =>
+        withSession(ctx, options, async (session) => {
+          const result = await session.seal();
+          return { data: result, human: keyValues([['sealed', result.sealed]]) };
+        }),
+      ),
   );
 
   withCommonOptions(cluster.command('activate').description("set the initial admin's password (once)"))
@@ -100,7 +117,9 @@ export function registerClusterCommands(program: Command, ctx: CliContext): Comm
     );
 
   withAuthOptions(
-    cluster.command('issue-client-cert').description('make a key here, have the cluster CA certify it (admin); writes client.crt and client.key'),
+    cluster
+      .command('issue-client-cert')
+      .description('make a key here, have the cluster CA certify it (admin); writes client.crt and client.key'),
   )
     .requiredOption('--common-name <name>', 'the certificate subject CN')
     .requiredOption('--out-dir <dir>', 'where to write client.crt, client.key and ca.crt')
@@ -108,10 +127,16 @@ export function registerClusterCommands(program: Command, ctx: CliContext): Comm
     .action((options: AuthOptions & { commonName: string; outDir: string; force?: boolean }) =>
       execute(ctx, options, async () => {
         const { privateKey, csrPem } = await createKeyAndCsr({ commonName: options.commonName });
-        const issued = await withSession(ctx, options, (session) => session.issueClientCertificate(csrPem, options.commonName));
+        const issued = await withSession(ctx, options, (session) =>
+          session.issueClientCertificate(csrPem, options.commonName),
+        );
         const dir = path.resolve(ctx.io.cwd, options.outDir);
         await mkdir(dir, { recursive: true, mode: 0o700 });
-        const files = { certificate: path.join(dir, 'client.crt'), key: path.join(dir, 'client.key'), ca: path.join(dir, 'ca.crt') };
+        const files = {
+          certificate: path.join(dir, 'client.crt'),
+          key: path.join(dir, 'client.key'),
+          ca: path.join(dir, 'ca.crt'),
+        };
         const force = options.force === true;
         await writeNew(files.key, privateKeyPem(privateKey), 0o600, force);
         await writeNew(files.certificate, issued.certificate, 0o600, force);

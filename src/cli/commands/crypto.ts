@@ -31,7 +31,8 @@ interface SignScheme {
 type SchemeParser = (options: SignOptions) => SignScheme;
 
 function requireSha256(hash: string): void {
-  if (hash.toLowerCase() !== 'sha256') throw new CliError('MECHANISM_INVALID', `--hash-function ${hash} is not supported (sha256 is)`);
+  if (hash.toLowerCase() !== 'sha256')
+    throw new CliError('MECHANISM_INVALID', `--hash-function ${hash} is not supported (sha256 is)`);
 }
 
 const SCHEMES: Readonly<Record<'ecdsa' | 'rsa-pkcs-pss', SchemeParser>> = {
@@ -44,13 +45,17 @@ const SCHEMES: Readonly<Record<'ecdsa' | 'rsa-pkcs-pss', SchemeParser>> = {
     if (options.mgf !== undefined && options.mgf.toLowerCase() !== 'mgf1-sha256') {
       throw new CliError('MECHANISM_INVALID', `--mgf ${options.mgf} is not supported (mgf1-sha256 is)`);
     }
-    return { mechanism: 'RSA_PKCS_PSS_SHA256', saltLength: parseInteger(options.saltLength ?? '32', '--salt-length', 0, 1024) as number };
+    return {
+      mechanism: 'RSA_PKCS_PSS_SHA256',
+      saltLength: parseInteger(options.saltLength ?? '32', '--salt-length', 0, 1024) as number,
+    };
   },
 };
 
 function signatureEncoding(value: string | undefined): SignatureEncoding | undefined {
   if (value === undefined) return undefined;
-  if (value !== 'der' && value !== 'p1363') throw new CliError('INVALID_ARGUMENT', '--signature-encoding must be der or p1363');
+  if (value !== 'der' && value !== 'p1363')
+    throw new CliError('INVALID_ARGUMENT', '--signature-encoding must be der or p1363');
   return value;
 }
 
@@ -79,7 +84,10 @@ function registerSignVerify(crypto: Command, ctx: CliContext): void {
       withKeyData(command)
         .requiredOption('--hash-function <hash>', 'sha256')
         .option('--signature-encoding <encoding>', 'der or p1363 (r||s)');
-      if (name === 'rsa-pkcs-pss') command.option('--mgf <mgf>', 'mgf1-sha256', 'mgf1-sha256').option('--salt-length <n>', 'salt length in bytes', '32');
+      if (name === 'rsa-pkcs-pss')
+        command
+          .option('--mgf <mgf>', 'mgf1-sha256', 'mgf1-sha256')
+          .option('--salt-length <n>', 'salt length in bytes', '32');
       return command;
     };
 
@@ -93,13 +101,27 @@ function registerSignVerify(crypto: Command, ctx: CliContext): void {
           const filter = keyFilterOf(options);
           return withSession(ctx, options, async (session) => {
             const key = await resolveOneKey(session, filter, 'private');
-            const signature = await session.sign({ keyHandle: key.handle, data, ...scheme, ...(encoding ? { signatureEncoding: encoding } : {}) });
+            const signature = await session.sign({
+              keyHandle: key.handle,
+              data,
+              ...scheme,
+              ...(encoding ? { signatureEncoding: encoding } : {}),
+            });
             if (options.signaturePath !== undefined) {
               const file = await writeOutput(ctx, options.signaturePath, signature);
-              return { data: { 'key-reference': key.handle, 'signature-path': file }, human: `Wrote the signature to ${file}` };
+              return {
+                data: { 'key-reference': key.handle, 'signature-path': file },
+                human: `Wrote the signature to ${file}`,
+              };
             }
             const b64 = signature.toString('base64');
-            return { data: { 'key-reference': key.handle, signature: b64 }, human: keyValues([['key-reference', key.handle], ['signature', b64]]) };
+            return {
+              data: { 'key-reference': key.handle, signature: b64 },
+              human: keyValues([
+                ['key-reference', key.handle],
+                ['signature', b64],
+              ]),
+            };
           });
         }),
       );
@@ -119,9 +141,18 @@ function registerSignVerify(crypto: Command, ctx: CliContext): void {
           const filter = keyFilterOf(options);
           return withSession(ctx, options, async (session) => {
             const key = await resolveOneKey(session, filter, 'public');
-            const valid = await session.verify({ keyHandle: key.handle, data, signature, ...scheme, ...(encoding ? { signatureEncoding: encoding } : {}) });
+            const valid = await session.verify({
+              keyHandle: key.handle,
+              data,
+              signature,
+              ...scheme,
+              ...(encoding ? { signatureEncoding: encoding } : {}),
+            });
             if (!valid) throw new CliError('SIGNATURE_INVALID', 'The signature does not verify');
-            return { data: { message: 'Signature verified successfully', 'key-reference': key.handle }, human: 'Signature verified successfully' };
+            return {
+              data: { message: 'Signature verified successfully', 'key-reference': key.handle },
+              human: 'Signature verified successfully',
+            };
           });
         }),
       );
@@ -154,8 +185,19 @@ function registerAesGcm(crypto: Command, ctx: CliContext): void {
     });
 
   for (const [command, direction] of [
-    [gcmOptions(encrypt.command('aes-gcm').description('encrypt with AES-GCM')).option('--iv <base64>', 'a 96-bit IV, base64 (else the node picks one)'), 'encrypt'],
-    [gcmOptions(decrypt.command('aes-gcm').description('decrypt AES-GCM (data is ciphertext followed by the tag)')).requiredOption('--iv <base64>', 'the IV, base64'), 'decrypt'],
+    [
+      gcmOptions(encrypt.command('aes-gcm').description('encrypt with AES-GCM')).option(
+        '--iv <base64>',
+        'a 96-bit IV, base64 (else the node picks one)',
+      ),
+      'encrypt',
+    ],
+    [
+      gcmOptions(
+        decrypt.command('aes-gcm').description('decrypt AES-GCM (data is ciphertext followed by the tag)'),
+      ).requiredOption('--iv <base64>', 'the IV, base64'),
+      'decrypt',
+    ],
   ] as const) {
     command.action((options: GcmOptions) =>
       execute(ctx, options, async () => {
@@ -166,10 +208,24 @@ function registerAesGcm(crypto: Command, ctx: CliContext): void {
           const extra = direction === 'encrypt' ? { iv } : {};
           if (options.dataOut !== undefined) {
             const file = await writeOutput(ctx, options.dataOut, result.output);
-            return { data: { 'key-reference': result.key, 'data-path': file, ...extra }, human: keyValues([['key-reference', result.key], ['data-path', file], ['iv', extra.iv]]) };
+            return {
+              data: { 'key-reference': result.key, 'data-path': file, ...extra },
+              human: keyValues([
+                ['key-reference', result.key],
+                ['data-path', file],
+                ['iv', extra.iv],
+              ]),
+            };
           }
           const b64 = result.output.toString('base64');
-          return { data: { 'key-reference': result.key, data: b64, ...extra }, human: keyValues([['key-reference', result.key], ['data', b64], ['iv', extra.iv]]) };
+          return {
+            data: { 'key-reference': result.key, data: b64, ...extra },
+            human: keyValues([
+              ['key-reference', result.key],
+              ['data', b64],
+              ['iv', extra.iv],
+            ]),
+          };
         });
       }),
     );

@@ -112,29 +112,33 @@ export function registerKeyCommands(program: Command, ctx: CliContext): void {
     );
 
   withAuthOptions(key.command('list').description('list the keys you own, share, and all public keys'))
-    .option('--filter <terms...>', 'key-reference=0x… or attr.NAME=VALUE terms, e.g. attr.label=L attr.class=private-key')
+    .option(
+      '--filter <terms...>',
+      'key-reference=0x… or attr.NAME=VALUE terms, e.g. attr.label=L attr.class=private-key',
+    )
     .option('--max-items <n>', 'at most this many keys; a next_token says there are more', String(DEFAULT_MAX_ITEMS))
     .option('--starting-token <token>', 'the next_token of a previous page')
     .option('-v, --verbose', 'all attributes of every key')
-    .action((options: AuthOptions & { filter?: string[]; maxItems: string; startingToken?: string; verbose?: boolean }) =>
-      execute(ctx, options, async () => {
-        const filter = parseKeyFilter(options.filter);
-        const maxItems = parseInteger(options.maxItems, '--max-items', 1, 10_000) as number;
-        return withSession(ctx, options, async (session) => {
-          const found = await findKeys(session, filter, maxItems, options.startingToken);
-          const verbose = options.verbose === true;
-          return {
-            data: {
-              matched_keys: found.keys.map((item) => keyJson(item, verbose)),
-              returned_key_count: found.keys.length,
-              ...(found.nextToken === undefined ? {} : { next_token: found.nextToken }),
-            },
-            human:
-              (verbose ? found.keys.map(keyHuman).join('\n\n') : keysTable(found.keys)) +
-              (found.nextToken === undefined ? '' : `\n\nmore keys: --starting-token ${found.nextToken}`),
-          };
-        });
-      }),
+    .action(
+      (options: AuthOptions & { filter?: string[]; maxItems: string; startingToken?: string; verbose?: boolean }) =>
+        execute(ctx, options, async () => {
+          const filter = parseKeyFilter(options.filter);
+          const maxItems = parseInteger(options.maxItems, '--max-items', 1, 10_000) as number;
+          return withSession(ctx, options, async (session) => {
+            const found = await findKeys(session, filter, maxItems, options.startingToken);
+            const verbose = options.verbose === true;
+            return {
+              data: {
+                matched_keys: found.keys.map((item) => keyJson(item, verbose)),
+                returned_key_count: found.keys.length,
+                ...(found.nextToken === undefined ? {} : { next_token: found.nextToken }),
+              },
+              human:
+                (verbose ? found.keys.map(keyHuman).join('\n\n') : keysTable(found.keys)) +
+                (found.nextToken === undefined ? '' : `\n\nmore keys: --starting-token ${found.nextToken}`),
+            };
+          });
+        }),
     );
 
   withAuthOptions(key.command('delete').description('delete the one key a filter selects'))
@@ -146,12 +150,17 @@ export function registerKeyCommands(program: Command, ctx: CliContext): void {
         return withSession(ctx, options, async (session) => {
           const target = await resolveOneKey(session, filter);
           await session.deleteKey(target.handle);
-          return { data: { message: 'Key deleted successfully', 'key-reference': target.handle }, human: `Deleted key ${target.handle}` };
+          return {
+            data: { message: 'Key deleted successfully', 'key-reference': target.handle },
+            human: `Deleted key ${target.handle}`,
+          };
         });
       }),
     );
 
-  withAuthOptions(key.command('generate-file').description('write the public key of the key a filter selects to a file'))
+  withAuthOptions(
+    key.command('generate-file').description('write the public key of the key a filter selects to a file'),
+  )
     .requiredOption('--encoding <encoding>', 'pem')
     .requiredOption('--path <file>', 'the file to write')
     .requiredOption('--filter <terms...>', 'key-reference=0x… or attr.NAME=VALUE terms')
@@ -165,14 +174,20 @@ export function registerKeyCommands(program: Command, ctx: CliContext): void {
           const pem = await session.exportPublicKey(target);
           const file = path.resolve(ctx.io.cwd, options.path);
           await writeFile(file, pem, { mode: 0o644 });
-          return { data: { message: 'Successfully generated key file', 'key-reference': target, path: file }, human: `Wrote ${file}` };
+          return {
+            data: { message: 'Successfully generated key file', 'key-reference': target, path: file },
+            human: `Wrote ${file}`,
+          };
         });
       }),
     );
 }
 
 /** A filter naming no class prefers the public key (a pair often shares one label). */
-async function resolvePublicSide(session: Parameters<typeof resolveOneKey>[0], filter: ReturnType<typeof parseKeyFilter>): Promise<string> {
+async function resolvePublicSide(
+  session: Parameters<typeof resolveOneKey>[0],
+  filter: ReturnType<typeof parseKeyFilter>,
+): Promise<string> {
   if (filter.class === undefined && filter.keyReference === undefined) {
     try {
       return (await resolveOneKey(session, { ...filter, class: 'public' })).handle;

@@ -24,16 +24,22 @@ export function registerNodeCommands(program: Command): void {
   serveOptions(node.command('start').description('start a node on an initialized data directory'))
     .option('--dev', 'refuse to start unless the cluster was initialized in dev mode')
     .action(async (options: ServeOptions & { dev?: boolean }) => {
-      const running = await startNode({ dataDir: options.dataDir, host: options.host, port: Number(options.port), requireDev: options.dev === true });
+      const running = await startNode({
+        dataDir: options.dataDir,
+        host: options.host,
+        port: Number(options.port),
+        requireDev: options.dev === true,
+      });
       await untilSignal(running);
     });
 
-  serveOptions(program.command('up').description('dev mode: initialize on first run, unseal, activate, and serve'))
-    .action(async (options: ServeOptions) => {
-      const result = await devUp({ dataDir: options.dataDir, host: options.host, port: Number(options.port) });
-      printDevBanner(result.node, result.adminPinFile, result.initialized);
-      await untilSignal(result.node);
-    });
+  serveOptions(
+    program.command('up').description('dev mode: initialize on first run, unseal, activate, and serve'),
+  ).action(async (options: ServeOptions) => {
+    const result = await devUp({ dataDir: options.dataDir, host: options.host, port: Number(options.port) });
+    printDevBanner(result.node, result.adminPinFile, result.initialized);
+    await untilSignal(result.node);
+  });
 }
 
 function printDevBanner(node: RunningNode, adminPinFile: string, initialized: boolean): void {

@@ -21,7 +21,8 @@ function userHuman(user: UserSummary): string {
 }
 
 function parseRole(value: string): Role {
-  if (!ROLES.includes(value as Role)) throw new CliError('INVALID_ARGUMENT', `--role must be admin or crypto-user, not "${value}"`);
+  if (!ROLES.includes(value as Role))
+    throw new CliError('INVALID_ARGUMENT', `--role must be admin or crypto-user, not "${value}"`);
   return value as Role;
 }
 
@@ -36,7 +37,10 @@ export function registerUserCommands(program: Command, ctx: CliContext): void {
         const users = await session.listUsers();
         return {
           data: { users: users.map(userJson) },
-          human: table(['USERNAME', 'ROLE', 'LOCKED', 'CREATED'], users.map((u) => [u.username, u.role, u.locked, u.createdAt])),
+          human: table(
+            ['USERNAME', 'ROLE', 'LOCKED', 'CREATED'],
+            users.map((u) => [u.username, u.role, u.locked, u.createdAt]),
+          ),
         };
       }),
     ),
@@ -89,9 +93,10 @@ export function registerUserCommands(program: Command, ctx: CliContext): void {
     .option('--new-password <password>', 'the new password (else COFFER_NEW_PASSWORD, else a prompt)')
     .action((options: AuthOptions & { currentPassword?: string; newPassword?: string }) =>
       execute(ctx, options, async () => {
-        const loginOptions = options.currentPassword !== undefined && options.password === undefined && options.loginPassword === undefined
-          ? { ...options, password: options.currentPassword }
-          : options;
+        const loginOptions =
+          options.currentPassword !== undefined && options.password === undefined && options.loginPassword === undefined
+            ? { ...options, password: options.currentPassword }
+            : options;
         return withSession(ctx, loginOptions, async (session, login) => {
           const newPassword = await resolveNewSecret(ctx.io, {
             flag: options.newPassword,

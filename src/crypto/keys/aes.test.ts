@@ -22,22 +22,13 @@ describe('AES key type', () => {
 
   test('refuses other lengths with KEY_SIZE_RANGE naming the allowed values', async () => {
     for (const lengthBytes of [0, 8, 15, 20, 33, 64, 16.5]) {
-      assert.throws(
-        () => aesKeys.checkSpec({ keyType: 'aes', lengthBytes }),
-        coffer('KEY_SIZE_RANGE', '16, 24, 32'),
-      );
-      await assert.rejects(
-        aesKeys.generateSecret!({ keyType: 'aes', lengthBytes }),
-        coffer('KEY_SIZE_RANGE'),
-      );
+      assert.throws(() => aesKeys.checkSpec({ keyType: 'aes', lengthBytes }), coffer('KEY_SIZE_RANGE', '16, 24, 32'));
+      await assert.rejects(aesKeys.generateSecret!({ keyType: 'aes', lengthBytes }), coffer('KEY_SIZE_RANGE'));
     }
   });
 
   test('refuses a spec of another key type', () => {
-    assert.throws(
-      () => aesKeys.checkSpec({ keyType: 'ec', curve: 'secp256r1' }),
-      coffer('MECHANISM_INVALID'),
-    );
+    assert.throws(() => aesKeys.checkSpec({ keyType: 'ec', curve: 'secp256r1' }), coffer('MECHANISM_INVALID'));
   });
 
   test('checkKey refuses a non-AES length and an asymmetric key', () => {

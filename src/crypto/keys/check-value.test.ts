@@ -4,8 +4,7 @@ import { describe, test } from 'node:test';
 import { WYCHEPROOF_PSS_2048_SHA256_TC3 } from '../self-test/rsa-pss.js';
 import { checkValue } from './check-value.js';
 
-const kcv = (keyHex: string): string =>
-  checkValue(createSecretKey(Buffer.from(keyHex, 'hex'))).toString('hex');
+const kcv = (keyHex: string): string => checkValue(createSecretKey(Buffer.from(keyHex, 'hex'))).toString('hex');
 
 describe('checkValue', () => {
   test('AES: first 3 bytes of the zero block encrypted, matching published values', () => {
@@ -20,10 +19,7 @@ describe('checkValue', () => {
   test('asymmetric: first 3 bytes of SHA-1 over the DER SubjectPublicKeyInfo, same for both halves', () => {
     const der = Buffer.from(WYCHEPROOF_PSS_2048_SHA256_TC3.publicKeyDer, 'hex');
     // SHA-1 of that DER, computed outside Node (Python hashlib): db6430043a5c…
-    assert.equal(
-      checkValue(createPublicKey({ key: der, format: 'der', type: 'spki' })).toString('hex'),
-      'db6430',
-    );
+    assert.equal(checkValue(createPublicKey({ key: der, format: 'der', type: 'spki' })).toString('hex'), 'db6430');
     const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     assert.deepEqual(checkValue(pair.privateKey), checkValue(pair.publicKey));
     assert.equal(checkValue(pair.publicKey).length, 3);

@@ -15,8 +15,7 @@ export const CHECK_VALUE_BYTES = 3;
  * Not a secret: it identifies a key, it does not protect it.
  */
 export function checkValue(key: KeyObject): Buffer {
-  const full =
-    key.type === 'secret' ? aesEncryptBlock(key, Buffer.alloc(AES_BLOCK_BYTES)) : publicKeyDigest(key);
+  const full = key.type === 'secret' ? aesEncryptBlock(key, Buffer.alloc(AES_BLOCK_BYTES)) : publicKeyDigest(key);
   return Buffer.from(full.subarray(0, CHECK_VALUE_BYTES));
 }
 

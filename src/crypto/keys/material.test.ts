@@ -28,10 +28,7 @@ describe('key material', () => {
   });
 
   test('import refuses bytes that do not parse as the class given', () => {
-    assert.throws(
-      () => importKeyMaterial('private', Buffer.from('not a key')),
-      coffer('ATTRIBUTE_VALUE_INVALID'),
-    );
+    assert.throws(() => importKeyMaterial('private', Buffer.from('not a key')), coffer('ATTRIBUTE_VALUE_INVALID'));
     assert.throws(
       () => importKeyMaterial('public', exportKeyMaterial(ec.privateKey)),
       coffer('ATTRIBUTE_VALUE_INVALID'),
@@ -41,15 +38,9 @@ describe('key material', () => {
   test('import refuses keys Coffer does not support', () => {
     assert.throws(() => importKeyMaterial('secret', randomBytes(20)), coffer('KEY_SIZE_RANGE'));
     const ed = generateKeyPairSync('ed25519');
-    assert.throws(
-      () => importKeyMaterial('public', exportKeyMaterial(ed.publicKey)),
-      coffer('MECHANISM_INVALID'),
-    );
+    assert.throws(() => importKeyMaterial('public', exportKeyMaterial(ed.publicKey)), coffer('MECHANISM_INVALID'));
     const small = generateKeyPairSync('rsa', { modulusLength: 1024 });
-    assert.throws(
-      () => importKeyMaterial('private', exportKeyMaterial(small.privateKey)),
-      coffer('KEY_SIZE_RANGE'),
-    );
+    assert.throws(() => importKeyMaterial('private', exportKeyMaterial(small.privateKey)), coffer('KEY_SIZE_RANGE'));
   });
 
   test('keyTypeOf names aes, ec and rsa keys', () => {

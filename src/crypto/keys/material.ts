@@ -52,10 +52,7 @@ export function keyTypeOf(key: KeyObject): KeyType {
   if (key.type === 'secret') return 'aes';
   const keyType = ASYMMETRIC_KEY_TYPES[key.asymmetricKeyType ?? ''];
   if (keyType === undefined) {
-    throw new CofferError(
-      'MECHANISM_INVALID',
-      `unsupported asymmetric key type ${key.asymmetricKeyType ?? 'unknown'}`,
-    );
+    throw new CofferError('MECHANISM_INVALID', `unsupported asymmetric key type ${key.asymmetricKeyType ?? 'unknown'}`);
   }
   return keyType;
 }

@@ -26,10 +26,7 @@ export async function pairwiseConsistencyTest(
 }
 
 /** Runs the test and returns the pair, for `generatePair` implementations. */
-export async function checkedPair(
-  pair: GeneratedKeyPair,
-  options?: PairwiseSignOptions,
-): Promise<GeneratedKeyPair> {
+export async function checkedPair(pair: GeneratedKeyPair, options?: PairwiseSignOptions): Promise<GeneratedKeyPair> {
   await pairwiseConsistencyTest(pair, options);
   return pair;
 }

@@ -1,10 +1,4 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  randomBytes,
-  type CipherGCMTypes,
-  type KeyObject,
-} from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, type CipherGCMTypes, type KeyObject } from 'node:crypto';
 import { CofferError } from '../../errors/coffer-error.js';
 import { checkDataLength, MAX_AAD_BYTES, MAX_DATA_BYTES } from '../limits.js';
 import type { CipherMechanism, CipherParams, CipherResult } from '../types.js';
@@ -42,12 +36,7 @@ function checkParams(params: CipherParams): GcmParams {
     throw paramError(`aad must be at most ${MAX_AAD_BYTES} bytes`);
   }
   const { min, max, step } = GCM.tagBits;
-  if (
-    !Number.isInteger(tagLengthBits) ||
-    tagLengthBits < min ||
-    tagLengthBits > max ||
-    tagLengthBits % step !== 0
-  ) {
+  if (!Number.isInteger(tagLengthBits) || tagLengthBits < min || tagLengthBits > max || tagLengthBits % step !== 0) {
     throw paramError(`tag length is ${min} to ${max} bits in steps of ${step}`);
   }
   return { iv, aad: aad ?? Buffer.alloc(0), tagBytes: tagLengthBits / 8 };
@@ -71,9 +60,7 @@ class AesGcm implements CipherMechanism {
   async encrypt(key: KeyObject, plaintext: Buffer, params: CipherParams): Promise<CipherResult> {
     requireAesKey(key, this.name);
     // No IV given: the node makes one, as CloudHSM does, and returns it.
-    const checked = checkParams(
-      params.iv === undefined ? { ...params, iv: randomBytes(GCM.ivBytes) } : params,
-    );
+    const checked = checkParams(params.iv === undefined ? { ...params, iv: randomBytes(GCM.ivBytes) } : params);
     checkDataLength(plaintext);
     return this.onEncrypt(key, plaintext, checked);
   }

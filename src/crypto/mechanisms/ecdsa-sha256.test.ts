@@ -52,20 +52,14 @@ describe('ECDSA_SHA256', () => {
       await assert.rejects(ecdsaSha256.sign(key, data, {}), coffer('KEY_TYPE_INCONSISTENT'));
     }
     for (const key of [rsa.publicKey, aes]) {
-      await assert.rejects(
-        ecdsaSha256.verify(key, data, Buffer.alloc(64), {}),
-        coffer('KEY_TYPE_INCONSISTENT'),
-      );
+      await assert.rejects(ecdsaSha256.verify(key, data, Buffer.alloc(64), {}), coffer('KEY_TYPE_INCONSISTENT'));
     }
   });
 
   test('refuses an unknown encoding or a saltLength with MECHANISM_PARAM_INVALID', async () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const raw = { signatureEncoding: 'raw' } as unknown as { signatureEncoding: 'der' };
-    await assert.rejects(
-      ecdsaSha256.sign(privateKey, data, raw),
-      coffer('MECHANISM_PARAM_INVALID', 'p1363 or der'),
-    );
+    await assert.rejects(ecdsaSha256.sign(privateKey, data, raw), coffer('MECHANISM_PARAM_INVALID', 'p1363 or der'));
     await assert.rejects(
       ecdsaSha256.sign(privateKey, data, { saltLength: 32 }),
       coffer('MECHANISM_PARAM_INVALID', 'saltLength'),

@@ -5,8 +5,7 @@ import type { KeyClass, MechanismName } from '../types.js';
 
 /** AES_GCM and friends: a secret key of an AES length. */
 export function requireAesKey(key: KeyObject, mechanism: MechanismName): void {
-  const ok =
-    key instanceof KeyObject && key.type === 'secret' && AES_KEY_LENGTHS.includes(key.symmetricKeySize ?? 0);
+  const ok = key instanceof KeyObject && key.type === 'secret' && AES_KEY_LENGTHS.includes(key.symmetricKeySize ?? 0);
   if (!ok) throw new CofferError('KEY_TYPE_INCONSISTENT', `${mechanism} needs a secret AES key`);
 }
 
@@ -17,8 +16,7 @@ export function requireAsymmetricKey(
   classes: readonly KeyClass[],
   mechanism: MechanismName,
 ): void {
-  const ok =
-    key instanceof KeyObject && classes.includes(key.type) && key.asymmetricKeyType === asymmetricKeyType;
+  const ok = key instanceof KeyObject && classes.includes(key.type) && key.asymmetricKeyType === asymmetricKeyType;
   if (!ok) {
     const what = classes.map((keyClass) => `${keyClass} ${asymmetricKeyType.toUpperCase()}`).join(' or ');
     throw new CofferError('KEY_TYPE_INCONSISTENT', `${mechanism} needs a ${what} key`);

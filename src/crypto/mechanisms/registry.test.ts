@@ -13,10 +13,7 @@ describe('mechanism registry', () => {
 
   test('refuses an unknown name with MECHANISM_INVALID listing the known ones', () => {
     for (const name of ['AES_CBC', 'aes_gcm', 'constructor', 'toString', '']) {
-      assert.throws(
-        () => mechanism(name),
-        coffer('MECHANISM_INVALID', 'AES_GCM, ECDSA_SHA256, RSA_PKCS_PSS_SHA256'),
-      );
+      assert.throws(() => mechanism(name), coffer('MECHANISM_INVALID', 'AES_GCM, ECDSA_SHA256, RSA_PKCS_PSS_SHA256'));
     }
   });
 

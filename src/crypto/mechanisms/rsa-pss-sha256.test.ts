@@ -80,10 +80,7 @@ describe('RSA_PKCS_PSS_SHA256', () => {
       await assert.rejects(rsaPssSha256.sign(key, data, {}), coffer('KEY_TYPE_INCONSISTENT'));
     }
     for (const key of [ec.publicKey, aes]) {
-      await assert.rejects(
-        rsaPssSha256.verify(key, data, Buffer.alloc(256), {}),
-        coffer('KEY_TYPE_INCONSISTENT'),
-      );
+      await assert.rejects(rsaPssSha256.verify(key, data, Buffer.alloc(256), {}), coffer('KEY_TYPE_INCONSISTENT'));
     }
   });
 

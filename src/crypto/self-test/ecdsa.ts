@@ -54,10 +54,7 @@ export function ecdsaSignVerifyTest(): SelfTest {
       const pair = await generateEcKeyPair('secp256r1');
       const message = Buffer.from('Coffer ECDSA self-test', 'utf8');
       const signature = await ecdsaSha256.sign(pair.privateKey, message, {});
-      expectTrue(
-        await ecdsaSha256.verify(pair.publicKey, message, signature, {}),
-        'verify of a fresh signature',
-      );
+      expectTrue(await ecdsaSha256.verify(pair.publicKey, message, signature, {}), 'verify of a fresh signature');
     },
   };
 }

@@ -50,10 +50,7 @@ export function rsaPssVerifyKat(v: RsaPssVector = WYCHEPROOF_PSS_2048_SHA256_TC3
       const params = { saltLength: v.saltLength };
       const message = hex(v.message);
       const signature = hex(v.signature);
-      expectTrue(
-        await rsaPssSha256.verify(key, message, signature, params),
-        'verify of the published signature',
-      );
+      expectTrue(await rsaPssSha256.verify(key, message, signature, params), 'verify of the published signature');
       const other = Buffer.concat([message, Buffer.from('!')]);
       expectTrue(!(await rsaPssSha256.verify(key, other, signature, params)), 'rejection of another message');
     },

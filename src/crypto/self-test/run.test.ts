@@ -68,17 +68,12 @@ describe('runSelfTests', () => {
   test('stops at the first failure: later tests do not run', async () => {
     let ran = false;
     const spy: SelfTest = { name: 'spy', run: async () => void (ran = true) };
-    await assert.rejects(
-      runSelfTests([CORRUPTED[0]!, spy]),
-      coffer('SELF_TEST_FAILED', 'AES-256-GCM encrypt KAT'),
-    );
+    await assert.rejects(runSelfTests([CORRUPTED[0]!, spy]), coffer('SELF_TEST_FAILED', 'AES-256-GCM encrypt KAT'));
     assert.equal(ran, false);
   });
 
   test('the uncorrupted forms of the same factories pass', async () => {
-    const { passed } = await runSelfTests(
-      CORRUPTED.map((t) => ALL_SELF_TESTS.find((a) => a.name === t.name)!),
-    );
+    const { passed } = await runSelfTests(CORRUPTED.map((t) => ALL_SELF_TESTS.find((a) => a.name === t.name)!));
     assert.equal(passed.length, CORRUPTED.length);
   });
 });
