@@ -7,11 +7,10 @@ import { ERRORS, isErrorCode } from './registry.js';
 
 // Tests run from the repository root (make test), compiled or not.
 const doc = readFileSync(join(process.cwd(), 'docs', 'reference', 'errors.md'), 'utf8');
+// One table row per code; columns may be padded (prettier aligns markdown tables).
+const ROW = /^\|\s*`([A-Z_]+)`\s*\|\s*(\d+)\s*\|\s*`(CKR_[A-Z_]+)`\s*\|\s*(.+?)\s*\|$/gm;
 const documented = new Map(
-  [...doc.matchAll(/^\| `([A-Z_]+)` \| (\d+) \| `(CKR_[A-Z_]+)` \| (.+) \|$/gm)].map((match) => [
-    match[1]!,
-    { status: Number(match[2]), ckr: match[3]!, message: match[4]! },
-  ]),
+  [...doc.matchAll(ROW)].map((match) => [match[1]!, { status: Number(match[2]), ckr: match[3]!, message: match[4]! }]),
 );
 
 test('every registry code is documented with its status, CKR value and message', () => {
