@@ -66,7 +66,7 @@ describe('the boundary: key bytes never leave the node, and keys survive a resta
     await call('POST', '/v1/crypto/sign', { keyHandle: handles.ec, mechanism: 'ECDSA_SHA256', data: 'aGVsbG8=' });
     await call('POST', '/v1/crypto/sign', {
       keyHandle: handles.rsa,
-      mechanism: 'RSA_PKCS_PSS_SHA256',
+      mechanism: 'SHA256_RSA_PKCS_PSS',
       data: 'aGVsbG8=',
     });
     // Refusals too: an error must not carry key bytes either.

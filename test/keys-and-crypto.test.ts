@@ -142,7 +142,7 @@ describe('keys and crypto over the API', () => {
     const data = Buffer.from('the quick brown fox');
     for (const [pair, mechanism, extra] of [
       [ec, 'ECDSA_SHA256', { signatureEncoding: 'der' }],
-      [rsa, 'RSA_PKCS_PSS_SHA256', {}],
+      [rsa, 'SHA256_RSA_PKCS_PSS', {}],
     ] as const) {
       const signed = await t.api.call<{ signature: string }>('POST', '/v1/crypto/sign', {
         token: alice,
@@ -165,7 +165,7 @@ describe('keys and crypto over the API', () => {
       ).body.pem;
       const publicKey = createPublicKey(pem);
       const options =
-        mechanism === 'RSA_PKCS_PSS_SHA256'
+        mechanism === 'SHA256_RSA_PKCS_PSS'
           ? { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }
           : publicKey;
       assert.ok(

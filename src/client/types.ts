@@ -8,7 +8,7 @@ export type KeyClass = 'secret' | 'private' | 'public';
 export type KeyType = 'aes' | 'ec' | 'rsa';
 export type KeyState = 'enabled' | 'disabled' | 'pending-deletion' | 'destroyed';
 export type EncryptMechanism = 'AES_GCM';
-export type SignMechanism = 'ECDSA_SHA256' | 'RSA_PKCS_PSS_SHA256';
+export type SignMechanism = 'ECDSA_SHA256' | 'SHA256_RSA_PKCS_PSS';
 export type SignatureEncoding = 'p1363' | 'der';
 
 /** The boolean PKCS#11 attributes a key carries, by their API (camelCase) names. */

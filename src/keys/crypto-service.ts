@@ -11,18 +11,20 @@ import type {
 } from '../crypto/types.js';
 import { CofferError } from '../errors/coffer-error.js';
 import type { Session } from '../identity/sessions.js';
-import type { BooleanAttribute } from '../objects/attributes.js';
 import type { RecordWriter } from '../records/record-writer.js';
 import type { KeyService } from './key-service.js';
 import type { LoadedKey } from './key-repository.js';
 
-/** Per operation: the mechanism kind it needs, the key class it uses, the attribute that allows it. */
-const OPERATIONS = {
-  encrypt: { kind: 'cipher', keyClass: 'secret', attribute: 'encrypt' },
-  decrypt: { kind: 'cipher', keyClass: 'secret', attribute: 'decrypt' },
-  sign: { kind: 'signature', keyClass: 'private', attribute: 'sign' },
-  verify: { kind: 'signature', keyClass: 'public', attribute: 'verify' },
-} as const satisfies Record<KeyUsage, { kind: Mechanism['kind']; keyClass: KeyClass; attribute: BooleanAttribute }>;
+/** Per operation, the kind of mechanism that serves it. The usage attribute has the operation's name. */
+const OPERATION_KIND = {
+  encrypt: 'cipher',
+  decrypt: 'cipher',
+  sign: 'signature',
+  verify: 'signature',
+  wrap: 'wrap',
+  unwrap: 'wrap',
+  derive: 'derive',
+} as const satisfies Record<KeyUsage, Mechanism['kind']>;
 
 /**
  * Using keys: every operation runs the same checks in the same order — the mechanism exists,
@@ -87,15 +89,19 @@ export class CryptoService {
     mechanismName: string,
     operation: KeyUsage,
   ): Promise<{ loaded: LoadedKey; mech: M }> {
-    const rule = OPERATIONS[operation];
     const mech = mechanism(mechanismName);
-    if (mech.kind !== rule.kind) throw new CofferError('MECHANISM_INVALID', `${mech.name} cannot ${operation}`);
+    if (mech.kind !== OPERATION_KIND[operation])
+      throw new CofferError('MECHANISM_INVALID', `${mech.name} cannot ${operation}`);
     const loaded = await this.keys.visible(session, handle);
     const { record } = loaded;
-    if (record.keyType !== mech.keyType || record.class !== rule.keyClass) {
-      throw new CofferError('KEY_TYPE_INCONSISTENT', `${mech.name} needs a ${rule.keyClass} ${mech.keyType} key`);
+    const keyClass = (mech.keyClasses as Partial<Record<KeyUsage, KeyClass>>)[operation];
+    if (!mech.keyTypes.includes(record.keyType) || record.class !== keyClass) {
+      throw new CofferError(
+        'KEY_TYPE_INCONSISTENT',
+        `${mech.name} needs a ${keyClass} ${mech.keyTypes.join(' or ')} key`,
+      );
     }
-    if (record.state !== 'enabled' || record.attributes[rule.attribute] !== true) {
+    if (record.state !== 'enabled' || record.attributes[operation] !== true) {
       await this.writer.commit({
         event: {
           actor: session.username,

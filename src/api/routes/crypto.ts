@@ -71,7 +71,7 @@ export function cryptoRoutes(app: FastifyInstance, services: ApiServices): void 
         decodeBase64(body.plaintext, 'plaintext'),
         cipherParams(body),
       );
-      return { ciphertext: result.output.toString('base64'), iv: result.iv.toString('base64') };
+      return { ciphertext: result.output.toString('base64'), ...(result.iv && { iv: result.iv.toString('base64') }) };
     },
   );
 

@@ -46,7 +46,7 @@ const SCHEMES: Readonly<Record<'ecdsa' | 'rsa-pkcs-pss', SchemeParser>> = {
       throw new CliError('MECHANISM_INVALID', `--mgf ${options.mgf} is not supported (mgf1-sha256 is)`);
     }
     return {
-      mechanism: 'RSA_PKCS_PSS_SHA256',
+      mechanism: 'SHA256_RSA_PKCS_PSS',
       saltLength: parseInteger(options.saltLength ?? '32', '--salt-length', 0, 1024) as number,
     };
   },

@@ -4,23 +4,22 @@ import { aesKeys } from './aes.js';
 import { ecKeys } from './ec.js';
 import { rsaKeys } from './rsa.js';
 
-/** Every key type Coffer supports, by name. A new type is one file and one line here. */
-const PROVIDERS = {
-  aes: aesKeys,
-  ec: ecKeys,
-  rsa: rsaKeys,
-} as const satisfies Record<KeyType, KeyTypeProvider>;
+/** Every key type Coffer supports. A new type is one file and one line here. */
+const PROVIDERS: readonly KeyTypeProvider[] = [aesKeys, ecKeys, rsaKeys];
 
-export const KEY_TYPES = Object.keys(PROVIDERS) as readonly KeyType[];
+const BY_TYPE: ReadonlyMap<string, KeyTypeProvider> = new Map(
+  PROVIDERS.map((provider) => [provider.keyType, provider]),
+);
+
+export const KEY_TYPES: readonly KeyType[] = PROVIDERS.map((provider) => provider.keyType);
 
 export function isKeyType(name: string): name is KeyType {
-  return Object.prototype.hasOwnProperty.call(PROVIDERS, name);
+  return BY_TYPE.has(name);
 }
 
 /** The provider for a key type; MECHANISM_INVALID for a type Coffer does not support. */
 export function keyTypeProvider(keyType: string): KeyTypeProvider {
-  if (!isKeyType(keyType)) {
-    throw new CofferError('MECHANISM_INVALID', `supported key types are ${KEY_TYPES.join(', ')}`);
-  }
-  return PROVIDERS[keyType];
+  const provider = BY_TYPE.get(keyType);
+  if (!provider) throw new CofferError('MECHANISM_INVALID', `supported key types are ${KEY_TYPES.join(', ')}`);
+  return provider;
 }

@@ -55,7 +55,8 @@ function cipherName(key: KeyObject): CipherGCMTypes {
 class AesGcm implements CipherMechanism {
   readonly name = 'AES_GCM' as const;
   readonly kind = 'cipher' as const;
-  readonly keyType = 'aes' as const;
+  readonly keyTypes = ['aes'] as const;
+  readonly keyClasses = { encrypt: 'secret', decrypt: 'secret' } as const;
 
   async encrypt(key: KeyObject, plaintext: Buffer, params: CipherParams): Promise<CipherResult> {
     requireAesKey(key, this.name);

@@ -25,7 +25,9 @@ function checkParams(params: SignatureParams): DsaEncoding {
 class EcdsaSha256 implements SignatureMechanism {
   readonly name = 'ECDSA_SHA256' as const;
   readonly kind = 'signature' as const;
-  readonly keyType = 'ec' as const;
+  readonly keyTypes = ['ec'] as const;
+  readonly keyClasses = { sign: 'private', verify: 'public' } as const;
+  readonly multiPart = 'accumulate' as const;
 
   async sign(privateKey: KeyObject, data: Buffer, params: SignatureParams): Promise<Buffer> {
     requireAsymmetricKey(privateKey, 'ec', ['private'], this.name);

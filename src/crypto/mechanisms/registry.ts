@@ -4,25 +4,22 @@ import { aesGcm } from './aes-gcm.js';
 import { ecdsaSha256 } from './ecdsa-sha256.js';
 import { rsaPssSha256 } from './rsa-pss-sha256.js';
 
-/** Every mechanism, by name. A new mechanism is one file and one line here. */
-const MECHANISMS = {
-  AES_GCM: aesGcm,
-  ECDSA_SHA256: ecdsaSha256,
-  RSA_PKCS_PSS_SHA256: rsaPssSha256,
-} as const satisfies Record<MechanismName, Mechanism>;
+/** Every mechanism. A new mechanism is one file and one line here. */
+const MECHANISMS: readonly Mechanism[] = [aesGcm, ecdsaSha256, rsaPssSha256];
 
-export const MECHANISM_NAMES = Object.keys(MECHANISMS) as readonly MechanismName[];
+const BY_NAME: ReadonlyMap<MechanismName, Mechanism> = new Map(MECHANISMS.map((entry) => [entry.name, entry]));
+
+export const MECHANISM_NAMES: readonly MechanismName[] = [...BY_NAME.keys()];
 
 export function isMechanismName(name: string): name is MechanismName {
-  return Object.prototype.hasOwnProperty.call(MECHANISMS, name);
+  return BY_NAME.has(name);
 }
 
 /** The mechanism of a name; MECHANISM_INVALID, listing the known ones, for any other. */
 export function mechanism(name: string): Mechanism {
-  if (!isMechanismName(name)) {
-    throw new CofferError('MECHANISM_INVALID', `known mechanisms are ${MECHANISM_NAMES.join(', ')}`);
-  }
-  return MECHANISMS[name];
+  const found = BY_NAME.get(name);
+  if (!found) throw new CofferError('MECHANISM_INVALID', `known mechanisms are ${MECHANISM_NAMES.join(', ')}`);
+  return found;
 }
 
 /** A mechanism that must encrypt: MECHANISM_INVALID for a signature mechanism. */

@@ -8,7 +8,7 @@ import { coffer } from '../testing.js';
 import type { GeneratedKeyPair } from '../types.js';
 import { rsaPssSha256 } from './rsa-pss-sha256.js';
 
-describe('RSA_PKCS_PSS_SHA256', () => {
+describe('SHA256_RSA_PKCS_PSS', () => {
   const data = Buffer.from('message to sign');
   let pair: GeneratedKeyPair;
   before(async () => {

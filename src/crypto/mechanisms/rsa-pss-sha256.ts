@@ -15,13 +15,13 @@ function maxSaltBytes(key: KeyObject): number {
 }
 
 function checkParams(key: KeyObject, params: SignatureParams): number {
-  refuseParam(params.signatureEncoding !== undefined, 'signatureEncoding', 'RSA_PKCS_PSS_SHA256');
+  refuseParam(params.signatureEncoding !== undefined, 'signatureEncoding', 'SHA256_RSA_PKCS_PSS');
   const saltLength = params.saltLength ?? PSS.defaultSaltBytes;
   const max = maxSaltBytes(key);
   if (!Number.isInteger(saltLength) || saltLength < 0 || saltLength > max) {
     throw new CofferError(
       'MECHANISM_PARAM_INVALID',
-      `RSA_PKCS_PSS_SHA256 saltLength is 0 to ${max} bytes for this key`,
+      `SHA256_RSA_PKCS_PSS saltLength is 0 to ${max} bytes for this key`,
     );
   }
   return saltLength;
@@ -33,9 +33,11 @@ function pssOptions(key: KeyObject, saltLength: number): SignKeyObjectInput {
 }
 
 class RsaPssSha256 implements SignatureMechanism {
-  readonly name = 'RSA_PKCS_PSS_SHA256' as const;
+  readonly name = 'SHA256_RSA_PKCS_PSS' as const;
   readonly kind = 'signature' as const;
-  readonly keyType = 'rsa' as const;
+  readonly keyTypes = ['rsa'] as const;
+  readonly keyClasses = { sign: 'private', verify: 'public' } as const;
+  readonly multiPart = 'accumulate' as const;
 
   async sign(privateKey: KeyObject, data: Buffer, params: SignatureParams): Promise<Buffer> {
     requireAsymmetricKey(privateKey, 'rsa', ['private'], this.name);
