@@ -40,13 +40,21 @@ export function registerAuth(app: FastifyInstance, services: ApiServices): void 
     if (!operation && !authenticated) return;
     const session = services.sessions.resolve(bearerToken(request));
     request.session = session;
-    if (operation && !isAllowed(session.role, operation)) {
-      await services.writer.commit({
-        event: { actor: session.username, action: operation, result: 'failure', code: 'PERMISSION_DENIED' },
-      });
-      authorize(session.role, operation);
-    }
+    if (operation) await requirePermission(services, session, operation);
   });
+}
+
+/** The permission table's answer for one operation; a refusal is audited, then thrown. */
+export async function requirePermission(
+  services: Pick<ApiServices, 'writer'>,
+  session: Session,
+  operation: PolicyOperation,
+): Promise<void> {
+  if (isAllowed(session.role, operation)) return;
+  await services.writer.commit({
+    event: { actor: session.username, action: operation, result: 'failure', code: 'PERMISSION_DENIED' },
+  });
+  authorize(session.role, operation);
 }
 
 export function bearerToken(request: FastifyRequest): string {

@@ -1,6 +1,8 @@
 /** JSON-schema fragments shared by routes. Every object schema refuses unknown fields. */
 export const base64 = { type: 'string', pattern: '^[A-Za-z0-9+/]*={0,2}$', maxLength: 1_400_000 } as const;
 export const handle = { type: 'string', pattern: '^0x[0-9a-fA-F]{1,16}$' } as const;
+/** A key handle or `alias/<name>`, wherever a body names a key to use. */
+export const keyReference = { type: 'string', pattern: '^(0x[0-9a-fA-F]{1,16}|alias/[A-Za-z0-9/_-]{1,64})$' } as const;
 // Loose bounds here; the identity rules give the precise USERNAME_INVALID / PASSWORD_INVALID.
 export const username = { type: 'string', maxLength: 256 } as const;
 export const password = { type: 'string', maxLength: 1024 } as const;

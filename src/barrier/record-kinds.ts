@@ -2,6 +2,15 @@
  * Every kind of sealed record, append-only: a stored kind is never renamed or reused, because
  * the kind is part of each record's additional data and renaming it would orphan the record.
  */
-export const RECORD_KINDS = ['keyring', 'cluster-ca', 'user', 'key', 'audit-event', 'audit-head'] as const;
+export const RECORD_KINDS = [
+  'keyring',
+  'cluster-ca',
+  'user',
+  'key',
+  'audit-event',
+  'audit-head',
+  'key-version',
+  'alias',
+] as const;
 
 export type RecordKind = (typeof RECORD_KINDS)[number];

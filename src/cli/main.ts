@@ -2,6 +2,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommands } from './commands/audit.js';
+import { registerBenchCommand } from './commands/bench.js';
 import { registerClusterInitCommand } from './commands/cluster-init.js';
 import { registerClusterCommands } from './commands/cluster.js';
 import { registerCryptoCommands } from './commands/crypto.js';
@@ -26,6 +27,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerKeyCommands(program, ctx);
   registerCryptoCommands(program, ctx);
   registerAuditCommands(program, ctx);
+  registerBenchCommand(program, ctx);
   registerNodeCommands(program);
   // Every sub-command inherits the output routing and exit override.
   const inherit = (command: Command): void => {

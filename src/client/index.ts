@@ -3,3 +3,12 @@ export { CofferClient, type CofferClientOptions } from './client.js';
 export { CofferSession } from './session.js';
 export { CofferApiError, CofferConnectionError, isCofferApiError } from './errors.js';
 export * from './types.js';
+export type {
+  DeriveKeyRequest,
+  ImportKeyRequest,
+  KeyTransferParams,
+  NewKeyTemplate,
+  UnwrapKeyRequest,
+  WrapKeyRequest,
+} from './key-transfer.js';
+export type { Alias, KeyAttributeChanges } from './key-admin.js';

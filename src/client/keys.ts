@@ -22,10 +22,11 @@ export function keyCalls(request: Requester, token: string) {
     },
     /** One page of the keys the caller may see; pass `next` back as `after`. */
     listKeys(filter: KeyListFilter = {}): Promise<KeyPage> {
-      const { label, id, keyType, after, limit } = filter;
+      const { label, id, keyType, owner, alias, flags, after, limit } = filter;
+      const flagQuery = Object.fromEntries(Object.entries(flags ?? {}).map(([name, value]) => [name, String(value)]));
       return request<KeyPage>('GET', '/v1/keys', {
         token,
-        query: { label, id, class: filter.class, keyType, after, limit },
+        query: { label, id, class: filter.class, keyType, owner, alias, ...flagQuery, after, limit },
       });
     },
     async getKey(handle: string): Promise<Key> {

@@ -1,5 +1,9 @@
+import { batchCalls } from './crypto-batch.js';
 import { cryptoCalls } from './crypto.js';
+import { keyAdminCalls } from './key-admin.js';
+import { keyTransferCalls } from './key-transfer.js';
 import { keyCalls } from './keys.js';
+import { multipartCalls } from './multipart.js';
 import type { RequestOptions, Requester } from './transport.js';
 import type { AuditPage, IssuedCertificate, LoginResult, Role, SessionInfo } from './types.js';
 import { userCalls } from './users.js';
@@ -7,6 +11,10 @@ import { userCalls } from './users.js';
 type UserCalls = ReturnType<typeof userCalls>;
 type KeyCalls = ReturnType<typeof keyCalls>;
 type CryptoCalls = ReturnType<typeof cryptoCalls>;
+type KeyAdminCalls = ReturnType<typeof keyAdminCalls>;
+type KeyTransferCalls = ReturnType<typeof keyTransferCalls>;
+type BatchCalls = ReturnType<typeof batchCalls>;
+type MultipartCalls = ReturnType<typeof multipartCalls>;
 
 /**
  * A logged-in session: holds the token (never exposed in a string form meant for printing) and
@@ -34,6 +42,21 @@ export class CofferSession {
   readonly decrypt: CryptoCalls['decrypt'];
   readonly sign: CryptoCalls['sign'];
   readonly verify: CryptoCalls['verify'];
+  readonly setKeyAttributes: KeyAdminCalls['setKeyAttributes'];
+  readonly shareKey: KeyAdminCalls['shareKey'];
+  readonly unshareKey: KeyAdminCalls['unshareKey'];
+  readonly createAlias: KeyAdminCalls['createAlias'];
+  readonly listAliases: KeyAdminCalls['listAliases'];
+  readonly deleteAlias: KeyAdminCalls['deleteAlias'];
+  readonly importKey: KeyTransferCalls['importKey'];
+  readonly wrapKey: KeyTransferCalls['wrapKey'];
+  readonly unwrapKey: KeyTransferCalls['unwrapKey'];
+  readonly deriveKey: KeyTransferCalls['deriveKey'];
+  readonly batch: BatchCalls['batch'];
+  readonly digest: BatchCalls['digest'];
+  readonly random: BatchCalls['random'];
+  readonly beginOperation: MultipartCalls['beginOperation'];
+  readonly withOperation: MultipartCalls['withOperation'];
 
   constructor(request: Requester, login: LoginResult) {
     this.#request = request;
@@ -60,6 +83,22 @@ export class CofferSession {
       deleteKey: this.deleteKey,
     } = keys);
     ({ encrypt: this.encrypt, decrypt: this.decrypt, sign: this.sign, verify: this.verify } = crypto);
+    ({
+      setKeyAttributes: this.setKeyAttributes,
+      shareKey: this.shareKey,
+      unshareKey: this.unshareKey,
+      createAlias: this.createAlias,
+      listAliases: this.listAliases,
+      deleteAlias: this.deleteAlias,
+    } = keyAdminCalls(request, login.token));
+    ({
+      importKey: this.importKey,
+      wrapKey: this.wrapKey,
+      unwrapKey: this.unwrapKey,
+      deriveKey: this.deriveKey,
+    } = keyTransferCalls(request, login.token));
+    ({ batch: this.batch, digest: this.digest, random: this.random } = batchCalls(request, login.token));
+    ({ beginOperation: this.beginOperation, withOperation: this.withOperation } = multipartCalls(request, login.token));
   }
 
   /** The token, for callers that hand it to another process (e.g. a PKCS#11 bridge). Never log it. */

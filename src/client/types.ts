@@ -56,6 +56,9 @@ export interface Key {
   /** CKA_ID as hex (possibly empty). */
   readonly id: string;
   readonly attributes: KeyAttributes;
+  /** CKA_START_DATE / CKA_END_DATE, YYYY-MM-DD, when set. */
+  readonly startDate?: string;
+  readonly endDate?: string;
   readonly shape: KeyShape;
   readonly checkValue?: string;
   readonly owner: string;
@@ -78,11 +81,20 @@ export interface KeyListFilter {
   readonly id?: string;
   readonly class?: KeyClass;
   readonly keyType?: KeyType;
+  /** An admin: anyone's keys; a crypto user: only its own. */
+  readonly owner?: string;
+  /** An alias name: the key it points at. */
+  readonly alias?: string;
+  /** Usage flags: only keys whose flag has this value. */
+  readonly flags?: Partial<Record<KeyFilterFlag, boolean>>;
   /** A handle: the page starts after it (pass the previous page's `next`). */
   readonly after?: string;
   /** 1 to 1000; the node's default is 100. */
   readonly limit?: number;
 }
+
+export type KeyFilterFlag =
+  'encrypt' | 'decrypt' | 'sign' | 'verify' | 'wrap' | 'unwrap' | 'derive' | 'extractable' | 'sensitive' | 'token';
 
 export interface KeyPage {
   readonly keys: Key[];
@@ -234,3 +246,15 @@ export interface AuditPage {
   readonly events: AuditEvent[];
   readonly more: boolean;
 }
+
+// Batch, digest, random and multi-part types live beside their calls.
+export type {
+  BatchOperation,
+  BatchOperationName,
+  BatchResult,
+  BatchResults,
+  BatchValues,
+  DigestMechanism,
+  DigestRequest,
+} from './crypto-batch.js';
+export type { BeginOperationRequest, FinalInput, FinalValue, MultipartKind, MultipartOperation } from './multipart.js';

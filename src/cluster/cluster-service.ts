@@ -10,6 +10,7 @@ import { describeCertificate, issueCertificate } from '../pki/index.js';
 import type { RecordReader } from '../records/record-reader.js';
 import type { RecordWriter } from '../records/record-writer.js';
 import { readClusterCa } from './ca-record.js';
+import type { ClusterPolicy } from './cluster-file.js';
 
 export interface NodeInfo {
   readonly clusterId: string;
@@ -35,6 +36,8 @@ export interface ClusterServiceDeps {
   readonly writer: Pick<RecordWriter, 'commit'>;
   readonly keys: Pick<KeyRepository, 'evictAll'>;
   readonly logger: Logger;
+  /** From cluster.json at start. */
+  readonly policy?: ClusterPolicy;
 }
 
 /** The node's own lifecycle as the API sees it: status, unseal, seal, and client certificates. */
@@ -43,6 +46,10 @@ export class ClusterService {
 
   get info(): NodeInfo {
     return this.deps.info;
+  }
+
+  get policy(): ClusterPolicy {
+    return this.deps.policy ?? {};
   }
 
   get sealed(): boolean {

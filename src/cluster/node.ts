@@ -15,6 +15,12 @@ import { UserService } from '../identity/user-service.js';
 import { CryptoService } from '../keys/crypto-service.js';
 import { KeyRepository } from '../keys/key-repository.js';
 import { KeyService } from '../keys/key-service.js';
+import { AliasService } from '../keys/key-aliases.js';
+import { KeyAttributeService } from '../keys/key-attributes.js';
+import { KeySharingService, roleLookup } from '../keys/key-sharing.js';
+import { KeyVersions } from '../keys/key-versions.js';
+import { SessionKeys } from '../keys/session-keys.js';
+import { MultipartOperations } from '../keys/multipart-operations.js';
 import { RecordReader } from '../records/record-reader.js';
 import { RecordWriter } from '../records/record-writer.js';
 import type { StateStore } from '../store/state-store.js';
@@ -22,7 +28,7 @@ import { openSqliteStore } from '../store/sqlite-store.js';
 import { checkPrivateDirectory, exists } from '../util/files.js';
 import { createLogger } from '../util/logger.js';
 import { COFFER_VERSION } from '../version.js';
-import { readClusterFile } from './cluster-file.js';
+import { readClusterFile, type ClusterPolicy } from './cluster-file.js';
 import { ClusterService, type NodeInfo } from './cluster-service.js';
 import { dataDir, type DataDir } from './data-dir.js';
 
@@ -82,7 +88,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     ca: file.ca,
     version: COFFER_VERSION,
   };
-  const wired = wireServices(store, info, file.seal, logger);
+  const wired = wireServices(store, info, file.seal, logger, file.policy);
   const tls = {
     key: await readFile(dir.nodeKey),
     cert: await readFile(dir.nodeCert),
@@ -121,22 +127,55 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   };
 }
 
-function wireServices(store: StateStore, info: NodeInfo, seal: { shares: number; threshold: number }, logger: Logger) {
+function wireServices(
+  store: StateStore,
+  info: NodeInfo,
+  seal: { shares: number; threshold: number },
+  logger: Logger,
+  policy?: ClusterPolicy,
+) {
   const barrier = new Barrier(store);
   const reader = new RecordReader(store, barrier);
   const writer = new RecordWriter(store, barrier, info.nodeId);
   const sessions = new SessionManager();
   const repository = new KeyRepository(store, barrier, reader);
-  const keys = new KeyService({ repository, writer });
-  const users = new UserService({ reader, writer, sessions, ownsKeys: (username) => repository.ownsKeys(username) });
+  const sessionKeys = new SessionKeys();
+  sessions.onClose((session) => sessionKeys.dropSession(session.id));
+  const keys = new KeyService({ repository, writer, sessionKeys });
+  const keyAdmin = { keys, repository, writer };
+  const versions = new KeyVersions({ keys, reader, writer });
+  const crypto = new CryptoService(keys, versions, writer);
+  const multipart = new MultipartOperations(crypto);
+  sessions.onClose((session) => multipart.dropSession(session.id));
+  const users = new UserService({ reader, writer, sessions, ownsKeys: (username) => repository.holdsKeys(username) });
   const progress = new UnsealProgress(barrier, seal);
-  const cluster = new ClusterService({ info, barrier, progress, sessions, reader, writer, keys: repository, logger });
+  const cluster = new ClusterService({
+    info,
+    barrier,
+    progress,
+    sessions,
+    reader,
+    writer,
+    keys: repository,
+    logger,
+    policy,
+  });
   const services = {
     cluster,
     sessions,
     users,
     keys,
-    crypto: new CryptoService(keys, writer),
+    keyAttributes: new KeyAttributeService(keyAdmin),
+    keySharing: new KeySharingService({ ...keyAdmin, roleOf: roleLookup(reader) }),
+    aliases: new AliasService({
+      directory: repository.aliases,
+      keys,
+      load: (handle) => repository.load(handle),
+      writer,
+    }),
+    crypto,
+    versions,
+    multipart,
     audit: new AuditReader(reader),
     writer,
   };

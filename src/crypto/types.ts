@@ -105,6 +105,11 @@ interface MechanismBase {
 export interface CipherMechanism extends MechanismBase {
   readonly kind: 'cipher';
   readonly keyClasses: { readonly encrypt: KeyClass; readonly decrypt: KeyClass };
+  /**
+   * True when decrypting with the wrong key fails detectably (AES-GCM's tag, OAEP's padding
+   * check), so a key's older versions may be tried in turn; false for unauthenticated modes.
+   */
+  readonly authenticated: boolean;
   encrypt(key: KeyObject, plaintext: Buffer, params: MechanismParams): Promise<CipherResult>;
   decrypt(key: KeyObject, ciphertext: Buffer, params: MechanismParams): Promise<Buffer>;
   /** Multi-part, when the mode can stream. */

@@ -131,7 +131,7 @@ export const ERRORS = {
   USER_OWNS_KEYS: {
     status: 409,
     ckr: 'CKR_ACTION_PROHIBITED',
-    message: 'The user still owns keys; delete or transfer them first',
+    message: 'The user still owns keys or has keys shared with it; delete or unshare them first',
   },
 
   // Keys and mechanisms
@@ -177,6 +177,22 @@ export const ERRORS = {
     ckr: 'CKR_ATTRIBUTE_SENSITIVE',
     message: 'The attribute is sensitive and cannot be read',
   },
+  KEY_SHARE_INVALID: {
+    status: 400,
+    ckr: 'CKR_ARGUMENTS_BAD',
+    message: 'A key is shared only with another crypto user, never with its owner',
+  },
+  KEY_SHARE_LIMIT: {
+    status: 409,
+    ckr: 'CKR_ACTION_PROHIBITED',
+    message: 'The key is already shared with the most users allowed (31)',
+  },
+  ALIAS_NOT_FOUND: { status: 404, ckr: 'CKR_OBJECT_HANDLE_INVALID', message: 'No such alias, or its key is not yours' },
+  ALIAS_EXISTS: {
+    status: 409,
+    ckr: 'CKR_FUNCTION_FAILED',
+    message: 'The alias name is taken by a key you do not own',
+  },
   DATA_LEN_RANGE: {
     status: 400,
     ckr: 'CKR_DATA_LEN_RANGE',
@@ -187,7 +203,38 @@ export const ERRORS = {
     ckr: 'CKR_ENCRYPTED_DATA_INVALID',
     message: 'The ciphertext or its authentication tag is invalid',
   },
+  OPERATION_NOT_INITIALIZED: {
+    status: 404,
+    ckr: 'CKR_OPERATION_NOT_INITIALIZED',
+    message: 'No such multi-part operation in this session (it ended, failed, or belongs to another session)',
+  },
+  TOO_MANY_OPERATIONS: {
+    status: 429,
+    ckr: 'CKR_OPERATION_ACTIVE',
+    message: 'Too many multi-part operations open in this session',
+  },
   SIGNATURE_INVALID: { status: 400, ckr: 'CKR_SIGNATURE_INVALID', message: 'The signature does not verify' },
+  KEY_UNEXTRACTABLE: {
+    status: 403,
+    ckr: 'CKR_KEY_UNEXTRACTABLE',
+    message: 'The key is not extractable, so it cannot be wrapped',
+  },
+  KEY_NOT_WRAPPABLE: {
+    status: 403,
+    ckr: 'CKR_KEY_NOT_WRAPPABLE',
+    message:
+      'The key cannot be wrapped this way (wrap-with-trusted needs a trusted wrapping key; public keys are exported)',
+  },
+  WRAPPED_KEY_INVALID: {
+    status: 400,
+    ckr: 'CKR_WRAPPED_KEY_INVALID',
+    message: 'The wrapped key does not unwrap to a key of the stated class and type',
+  },
+  IMPORT_NOT_ALLOWED: {
+    status: 403,
+    ckr: 'CKR_ACTION_PROHIBITED',
+    message: 'The cluster policy does not allow importing secret or private key values in plaintext',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export interface ErrorSpec {

@@ -21,10 +21,26 @@ export const PERMISSIONS = {
   'key.read-attributes': ['admin', 'crypto-user'],
   'key.export-public': ['crypto-user'],
   'key.delete': ['crypto-user'],
+  // An admin may change only what the attribute table gives an admin (CKA_TRUSTED).
+  'key.set-attribute': ['admin', 'crypto-user'],
+  'key.share': ['crypto-user'],
+  'key.unshare': ['crypto-user'],
+  'alias.create': ['crypto-user'],
+  'alias.list': ['crypto-user'],
+  'alias.delete': ['crypto-user'],
+  'key.import': ['crypto-user'],
+  'key.wrap': ['crypto-user'],
+  'key.unwrap': ['crypto-user'],
+  'key.derive': ['crypto-user'],
   'crypto.encrypt': ['crypto-user'],
   'crypto.decrypt': ['crypto-user'],
   'crypto.sign': ['crypto-user'],
   'crypto.verify': ['crypto-user'],
+  'crypto.digest': ['crypto-user'],
+  'crypto.random': ['crypto-user'],
+  'crypto.batch': ['crypto-user'],
+  'key.rotate': ['crypto-user'],
+  'mechanism.list': ['admin', 'crypto-user'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type PolicyOperation = keyof typeof PERMISSIONS;

@@ -22,7 +22,7 @@ export interface UserServiceDeps {
   readonly reader: Pick<RecordReader, 'get' | 'page'>;
   readonly writer: Pick<RecordWriter, 'commit'>;
   readonly sessions: Pick<SessionManager, 'open' | 'closeUser'>;
-  /** Whether a user still owns keys (a user who does cannot be deleted). */
+  /** Whether keys are owned by or shared with a user (such a user cannot be deleted). */
   readonly ownsKeys: (username: string) => Promise<boolean>;
   readonly clock?: () => Date;
 }

@@ -1,11 +1,12 @@
 import type { KeyObject } from 'node:crypto';
 import type { Barrier } from '../barrier/barrier.js';
-import { importKeyMaterial } from '../crypto/keys/material.js';
+import { exportKeyMaterial, importKeyMaterial } from '../crypto/keys/material.js';
 import type { RecordReader } from '../records/record-reader.js';
 import type { Change } from '../records/record-writer.js';
 import type { Compare, StateStore, Unsubscribe } from '../store/state-store.js';
 import { decodeKeyRecord, encodeKeyRecord } from '../objects/key-record-codec.js';
 import type { KeyRecord } from '../objects/key-record.js';
+import { AliasDirectory } from './key-aliases.js';
 
 export const KEY_PREFIX = 'key/';
 
@@ -19,10 +20,12 @@ export interface LoadedKey {
  * The searchable fields of keys, each backed by an index so a lookup is one range read;
  * 'all' walks the key records themselves (an admin's listing).
  */
-export type KeyIndex = 'owner' | 'label' | 'id' | 'all';
+export type KeyIndex = 'owner' | 'shared' | 'label' | 'id' | 'all';
 
 const INDEX_PREFIX: Record<Exclude<KeyIndex, 'all'>, string> = {
   owner: 'idx/key-owner/',
+  /** idx/key-shared/<username>/<handle>: the keys shared with a user (key-sharing.ts). */
+  shared: 'idx/key-shared/',
   label: 'idx/key-label/',
   id: 'idx/key-id/',
 };
@@ -37,12 +40,15 @@ const CACHE_LIMIT = 100_000;
 export class KeyRepository {
   private readonly cache = new Map<string, LoadedKey>();
   private readonly unwatch: Unsubscribe;
+  /** Aliases (alias/<name>) and their index from key to aliases (key-aliases.ts). */
+  readonly aliases: AliasDirectory;
 
   constructor(
     store: StateStore,
     private readonly barrier: Barrier,
     private readonly reader: Pick<RecordReader, 'get' | 'keys'>,
   ) {
+    this.aliases = new AliasDirectory(reader);
     this.unwatch = store.watch(KEY_PREFIX, (event) => this.cache.delete(event.key.slice(KEY_PREFIX.length)));
   }
 
@@ -53,7 +59,11 @@ export class KeyRepository {
     if (!opened) return undefined;
     try {
       const { record, material } = decodeKeyRecord(opened.plaintext);
-      const loaded = { record, key: importKeyMaterial(record.class, material), modRevision: opened.modRevision };
+      const loaded = {
+        record,
+        key: importKeyMaterial(record.class, record.keyType, material),
+        modRevision: opened.modRevision,
+      };
       if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value as string);
       this.cache.set(handle, loaded);
       return loaded;
@@ -83,6 +93,48 @@ export class KeyRepository {
     };
   }
 
+  /**
+   * The changes that rewrite a key record (same material, new fields) and move its index
+   * entries (label, CKA_ID, shares), compared on the revision it was read at.
+   */
+  replace(loaded: LoadedKey, next: KeyRecord): { compares: Compare[]; changes: Change[] } {
+    const before = new Set(this.indexPaths(loaded.record));
+    const after = new Set(this.indexPaths(next));
+    const material = exportKeyMaterial(loaded.key);
+    try {
+      return {
+        compares: [{ key: keyPath(next.handle), modRevision: loaded.modRevision }],
+        changes: [
+          { type: 'put', path: keyPath(next.handle), kind: 'key', plaintext: encodeKeyRecord(next, material) },
+          ...[...before].filter((path) => !after.has(path)).map((path): Change => ({ type: 'delete', path })),
+          ...[...after].filter((path) => !before.has(path)).map((path): Change => ({ type: 'index', path })),
+        ],
+      };
+    } finally {
+      material.fill(0);
+    }
+  }
+
+  /**
+   * A page of the keys `username` owns or that are shared with it: two index walks merged in
+   * handle order, so `after` (a handle) is a stable cursor across both.
+   */
+  async findOwnedOrShared(
+    username: string,
+    options: { after?: string; limit: number },
+  ): Promise<{ handles: string[]; more: boolean }> {
+    const [owned, shared] = await Promise.all([
+      this.find('owner', username, options),
+      this.find('shared', username, options),
+    ]);
+    // Each walk is contiguous from `after`, so the first `limit` of the merge miss nothing.
+    const merged = [...new Set([...owned.handles, ...shared.handles])].sort();
+    return {
+      handles: merged.slice(0, options.limit),
+      more: merged.length > options.limit || owned.more || shared.more,
+    };
+  }
+
   /** A page of handles whose `index` field equals `value`, after the cursor `after`. */
   async find(
     index: KeyIndex,
@@ -95,8 +147,21 @@ export class KeyRepository {
     return { handles: page.keys.map((key) => key.slice(prefix.length)), more: page.more };
   }
 
+  /** The store paths of every older version of a key, to delete them with it. */
+  async versionPaths(handle: string): Promise<string[]> {
+    return (await this.reader.keys(`${KEY_VERSION_PREFIX}${handle}/`, { limit: 1000 })).keys;
+  }
+
   async ownsKeys(owner: string): Promise<boolean> {
     return (await this.find('owner', owner, { limit: 1 })).handles.length > 0;
+  }
+
+  /**
+   * Whether any key is owned by or shared with a user. A user who has either cannot be deleted:
+   * a later user of the same name would otherwise inherit the access.
+   */
+  async holdsKeys(username: string): Promise<boolean> {
+    return (await this.findOwnedOrShared(username, { limit: 1 })).handles.length > 0;
   }
 
   close(): void {
@@ -111,6 +176,7 @@ export class KeyRepository {
 
   private indexPaths(record: KeyRecord): string[] {
     const paths = [INDEX_PREFIX.owner + this.indexToken('owner', record.owner) + '/' + record.handle];
+    for (const user of record.sharedWith) paths.push(INDEX_PREFIX.shared + user + '/' + record.handle);
     if (record.label) paths.push(INDEX_PREFIX.label + this.indexToken('label', record.label) + '/' + record.handle);
     if (record.id) paths.push(INDEX_PREFIX.id + this.indexToken('id', record.id) + '/' + record.handle);
     return paths;
@@ -118,10 +184,17 @@ export class KeyRepository {
 
   /** Owners are usernames and appear as-is; labels and IDs are client data, so blinded. */
   private indexToken(index: Exclude<KeyIndex, 'all'>, value: string): string {
-    return index === 'owner' ? value : this.barrier.blindIndex(`key-${index}`, value);
+    return index === 'owner' || index === 'shared' ? value : this.barrier.blindIndex(`key-${index}`, value);
   }
 }
 
 export function keyPath(handle: string): string {
   return KEY_PREFIX + handle;
+}
+
+/** Older versions of a rotated key (see key-versions.ts). */
+export const KEY_VERSION_PREFIX = 'key-version/';
+
+export function keyVersionPath(handle: string, version: number): string {
+  return `${KEY_VERSION_PREFIX}${handle}/${String(version).padStart(8, '0')}`;
 }

@@ -2,20 +2,30 @@ import type { KeyObject } from 'node:crypto';
 import { checkValue } from '../crypto/keys/check-value.js';
 import { exportKeyMaterial, publicKeyPem } from '../crypto/keys/material.js';
 import { keyTypeProvider } from '../crypto/keys/registry.js';
-import type { KeyClass, KeySpec } from '../crypto/types.js';
+import type { KeyClass, KeySpec, KeyType } from '../crypto/types.js';
 import { CofferError } from '../errors/coffer-error.js';
 import type { Session } from '../identity/sessions.js';
 import type { RecordWriter } from '../records/record-writer.js';
-import { ID_MAX_BYTES, LABEL_MAX_CHARS, resolveCreationAttributes } from '../objects/attributes.js';
+import {
+  ID_MAX_BYTES,
+  LABEL_MAX_CHARS,
+  matchesFlags,
+  resolveCreationAttributes,
+  type FlagFilter,
+} from '../objects/attributes.js';
 import { newHandle, parseHandle } from '../objects/key-handle.js';
 import type { KeyRecord } from '../objects/key-record.js';
+import { ALIAS_PREFIX, isAliasReference } from './key-aliases.js';
 import type { KeyIndex, KeyRepository, LoadedKey } from './key-repository.js';
+import type { SessionKeys } from './session-keys.js';
 
 export interface KeyTemplate {
   readonly label?: string;
   /** CKA_ID as hex. */
   readonly id?: string;
   readonly attributes?: Readonly<Record<string, boolean>>;
+  /** False makes a session key (CKA_TOKEN false): memory only, bound to the login session. */
+  readonly token?: boolean;
 }
 
 export interface PairTemplate {
@@ -25,13 +35,31 @@ export interface PairTemplate {
   readonly privateLabel?: string;
   readonly publicAttributes?: Readonly<Record<string, boolean>>;
   readonly privateAttributes?: Readonly<Record<string, boolean>>;
+  readonly token?: boolean;
 }
 
-export interface KeyFilter {
+/** A key the node already holds in memory (imported, unwrapped, derived), ready to be recorded. */
+export interface NewKey {
+  readonly key: KeyObject;
+  readonly class: KeyClass;
+  readonly keyType: KeyType;
+  readonly label: string;
+  readonly id: string;
+  /** Resolved by the caller through the attribute table (resolveCreationAttributes). */
+  readonly attributes: KeyRecord['attributes'];
+}
+
+export type AuditDetails = Readonly<Record<string, string | number | boolean>>;
+
+export interface KeyFilter extends FlagFilter {
   readonly label?: string;
   readonly id?: string;
   readonly class?: KeyClass;
   readonly keyType?: string;
+  /** An admin: anyone's keys; a crypto user: only its own (another owner matches nothing). */
+  readonly owner?: string;
+  /** An alias name (without `alias/`): the one key it points at. */
+  readonly alias?: string;
 }
 
 export interface KeyPage {
@@ -42,6 +70,8 @@ export interface KeyPage {
 
 export interface KeyServiceDeps {
   readonly repository: KeyRepository;
+  /** Where session keys (token false) live; without it every key is a token key. */
+  readonly sessionKeys?: SessionKeys;
   readonly writer: Pick<RecordWriter, 'commit'>;
   readonly clock?: () => Date;
 }
@@ -65,7 +95,7 @@ export class KeyService {
       throw new CofferError('MECHANISM_INVALID', `${spec.keyType} is not a symmetric key type`);
     provider.checkSpec(spec);
     const fields = checkTemplate(template.label, template.id);
-    const attributes = creationAttributes('secret', template.attributes);
+    const attributes = { ...creationAttributes('secret', template.attributes), ...tokenAttribute(template.token) };
     const key = await provider.generateSecret(spec);
     const record = this.newRecord(session, key, { ...fields, class: 'secret', keyType: spec.keyType, attributes });
     await this.persist(session, 'key.generate', [[record, key]]);
@@ -83,8 +113,14 @@ export class KeyService {
     provider.checkSpec(spec);
     const publicFields = checkTemplate(template.publicLabel ?? template.label, template.id);
     const privateFields = checkTemplate(template.privateLabel ?? template.label, template.id);
-    const publicAttributes = creationAttributes('public', template.publicAttributes);
-    const privateAttributes = creationAttributes('private', template.privateAttributes);
+    const publicAttributes = {
+      ...creationAttributes('public', template.publicAttributes),
+      ...tokenAttribute(template.token),
+    };
+    const privateAttributes = {
+      ...creationAttributes('private', template.privateAttributes),
+      ...tokenAttribute(template.token),
+    };
     const pair = await provider.generatePair(spec);
     const publicHandle = newHandle();
     const privateHandle = newHandle();
@@ -112,14 +148,47 @@ export class KeyService {
     return { publicKey, privateKey };
   }
 
+  /**
+   * Records a key made from a KeyObject (import, unwrap, derive): owned by the caller, committed
+   * with its audit event in one transaction — the same path generate takes.
+   */
+  async createKey(session: Session, created: NewKey, action: string, details: AuditDetails = {}): Promise<KeyRecord> {
+    const { key, ...fields } = created;
+    const record = this.newRecord(session, key, fields);
+    await this.persist(session, action, [[record, key]], details);
+    return record;
+  }
+
   /** Keys the caller can see (its own and those shared with it; every key for an admin). */
   async list(session: Session, filter: KeyFilter, page: { after?: string; limit: number }): Promise<KeyPage> {
+    const found = await this.listTokenKeys(session, filter, page);
+    if (page.after !== undefined || !this.deps.sessionKeys) return found;
+    // This session's session keys come first on the first page (they are few and never paged).
+    const own = this.deps.sessionKeys.ofSession(session.id).map((loaded) => loaded.record);
+    return { ...found, keys: [...own.filter((record) => matches(record, filter)), ...found.keys] };
+  }
+
+  private async listTokenKeys(
+    session: Session,
+    filter: KeyFilter,
+    page: { after?: string; limit: number },
+  ): Promise<KeyPage> {
+    if (filter.alias !== undefined) {
+      const found = await this.deps.repository.aliases.resolve(filter.alias);
+      const loaded = found && (await this.deps.repository.load(found.record.keyHandle));
+      const fits = loaded && canSee(session, loaded.record) && matches(loaded.record, filter);
+      return { keys: fits && (page.after === undefined || loaded.record.handle > page.after) ? [loaded.record] : [] };
+    }
     const search = searchFor(session, filter);
+    if (search === undefined) return { keys: [] };
     const keys: KeyRecord[] = [];
     let after = page.after;
     // Filtered-out entries do not count toward the page, so read on until it is full.
     for (;;) {
-      const found = await this.deps.repository.find(search.index, search.value, { after, limit: page.limit });
+      const found =
+        search.index === 'visible'
+          ? await this.deps.repository.findOwnedOrShared(search.value, { after, limit: page.limit })
+          : await this.deps.repository.find(search.index, search.value, { after, limit: page.limit });
       for (const handle of found.handles) {
         const loaded = await this.deps.repository.load(handle);
         if (loaded && canSee(session, loaded.record) && matches(loaded.record, filter)) keys.push(loaded.record);
@@ -150,7 +219,19 @@ export class KeyService {
     if (loaded.record.attributes.destroyable === false) {
       await this.refuse(session, target, 'KEY_FUNCTION_NOT_PERMITTED', 'the key is not destroyable');
     }
+    if (loaded.record.attributes.token === false) {
+      this.deps.sessionKeys?.remove(loaded.record.handle);
+      await this.deps.writer.commit({
+        event: { actor: session.username, action: 'key.delete', target, result: 'success' },
+      });
+      return;
+    }
     const { compares, changes } = this.deps.repository.delete(loaded);
+    const aliases = await this.deps.repository.aliases.deletionOf(loaded.record.handle);
+    compares.push(...aliases.compares);
+    changes.push(...aliases.changes);
+    for (const path of await this.deps.repository.versionPaths(loaded.record.handle))
+      changes.push({ type: 'delete', path });
     await this.deps.writer.commit({
       compares,
       changes,
@@ -160,7 +241,15 @@ export class KeyService {
 
   /** The key, if the session may see it; KEY_NOT_FOUND otherwise. */
   async visible(session: Session, handleInput: string): Promise<LoadedKey> {
-    const loaded = await this.deps.repository.load(parseHandle(handleInput));
+    const handle = isAliasReference(handleInput)
+      ? (await this.deps.repository.aliases.resolve(handleInput.slice(ALIAS_PREFIX.length)))?.record.keyHandle
+      : parseHandle(handleInput);
+    const sessionKey = handle === undefined ? undefined : this.deps.sessionKeys?.get(handle);
+    if (sessionKey) {
+      if (sessionKey.sessionId !== session.id) throw new CofferError('KEY_NOT_FOUND');
+      return sessionKey.loaded;
+    }
+    const loaded = handle === undefined ? undefined : await this.deps.repository.load(handle);
     if (!loaded || !canSee(session, loaded.record)) throw new CofferError('KEY_NOT_FOUND');
     return loaded;
   }
@@ -193,10 +282,17 @@ export class KeyService {
     session: Session,
     action: string,
     keys: readonly (readonly [KeyRecord, KeyObject])[],
+    extraDetails: AuditDetails = {},
   ): Promise<void> {
     const compares = [];
     const changes = [];
+    const sessionKeys = keys[0]![0].attributes.token === false ? this.deps.sessionKeys : undefined;
     for (const [record, key] of keys) {
+      // A session key is kept in memory only: its audit event is all that is written.
+      if (sessionKeys) {
+        sessionKeys.add(session.id, { record, key, modRevision: 0 });
+        continue;
+      }
       const material = exportKeyMaterial(key);
       try {
         const planned = this.deps.repository.create(record, material);
@@ -206,7 +302,11 @@ export class KeyService {
         material.fill(0);
       }
     }
-    const details = { handles: keys.map(([record]) => record.handle).join(','), keyType: keys[0]![0].keyType };
+    const details = {
+      ...extraDetails,
+      handles: keys.map(([record]) => record.handle).join(','),
+      keyType: keys[0]![0].keyType,
+    };
     await this.deps.writer.commit({
       compares,
       changes,
@@ -223,11 +323,22 @@ export class KeyService {
 }
 
 /** The narrowest index for a listing: label or ID when given, else the caller's own keys. */
-function searchFor(session: Session, filter: KeyFilter): { index: KeyIndex; value: string } {
+/**
+ * The narrowest index for a listing: label or ID when given, else the owner asked for, else
+ * everything (an admin) or the caller's own and shared keys. Undefined: nothing can match.
+ */
+function searchFor(session: Session, filter: KeyFilter): { index: KeyIndex | 'visible'; value: string } | undefined {
+  const owner = filter.owner?.toLowerCase();
+  if (owner !== undefined && session.role !== 'admin' && owner !== session.username) return undefined;
   if (filter.label !== undefined) return { index: 'label', value: filter.label };
   if (filter.id !== undefined) return { index: 'id', value: filter.id.toLowerCase() };
+  if (owner !== undefined) return { index: 'owner', value: owner };
   if (session.role === 'admin') return { index: 'all', value: '' };
-  return { index: 'owner', value: session.username };
+  return { index: 'visible', value: session.username };
+}
+
+function tokenAttribute(token: boolean | undefined): Partial<KeyRecord['attributes']> {
+  return token === false ? { token: false } : {};
 }
 
 function canSee(session: Session, record: KeyRecord): boolean {
@@ -239,11 +350,13 @@ function matches(record: KeyRecord, filter: KeyFilter): boolean {
     (filter.label === undefined || record.label === filter.label) &&
     (filter.id === undefined || record.id === filter.id.toLowerCase()) &&
     (filter.class === undefined || record.class === filter.class) &&
-    (filter.keyType === undefined || record.keyType === filter.keyType)
+    (filter.keyType === undefined || record.keyType === filter.keyType) &&
+    (filter.owner === undefined || record.owner === filter.owner.toLowerCase()) &&
+    matchesFlags(record.attributes, filter)
   );
 }
 
-function checkTemplate(label: string | undefined, id: string | undefined): { label: string; id: string } {
+export function checkTemplate(label: string | undefined, id: string | undefined): { label: string; id: string } {
   const checkedLabel = label ?? '';
   if ([...checkedLabel].length > LABEL_MAX_CHARS)
     throw new CofferError('ATTRIBUTE_VALUE_INVALID', `label is longer than ${LABEL_MAX_CHARS} characters`);
@@ -254,11 +367,13 @@ function checkTemplate(label: string | undefined, id: string | undefined): { lab
   return { label: checkedLabel, id: checkedId };
 }
 
-function creationAttributes(
+/** The attributes of a new key from the table; generated here unless `origin` says otherwise. */
+export function creationAttributes(
   keyClass: KeyClass,
   requested: Readonly<Record<string, boolean>> | undefined,
+  origin: { readonly generatedHere: boolean } = { generatedHere: true },
 ): KeyRecord['attributes'] {
-  const resolved = resolveCreationAttributes(keyClass, requested ?? {}, { generatedHere: true });
+  const resolved = resolveCreationAttributes(keyClass, requested ?? {}, origin);
   if (resolved.ok) return resolved.attributes;
   if (resolved.reason === 'type')
     throw new CofferError('ATTRIBUTE_TYPE_INVALID', `${resolved.attribute} for a ${keyClass} key`);

@@ -5,9 +5,16 @@ import {
   BOOLEAN_ATTRIBUTES,
   BOOLEAN_ATTRIBUTE_NAMES,
   changeAllowed,
+  VALUE_ATTRIBUTES,
+  VALUE_ATTRIBUTE_NAMES,
+  matchesFlags,
+  normalizeDate,
+  planAttributeChange,
   resolveCreationAttributes,
+  usableOn,
   type BooleanAttribute,
   type Change,
+  type ChangeableFields,
 } from './attributes.js';
 
 const CLASSES: readonly KeyClass[] = ['secret', 'private', 'public'];
@@ -23,6 +30,8 @@ interface Expected {
   readonly classes: readonly KeyClass[];
   readonly settable: boolean;
   readonly change: Change;
+  /** What an admin may do; absent: nothing. */
+  readonly adminChange?: Change;
 }
 
 const S = 'secret';
@@ -86,7 +95,8 @@ const EXPECTED: Record<BooleanAttribute, Expected> = {
     classes: [S, P],
     defaults: { secret: false, public: false },
     settable: false,
-    change: 'never',
+    change: 'only-to-false',
+    adminChange: 'any',
   },
   wrapWithTrusted: {
     pkcs11: 'CKA_WRAP_WITH_TRUSTED',
@@ -145,6 +155,17 @@ const EXPECTED: Record<BooleanAttribute, Expected> = {
     change: 'any',
   },
 };
+
+/** A key of `keyClass` with its default attributes, overridden by `attributes`. */
+function base(keyClass: KeyClass, attributes: Partial<Record<BooleanAttribute, boolean>> = {}): ChangeableFields {
+  const created = resolveCreationAttributes(keyClass, {}, { generatedHere: true });
+  assert.ok(created.ok);
+  return { class: keyClass, label: 'L', id: 'ab', attributes: { ...created.attributes, ...attributes } };
+}
+
+function directionOf(change: Change, to: boolean): boolean {
+  return change === 'any' || (change === 'only-to-true' && to) || (change === 'only-to-false' && !to);
+}
 
 /** Attributes the node computes from the key's origin rather than from defaults. */
 const COMPUTED = new Set<BooleanAttribute>(['local', 'alwaysSensitive', 'neverExtractable']);
@@ -213,6 +234,48 @@ describe('the attribute table', () => {
         assert.equal(changeAllowed(name, true, true), true, 'no change is always allowed');
         assert.equal(changeAllowed(name, false, false), true, 'no change is always allowed');
       });
+
+      test(`an admin may change it: '${rule.adminChange ?? 'never'}'`, () => {
+        const admin = rule.adminChange ?? 'never';
+        assert.equal(changeAllowed(name, false, true, 'admin'), admin === 'any' || admin === 'only-to-true');
+        assert.equal(changeAllowed(name, true, false, 'admin'), admin === 'any' || admin === 'only-to-false');
+      });
+
+      for (const keyClass of rule.classes) {
+        const owner = (from: boolean) => base(keyClass, { [name]: from });
+        test(`${keyClass}: PATCH by the owner, both directions, and never when not modifiable`, () => {
+          for (const [from, to] of [
+            [false, true],
+            [true, false],
+          ] as const) {
+            const allowed = from === to || directionOf(rule.change, to);
+            const plan = planAttributeChange(owner(from), { attributes: { [name]: to } }, 'owner');
+            if (allowed) {
+              assert.ok(plan.ok, `${name} ${from} → ${to} should be allowed`);
+              assert.equal(plan.fields.attributes[name], to);
+              assert.deepEqual(plan.changed, [name]);
+            } else {
+              assert.deepEqual(
+                plan.ok ? plan : { code: plan.code, attribute: plan.attribute },
+                { code: 'ATTRIBUTE_READ_ONLY', attribute: name },
+                `${name} ${from} → ${to} should be refused`,
+              );
+            }
+            const locked = planAttributeChange(
+              { ...owner(from), attributes: { ...owner(from).attributes, modifiable: false } },
+              { attributes: { [name]: to } },
+              'owner',
+            );
+            assert.equal(locked.ok ? 'ok' : locked.code, 'ATTRIBUTE_READ_ONLY', `${name} on an unmodifiable key`);
+          }
+        });
+      }
+      for (const keyClass of CLASSES.filter((c) => !rule.classes.includes(c))) {
+        test(`${keyClass}: PATCH names an attribute the class lacks: ATTRIBUTE_TYPE_INVALID`, () => {
+          const plan = planAttributeChange(base(keyClass), { attributes: { [name]: true } }, 'owner');
+          assert.equal(plan.ok ? 'ok' : plan.code, 'ATTRIBUTE_TYPE_INVALID');
+        });
+      }
     });
   }
 
@@ -355,5 +418,165 @@ describe('resolveCreationAttributes', () => {
       [false, false, true, true, true, false],
     );
     assert.equal(attributes.token, true);
+  });
+});
+
+/** The value attributes, written out from the PKCS#11 tables: a sample valid and invalid value each. */
+const VALUES = {
+  label: { pkcs11: 'CKA_LABEL', valid: 'payments-2024', other: 'renamed', invalid: 'x'.repeat(128) },
+  id: { pkcs11: 'CKA_ID', valid: 'a1b2', other: 'ffee', invalid: 'xyz' },
+  startDate: { pkcs11: 'CKA_START_DATE', valid: '2024-01-01', other: '2024-06-30', invalid: '2024-02-30' },
+  endDate: { pkcs11: 'CKA_END_DATE', valid: '2030-12-31', other: '2031-01-01', invalid: '31/12/2030' },
+} as const;
+
+describe('the value attributes (label, id, start and end date)', () => {
+  test('are exactly the expected ones, with their PKCS#11 names', () => {
+    assert.deepEqual([...VALUE_ATTRIBUTE_NAMES].sort(), Object.keys(VALUES).sort());
+    for (const name of VALUE_ATTRIBUTE_NAMES) assert.equal(VALUE_ATTRIBUTES[name].pkcs11, VALUES[name].pkcs11);
+  });
+
+  for (const name of VALUE_ATTRIBUTE_NAMES) {
+    const sample = VALUES[name];
+    for (const keyClass of CLASSES) {
+      test(`${name} on a ${keyClass} key: the owner sets and changes it back; invalid values and unmodifiable keys are refused`, () => {
+        const first = planAttributeChange(base(keyClass), { [name]: sample.valid }, 'owner');
+        assert.ok(first.ok);
+        assert.equal(first.fields[name], sample.valid);
+        const there = { ...base(keyClass), ...first.fields };
+        const second = planAttributeChange(there, { [name]: sample.other }, 'owner');
+        assert.ok(second.ok);
+        assert.equal(second.fields[name], sample.other);
+        assert.deepEqual(second.changed, [name]);
+        const back = planAttributeChange({ ...there, ...second.fields }, { [name]: sample.valid }, 'owner');
+        assert.ok(back.ok);
+        assert.equal(back.fields[name], sample.valid);
+
+        const invalid = planAttributeChange(base(keyClass), { [name]: sample.invalid }, 'owner');
+        assert.deepEqual(invalid.ok ? invalid : [invalid.code, invalid.attribute], ['ATTRIBUTE_VALUE_INVALID', name]);
+        const locked = { ...base(keyClass), attributes: { ...base(keyClass).attributes, modifiable: false } };
+        const refused = planAttributeChange(locked, { [name]: sample.other }, 'owner');
+        assert.deepEqual(refused.ok ? refused : [refused.code, refused.attribute], ['ATTRIBUTE_READ_ONLY', name]);
+        const byAdmin = planAttributeChange(base(keyClass), { [name]: sample.other }, 'admin');
+        assert.deepEqual(byAdmin.ok ? byAdmin : [byAdmin.code, byAdmin.attribute], ['ATTRIBUTE_READ_ONLY', name]);
+      });
+    }
+  }
+
+  test('dates clear with null or an empty string; label and id do not take null', () => {
+    const dated = { ...base('secret'), startDate: '2024-01-01', endDate: '2024-12-31' };
+    const cleared = planAttributeChange(dated, { startDate: null, endDate: '' }, 'owner');
+    assert.ok(cleared.ok);
+    assert.equal(cleared.fields.startDate, undefined);
+    assert.equal(cleared.fields.endDate, undefined);
+    assert.deepEqual(cleared.changed, ['startDate', 'endDate']);
+    const nullLabel = planAttributeChange(base('secret'), { label: null }, 'owner');
+    assert.equal(nullLabel.ok ? 'ok' : nullLabel.code, 'ATTRIBUTE_VALUE_INVALID');
+  });
+
+  test('an end before the start is refused, whichever of the two the request changes', () => {
+    const dated = { ...base('secret'), startDate: '2024-06-01' };
+    const refused = planAttributeChange(dated, { endDate: '2024-05-31' }, 'owner');
+    assert.equal(refused.ok ? 'ok' : refused.code, 'ATTRIBUTE_VALUE_INVALID');
+    const sameDay = planAttributeChange(dated, { endDate: '2024-06-01' }, 'owner');
+    assert.ok(sameDay.ok);
+  });
+
+  test('normalizeDate accepts only real calendar days', () => {
+    assert.equal(normalizeDate('2024-02-29'), '2024-02-29');
+    for (const bad of ['2023-02-29', '2024-13-01', '2024-1-01', '20240101', '2024-01-01T00:00:00Z'])
+      assert.equal(normalizeDate(bad), undefined, bad);
+  });
+
+  test('the id is stored lower case', () => {
+    const plan = planAttributeChange(base('secret'), { id: 'ABCD' }, 'owner');
+    assert.ok(plan.ok);
+    assert.equal(plan.fields.id, 'abcd');
+  });
+});
+
+describe('planAttributeChange as a whole', () => {
+  test('one refused attribute refuses the whole request: nothing is planned', () => {
+    const plan = planAttributeChange(
+      base('secret'),
+      { label: 'new', attributes: { encrypt: false, extractable: true } },
+      'owner',
+    );
+    assert.deepEqual(plan.ok ? plan : [plan.code, plan.attribute], ['ATTRIBUTE_READ_ONLY', 'extractable']);
+  });
+
+  test('unknown attributes and names from Object.prototype are ATTRIBUTE_TYPE_INVALID', () => {
+    for (const request of [
+      { attributes: { bogus: true } },
+      JSON.parse('{"attributes":{"__proto__":true}}'),
+      { color: 'red' },
+    ]) {
+      const plan = planAttributeChange(base('secret'), request as Record<string, never>, 'owner');
+      assert.equal(plan.ok ? 'ok' : plan.code, 'ATTRIBUTE_TYPE_INVALID', JSON.stringify(request));
+    }
+  });
+
+  test('on an unmodifiable key even a request for the current value is refused', () => {
+    const locked = { ...base('secret'), attributes: { ...base('secret').attributes, modifiable: false } };
+    const plan = planAttributeChange(locked, { attributes: { encrypt: true } }, 'owner');
+    assert.equal(plan.ok ? 'ok' : plan.code, 'ATTRIBUTE_READ_ONLY');
+  });
+
+  test('a request for the current values changes nothing', () => {
+    const plan = planAttributeChange(base('secret'), { label: 'L', attributes: { encrypt: true } }, 'owner');
+    assert.ok(plan.ok);
+    assert.deepEqual(plan.changed, []);
+  });
+
+  test('sensitive made true later leaves alwaysSensitive false; extractable made false leaves neverExtractable false', () => {
+    const created = resolveCreationAttributes(
+      'secret',
+      { sensitive: false, extractable: true },
+      { generatedHere: true },
+    );
+    assert.ok(created.ok);
+    const key = { ...base('secret'), attributes: created.attributes };
+    const plan = planAttributeChange(key, { attributes: { sensitive: true, extractable: false } }, 'owner');
+    assert.ok(plan.ok);
+    assert.equal(plan.fields.attributes.sensitive, true);
+    assert.equal(plan.fields.attributes.alwaysSensitive, false);
+    assert.equal(plan.fields.attributes.extractable, false);
+    assert.equal(plan.fields.attributes.neverExtractable, false);
+  });
+
+  test('trusted: only an admin grants it; the owner may drop it; an admin changes nothing else', () => {
+    assert.equal(planAttributeChange(base('public'), { attributes: { trusted: true } }, 'owner').ok, false);
+    const granted = planAttributeChange(base('public'), { attributes: { trusted: true } }, 'admin');
+    assert.ok(granted.ok);
+    assert.equal(granted.fields.attributes.trusted, true);
+    const trusted = { ...base('secret'), attributes: { ...base('secret').attributes, trusted: true } };
+    const dropped = planAttributeChange(trusted, { attributes: { trusted: false } }, 'owner');
+    assert.ok(dropped.ok);
+    assert.equal(dropped.fields.attributes.trusted, false);
+    const adminOther = planAttributeChange(base('secret'), { attributes: { encrypt: false } }, 'admin');
+    assert.equal(adminOther.ok ? 'ok' : adminOther.code, 'ATTRIBUTE_READ_ONLY');
+  });
+});
+
+describe('usableOn', () => {
+  const day = (text: string) => new Date(`${text}T12:00:00Z`);
+  test('unbounded without dates; both ends inclusive; refused outside', () => {
+    assert.equal(usableOn({}, day('1999-01-01')), true);
+    const window = { startDate: '2024-01-01', endDate: '2024-12-31' };
+    assert.equal(usableOn(window, day('2023-12-31')), false);
+    assert.equal(usableOn(window, day('2024-01-01')), true);
+    assert.equal(usableOn(window, day('2024-12-31')), true);
+    assert.equal(usableOn(window, day('2025-01-01')), false);
+    assert.equal(usableOn({ endDate: '2024-12-31' }, new Date('2024-12-31T23:59:59Z')), true);
+    assert.equal(usableOn({ startDate: '2024-01-01' }, new Date('2023-12-31T23:59:59Z')), false);
+  });
+});
+
+describe('matchesFlags', () => {
+  test('every named flag must equal; a flag the class lacks never matches', () => {
+    const secret = base('secret').attributes;
+    assert.equal(matchesFlags(secret, {}), true);
+    assert.equal(matchesFlags(secret, { encrypt: true, sign: false }), true);
+    assert.equal(matchesFlags(secret, { encrypt: false }), false);
+    assert.equal(matchesFlags(base('public').attributes, { sensitive: false }), false);
   });
 });

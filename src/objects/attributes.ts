@@ -1,4 +1,5 @@
 import type { KeyClass } from '../crypto/types.js';
+import type { KeyRecord } from './key-record.js';
 
 /**
  * The attribute rules of key objects, as data (after SoftHSMv2's P11Attributes and the
@@ -17,12 +18,21 @@ export type Change =
   /** May only go true → false (CKA_EXTRACTABLE). */
   | 'only-to-false';
 
+/**
+ * Who asks for a change. The owner manages its keys; an admin (PKCS#11's SO) uses no key and
+ * changes no attribute but one: CKA_TRUSTED, which only the SO may set to true.
+ */
+export type Actor = 'owner' | 'admin';
+
 interface Rule<T> {
   readonly classes: readonly KeyClass[];
   readonly defaults: Readonly<Partial<Record<KeyClass, T>>>;
   /** The owner may give a value at creation (otherwise the node sets it). */
   readonly settableAtCreation: boolean;
+  /** How the owner may change it later (and only while CKA_MODIFIABLE is true). */
   readonly change: Change;
+  /** How an admin may change it; absent: never. */
+  readonly adminChange?: Change;
   /** PKCS#11 name, for errors and for the C module's mapping. */
   readonly pkcs11: string;
 }
@@ -36,8 +46,9 @@ function bool(
   defaults: Rule<boolean>['defaults'],
   settableAtCreation: boolean,
   change: Change,
+  adminChange?: Change,
 ): Rule<boolean> {
-  return { pkcs11, classes, defaults, settableAtCreation, change };
+  return { pkcs11, classes, defaults, settableAtCreation, change, ...(adminChange ? { adminChange } : {}) };
 }
 
 export const BOOLEAN_ATTRIBUTES = {
@@ -50,7 +61,9 @@ export const BOOLEAN_ATTRIBUTES = {
   alwaysSensitive: bool('CKA_ALWAYS_SENSITIVE', PRIVATE_AND_SECRET, {}, false, 'never'),
   neverExtractable: bool('CKA_NEVER_EXTRACTABLE', PRIVATE_AND_SECRET, {}, false, 'never'),
   local: bool('CKA_LOCAL', ALL, {}, false, 'never'),
-  trusted: bool('CKA_TRUSTED', ['secret', 'public'], { secret: false, public: false }, false, 'never'),
+  // PKCS#11 footnote: "can only be set to CK_TRUE by the SO" (SoftHSMv2 P11AttrTrusted): the
+  // owner may drop trust, only an admin may grant it.
+  trusted: bool('CKA_TRUSTED', ['secret', 'public'], { secret: false, public: false }, false, 'only-to-false', 'any'),
   wrapWithTrusted: bool(
     'CKA_WRAP_WITH_TRUSTED',
     PRIVATE_AND_SECRET,
@@ -112,10 +125,15 @@ export function resolveCreationAttributes(
   return { ok: true, attributes };
 }
 
-/** Whether an attribute may change from `from` to `to` under its rule. */
-export function changeAllowed(name: BooleanAttribute, from: boolean, to: boolean): boolean {
+/** Whether an attribute may change from `from` to `to` under its rule, for `actor`. */
+export function changeAllowed(name: BooleanAttribute, from: boolean, to: boolean, actor: Actor = 'owner'): boolean {
   if (from === to) return true;
-  switch (BOOLEAN_ATTRIBUTES[name].change) {
+  const rule: Rule<boolean> = BOOLEAN_ATTRIBUTES[name];
+  return directionAllowed(actor === 'owner' ? rule.change : (rule.adminChange ?? 'never'), to);
+}
+
+function directionAllowed(change: Change, to: boolean): boolean {
+  switch (change) {
     case 'never':
       return false;
     case 'any':
@@ -125,4 +143,185 @@ export function changeAllowed(name: BooleanAttribute, from: boolean, to: boolean
     case 'only-to-false':
       return !to;
   }
+}
+
+/**
+ * The attributes that hold a value rather than a flag: CKA_LABEL, CKA_ID and the validity dates
+ * (CKA_START_DATE, CKA_END_DATE as YYYY-MM-DD; absent means unbounded). The owner sets them at
+ * creation and may change them while the key is modifiable; an admin never.
+ */
+interface ValueRule {
+  readonly pkcs11: string;
+  readonly classes: readonly KeyClass[];
+  readonly settableAtCreation: boolean;
+  readonly change: 'any' | 'never';
+  /** The stored form of a requested value ('' clears), or undefined when the value is invalid. */
+  readonly normalize: (value: string) => string | undefined;
+}
+
+const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** A real calendar date as YYYY-MM-DD, or '' (no date). */
+export function normalizeDate(value: string): string | undefined {
+  if (value === '') return '';
+  const match = DATE_PATTERN.exec(value);
+  if (!match) return undefined;
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value ? value : undefined;
+}
+
+function normalizeLabel(value: string): string | undefined {
+  return [...value].length <= LABEL_MAX_CHARS ? value : undefined;
+}
+
+function normalizeId(value: string): string | undefined {
+  const hex = value.toLowerCase();
+  return /^([0-9a-f]{2})*$/.test(hex) && hex.length / 2 <= ID_MAX_BYTES ? hex : undefined;
+}
+
+export const VALUE_ATTRIBUTES = {
+  label: { pkcs11: 'CKA_LABEL', classes: ALL, settableAtCreation: true, change: 'any', normalize: normalizeLabel },
+  id: { pkcs11: 'CKA_ID', classes: ALL, settableAtCreation: true, change: 'any', normalize: normalizeId },
+  startDate: {
+    pkcs11: 'CKA_START_DATE',
+    classes: ALL,
+    settableAtCreation: true,
+    change: 'any',
+    normalize: normalizeDate,
+  },
+  endDate: { pkcs11: 'CKA_END_DATE', classes: ALL, settableAtCreation: true, change: 'any', normalize: normalizeDate },
+} as const satisfies Record<string, ValueRule>;
+
+export type ValueAttribute = keyof typeof VALUE_ATTRIBUTES;
+export const VALUE_ATTRIBUTE_NAMES = Object.keys(VALUE_ATTRIBUTES) as ValueAttribute[];
+
+/** What PATCH /v1/keys/:handle asks for: values ('' or null clears a date) and flags. */
+export type AttributeChangeRequest = Partial<Record<ValueAttribute, string | null>> & {
+  readonly attributes?: Readonly<Record<string, boolean>>;
+};
+
+/** The fields of a key that attribute changes touch. */
+export type ChangeableFields = Pick<KeyRecord, 'class' | 'label' | 'id' | 'attributes' | 'startDate' | 'endDate'>;
+
+export type AttributeRefusal = 'ATTRIBUTE_TYPE_INVALID' | 'ATTRIBUTE_VALUE_INVALID' | 'ATTRIBUTE_READ_ONLY';
+
+export type ChangePlan =
+  | {
+      readonly ok: true;
+      readonly fields: Pick<KeyRecord, 'label' | 'id' | 'attributes' | 'startDate' | 'endDate'>;
+      /** The attributes whose value actually changes, by API name. */
+      readonly changed: readonly string[];
+    }
+  | { readonly ok: false; readonly code: AttributeRefusal; readonly attribute: string; readonly reason: string };
+
+function own<T extends object>(table: T, name: string): name is Extract<keyof T, string> {
+  return Object.hasOwn(table, name);
+}
+
+/**
+ * Decides a change of attributes as a whole — all of it or none of it — in this order: every
+ * named attribute exists for the key's class (ATTRIBUTE_TYPE_INVALID), every value is valid
+ * (ATTRIBUTE_VALUE_INVALID), the key is modifiable (ATTRIBUTE_READ_ONLY: when CKA_MODIFIABLE is
+ * false nothing changes, not even to the same value), and each change goes a way its rule allows
+ * for `actor` (ATTRIBUTE_READ_ONLY). Derived attributes stay as they were: a key made sensitive
+ * later was not always sensitive, and one made unextractable later was extractable once.
+ */
+export function planAttributeChange(
+  current: ChangeableFields,
+  request: AttributeChangeRequest,
+  actor: Actor,
+): ChangePlan {
+  const flags = request.attributes ?? {};
+  for (const name of Object.keys(flags)) {
+    if (!own(BOOLEAN_ATTRIBUTES, name) || !(BOOLEAN_ATTRIBUTES[name] as Rule<boolean>).classes.includes(current.class))
+      return refusal('ATTRIBUTE_TYPE_INVALID', name, `no ${name} attribute for a ${current.class} key`);
+    if (typeof flags[name] !== 'boolean') return refusal('ATTRIBUTE_VALUE_INVALID', name, `${name} must be a boolean`);
+  }
+  const values: Partial<Record<ValueAttribute, string>> = {};
+  for (const name of Object.keys(request)) {
+    if (name === 'attributes') continue;
+    if (!own(VALUE_ATTRIBUTES, name)) return refusal('ATTRIBUTE_TYPE_INVALID', name, `no ${name} attribute`);
+    const requested = request[name];
+    const normalized =
+      requested === null ? '' : typeof requested === 'string' ? VALUE_ATTRIBUTES[name].normalize(requested) : undefined;
+    if (normalized === undefined || (requested === null && (name === 'label' || name === 'id')))
+      return refusal('ATTRIBUTE_VALUE_INVALID', name, `invalid ${VALUE_ATTRIBUTES[name].pkcs11}`);
+    values[name] = normalized;
+  }
+  const startDate = values.startDate ?? current.startDate ?? '';
+  const endDate = values.endDate ?? current.endDate ?? '';
+  if (startDate !== '' && endDate !== '' && startDate > endDate)
+    return refusal('ATTRIBUTE_VALUE_INVALID', 'endDate', 'the end date is before the start date');
+
+  const requestedNames = [...Object.keys(values), ...Object.keys(flags)];
+  if (requestedNames.length > 0 && current.attributes.modifiable === false)
+    return refusal('ATTRIBUTE_READ_ONLY', requestedNames[0]!, 'the key is not modifiable (CKA_MODIFIABLE is false)');
+
+  const changed: string[] = [];
+  for (const name of Object.keys(values) as ValueAttribute[]) {
+    const before = name === 'label' || name === 'id' ? current[name] : (current[name] ?? '');
+    if (values[name] === before) continue;
+    if (actor !== 'owner' || (VALUE_ATTRIBUTES[name] as ValueRule).change === 'never')
+      return refusal('ATTRIBUTE_READ_ONLY', name, `${VALUE_ATTRIBUTES[name].pkcs11} may not be changed by ${actor}`);
+    changed.push(name);
+  }
+  const attributes: Partial<BooleanAttributes> = { ...current.attributes };
+  for (const name of Object.keys(flags) as BooleanAttribute[]) {
+    const to = flags[name] as boolean;
+    const from = current.attributes[name];
+    if (from === to) continue;
+    if (from === undefined || !changeAllowed(name, from, to, actor))
+      return refusal('ATTRIBUTE_READ_ONLY', name, `${BOOLEAN_ATTRIBUTES[name].pkcs11} may not go ${from} → ${to}`);
+    attributes[name] = to;
+    changed.push(name);
+  }
+  return {
+    ok: true,
+    changed,
+    fields: {
+      label: values.label ?? current.label,
+      id: values.id ?? current.id,
+      attributes,
+      ...(startDate === '' ? {} : { startDate }),
+      ...(endDate === '' ? {} : { endDate }),
+    },
+  };
+}
+
+function refusal(code: AttributeRefusal, attribute: string, reason: string): ChangePlan {
+  return { ok: false, code, attribute, reason };
+}
+
+/**
+ * Whether a key may be used on `date` (UTC calendar day), within CKA_START_DATE and
+ * CKA_END_DATE, both inclusive; a missing date does not bound.
+ */
+export function usableOn(record: Pick<KeyRecord, 'startDate' | 'endDate'>, date: Date): boolean {
+  const day = date.toISOString().slice(0, 10);
+  return (
+    (record.startDate === undefined || day >= record.startDate) &&
+    (record.endDate === undefined || day <= record.endDate)
+  );
+}
+
+/** The flags GET /v1/keys filters on (`encrypt=true`, `sensitive=false` …). */
+export const FILTER_FLAGS = [
+  'encrypt',
+  'decrypt',
+  'sign',
+  'verify',
+  'wrap',
+  'unwrap',
+  'derive',
+  'extractable',
+  'sensitive',
+  'token',
+] as const satisfies readonly BooleanAttribute[];
+
+export type FilterFlag = (typeof FILTER_FLAGS)[number];
+export type FlagFilter = Partial<Record<FilterFlag, boolean>>;
+
+/** Whether a key's flags equal every flag the filter names (a flag the class lacks never matches). */
+export function matchesFlags(attributes: Partial<BooleanAttributes>, filter: FlagFilter): boolean {
+  return FILTER_FLAGS.every((flag) => filter[flag] === undefined || attributes[flag] === filter[flag]);
 }

@@ -17,6 +17,9 @@ export interface KeyRecord {
   /** CKA_ID as hex (empty when none). */
   readonly id: string;
   readonly attributes: Partial<BooleanAttributes>;
+  /** CKA_START_DATE / CKA_END_DATE as YYYY-MM-DD (absent: unbounded); crypto use outside is refused. */
+  readonly startDate?: string;
+  readonly endDate?: string;
   readonly shape: KeyShape;
   /** CKA_CHECK_VALUE, hex. */
   readonly checkValue: string;

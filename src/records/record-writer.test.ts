@@ -379,3 +379,74 @@ describe('RecordWriter and RecordReader', () => {
     assert.equal(await node.store.revision(), revision);
   });
 });
+
+/** A fresh keyring in `store`, and a barrier unsealed over it. */
+async function unsealedBarrier(store: SqliteStore): Promise<Barrier> {
+  const rootKey = randomBytes(32);
+  await store.txn([], [Barrier.initialKeyring(rootKey, { clusterId: 'c', mode: 'dev' }, new Date())]);
+  const barrier = new Barrier(store);
+  await barrier.unseal(rootKey);
+  return barrier;
+}
+
+describe('group commit', () => {
+  test('commits queued together share one transaction and keep their own events in order', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'coffer-group-'));
+    const store = await openSqliteStore(join(root, 'store.db'));
+    try {
+      const barrier = await unsealedBarrier(store);
+      const writer = new RecordWriter(store, barrier, 'node-g');
+      const before = await store.revision();
+      const commits = Array.from({ length: 20 }, (_, index) =>
+        writer.commit({
+          compares: [{ key: `thing/${index}`, modRevision: 0 }],
+          changes: [{ type: 'put', path: `thing/${index}`, kind: 'key', plaintext: Buffer.from(`thing ${index}`) }],
+          event: { actor: 'system', action: 'test.group', target: `thing/${index}`, result: 'success' },
+        }),
+      );
+      const events = await Promise.all(commits);
+      assert.deepEqual(
+        events.map((event) => event.seq),
+        Array.from({ length: 20 }, (_, index) => index + 1),
+      );
+      assert.ok((await store.revision()) - before < 20, 'fewer transactions than commits');
+      for (let index = 1; index < events.length; index++)
+        assert.equal(events[index]!.prevHash, events[index - 1]!.hash);
+    } finally {
+      await store.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  test('one failing condition in a group fails only its own commit', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'coffer-group-'));
+    const store = await openSqliteStore(join(root, 'store.db'));
+    try {
+      const barrier = await unsealedBarrier(store);
+      const writer = new RecordWriter(store, barrier, 'node-g');
+      await writer.commit({
+        changes: [{ type: 'put', path: 'thing/taken', kind: 'key', plaintext: Buffer.from('x') }],
+        event: { actor: 'system', action: 'test.setup', result: 'success' },
+      });
+      const outcomes = await Promise.allSettled(
+        ['a', 'taken', 'b'].map((name) =>
+          writer.commit({
+            compares: [{ key: `thing/${name}`, modRevision: 0 }],
+            changes: [{ type: 'put', path: `thing/${name}`, kind: 'key', plaintext: Buffer.from(name) }],
+            event: { actor: 'system', action: 'test.group', target: name, result: 'success' },
+          }),
+        ),
+      );
+      assert.deepEqual(
+        outcomes.map((outcome) => outcome.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
+      assert.ok(isCofferError((outcomes[1] as PromiseRejectedResult).reason, 'CONFLICT'));
+      const seqs = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value.seq] : []));
+      assert.deepEqual(seqs, [2, 3], 'no gap where the failed commit was');
+    } finally {
+      await store.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,10 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiServices } from '../services.js';
+import { aliasRoutes } from './aliases.js';
 import { auditRoutes } from './audit.js';
+import { batchRoutes } from './batch.js';
 import { clusterRoutes } from './cluster.js';
 import { cryptoRoutes } from './crypto.js';
 import { healthRoutes } from './health.js';
+import { keyDerivationRoutes } from './key-derivation.js';
+import { keyImportRoutes } from './key-import.js';
+import { keyWrappingRoutes } from './key-wrapping.js';
+import { keyAttributeRoutes } from './key-attributes.js';
+import { keyShareRoutes } from './key-shares.js';
 import { keyRoutes } from './keys.js';
+import { keyRotationRoutes } from './key-rotation.js';
+import { multipartRoutes } from './multipart.js';
 import { sessionRoutes } from './sessions.js';
 import { userRoutes } from './users.js';
 
@@ -15,6 +24,15 @@ export const ROUTES: readonly ((app: FastifyInstance, services: ApiServices) => 
   sessionRoutes,
   userRoutes,
   keyRoutes,
+  keyAttributeRoutes,
+  keyShareRoutes,
+  aliasRoutes,
+  keyImportRoutes,
+  keyWrappingRoutes,
+  keyDerivationRoutes,
   cryptoRoutes,
+  multipartRoutes,
+  keyRotationRoutes,
+  batchRoutes,
   auditRoutes,
 ];

@@ -2,9 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { KeyClass, KeySpec } from '../../crypto/types.js';
 import { CofferError } from '../../errors/coffer-error.js';
 import { parseHandle } from '../../objects/key-handle.js';
+import { FILTER_FLAGS, type FilterFlag } from '../../objects/attributes.js';
+import type { KeyFilter } from '../../keys/key-service.js';
 import { sessionOf } from '../auth.js';
 import { pageLimit } from '../paging.js';
-import { booleanMap, handle, object } from '../schemas.js';
+import { booleanMap, handle, object, username } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 
 const label = { type: 'string', maxLength: 512 } as const;
@@ -17,6 +19,7 @@ interface SymmetricBody {
   label?: string;
   id?: string;
   attributes?: Record<string, boolean>;
+  token?: boolean;
 }
 
 interface PairBody {
@@ -30,15 +33,29 @@ interface PairBody {
   privateLabel?: string;
   publicAttributes?: Record<string, boolean>;
   privateAttributes?: Record<string, boolean>;
+  token?: boolean;
 }
 
-interface ListQuery {
+interface ListQuery extends Partial<Record<FilterFlag, 'true' | 'false'>> {
   label?: string;
   id?: string;
   class?: KeyClass;
   keyType?: string;
+  owner?: string;
+  alias?: string;
   after?: string;
   limit?: string;
+}
+
+/** Usage-flag filters arrive as strings; only 'true' and 'false' pass the schema. */
+const flagQuery = Object.fromEntries(FILTER_FLAGS.map((flag) => [flag, { type: 'string', enum: ['true', 'false'] }]));
+
+function listFilter(query: Omit<ListQuery, 'after' | 'limit'>): KeyFilter {
+  const filter: Record<string, string | boolean | undefined> = {};
+  for (const [name, value] of Object.entries(query) as [string, string | undefined][]) {
+    filter[name] = (FILTER_FLAGS as readonly string[]).includes(name) ? value === 'true' : value;
+  }
+  return filter as KeyFilter;
 }
 
 export function keyRoutes(app: FastifyInstance, services: ApiServices): void {
@@ -56,6 +73,7 @@ export function keyRoutes(app: FastifyInstance, services: ApiServices): void {
             label,
             id,
             attributes: booleanMap,
+            token: { type: 'boolean' },
           },
           ['keyType', 'keyLengthBytes'],
         ),
@@ -86,6 +104,7 @@ export function keyRoutes(app: FastifyInstance, services: ApiServices): void {
             privateLabel: label,
             publicAttributes: booleanMap,
             privateAttributes: booleanMap,
+            token: { type: 'boolean' },
           },
           ['keyType'],
         ),
@@ -113,6 +132,9 @@ export function keyRoutes(app: FastifyInstance, services: ApiServices): void {
             id,
             class: { type: 'string', enum: ['secret', 'private', 'public'] },
             keyType: { type: 'string', maxLength: 32 },
+            owner: username,
+            alias: { type: 'string', maxLength: 64 },
+            ...flagQuery,
             after: handle,
             limit: { type: 'string', pattern: '^[0-9]{1,4}$' },
           },
@@ -123,7 +145,7 @@ export function keyRoutes(app: FastifyInstance, services: ApiServices): void {
     async (request) => {
       const { after, limit, ...filter } = request.query;
       const page = { ...(after ? { after: parseHandle(after) } : {}), limit: pageLimit(limit) };
-      return keys.list(sessionOf(request), filter, page);
+      return keys.list(sessionOf(request), listFilter(filter), page);
     },
   );
 
@@ -151,7 +173,7 @@ export function keyRoutes(app: FastifyInstance, services: ApiServices): void {
 
 /** The pair spec from the request: the fields each key type needs, and nothing else. */
 function pairSpec(keyType: string, curve?: string, modulusBits?: number, publicExponent?: number): KeySpec {
-  if (keyType === 'ec') {
+  if (keyType === 'ec' || keyType === 'ec-edwards') {
     if (curve === undefined) throw new CofferError('MISSING_FIELD', 'body.curve');
     return { keyType, curve };
   }
@@ -159,5 +181,5 @@ function pairSpec(keyType: string, curve?: string, modulusBits?: number, publicE
     if (modulusBits === undefined) throw new CofferError('MISSING_FIELD', 'body.modulusBits');
     return { keyType, modulusBits, ...(publicExponent === undefined ? {} : { publicExponent }) };
   }
-  throw new CofferError('MECHANISM_INVALID', 'key pairs are ec or rsa');
+  throw new CofferError('MECHANISM_INVALID', 'key pairs are ec, ec-edwards or rsa');
 }

@@ -8,8 +8,10 @@ import { CliError } from '../errors.js';
 import { isEmptyFilter, normalizeId, parseKeyFilter } from '../filters.js';
 import { findKeys, resolveOneKey } from '../key-resolve.js';
 import { keyHuman, keyJson, keysTable } from '../key-view.js';
+import { registerKeyAdminCommands } from './key-admin.js';
 import type { Outcome } from '../output.js';
 import { execute, withAuthOptions, withSession, type AuthOptions, type CliContext } from '../run.js';
+import { registerKeyTransferCommands } from './key-transfer.js';
 
 interface TemplateOptions extends AuthOptions {
   label?: string;
@@ -62,6 +64,8 @@ function withPairOptions(command: Command): Command {
 
 export function registerKeyCommands(program: Command, ctx: CliContext): void {
   const key = program.command('key').description('keys: generate, list, delete, export public keys');
+  registerKeyAdminCommands(key, ctx);
+  registerKeyTransferCommands(key, ctx);
 
   const symmetric = key.command('generate-symmetric').description('generate a secret key');
   withAuthOptions(symmetric.command('aes').description('generate an AES key'))

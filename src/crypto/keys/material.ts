@@ -4,7 +4,7 @@ import type { KeyClass, KeyType } from '../types.js';
 import { keyTypeProvider } from './registry.js';
 
 /** Key type of each asymmetric key type OpenSSL reports that Coffer supports. */
-const ASYMMETRIC_KEY_TYPES: Readonly<Record<string, KeyType>> = { ec: 'ec', rsa: 'rsa' };
+const ASYMMETRIC_KEY_TYPES: Readonly<Record<string, KeyType>> = { ec: 'ec', rsa: 'rsa', ed25519: 'ec-edwards' };
 
 /** How each key class is parsed from its persisted bytes. */
 const IMPORTERS: Readonly<Record<KeyClass, (bytes: Buffer) => KeyObject>> = {
@@ -30,11 +30,13 @@ export function exportKeyMaterial(key: KeyObject): Buffer {
 }
 
 /**
- * Parses bytes made by exportKeyMaterial back into a key, and refuses a key Coffer does not
- * support (ATTRIBUTE_VALUE_INVALID for unparsable bytes; the type's own code otherwise).
+ * Parses bytes made by exportKeyMaterial back into a key of the record's class and type, and
+ * refuses a key Coffer does not support (ATTRIBUTE_VALUE_INVALID for unparsable bytes; the
+ * type's own code otherwise). A secret key's bytes do not say what they are (AES or generic
+ * secret), so the type comes from the record; an asymmetric key's must agree with it.
  * Node copies the bytes, so the caller may zero `bytes` afterwards.
  */
-export function importKeyMaterial(keyClass: KeyClass, bytes: Buffer): KeyObject {
+export function importKeyMaterial(keyClass: KeyClass, keyType: KeyType, bytes: Buffer): KeyObject {
   let key: KeyObject;
   try {
     key = IMPORTERS[keyClass](bytes);
@@ -43,13 +45,21 @@ export function importKeyMaterial(keyClass: KeyClass, bytes: Buffer): KeyObject 
       cause: error,
     });
   }
-  keyTypeProvider(keyTypeOf(key)).checkKey(key);
+  if (keyClass !== 'secret' && keyTypeOf(key) !== keyType) {
+    throw new CofferError('KEY_TYPE_INCONSISTENT', `the key material is not of type ${keyType}`);
+  }
+  keyTypeProvider(keyType).checkKey(key);
   return key;
 }
 
-/** Coffer's key type of a key; MECHANISM_INVALID for a kind of key Coffer does not handle. */
+/**
+ * Coffer's key type of an asymmetric key; MECHANISM_INVALID for a kind of key Coffer does not
+ * handle. A secret key's type is not in its bytes (AES or generic secret): KEY_TYPE_INCONSISTENT.
+ */
 export function keyTypeOf(key: KeyObject): KeyType {
-  if (key.type === 'secret') return 'aes';
+  if (key.type === 'secret') {
+    throw new CofferError('KEY_TYPE_INCONSISTENT', "a secret key's type comes from its record, not its bytes");
+  }
   const keyType = ASYMMETRIC_KEY_TYPES[key.asymmetricKeyType ?? ''];
   if (keyType === undefined) {
     throw new CofferError('MECHANISM_INVALID', `unsupported asymmetric key type ${key.asymmetricKeyType ?? 'unknown'}`);

@@ -2,10 +2,12 @@ import { CofferError } from '../../errors/coffer-error.js';
 import type { KeyType, KeyTypeProvider } from '../types.js';
 import { aesKeys } from './aes.js';
 import { ecKeys } from './ec.js';
+import { ecEdwardsKeys } from './ec-edwards.js';
+import { genericSecretKeys } from './generic-secret.js';
 import { rsaKeys } from './rsa.js';
 
 /** Every key type Coffer supports. A new type is one file and one line here. */
-const PROVIDERS: readonly KeyTypeProvider[] = [aesKeys, ecKeys, rsaKeys];
+const PROVIDERS: readonly KeyTypeProvider[] = [aesKeys, ecKeys, rsaKeys, genericSecretKeys, ecEdwardsKeys];
 
 const BY_TYPE: ReadonlyMap<string, KeyTypeProvider> = new Map(
   PROVIDERS.map((provider) => [provider.keyType, provider]),

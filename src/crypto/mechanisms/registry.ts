@@ -1,37 +1,63 @@
 import { CofferError } from '../../errors/coffer-error.js';
 import type { CipherMechanism, Mechanism, MechanismName, SignatureMechanism } from '../types.js';
+import { aesCbc, aesCbcPad } from './aes-cbc.js';
+import { aesCmac } from './aes-cmac.js';
+import { aesCtr } from './aes-ctr.js';
+import { aesEcb } from './aes-ecb.js';
 import { aesGcm } from './aes-gcm.js';
-import { ecdsaSha256 } from './ecdsa-sha256.js';
-import { rsaPssSha256 } from './rsa-pss-sha256.js';
+import { aesGcmWrap } from './aes-gcm-wrap.js';
+import { aesKeyWrap, aesKeyWrapPad } from './aes-key-wrap.js';
+import { ASYMMETRIC_MECHANISMS } from './asymmetric.js';
+import { DIGEST_MECHANISMS } from './digest.js';
+import { HMAC_MECHANISMS } from './hmac.js';
 
 /** Every mechanism. A new mechanism is one file and one line here. */
-const MECHANISMS: readonly Mechanism[] = [aesGcm, ecdsaSha256, rsaPssSha256];
+const MECHANISMS: readonly Mechanism[] = [
+  aesGcm,
+  // Asymmetric (RSA, ECDSA, EdDSA, RSA-OAEP/RSA-AES wrap) and derivations (ECDH, HKDF, SP 800-108).
+  ...ASYMMETRIC_MECHANISMS,
+  // Symmetric: AES modes and AES-CMAC, HMACs, digests, AES key wrapping (AES_GCM again, as 'wrap').
+  ...[aesCbc, aesCbcPad, aesCtr, aesEcb, aesCmac, ...HMAC_MECHANISMS, ...DIGEST_MECHANISMS],
+  ...[aesKeyWrap, aesKeyWrapPad, aesGcmWrap],
+];
 
-const BY_NAME: ReadonlyMap<MechanismName, Mechanism> = new Map(MECHANISMS.map((entry) => [entry.name, entry]));
+/** A name may serve several kinds (AES_GCM encrypts and wraps): look up by kind and name. */
+const BY_KIND_AND_NAME: ReadonlyMap<string, Mechanism> = new Map(
+  MECHANISMS.map((entry) => [`${entry.kind}:${entry.name}`, entry]),
+);
 
-export const MECHANISM_NAMES: readonly MechanismName[] = [...BY_NAME.keys()];
+export const MECHANISM_NAMES: readonly MechanismName[] = [...new Set(MECHANISMS.map((entry) => entry.name))];
 
-export function isMechanismName(name: string): name is MechanismName {
-  return BY_NAME.has(name);
+/** Every registered mechanism, for listing (GET /v1/mechanisms). */
+export function allMechanisms(): readonly Mechanism[] {
+  return MECHANISMS;
 }
 
-/** The mechanism of a name; MECHANISM_INVALID, listing the known ones, for any other. */
+export function isMechanismName(name: string): name is MechanismName {
+  return MECHANISM_NAMES.includes(name);
+}
+
+/** The mechanism of a name, of any kind; MECHANISM_INVALID, listing the known ones, for any other. */
 export function mechanism(name: string): Mechanism {
-  const found = BY_NAME.get(name);
+  const found = MECHANISMS.find((entry) => entry.name === name);
   if (!found) throw new CofferError('MECHANISM_INVALID', `known mechanisms are ${MECHANISM_NAMES.join(', ')}`);
   return found;
 }
 
+/** The mechanism of a name serving one kind of operation; MECHANISM_INVALID otherwise. */
+export function mechanismOfKind<K extends Mechanism['kind']>(name: string, kind: K): Extract<Mechanism, { kind: K }> {
+  const found = BY_KIND_AND_NAME.get(`${kind}:${name}`);
+  if (found) return found as Extract<Mechanism, { kind: K }>;
+  if (isMechanismName(name)) throw new CofferError('MECHANISM_INVALID', `${name} is not a ${kind} mechanism`);
+  throw new CofferError('MECHANISM_INVALID', `known mechanisms are ${MECHANISM_NAMES.join(', ')}`);
+}
+
 /** A mechanism that must encrypt: MECHANISM_INVALID for a signature mechanism. */
 export function cipherMechanism(name: string): CipherMechanism {
-  const found = mechanism(name);
-  if (found.kind !== 'cipher') throw new CofferError('MECHANISM_INVALID', `${name} does not encrypt`);
-  return found;
+  return mechanismOfKind(name, 'cipher');
 }
 
 /** A mechanism that must sign: MECHANISM_INVALID for a cipher mechanism. */
 export function signatureMechanism(name: string): SignatureMechanism {
-  const found = mechanism(name);
-  if (found.kind !== 'signature') throw new CofferError('MECHANISM_INVALID', `${name} does not sign`);
-  return found;
+  return mechanismOfKind(name, 'signature');
 }

@@ -1,0 +1,73 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import type { FastifyInstance } from 'fastify';
+import { CofferError } from '../../errors/coffer-error.js';
+import type { Session } from '../../identity/sessions.js';
+import { requirePermission, sessionOf } from '../auth.js';
+import { CRYPTO_OPERATIONS, type CryptoOperationName } from '../crypto-operations.js';
+import { toCofferError } from '../error-handler.js';
+import { object } from '../schemas.js';
+import type { ApiServices } from '../services.js';
+
+export const MAX_BATCH_OPERATIONS = 1000;
+/** Batches carry many payloads: a larger body than single routes, still bounded. */
+export const BATCH_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+
+/** Each operation's body schema compiled with the server's own validation rules. */
+const ajv = new Ajv({ removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false });
+const validators = new Map<string, ValidateFunction>(
+  Object.entries(CRYPTO_OPERATIONS).map(([name, operation]) => [name, ajv.compile(operation.schema)]),
+);
+
+type BatchResult =
+  { status: number; body: Record<string, unknown> } | { status: number; error: { code: string; message: string } };
+
+/**
+ * POST /v1/batch: many single-part crypto operations in one request, run concurrently (so
+ * asymmetric ones fill the libuv pool), each authorized, validated and audited exactly as it
+ * would be alone; one failing does not stop the others. Results come back in order.
+ */
+export function batchRoutes(app: FastifyInstance, services: ApiServices): void {
+  app.post<{ Body: { operations: Record<string, unknown>[] } }>(
+    '/v1/batch',
+    {
+      bodyLimit: BATCH_BODY_LIMIT_BYTES,
+      config: { operation: 'crypto.batch' },
+      schema: {
+        body: object(
+          {
+            operations: {
+              type: 'array',
+              minItems: 1,
+              maxItems: MAX_BATCH_OPERATIONS,
+              items: { type: 'object', required: ['operation'], properties: { operation: { type: 'string' } } },
+            },
+          },
+          ['operations'],
+        ),
+      },
+    },
+    async (request) => {
+      const session = sessionOf(request);
+      const results = await Promise.all(request.body.operations.map((item) => runOne(services, session, item)));
+      return { results };
+    },
+  );
+}
+
+async function runOne(services: ApiServices, session: Session, item: Record<string, unknown>): Promise<BatchResult> {
+  try {
+    const { operation: name, ...body } = item;
+    const operation = CRYPTO_OPERATIONS[name as CryptoOperationName] as
+      (typeof CRYPTO_OPERATIONS)[CryptoOperationName] | undefined;
+    if (!operation || !Object.hasOwn(CRYPTO_OPERATIONS, name as string)) {
+      throw new CofferError('INVALID_FIELD', `operation must be one of ${Object.keys(CRYPTO_OPERATIONS).join(', ')}`);
+    }
+    await requirePermission(services, session, operation.policy);
+    const validate = validators.get(name as string)!;
+    if (!validate(body)) throw toCofferError({ validation: validate.errors, validationContext: 'body' });
+    return { status: 200, body: await operation.run(services, session, body) };
+  } catch (error) {
+    const coffer = toCofferError(error);
+    return { status: coffer.status, error: { code: coffer.code, message: coffer.message } };
+  }
+}

@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify';
+import { CofferError } from '../../errors/coffer-error.js';
+import { KeyImport, type ImportInput } from '../../keys/key-import.js';
+import { sessionOf } from '../auth.js';
+import { decodeBase64 } from '../base64.js';
+import { base64, booleanMap, object } from '../schemas.js';
+import type { ApiServices } from '../services.js';
+
+interface ImportBody {
+  pem?: string;
+  der?: string;
+  keyType?: string;
+  value?: string;
+  label?: string;
+  id?: string;
+  attributes?: Record<string, boolean>;
+}
+
+/** POST /v1/keys/import (CloudHSM CLI `key import pem`; C_CreateObject with a key value). */
+export function keyImportRoutes(app: FastifyInstance, services: ApiServices): void {
+  const importer = new KeyImport({
+    keys: services.keys,
+    writer: services.writer,
+    policy: () => ({ allowPlaintextImport: services.cluster.policy.allowPlaintextImport === true }),
+  });
+
+  app.post<{ Body: ImportBody }>(
+    '/v1/keys/import',
+    {
+      config: { operation: 'key.import' },
+      schema: {
+        body: object(
+          {
+            pem: { type: 'string', maxLength: 65_536 },
+            der: base64,
+            keyType: { type: 'string', maxLength: 32 },
+            value: base64,
+            label: { type: 'string', maxLength: 512 },
+            id: { type: 'string', maxLength: 256 },
+            attributes: booleanMap,
+          },
+          [],
+        ),
+      },
+    },
+    async (request, reply) => {
+      const { body } = request;
+      const key = await importer.import(sessionOf(request), importInput(body), {
+        ...(body.label === undefined ? {} : { label: body.label }),
+        ...(body.id === undefined ? {} : { id: body.id }),
+        ...(body.attributes === undefined ? {} : { attributes: body.attributes }),
+      });
+      return reply.code(201).send({ key });
+    },
+  );
+}
+
+/** Exactly one of `pem`, `der`, or `keyType` with `value`. */
+function importInput(body: ImportBody): ImportInput {
+  const given = [body.pem, body.der, body.value].filter((field) => field !== undefined).length;
+  if (given !== 1) throw new CofferError('INVALID_FIELD', 'body: exactly one of pem, der, or keyType with value');
+  if (body.keyType !== undefined && body.value === undefined) {
+    throw new CofferError('INVALID_FIELD', 'body.keyType goes with value (a PEM or DER names its own key type)');
+  }
+  if (body.pem !== undefined) return { pem: body.pem };
+  if (body.der !== undefined) return { der: decodeBase64(body.der, 'der') };
+  if (body.keyType === undefined) throw new CofferError('MISSING_FIELD', 'body.keyType');
+  return { keyType: body.keyType, value: decodeBase64(body.value as string, 'value') };
+}

@@ -1,0 +1,96 @@
+import type { FastifyInstance } from 'fastify';
+import type { KeyClass } from '../../crypto/types.js';
+import { KeyWrapping } from '../../keys/key-wrapping.js';
+import { sessionOf } from '../auth.js';
+import { decodeBase64 } from '../base64.js';
+import { MECHANISM_PARAM_FIELDS, mechanismParams, type MechanismParamBody } from '../key-transfer-params.js';
+import { base64, booleanMap, handle, object } from '../schemas.js';
+import type { ApiServices } from '../services.js';
+
+const mechanism = { type: 'string', maxLength: 64 } as const;
+
+interface WrapBody extends MechanismParamBody {
+  wrappingKeyHandle: string;
+  keyHandle: string;
+  mechanism: string;
+}
+
+interface UnwrapBody extends MechanismParamBody {
+  unwrappingKeyHandle: string;
+  mechanism: string;
+  wrappedKey: string;
+  class: Exclude<KeyClass, 'public'>;
+  keyType: string;
+  label?: string;
+  id?: string;
+  attributes?: Record<string, boolean>;
+}
+
+/** POST /v1/keys/wrap and /v1/keys/unwrap (C_WrapKey, C_UnwrapKey). */
+export function keyWrappingRoutes(app: FastifyInstance, services: ApiServices): void {
+  const wrapping = new KeyWrapping({ keys: services.keys, writer: services.writer });
+
+  app.post<{ Body: WrapBody }>(
+    '/v1/keys/wrap',
+    {
+      config: { operation: 'key.wrap' },
+      schema: {
+        body: object({ ...MECHANISM_PARAM_FIELDS, wrappingKeyHandle: handle, keyHandle: handle, mechanism }, [
+          'wrappingKeyHandle',
+          'keyHandle',
+          'mechanism',
+        ]),
+      },
+    },
+    async (request) => {
+      const { body } = request;
+      const wrapped = await wrapping.wrap(sessionOf(request), {
+        wrappingKey: body.wrappingKeyHandle,
+        key: body.keyHandle,
+        mechanism: body.mechanism,
+        params: mechanismParams(body),
+      });
+      return { wrappedKey: wrapped.toString('base64') };
+    },
+  );
+
+  app.post<{ Body: UnwrapBody }>(
+    '/v1/keys/unwrap',
+    {
+      config: { operation: 'key.unwrap' },
+      schema: {
+        body: object(
+          {
+            ...MECHANISM_PARAM_FIELDS,
+            unwrappingKeyHandle: handle,
+            mechanism,
+            wrappedKey: base64,
+            class: { type: 'string', enum: ['secret', 'private'] },
+            keyType: { type: 'string', maxLength: 32 },
+            label: { type: 'string', maxLength: 512 },
+            id: { type: 'string', maxLength: 256 },
+            attributes: booleanMap,
+          },
+          ['unwrappingKeyHandle', 'mechanism', 'wrappedKey', 'class', 'keyType'],
+        ),
+      },
+    },
+    async (request, reply) => {
+      const { body } = request;
+      const key = await wrapping.unwrap(sessionOf(request), {
+        unwrappingKey: body.unwrappingKeyHandle,
+        mechanism: body.mechanism,
+        wrapped: decodeBase64(body.wrappedKey, 'wrappedKey'),
+        keyClass: body.class,
+        keyType: body.keyType,
+        template: {
+          ...(body.label === undefined ? {} : { label: body.label }),
+          ...(body.id === undefined ? {} : { id: body.id }),
+          ...(body.attributes === undefined ? {} : { attributes: body.attributes }),
+        },
+        params: mechanismParams(body),
+      });
+      return reply.code(201).send({ key });
+    },
+  );
+}

@@ -1,0 +1,153 @@
+import type { KeyObject } from 'node:crypto';
+import { checkValue } from '../crypto/keys/check-value.js';
+import { exportKeyMaterial, importKeyMaterial } from '../crypto/keys/material.js';
+import { keyTypeProvider } from '../crypto/keys/registry.js';
+import type { GeneratedKeyPair, KeySpec } from '../crypto/types.js';
+import { CofferError } from '../errors/coffer-error.js';
+import type { Session } from '../identity/sessions.js';
+import { decodeKeyRecord, encodeKeyRecord } from '../objects/key-record-codec.js';
+import type { KeyRecord } from '../objects/key-record.js';
+import type { RecordReader } from '../records/record-reader.js';
+import type { Change, RecordWriter } from '../records/record-writer.js';
+import type { Compare } from '../store/state-store.js';
+import { keyPath, keyVersionPath, type LoadedKey } from './key-repository.js';
+import type { KeyService } from './key-service.js';
+
+export interface KeyVersionsDeps {
+  readonly keys: Pick<KeyService, 'visible'>;
+  readonly reader: Pick<RecordReader, 'get'>;
+  readonly writer: Pick<RecordWriter, 'commit'>;
+  readonly clock?: () => Date;
+}
+
+/**
+ * Key rotation with versions (as KMS and Vault's transit keys): rotating makes new key material
+ * the key's newest version under the same handle, and keeps every older version, sealed at
+ * `key-version/<handle>/<version>`, so what they encrypted still decrypts and what they signed
+ * still verifies. A key pair rotates both halves together.
+ */
+export class KeyVersions {
+  private readonly clock: () => Date;
+
+  constructor(private readonly deps: KeyVersionsDeps) {
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  /** An older version of a key, or undefined when it has no such version. */
+  async load(record: KeyRecord, version: number): Promise<KeyObject | undefined> {
+    const opened = await this.deps.reader.get(keyVersionPath(record.handle, version), 'key-version');
+    if (!opened) return undefined;
+    try {
+      return importKeyMaterial(record.class, record.keyType, decodeKeyRecord(opened.plaintext).material);
+    } finally {
+      opened.plaintext.fill(0);
+    }
+  }
+
+  async rotate(session: Session, handleInput: string): Promise<KeyRecord> {
+    const loaded = await this.deps.keys.visible(session, handleInput);
+    const { record } = loaded;
+    if (record.owner !== session.username)
+      throw new CofferError('PERMISSION_DENIED', 'only the owner may rotate a key');
+    if (record.class === 'public') {
+      throw new CofferError('KEY_TYPE_INCONSISTENT', 'rotate a key pair through its private key');
+    }
+    if (record.attributes.token === false)
+      throw new CofferError('KEY_FUNCTION_NOT_PERMITTED', 'session keys do not rotate');
+    const provider = keyTypeProvider(record.keyType);
+    const spec = specOf(record);
+    provider.checkSpec(spec);
+    const now = this.clock().toISOString();
+    if (record.class === 'secret') {
+      if (!provider.generateSecret) throw new CofferError('MECHANISM_INVALID', `${record.keyType} keys do not rotate`);
+      const next = await provider.generateSecret(spec);
+      const planned = this.plan(loaded, next, now);
+      await this.commit(session, record, planned.compares, planned.changes);
+      return planned.record;
+    }
+    if (!provider.generatePair || !record.pairHandle)
+      throw new CofferError('MECHANISM_INVALID', `${record.keyType} keys do not rotate`);
+    const pair: GeneratedKeyPair = await provider.generatePair(spec);
+    const publicHalf = await this.deps.keys.visible(session, record.pairHandle);
+    const privatePlan = this.plan(loaded, pair.privateKey, now);
+    const publicPlan = this.plan(publicHalf, pair.publicKey, now);
+    await this.commit(
+      session,
+      record,
+      [...privatePlan.compares, ...publicPlan.compares],
+      [...privatePlan.changes, ...publicPlan.changes],
+    );
+    return privatePlan.record;
+  }
+
+  /** Moves the current material to its version record and writes the new material as newest. */
+  private plan(
+    current: LoadedKey,
+    next: KeyObject,
+    now: string,
+  ): { record: KeyRecord; compares: Compare[]; changes: Change[] } {
+    const old = current.record;
+    const record: KeyRecord = {
+      ...old,
+      version: old.version + 1,
+      checkValue: checkValue(next).toString('hex'),
+      updatedAt: now,
+    };
+    const oldMaterial = exportKeyMaterial(current.key);
+    const newMaterial = exportKeyMaterial(next);
+    try {
+      return {
+        record,
+        compares: [
+          { key: keyPath(old.handle), modRevision: current.modRevision },
+          { key: keyVersionPath(old.handle, old.version), modRevision: 0 },
+        ],
+        changes: [
+          {
+            type: 'put',
+            path: keyVersionPath(old.handle, old.version),
+            kind: 'key-version',
+            plaintext: encodeKeyRecord(old, oldMaterial),
+          },
+          { type: 'put', path: keyPath(old.handle), kind: 'key', plaintext: encodeKeyRecord(record, newMaterial) },
+        ],
+      };
+    } finally {
+      oldMaterial.fill(0);
+      newMaterial.fill(0);
+    }
+  }
+
+  private async commit(session: Session, record: KeyRecord, compares: Compare[], changes: Change[]): Promise<void> {
+    await this.deps.writer.commit({
+      compares,
+      changes,
+      event: {
+        actor: session.username,
+        action: 'key.rotate',
+        target: `key/${record.handle}`,
+        result: 'success',
+        details: { version: record.version + 1 },
+      },
+    });
+  }
+}
+
+/** The generation spec that reproduces a key's type and size. */
+function specOf(record: KeyRecord): KeySpec {
+  const { shape } = record;
+  switch (record.keyType) {
+    case 'aes':
+    case 'generic-secret':
+      return { keyType: record.keyType, lengthBytes: shape.valueLen ?? 0 };
+    case 'ec':
+    case 'ec-edwards':
+      return { keyType: record.keyType, curve: shape.curve ?? '' };
+    case 'rsa':
+      return {
+        keyType: 'rsa',
+        modulusBits: shape.modulusBits ?? 0,
+        ...(shape.publicExponent && { publicExponent: shape.publicExponent }),
+      };
+  }
+}

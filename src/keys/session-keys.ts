@@ -1,0 +1,33 @@
+import type { LoadedKey } from './key-repository.js';
+
+/**
+ * Session keys (CKA_TOKEN false): held only in this node's memory, never stored or replicated,
+ * visible only to the login session that made them, and dropped when it ends.
+ */
+export class SessionKeys {
+  private readonly keys = new Map<string, { readonly loaded: LoadedKey; readonly sessionId: string }>();
+
+  add(sessionId: string, loaded: LoadedKey): void {
+    this.keys.set(loaded.record.handle, { loaded, sessionId });
+  }
+
+  get(handle: string): { readonly loaded: LoadedKey; readonly sessionId: string } | undefined {
+    return this.keys.get(handle);
+  }
+
+  remove(handle: string): void {
+    this.keys.delete(handle);
+  }
+
+  ofSession(sessionId: string): LoadedKey[] {
+    return [...this.keys.values()].filter((entry) => entry.sessionId === sessionId).map((entry) => entry.loaded);
+  }
+
+  dropSession(sessionId: string): void {
+    for (const [handle, entry] of this.keys) if (entry.sessionId === sessionId) this.keys.delete(handle);
+  }
+
+  clear(): void {
+    this.keys.clear();
+  }
+}

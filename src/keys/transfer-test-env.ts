@@ -1,0 +1,125 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AuditReader } from '../audit/audit-reader.js';
+import type { AuditEvent } from '../audit/audit-event.js';
+import { Barrier, KEYRING_PATH } from '../barrier/barrier.js';
+import { mechanismOfKind } from '../crypto/mechanisms/registry.js';
+import type { DeriveMechanism, KeyClass, KeyType, WrapMechanism } from '../crypto/types.js';
+import { CofferError } from '../errors/coffer-error.js';
+import type { Session } from '../identity/sessions.js';
+import type { KeyRecord } from '../objects/key-record.js';
+import { RecordReader } from '../records/record-reader.js';
+import { RecordWriter } from '../records/record-writer.js';
+import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
+import type { MechanismLookup } from './key-rules.js';
+import { KeyRepository } from './key-repository.js';
+import { KeyService } from './key-service.js';
+
+/**
+ * A real store for the unit tests of import, wrap, unwrap and derive: SQLite, an unsealed
+ * barrier, the record writer with its audit chain, the key repository and service. Test
+ * mechanisms stand in for the registry's so the rule tables are tested on their own.
+ */
+export interface TransferEnv {
+  readonly store: SqliteStore;
+  readonly repository: KeyRepository;
+  readonly keys: KeyService;
+  readonly writer: RecordWriter;
+  readonly audit: AuditReader;
+  readonly mechanisms: MechanismLookup;
+  session(username: string): Session;
+  /** Records a key with exactly these attributes (as an admin tool or a test would). */
+  addKey(
+    session: Session,
+    key: KeyObject,
+    keyClass: KeyClass,
+    keyType: KeyType,
+    attributes: KeyRecord['attributes'],
+  ): Promise<KeyRecord>;
+  ownedHandles(username: string): Promise<string[]>;
+  events(): Promise<AuditEvent[]>;
+  close(): Promise<void>;
+}
+
+/** AES-256-GCM as a wrap mechanism: iv ‖ ciphertext ‖ tag. */
+export const TEST_WRAP: WrapMechanism = {
+  kind: 'wrap',
+  name: 'TEST_WRAP',
+  keyTypes: ['aes'],
+  keyClasses: { wrap: 'secret', unwrap: 'secret' },
+  async wrap(key, material) {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    return Buffer.concat([iv, cipher.update(material), cipher.final(), cipher.getAuthTag()]);
+  },
+  async unwrap(key, wrapped) {
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, wrapped.subarray(0, 12));
+      decipher.setAuthTag(wrapped.subarray(wrapped.length - 16));
+      return Buffer.concat([decipher.update(wrapped.subarray(12, wrapped.length - 16)), decipher.final()]);
+    } catch {
+      throw new CofferError('ENCRYPTED_DATA_INVALID');
+    }
+  },
+};
+
+/** HKDF-SHA256 over a secret key, with the salt and info given. */
+export const TEST_DERIVE: DeriveMechanism = {
+  kind: 'derive',
+  name: 'TEST_DERIVE',
+  keyTypes: ['aes'],
+  keyClasses: { derive: 'secret' },
+  async derive(key, params, lengthBytes) {
+    const ikm = key.export();
+    try {
+      return Buffer.from(
+        hkdfSync('sha256', ikm, params.salt ?? Buffer.alloc(0), params.info ?? Buffer.alloc(0), lengthBytes),
+      );
+    } finally {
+      ikm.fill(0);
+    }
+  },
+};
+
+const testLookup = ((name: string, kind: 'wrap' | 'derive') => {
+  if (kind === 'wrap' && name === TEST_WRAP.name) return TEST_WRAP;
+  if (kind === 'derive' && name === TEST_DERIVE.name) return TEST_DERIVE;
+  return mechanismOfKind(name, kind);
+}) as MechanismLookup;
+
+export async function transferEnv(): Promise<TransferEnv> {
+  const dir = await mkdtemp(join(tmpdir(), 'coffer-transfer-'));
+  const store = await openSqliteStore(join(dir, 'state.db'));
+  const rootKey = randomBytes(32);
+  await store.txn(
+    [{ key: KEYRING_PATH, modRevision: 0 }],
+    [Barrier.initialKeyring(rootKey, { clusterId: 'c', mode: 'dev' }, new Date())],
+  );
+  const barrier = new Barrier(store);
+  await barrier.unseal(rootKey);
+  const reader = new RecordReader(store, barrier);
+  const writer = new RecordWriter(store, barrier, 'node-1');
+  const repository = new KeyRepository(store, barrier, reader);
+  const keys = new KeyService({ repository, writer });
+  const audit = new AuditReader(reader);
+  return {
+    store,
+    repository,
+    keys,
+    writer,
+    audit,
+    mechanisms: testLookup,
+    session: (username) => ({ id: `s-${username}`, username, role: 'crypto-user', createdAt: 0, lastUsedAt: 0 }),
+    addKey: (session, key, keyClass, keyType, attributes) =>
+      keys.createKey(session, { key, class: keyClass, keyType, label: '', id: '', attributes }, 'key.generate'),
+    ownedHandles: async (username) => (await repository.find('owner', username, { limit: 1000 })).handles,
+    events: async () => (await audit.list(0, 1000)).events,
+    async close() {
+      repository.close();
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
