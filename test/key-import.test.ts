@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes, sign as nodeSign } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { readClusterFile, writeClusterFile } from '../src/cluster/cluster-file.js';
 import { codeOf } from './support/api.js';
 import { startTestNode, type TestNode } from './support/test-node.js';
 
@@ -95,17 +94,33 @@ describe('key import over the API', () => {
   });
 });
 
-describe('key import where cluster.json allows plaintext import', () => {
+describe('key import where an admin set the cluster policy to allow plaintext import', () => {
   let t: TestNode;
   let alice: string;
 
   before(async () => {
     t = await startTestNode();
-    const { password } = await t.cryptoUser('alice');
-    const file = await readClusterFile(t.dir.clusterFile);
-    await writeClusterFile(t.dir.clusterFile, { ...file, policy: { allowPlaintextImport: true } });
-    await t.restart();
-    alice = await t.api.login('alice', password);
+    ({ token: alice } = await t.cryptoUser('alice'));
+    const admin = await t.api.login('admin', t.adminPassword);
+    assert.equal(
+      codeOf(await t.api.call('PUT', '/v1/cluster/policy', { token: alice, body: { allowPlaintextImport: true } })),
+      'PERMISSION_DENIED',
+    );
+    const set = await t.api.call<{ policy: { allowPlaintextImport: boolean } }>('PUT', '/v1/cluster/policy', {
+      token: admin,
+      body: { allowPlaintextImport: true },
+    });
+    assert.equal(set.body.policy.allowPlaintextImport, true, set.text);
+    const events = await t.api.call<{ events: { action: string; details?: Record<string, unknown> }[] }>(
+      'GET',
+      '/v1/audit/events?limit=1000',
+      { token: admin },
+    );
+    assert.ok(
+      events.body.events.some(
+        (event) => event.action === 'cluster.policy.set' && event.details?.allowPlaintextImport === true,
+      ),
+    );
   });
   after(() => t.stop());
 

@@ -1,4 +1,5 @@
 import type { AuditReader } from '../audit/audit-reader.js';
+import type { ClusterPolicyStore } from '../cluster/cluster-policy.js';
 import type { ClusterService } from '../cluster/cluster-service.js';
 import type { SessionManager } from '../identity/sessions.js';
 import type { UserService } from '../identity/user-service.js';
@@ -14,6 +15,7 @@ import type { RecordWriter } from '../records/record-writer.js';
 /** Everything the routes may call: services only, never the store or the barrier directly. */
 export interface ApiServices {
   readonly cluster: ClusterService;
+  readonly policy: ClusterPolicyStore;
   readonly sessions: SessionManager;
   readonly users: UserService;
   readonly keys: KeyService;

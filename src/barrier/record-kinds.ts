@@ -9,8 +9,11 @@ export const RECORD_KINDS = [
   'key',
   'audit-event',
   'audit-head',
-  'key-version',
+  'key-version', 'cluster-policy',
   'alias',
+  'quorum-token',
+  'quorum-values',
+  'key-quorum',
 ] as const;
 
 export type RecordKind = (typeof RECORD_KINDS)[number];

@@ -20,18 +20,6 @@ export interface ClusterFile {
   /** False while an external-CA init waits for the signed node certificate. */
   readonly certificateInstalled: boolean;
   readonly createdAt: string;
-  /** Cluster policy, read at start; absent means every default. */
-  readonly policy?: ClusterPolicy;
-}
-
-/**
- * Cluster-wide policy switches. Kept in cluster.json and read when the node starts: weaker than
- * a sealed, audited record changed by an admin under quorum — whoever can write a node's data
- * directory can change it, the change is not audited, and nodes of a cluster may disagree.
- */
-export interface ClusterPolicy {
-  /** Import of secret and private key values in plaintext (`POST /v1/keys/import`). Off by default. */
-  readonly allowPlaintextImport?: boolean;
 }
 
 export async function readClusterFile(path: string): Promise<ClusterFile> {

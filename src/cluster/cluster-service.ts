@@ -10,7 +10,6 @@ import { describeCertificate, issueCertificate } from '../pki/index.js';
 import type { RecordReader } from '../records/record-reader.js';
 import type { RecordWriter } from '../records/record-writer.js';
 import { readClusterCa } from './ca-record.js';
-import type { ClusterPolicy } from './cluster-file.js';
 
 export interface NodeInfo {
   readonly clusterId: string;
@@ -37,7 +36,6 @@ export interface ClusterServiceDeps {
   readonly keys: Pick<KeyRepository, 'evictAll'>;
   readonly logger: Logger;
   /** From cluster.json at start. */
-  readonly policy?: ClusterPolicy;
 }
 
 /** The node's own lifecycle as the API sees it: status, unseal, seal, and client certificates. */
@@ -46,10 +44,6 @@ export class ClusterService {
 
   get info(): NodeInfo {
     return this.deps.info;
-  }
-
-  get policy(): ClusterPolicy {
-    return this.deps.policy ?? {};
   }
 
   get sealed(): boolean {

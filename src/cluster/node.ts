@@ -28,7 +28,8 @@ import { openSqliteStore } from '../store/sqlite-store.js';
 import { checkPrivateDirectory, exists } from '../util/files.js';
 import { createLogger } from '../util/logger.js';
 import { COFFER_VERSION } from '../version.js';
-import { readClusterFile, type ClusterPolicy } from './cluster-file.js';
+import { readClusterFile } from './cluster-file.js';
+import { ClusterPolicyStore } from './cluster-policy.js';
 import { ClusterService, type NodeInfo } from './cluster-service.js';
 import { dataDir, type DataDir } from './data-dir.js';
 
@@ -88,7 +89,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     ca: file.ca,
     version: COFFER_VERSION,
   };
-  const wired = wireServices(store, info, file.seal, logger, file.policy);
+  const wired = wireServices(store, info, file.seal, logger);
   const tls = {
     key: await readFile(dir.nodeKey),
     cert: await readFile(dir.nodeCert),
@@ -127,13 +128,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   };
 }
 
-function wireServices(
-  store: StateStore,
-  info: NodeInfo,
-  seal: { shares: number; threshold: number },
-  logger: Logger,
-  policy?: ClusterPolicy,
-) {
+function wireServices(store: StateStore, info: NodeInfo, seal: { shares: number; threshold: number }, logger: Logger) {
   const barrier = new Barrier(store);
   const reader = new RecordReader(store, barrier);
   const writer = new RecordWriter(store, barrier, info.nodeId);
@@ -158,10 +153,11 @@ function wireServices(
     writer,
     keys: repository,
     logger,
-    policy,
   });
+  const policy = new ClusterPolicyStore(reader, writer);
   const services = {
     cluster,
+    policy,
     sessions,
     users,
     keys,

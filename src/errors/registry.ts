@@ -133,6 +133,43 @@ export const ERRORS = {
     ckr: 'CKR_ACTION_PROHIBITED',
     message: 'The user still owns keys or has keys shared with it; delete or unshare them first',
   },
+  // MFA and quorum (issue 4)
+  MFA_REQUIRED: {
+    status: 401,
+    ckr: 'CKR_PIN_INCORRECT',
+    message: 'This user logs in with MFA: sign the challenge and log in again with it',
+  },
+  PUBLIC_KEY_INVALID: {
+    status: 400,
+    ckr: 'CKR_ARGUMENTS_BAD',
+    message: 'The public key must be a PEM RSA key of at least 2048 bits or an EC P-256 key',
+  },
+  CHALLENGE_INVALID: {
+    status: 400,
+    ckr: 'CKR_ARGUMENTS_BAD',
+    message: 'The challenge is unknown, expired, used, or not yours, or its signature does not verify',
+  },
+  QUORUM_REQUIRED: {
+    status: 403,
+    ckr: 'CKR_ACTION_PROHIBITED',
+    message: 'This operation needs quorum approval: give an approved quorum token',
+  },
+  QUORUM_TOKEN_INVALID: {
+    status: 403,
+    ckr: 'CKR_ACTION_PROHIBITED',
+    message: 'The quorum token is unknown, expired, used, or not for this service or session',
+  },
+  QUORUM_APPROVALS_INSUFFICIENT: {
+    status: 403,
+    ckr: 'CKR_ACTION_PROHIBITED',
+    message: 'The quorum token has fewer valid approvals than the quorum value',
+  },
+  QUORUM_VALUE_INVALID: {
+    status: 400,
+    ckr: 'CKR_ARGUMENTS_BAD',
+    message: 'Quorum values are 1 to 8, within the approvers there are, and the user value below the quorum value',
+  },
+  TOO_MANY_TOKENS: { status: 429, ckr: 'CKR_FUNCTION_FAILED', message: 'Too many live quorum tokens (1,024)' },
 
   // Keys and mechanisms
   KEY_NOT_FOUND: { status: 404, ckr: 'CKR_OBJECT_HANDLE_INVALID', message: 'No such key, or it is not yours to use' },

@@ -9,6 +9,8 @@ import type { Role } from './roles.js';
  */
 export const PERMISSIONS = {
   'cluster.seal': ['admin'],
+  'cluster.set-policy': ['admin'],
+  'cluster.read-policy': ['admin', 'crypto-user'],
   'cluster.issue-client-certificate': ['admin'],
   'audit.read': ['admin'],
   'user.list': ['admin', 'crypto-user'],
@@ -16,6 +18,19 @@ export const PERMISSIONS = {
   'user.delete': ['admin'],
   'user.unlock': ['admin'],
   'user.change-own-password': ['admin', 'crypto-user'],
+  // Another user's password (CloudHSM: an admin may, without the current one; under the user quorum).
+  'user.change-password': ['admin'],
+  // Own MFA key (an admin may also deregister another user's, under the user quorum).
+  'user.change-mfa': ['admin', 'crypto-user'],
+  // Own quorum approval key.
+  'user.change-quorum': ['admin', 'crypto-user'],
+  'quorum.generate': ['admin', 'crypto-user'],
+  'quorum.list': ['admin', 'crypto-user'],
+  'quorum.delete': ['admin', 'crypto-user'],
+  'quorum.read-values': ['admin', 'crypto-user'],
+  'quorum.set-value': ['admin'],
+  // A key's own key-management / key-usage quorum values (its owner).
+  'key.set-quorum': ['crypto-user'],
   'key.generate': ['crypto-user'],
   'key.list': ['admin', 'crypto-user'],
   'key.read-attributes': ['admin', 'crypto-user'],

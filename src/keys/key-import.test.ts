@@ -17,7 +17,7 @@ describe('KeyImport over a real store', () => {
   before(async () => {
     env = await transferEnv();
     policy = { allowPlaintextImport: false };
-    importer = new KeyImport({ keys: env.keys, writer: env.writer, policy: () => policy });
+    importer = new KeyImport({ keys: env.keys, writer: env.writer, policy: async () => policy });
   });
   after(() => env.close());
 

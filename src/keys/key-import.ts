@@ -39,7 +39,7 @@ export interface KeyImportDeps {
   readonly keys: Pick<KeyService, 'createKey'>;
   readonly writer: Pick<RecordWriter, 'commit'>;
   /** Read at each import, so a policy change applies at once. */
-  readonly policy: () => ImportPolicy;
+  readonly policy: () => Promise<ImportPolicy>;
 }
 
 /**
@@ -63,7 +63,7 @@ export class KeyImport {
 
   private async importKey(session: Session, input: ImportInput, template: KeyTemplate): Promise<KeyRecord> {
     const keyClass = classOf(input);
-    if (IMPORT_RULES[keyClass].plaintextSecret && !this.deps.policy().allowPlaintextImport) {
+    if (IMPORT_RULES[keyClass].plaintextSecret && !(await this.deps.policy()).allowPlaintextImport) {
       await this.deps.writer.commit({
         event: {
           actor: session.username,

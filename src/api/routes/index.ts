@@ -4,6 +4,7 @@ import { aliasRoutes } from './aliases.js';
 import { auditRoutes } from './audit.js';
 import { batchRoutes } from './batch.js';
 import { clusterRoutes } from './cluster.js';
+import { clusterPolicyRoutes } from './cluster-policy.js';
 import { cryptoRoutes } from './crypto.js';
 import { healthRoutes } from './health.js';
 import { keyDerivationRoutes } from './key-derivation.js';
@@ -21,6 +22,7 @@ import { userRoutes } from './users.js';
 export const ROUTES: readonly ((app: FastifyInstance, services: ApiServices) => void)[] = [
   healthRoutes,
   clusterRoutes,
+  clusterPolicyRoutes,
   sessionRoutes,
   userRoutes,
   keyRoutes,

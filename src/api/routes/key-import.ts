@@ -21,7 +21,7 @@ export function keyImportRoutes(app: FastifyInstance, services: ApiServices): vo
   const importer = new KeyImport({
     keys: services.keys,
     writer: services.writer,
-    policy: () => ({ allowPlaintextImport: services.cluster.policy.allowPlaintextImport === true }),
+    policy: () => services.policy.get(),
   });
 
   app.post<{ Body: ImportBody }>(
