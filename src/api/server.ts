@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { CofferError } from '../errors/coffer-error.js';
 import { registerAuth } from './auth.js';
+import { RequestLog } from './request-log.js';
 import { errorBody, errorHandler } from './error-handler.js';
 import { ROUTES } from './routes/index.js';
 import type { ApiServices } from './services.js';
@@ -33,6 +34,7 @@ export function buildServer(tls: ServerTls, services: ApiServices, logger: Logge
       maxVersion: 'TLSv1.3',
     },
     loggerInstance: logger as FastifyBaseLogger,
+    logController: new RequestLog(),
     bodyLimit: BODY_LIMIT_BYTES,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',

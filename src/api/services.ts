@@ -1,7 +1,12 @@
-import type { AuditReader } from '../audit/audit-reader.js';
+import type { AuditService } from '../audit/audit-service.js';
+import type { KeyUsageService } from '../audit/key-usage-service.js';
 import type { ClusterPolicyStore } from '../cluster/cluster-policy.js';
 import type { ClusterService } from '../cluster/cluster-service.js';
+import type { KeyQuorumService } from '../identity/key-quorum.js';
+import type { QuorumService } from '../identity/quorum-service.js';
+import type { QuorumValueService } from '../identity/quorum-value-service.js';
 import type { SessionManager } from '../identity/sessions.js';
+import type { UserKeyService } from '../identity/user-keys.js';
 import type { UserService } from '../identity/user-service.js';
 import type { CryptoService } from '../keys/crypto-service.js';
 import type { KeyService } from '../keys/key-service.js';
@@ -25,7 +30,15 @@ export interface ApiServices {
   readonly crypto: CryptoService;
   readonly versions: KeyVersions;
   readonly multipart: MultipartOperations;
-  readonly audit: AuditReader;
+  readonly audit: AuditService;
+  /** Per-key usage counters (GET /v1/keys/:handle/usage). */
+  readonly keyUsage: KeyUsageService;
   /** For auditing refusals made at the edge (authorization). */
   readonly writer: Pick<RecordWriter, 'commit'>;
+  /** M-of-N quorum: tokens, cluster values, per-key values (issue 4). */
+  readonly quorum: QuorumService;
+  readonly quorumValues: QuorumValueService;
+  readonly keyQuorum: KeyQuorumService;
+  /** MFA and quorum key registration. */
+  readonly userKeys: UserKeyService;
 }

@@ -9,11 +9,15 @@ export const RECORD_KINDS = [
   'key',
   'audit-event',
   'audit-head',
-  'key-version', 'cluster-policy',
+  'key-version',
+  'cluster-policy',
   'alias',
   'quorum-token',
   'quorum-values',
   'key-quorum',
+  'audit-key',
+  'audit-checkpoint',
+  'key-usage',
 ] as const;
 
 export type RecordKind = (typeof RECORD_KINDS)[number];

@@ -8,6 +8,7 @@ import { registerClusterCommands } from './commands/cluster.js';
 import { registerCryptoCommands } from './commands/crypto.js';
 import { registerKeyCommands } from './commands/key.js';
 import { registerNodeCommands } from './commands/node.js';
+import { registerQuorumCommands } from './commands/quorum.js';
 import { registerUserCommands } from './commands/user.js';
 import { CliError } from './errors.js';
 import { processIo, type CliIo } from './io.js';
@@ -24,6 +25,7 @@ export function buildProgram(ctx: CliContext): Command {
   const cluster = registerClusterCommands(program, ctx);
   registerClusterInitCommand(cluster);
   registerUserCommands(program, ctx);
+  registerQuorumCommands(program, ctx);
   registerKeyCommands(program, ctx);
   registerCryptoCommands(program, ctx);
   registerAuditCommands(program, ctx);

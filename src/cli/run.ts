@@ -3,6 +3,8 @@ import { CofferClient, type CofferSession } from '../client/index.js';
 import { clientOptions, resolveConnectionSettings, type ConnectionFlags } from './connection.js';
 import { resolveCredentials, type Credentials, type CredentialFlags } from './credentials.js';
 import type { CliIo } from './io.js';
+import { loginWithMfa, type MfaFlags } from './mfa-login.js';
+import { readTokenFile } from './token-files.js';
 import { humanFailure, jsonFailure, jsonSuccess, type Outcome } from './output.js';
 
 /** What every command shares: the I/O and, once it ran, its exit code. */
@@ -15,7 +17,9 @@ export interface CommonOptions extends ConnectionFlags {
   readonly json?: boolean;
 }
 
-export interface AuthOptions extends CommonOptions {
+export interface AuthOptions extends CommonOptions, MfaFlags {
+  /** A quorum token file with its approvals: every request of the command carries them. */
+  readonly approval?: string;
   /** Login flags; the user commands spell them --login-username / --login-password. */
   readonly username?: string;
   readonly password?: string;
@@ -49,7 +53,13 @@ export function withAuthOptions(command: Command, targetUser = false): Command {
   }
   return command
     .option('--login-username <name>', 'log in as this user')
-    .option('--login-password <password>', 'the login password');
+    .option('--login-password <password>', 'the login password')
+    .option('--mfa-key-file <file>', 'MFA: sign the login challenge with this private key (PEM)')
+    .option(
+      '--mfa-token-file <file>',
+      'MFA: write the login challenge here for offline signing, or read it back signed',
+    )
+    .option('--approval <file>', 'a quorum token file holding the approvals this operation needs');
 }
 
 /** Runs a command body and prints its outcome or error; sets the exit code. */
@@ -99,9 +109,11 @@ export async function withSession<T>(
 ): Promise<T> {
   const credentials = await resolveCredentials(loginFlags(options), ctx.io);
   return withClient(ctx, options, async (client) => {
-    const session = await client.login(credentials.username, credentials.password);
+    const session = await loginWithMfa(client, credentials, options, ctx.io);
+    const approved =
+      options.approval === undefined ? session : session.withApproval(await readTokenFile(ctx.io, options.approval));
     try {
-      return await use(session, credentials);
+      return await use(approved, credentials);
     } finally {
       await session.logout().catch(() => undefined);
     }

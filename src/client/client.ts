@@ -1,8 +1,24 @@
+import { isCofferApiError } from './errors.js';
+import { signBytes } from './quorum-file.js';
+import type { KeyObject } from 'node:crypto';
 import { CofferSession } from './session.js';
 import { Transport, type TransportOptions } from './transport.js';
 import type { ActivateResult, ClusterStatus, Health, LoginResult, UnsealResult } from './types.js';
 
 export type CofferClientOptions = TransportOptions;
+
+/** A signed MFA challenge: its id and the base64 signature. */
+export interface MfaChallengeAnswer {
+  readonly challengeId: string;
+  readonly signature: string;
+}
+
+export interface LoginMfa {
+  /** The MFA private key (PEM or KeyObject): the SDK signs the node's challenge. */
+  readonly privateKey?: string | Buffer | KeyObject;
+  /** A challenge signed elsewhere (the token-file flow). */
+  readonly answer?: MfaChallengeAnswer;
+}
 
 /**
  * A client of a Coffer cluster: several endpoints, one pooled HTTPS agent, failover on
@@ -38,9 +54,25 @@ export class CofferClient {
     return this.transport.request<ActivateResult>('POST', '/v1/cluster/activate', { body: { password } });
   }
 
-  async login(username: string, password: string): Promise<CofferSession> {
-    const answer = await this.transport.request<LoginResult>('POST', '/v1/sessions', { body: { username, password } });
-    return new CofferSession(this.transport.request, answer);
+  /**
+   * Logs in. For a user with MFA: give `mfa.privateKey` to sign the node's challenge here, or
+   * `mfa.answer` (a challenge signed offline). Without either, an MFA user's login fails with
+   * MFA_REQUIRED, and the error's `details.challenge` holds `{challengeId, challenge, expiresAt}`.
+   */
+  async login(username: string, password: string, mfa: LoginMfa = {}): Promise<CofferSession> {
+    const send = (answer?: MfaChallengeAnswer) =>
+      this.transport.request<LoginResult>('POST', '/v1/sessions', {
+        body: answer === undefined ? { username, password } : { username, password, mfa: answer },
+      });
+    try {
+      return new CofferSession(this.transport.request, await send(mfa.answer));
+    } catch (error) {
+      if (mfa.privateKey === undefined || mfa.answer !== undefined || !isCofferApiError(error, 'MFA_REQUIRED'))
+        throw error;
+      const challenge = error.details.challenge as { challengeId: string; challenge: string };
+      const signature = signBytes(mfa.privateKey, Buffer.from(challenge.challenge, 'base64'));
+      return new CofferSession(this.transport.request, await send({ challengeId: challenge.challengeId, signature }));
+    }
   }
 
   /** Closes the pooled connections. */

@@ -7,12 +7,15 @@ import { isErrorCode, type ErrorCode } from '../errors/registry.js';
 export class CofferApiError extends Error {
   readonly code: ErrorCode | string;
   readonly status: number;
+  /** Fields of the error answer beyond code and message (an MFA challenge, for MFA_REQUIRED). */
+  readonly details: Readonly<Record<string, unknown>>;
 
-  constructor(code: string, status: number, message: string) {
+  constructor(code: string, status: number, message: string, details: Readonly<Record<string, unknown>> = {}) {
     super(message);
     this.name = 'CofferApiError';
     this.code = code;
     this.status = status;
+    this.details = details;
   }
 
   /** Whether `code` is one of the registry's codes (rather than one this SDK does not know). */

@@ -1,6 +1,9 @@
 /** The Coffer TypeScript SDK: a cluster-aware client of the /v1 API. */
-export { CofferClient, type CofferClientOptions } from './client.js';
+export { CofferClient, type CofferClientOptions, type LoginMfa, type MfaChallengeAnswer } from './client.js';
+export * from './quorum-file.js';
+export type { KeyQuorumValues, QuorumServiceName, QuorumTokenSummary, RegistrationToken } from './quorum.js';
 export { CofferSession } from './session.js';
+export type * from './audit.js';
 export { CofferApiError, CofferConnectionError, isCofferApiError } from './errors.js';
 export * from './types.js';
 export type {

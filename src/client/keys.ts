@@ -41,5 +41,10 @@ export function keyCalls(request: Requester, token: string) {
     async deleteKey(handle: string): Promise<void> {
       await request<void>('DELETE', keyPath(handle), { token });
     },
+    /** New material as the key's newest version; older versions still decrypt and verify. */
+    async rotateKey(handle: string): Promise<Key> {
+      const answer = await request<{ key: Key }>('POST', `${keyPath(handle)}/rotate`, { token, body: {} });
+      return answer.key;
+    },
   };
 }

@@ -1,9 +1,12 @@
+import { auditCalls } from './audit.js';
 import { batchCalls } from './crypto-batch.js';
 import { cryptoCalls } from './crypto.js';
 import { keyAdminCalls } from './key-admin.js';
 import { keyTransferCalls } from './key-transfer.js';
 import { keyCalls } from './keys.js';
 import { multipartCalls } from './multipart.js';
+import { APPROVAL_HEADER, approvalHeader, type QuorumTokenFile } from './quorum-file.js';
+import { quorumCalls } from './quorum.js';
 import type { RequestOptions, Requester } from './transport.js';
 import type { AuditPage, IssuedCertificate, LoginResult, Role, SessionInfo } from './types.js';
 import { userCalls } from './users.js';
@@ -15,6 +18,7 @@ type KeyAdminCalls = ReturnType<typeof keyAdminCalls>;
 type KeyTransferCalls = ReturnType<typeof keyTransferCalls>;
 type BatchCalls = ReturnType<typeof batchCalls>;
 type MultipartCalls = ReturnType<typeof multipartCalls>;
+type QuorumCalls = ReturnType<typeof quorumCalls>;
 
 /**
  * A logged-in session: holds the token (never exposed in a string form meant for printing) and
@@ -38,6 +42,7 @@ export class CofferSession {
   readonly getKey: KeyCalls['getKey'];
   readonly exportPublicKey: KeyCalls['exportPublicKey'];
   readonly deleteKey: KeyCalls['deleteKey'];
+  readonly rotateKey: KeyCalls['rotateKey'];
   readonly encrypt: CryptoCalls['encrypt'];
   readonly decrypt: CryptoCalls['decrypt'];
   readonly sign: CryptoCalls['sign'];
@@ -57,6 +62,10 @@ export class CofferSession {
   readonly random: BatchCalls['random'];
   readonly beginOperation: MultipartCalls['beginOperation'];
   readonly withOperation: MultipartCalls['withOperation'];
+  /** Audit search, export, checkpoints, the audit public key, and key usage counts. */
+  readonly audit: ReturnType<typeof auditCalls>;
+  /** Quorum tokens, values, and MFA / quorum key registration. */
+  readonly quorum: QuorumCalls;
 
   constructor(request: Requester, login: LoginResult) {
     this.#request = request;
@@ -81,6 +90,7 @@ export class CofferSession {
       getKey: this.getKey,
       exportPublicKey: this.exportPublicKey,
       deleteKey: this.deleteKey,
+      rotateKey: this.rotateKey,
     } = keys);
     ({ encrypt: this.encrypt, decrypt: this.decrypt, sign: this.sign, verify: this.verify } = crypto);
     ({
@@ -99,6 +109,24 @@ export class CofferSession {
     } = keyTransferCalls(request, login.token));
     ({ batch: this.batch, digest: this.digest, random: this.random } = batchCalls(request, login.token));
     ({ beginOperation: this.beginOperation, withOperation: this.withOperation } = multipartCalls(request, login.token));
+    this.audit = auditCalls(request, login.token);
+    this.quorum = quorumCalls(request, login.token);
+  }
+
+  /**
+   * The same session, with every request carrying the approvals of a quorum token file
+   * (`--approval token.json`); the first operation that needs them consumes the token.
+   */
+  withApproval(file: QuorumTokenFile): CofferSession {
+    const header = approvalHeader(file);
+    const request: Requester = (method, path, options = {}) =>
+      this.#request(method, path, { ...options, headers: { ...options.headers, [APPROVAL_HEADER]: header } });
+    return new CofferSession(request, {
+      token: this.#token,
+      username: this.username,
+      role: this.role,
+      expiresAt: this.expiresAt,
+    });
   }
 
   /** The token, for callers that hand it to another process (e.g. a PKCS#11 bridge). Never log it. */

@@ -15,6 +15,8 @@ export interface RequestOptions {
   readonly body?: unknown;
   readonly token?: string;
   readonly query?: Readonly<Record<string, string | number | undefined>>;
+  /** Extra headers (a quorum approval). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** What the session's resource files need: one JSON request. */
@@ -144,7 +146,7 @@ function withQuery(path: string, query: RequestOptions['query']): string {
 }
 
 function headersFor(options: RequestOptions): Record<string, string> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { ...options.headers, accept: 'application/json' };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   return headers;
@@ -171,7 +173,8 @@ function errorFromAnswer(status: number, text: string): CofferApiError {
       const error: unknown = parsed.error;
       if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') {
         const message = 'message' in error && typeof error.message === 'string' ? error.message : error.code;
-        return new CofferApiError(error.code, status, message);
+        const { code, message: _message, ...details } = error as Record<string, unknown> & { code: string };
+        return new CofferApiError(code, status, message, details);
       }
     }
   } catch {

@@ -226,6 +226,10 @@ export interface UserSummary {
   readonly role: Role;
   readonly locked: boolean;
   readonly createdAt: string;
+  /** Whether the user logs in with MFA (token-sign). */
+  readonly mfa: boolean;
+  /** Whether the user has a quorum approval key registered. */
+  readonly quorumKey: boolean;
 }
 
 export interface AuditEvent {

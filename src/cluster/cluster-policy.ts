@@ -1,4 +1,5 @@
 import { CofferError, isCofferError } from '../errors/coffer-error.js';
+import type { QuorumService } from '../identity/quorum-service.js';
 import type { Session } from '../identity/sessions.js';
 import type { RecordReader } from '../records/record-reader.js';
 import type { RecordWriter } from '../records/record-writer.js';
@@ -20,6 +21,8 @@ export class ClusterPolicyStore {
   constructor(
     private readonly reader: Pick<RecordReader, 'get'>,
     private readonly writer: Pick<RecordWriter, 'commit'>,
+    /** The `cluster` quorum service's approval, when its value is above 1. */
+    private readonly quorum?: Pick<QuorumService, 'approve'>,
   ) {}
 
   async get(): Promise<ClusterPolicy> {
@@ -29,12 +32,15 @@ export class ClusterPolicyStore {
   async set(actor: Session, change: Partial<ClusterPolicy>): Promise<ClusterPolicy> {
     const { policy: current, modRevision } = await this.load();
     const next: ClusterPolicy = { ...current, ...change };
-    const details = Object.fromEntries(Object.entries(change).map(([name, value]) => [name, Boolean(value)]));
+    const plan = await this.quorum?.approve(actor, 'cluster');
+    const changed = Object.fromEntries(Object.entries(change).map(([name, value]) => [name, Boolean(value)]));
+    const details = { ...changed, ...plan?.details };
     try {
       await this.writer.commit({
-        compares: [{ key: POLICY_PATH, modRevision }],
+        compares: [{ key: POLICY_PATH, modRevision }, ...(plan?.compares ?? [])],
         changes: [
           { type: 'put', path: POLICY_PATH, kind: 'cluster-policy', plaintext: Buffer.from(JSON.stringify(next)) },
+          ...(plan?.changes ?? []),
         ],
         event: {
           actor: actor.username,

@@ -3,6 +3,7 @@ import type { Barrier } from '../barrier/barrier.js';
 import type { ClusterMode } from '../barrier/keyring.js';
 import type { UnsealProgress, UnsealStatus } from '../barrier/unseal-progress.js';
 import { CofferError } from '../errors/coffer-error.js';
+import type { QuorumService } from '../identity/quorum-service.js';
 import type { Session, SessionManager } from '../identity/sessions.js';
 import { FIRST_ADMIN, decodeUser, userPath } from '../identity/user-record.js';
 import type { KeyRepository } from '../keys/key-repository.js';
@@ -35,7 +36,8 @@ export interface ClusterServiceDeps {
   readonly writer: Pick<RecordWriter, 'commit'>;
   readonly keys: Pick<KeyRepository, 'evictAll'>;
   readonly logger: Logger;
-  /** From cluster.json at start. */
+  /** The `cluster` quorum service's approval, when its value is above 1. */
+  readonly quorum?: Pick<QuorumService, 'approve'>;
 }
 
 /** The node's own lifecycle as the API sees it: status, unseal, seal, and client certificates. */
@@ -82,8 +84,17 @@ export class ClusterService {
 
   /** Seals the node: sessions end, opened keys are dropped, and the keyring is forgotten. */
   async seal(actor: Session): Promise<void> {
+    const plan = await this.deps.quorum?.approve(actor, 'cluster');
     await this.deps.writer.commit({
-      event: { actor: actor.username, action: 'cluster.seal', target: 'cluster', result: 'success' },
+      compares: plan?.compares ?? [],
+      changes: plan?.changes ?? [],
+      event: {
+        actor: actor.username,
+        action: 'cluster.seal',
+        target: 'cluster',
+        result: 'success',
+        ...(plan && { details: plan.details }),
+      },
     });
     this.deps.sessions.closeAll();
     this.deps.keys.evictAll();
@@ -98,16 +109,19 @@ export class ClusterService {
     commonName?: string,
   ): Promise<{ certificate: string; caCertificate: string }> {
     if (this.deps.info.ca === 'external') throw new CofferError('CA_NOT_MANAGED');
+    const plan = await this.deps.quorum?.approve(actor, 'cluster');
     const ca = await readClusterCa(this.deps.reader);
     const certificate = await issueCertificate(ca, csrPem, { profile: 'client', ...(commonName && { commonName }) });
     const described = describeCertificate(certificate);
     await this.deps.writer.commit({
+      compares: plan?.compares ?? [],
+      changes: plan?.changes ?? [],
       event: {
         actor: actor.username,
         action: 'cluster.issue-client-certificate',
         target: `certificate/${described.serialNumber}`,
         result: 'success',
-        details: { subject: described.subject, notAfter: described.notAfter.toISOString() },
+        details: { subject: described.subject, notAfter: described.notAfter.toISOString(), ...plan?.details },
       },
     });
     return { certificate, caCertificate: ca.certificatePem };

@@ -14,6 +14,7 @@ import {
   issueCertificate,
   privateKeyPem,
 } from '../pki/index.js';
+import { AUDIT_KEY_PATH, generateAuditKey } from '../audit/audit-key.js';
 import { RecordWriter } from '../records/record-writer.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import { checkPrivateDirectory, exists, writePrivateFile, writePublicFile } from '../util/files.js';
@@ -156,11 +157,17 @@ async function writeSealedState(
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
     };
+    // The cluster's audit key (Ed25519), which signs checkpoints of the audit chain.
+    const auditKey = generateAuditKey();
     await new RecordWriter(store, barrier, file.nodeId).commit({
-      compares: [{ key: userPath(FIRST_ADMIN), modRevision: 0 }],
+      compares: [
+        { key: userPath(FIRST_ADMIN), modRevision: 0 },
+        { key: AUDIT_KEY_PATH, modRevision: 0 },
+      ],
       changes: [
         { type: 'put', path: userPath(FIRST_ADMIN), kind: 'user', plaintext: encodeUser(admin) },
         ...(ca ? [caRecordChange(ca)] : []),
+        auditKey.change,
       ],
       event: {
         actor: 'system',
@@ -173,6 +180,7 @@ async function writeSealedState(
           shares: file.seal.shares,
           threshold: file.seal.threshold,
           ca: file.ca,
+          auditKeyId: auditKey.key.keyId,
         },
       },
     });

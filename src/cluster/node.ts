@@ -3,14 +3,21 @@ import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildServer } from '../api/server.js';
-import { AuditReader } from '../audit/audit-reader.js';
+import { wireAudit, type AuditNodeOptions } from '../audit/node-audit.js';
 import { Barrier } from '../barrier/barrier.js';
 import { UnsealProgress } from '../barrier/unseal-progress.js';
 import { decodeShare } from '../barrier/unseal-shares.js';
 import { runSelfTests } from '../crypto/self-test/run.js';
 import type { SelfTest } from '../crypto/types.js';
 import { CofferError } from '../errors/coffer-error.js';
+import { ChallengeStore } from '../identity/challenges.js';
+import { KeyQuorumService } from '../identity/key-quorum.js';
+import { QuorumService } from '../identity/quorum-service.js';
+import { KEY_QUORUM_PREFIX, keyQuorumPath, readKeyValues } from '../identity/quorum-values.js';
+import { WatchedCache } from '../records/watched-cache.js';
+import { QuorumValueService } from '../identity/quorum-value-service.js';
 import { SessionManager } from '../identity/sessions.js';
+import { UserKeyService } from '../identity/user-keys.js';
 import { UserService } from '../identity/user-service.js';
 import { CryptoService } from '../keys/crypto-service.js';
 import { KeyRepository } from '../keys/key-repository.js';
@@ -22,7 +29,6 @@ import { KeyVersions } from '../keys/key-versions.js';
 import { SessionKeys } from '../keys/session-keys.js';
 import { MultipartOperations } from '../keys/multipart-operations.js';
 import { RecordReader } from '../records/record-reader.js';
-import { RecordWriter } from '../records/record-writer.js';
 import type { StateStore } from '../store/state-store.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import { checkPrivateDirectory, exists } from '../util/files.js';
@@ -33,7 +39,7 @@ import { ClusterPolicyStore } from './cluster-policy.js';
 import { ClusterService, type NodeInfo } from './cluster-service.js';
 import { dataDir, type DataDir } from './data-dir.js';
 
-export interface NodeOptions {
+export interface NodeOptions extends AuditNodeOptions {
   readonly dataDir: string;
   readonly host?: string;
   readonly port?: number;
@@ -89,7 +95,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     ca: file.ca,
     version: COFFER_VERSION,
   };
-  const wired = wireServices(store, info, file.seal, logger);
+  const wired = wireServices(store, info, file.seal, logger, options);
   const tls = {
     key: await readFile(dir.nodeKey),
     cert: await readFile(dir.nodeCert),
@@ -101,6 +107,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const close = async (): Promise<void> => {
     clearInterval(sweeper);
     await app.close();
+    await wired.audit.stop();
     wired.sessions.closeAll();
     wired.repository.close();
     await store.close();
@@ -108,6 +115,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   try {
     await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? DEFAULT_PORT });
     if (file.mode === 'dev') await devAutoUnseal(dir, wired.services.cluster, logger);
+    wired.audit.start();
   } catch (error) {
     await close();
     throw error;
@@ -128,21 +136,54 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   };
 }
 
-function wireServices(store: StateStore, info: NodeInfo, seal: { shares: number; threshold: number }, logger: Logger) {
+function wireServices(
+  store: StateStore,
+  info: NodeInfo,
+  seal: { shares: number; threshold: number },
+  logger: Logger,
+  auditOptions: AuditNodeOptions,
+) {
   const barrier = new Barrier(store);
   const reader = new RecordReader(store, barrier);
-  const writer = new RecordWriter(store, barrier, info.nodeId);
+  const audit = wireAudit({
+    store,
+    barrier,
+    reader,
+    nodeId: info.nodeId,
+    clusterId: info.clusterId,
+    logger,
+    options: auditOptions,
+  });
+  const writer = audit.writer;
   const sessions = new SessionManager();
   const repository = new KeyRepository(store, barrier, reader);
   const sessionKeys = new SessionKeys();
   sessions.onClose((session) => sessionKeys.dropSession(session.id));
-  const keys = new KeyService({ repository, writer, sessionKeys });
-  const keyAdmin = { keys, repository, writer };
+  const keyQuorumValues = new WatchedCache(
+    store,
+    KEY_QUORUM_PREFIX,
+    async (path) => (await readKeyValues(reader, path.slice(KEY_QUORUM_PREFIX.length))).values,
+  );
+  const quorum = new QuorumService({
+    reader,
+    writer,
+    keyValues: (handle) => keyQuorumValues.get(keyQuorumPath(handle)),
+  });
+  const challenges = new ChallengeStore();
+  const keys = new KeyService({ repository, writer, sessionKeys, quorum });
+  const keyAdmin = { keys, repository, writer, quorum };
   const versions = new KeyVersions({ keys, reader, writer });
-  const crypto = new CryptoService(keys, versions, writer);
+  const crypto = new CryptoService(keys, versions, writer, quorum, audit.cryptoUse);
   const multipart = new MultipartOperations(crypto);
   sessions.onClose((session) => multipart.dropSession(session.id));
-  const users = new UserService({ reader, writer, sessions, ownsKeys: (username) => repository.holdsKeys(username) });
+  const users = new UserService({
+    reader,
+    writer,
+    sessions,
+    ownsKeys: (username) => repository.holdsKeys(username),
+    quorum,
+    challenges,
+  });
   const progress = new UnsealProgress(barrier, seal);
   const cluster = new ClusterService({
     info,
@@ -150,11 +191,12 @@ function wireServices(store: StateStore, info: NodeInfo, seal: { shares: number;
     progress,
     sessions,
     reader,
-    writer,
+    writer: audit.clusterWriter,
     keys: repository,
     logger,
+    quorum,
   });
-  const policy = new ClusterPolicyStore(reader, writer);
+  const policy = new ClusterPolicyStore(reader, writer, quorum);
   const services = {
     cluster,
     policy,
@@ -172,10 +214,15 @@ function wireServices(store: StateStore, info: NodeInfo, seal: { shares: number;
     crypto,
     versions,
     multipart,
-    audit: new AuditReader(reader),
+    audit: audit.audit,
+    keyUsage: audit.keyUsage(keys),
     writer,
+    quorum,
+    quorumValues: new QuorumValueService({ reader, writer, quorum }),
+    keyQuorum: new KeyQuorumService({ reader, writer, keys, quorum }),
+    userKeys: new UserKeyService({ reader, writer, challenges, quorum }),
   };
-  return { services, sessions, repository };
+  return { services, sessions, repository, audit };
 }
 
 async function devAutoUnseal(dir: DataDir, cluster: ClusterService, logger: Logger): Promise<void> {

@@ -15,6 +15,8 @@ const EXPECTED: Record<PolicyOperation, { admin: boolean; crypto: boolean }> = {
   'cluster.read-policy': { admin: true, crypto: true },
   'cluster.issue-client-certificate': { admin: true, crypto: false },
   'audit.read': { admin: true, crypto: false },
+  'audit.checkpoint': { admin: true, crypto: false },
+  'key.read-usage': { admin: true, crypto: true },
   'user.list': { admin: true, crypto: true },
   'user.create': { admin: true, crypto: false },
   'user.delete': { admin: true, crypto: false },

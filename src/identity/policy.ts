@@ -13,6 +13,9 @@ export const PERMISSIONS = {
   'cluster.read-policy': ['admin', 'crypto-user'],
   'cluster.issue-client-certificate': ['admin'],
   'audit.read': ['admin'],
+  'audit.checkpoint': ['admin'],
+  // A key's usage counters: its owner, or an admin (the key service checks ownership).
+  'key.read-usage': ['admin', 'crypto-user'],
   'user.list': ['admin', 'crypto-user'],
   'user.create': ['admin'],
   'user.delete': ['admin'],

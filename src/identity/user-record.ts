@@ -11,6 +11,16 @@ export interface UserRecord {
   readonly locked: boolean;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** The public key that signs this user's MFA login challenges (token-sign), when registered. */
+  readonly mfaKey?: RegisteredKey;
+  /** The public key that signs this user's quorum approvals, when registered. */
+  readonly quorumKey?: RegisteredKey;
+}
+
+export interface RegisteredKey {
+  /** SPKI PEM. */
+  readonly publicKey: string;
+  readonly registeredAt: string;
 }
 
 /** What any user may see of another: no hash, no salt. */
@@ -19,6 +29,10 @@ export interface UserSummary {
   readonly role: Role;
   readonly locked: boolean;
   readonly createdAt: string;
+  /** Whether the user logs in with MFA (a registered token-sign key). */
+  readonly mfa: boolean;
+  /** Whether the user has a quorum approval key registered. */
+  readonly quorumKey: boolean;
 }
 
 export const USER_PREFIX = 'user/';
@@ -39,5 +53,12 @@ export function decodeUser(bytes: Buffer): UserRecord {
 }
 
 export function summarize(user: UserRecord): UserSummary {
-  return { username: user.username, role: user.role, locked: user.locked, createdAt: user.createdAt };
+  return {
+    username: user.username,
+    role: user.role,
+    locked: user.locked,
+    createdAt: user.createdAt,
+    mfa: user.mfaKey !== undefined,
+    quorumKey: user.quorumKey !== undefined,
+  };
 }

@@ -4,6 +4,9 @@ import type { RecordWriter } from '../records/record-writer.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
 import { checkPassword, normalizeUsername } from './credential-rules.js';
 import { decoyHash, hashPassword, verifyPassword } from './password-hash.js';
+import { ChallengeStore } from './challenges.js';
+import { checkMfa, MfaRequiredError, type MfaAnswer } from './mfa.js';
+import type { ApprovalPlan, QuorumService } from './quorum-service.js';
 import type { CreatableRole } from './roles.js';
 import type { Session, SessionManager } from './sessions.js';
 import {
@@ -25,6 +28,10 @@ export interface UserServiceDeps {
   /** Whether keys are owned by or shared with a user (such a user cannot be deleted). */
   readonly ownsKeys: (username: string) => Promise<boolean>;
   readonly clock?: () => Date;
+  /** Quorum for the user service (create, delete, another user's password); none when absent. */
+  readonly quorum?: Pick<QuorumService, 'approve'>;
+  /** MFA login challenges (node memory). */
+  readonly challenges?: Pick<ChallengeStore, 'issue' | 'take'>;
 }
 
 interface Loaded {
@@ -39,8 +46,11 @@ interface Loaded {
 export class UserService {
   private readonly clock: () => Date;
 
+  private readonly challenges: Pick<ChallengeStore, 'issue' | 'take'>;
+
   constructor(private readonly deps: UserServiceDeps) {
     this.clock = deps.clock ?? (() => new Date());
+    this.challenges = deps.challenges ?? new ChallengeStore();
   }
 
   /** Sets the first admin's password: `cluster activate`. */
@@ -68,9 +78,15 @@ export class UserService {
     return summarize(user);
   }
 
+  /**
+   * A login: the password, then (for a user with an MFA key) the signed challenge. A right
+   * password without an answer is refused with MFA_REQUIRED and a fresh challenge; a wrong
+   * answer counts toward the lockout like a wrong password.
+   */
   async login(
     usernameInput: string,
     password: Buffer,
+    mfa?: MfaAnswer,
   ): Promise<{ token: string; session: Session; expiresAt: number }> {
     const username = normalizeUsername(usernameInput);
     const event = { actor: username, action: 'session.login', target: userPath(username) };
@@ -80,9 +96,10 @@ export class UserService {
       return this.refuse({ ...event, actor: 'anonymous' }, 'LOGIN_FAILED');
     }
     if (loaded.user.role === 'unactivated-admin') return this.refuse(event, 'USER_NOT_ACTIVATED');
+    if (loaded.user.role === 'appliance') return this.refuse(event, 'PERMISSION_DENIED');
     if (loaded.user.locked) return this.refuse(event, 'ACCOUNT_LOCKED');
     const valid = loaded.user.password !== undefined && (await verifyPassword(password, loaded.user.password));
-    if (!valid) {
+    if (!valid || !(await this.secondFactor(loaded.user, mfa, event))) {
       await this.countFailedLogin(username);
       throw new CofferError('LOGIN_FAILED');
     }
@@ -99,6 +116,21 @@ export class UserService {
       });
     }
     return opened;
+  }
+
+  /** The MFA step; an MFA_REQUIRED answer is audited (it is not a failed attempt). */
+  private async secondFactor(
+    user: UserRecord,
+    mfa: MfaAnswer | undefined,
+    event: Omit<AuditEventInput, 'result'>,
+  ): Promise<boolean> {
+    try {
+      return checkMfa(user, mfa, this.challenges);
+    } catch (error) {
+      if (error instanceof MfaRequiredError)
+        await this.deps.writer.commit({ event: { ...event, result: 'failure', code: 'MFA_REQUIRED' } });
+      throw error;
+    }
   }
 
   async list(): Promise<UserSummary[]> {
@@ -121,10 +153,12 @@ export class UserService {
       updatedAt: now,
     };
     const event = { actor: actor.username, action: 'user.create', target: userPath(username), details: { role } };
+    if (await this.load(username)) return this.refuse(event, 'USER_EXISTS');
+    const plan = await this.deps.quorum?.approve(actor, 'user');
     try {
-      await this.save(user, 0, { ...event, result: 'success' });
+      await this.save(user, 0, withPlan({ ...event, result: 'success' }, plan), plan);
     } catch (error) {
-      if (isCofferError(error, 'CONFLICT')) return this.refuse(event, 'USER_EXISTS');
+      if (isCofferError(error, 'CONFLICT') && (await this.load(username))) return this.refuse(event, 'USER_EXISTS');
       throw error;
     }
     return summarize(user);
@@ -141,12 +175,31 @@ export class UserService {
       if (admins <= 1) return this.refuse(event, 'LAST_ADMIN');
     }
     if (await this.deps.ownsKeys(username)) return this.refuse(event, 'USER_OWNS_KEYS');
+    const plan = await this.deps.quorum?.approve(actor, 'user');
     await this.deps.writer.commit({
-      compares: [{ key: userPath(username), modRevision: loaded.modRevision }],
-      changes: [{ type: 'delete', path: userPath(username) }],
-      event: { ...event, result: 'success' },
+      compares: [{ key: userPath(username), modRevision: loaded.modRevision }, ...(plan?.compares ?? [])],
+      changes: [{ type: 'delete', path: userPath(username) }, ...(plan?.changes ?? [])],
+      event: withPlan({ ...event, result: 'success' }, plan),
     });
     this.deps.sessions.closeUser(username);
+  }
+
+  /**
+   * An admin sets another user's password (CloudHSM: no current password needed), under the
+   * user quorum; the user's sessions end.
+   */
+  async changePassword(actor: Session, usernameInput: string, next: Buffer): Promise<void> {
+    const username = normalizeUsername(usernameInput);
+    checkPassword(next);
+    const event = { actor: actor.username, action: 'user.change-password', target: userPath(username) };
+    const loaded = await this.load(username);
+    if (!loaded || loaded.user.role === 'unactivated-admin' || loaded.user.role === 'appliance')
+      return this.refuse(event, 'USER_NOT_FOUND');
+    const plan = await this.deps.quorum?.approve(actor, 'user');
+    const password = await hashPassword(next);
+    const user = { ...loaded.user, password, failedLogins: 0, updatedAt: this.stamp() };
+    await this.save(user, loaded.modRevision, withPlan({ ...event, result: 'success' }, plan), plan);
+    this.deps.sessions.closeUser(username, username === actor.username ? actor.id : undefined);
   }
 
   /** A user changes their own password, proving the current one; their other sessions end. */
@@ -211,10 +264,18 @@ export class UserService {
     }
   }
 
-  private async save(user: UserRecord, modRevision: number, event: AuditEventInput): Promise<void> {
+  private async save(
+    user: UserRecord,
+    modRevision: number,
+    event: AuditEventInput,
+    plan?: ApprovalPlan,
+  ): Promise<void> {
     await this.deps.writer.commit({
-      compares: [{ key: userPath(user.username), modRevision }],
-      changes: [{ type: 'put', path: userPath(user.username), kind: 'user', plaintext: encodeUser(user) }],
+      compares: [{ key: userPath(user.username), modRevision }, ...(plan?.compares ?? [])],
+      changes: [
+        { type: 'put', path: userPath(user.username), kind: 'user', plaintext: encodeUser(user) },
+        ...(plan?.changes ?? []),
+      ],
       event,
     });
   }
@@ -243,4 +304,9 @@ export class UserService {
   private stamp(): string {
     return this.clock().toISOString();
   }
+}
+
+/** The event of a quorum-approved change names the token it consumed and its approvers. */
+function withPlan(event: AuditEventInput, plan: ApprovalPlan | undefined): AuditEventInput {
+  return plan ? { ...event, details: { ...event.details, ...plan.details } } : event;
 }

@@ -2,6 +2,8 @@ import { randomFill } from 'node:crypto';
 import { mechanismOfKind } from '../crypto/mechanisms/registry.js';
 import type { CipherResult, KeyClass, KeyUsage, Mechanism, MechanismParams } from '../crypto/types.js';
 import { CofferError, isCofferError } from '../errors/coffer-error.js';
+import type { QuorumService } from '../identity/quorum-service.js';
+import type { CryptoUseAudit } from '../audit/crypto-use.js';
 import type { Session } from '../identity/sessions.js';
 import { usableOn } from '../objects/attributes.js';
 import type { RecordWriter } from '../records/record-writer.js';
@@ -41,6 +43,10 @@ export class CryptoService {
     private readonly keys: Pick<KeyService, 'visible'>,
     private readonly versions: Pick<KeyVersions, 'load'>,
     private readonly writer: Pick<RecordWriter, 'commit'>,
+    /** The key-usage quorum (a key's own value), consumed before the use; none when absent. */
+    private readonly quorum?: Pick<QuorumService, 'consumeForUse'>,
+    /** Counts each use per key and, when configured, audits it (forced) before the key is used. */
+    private readonly use?: Pick<CryptoUseAudit, 'used'>,
   ) {}
 
   async encrypt(
@@ -139,6 +145,8 @@ export class CryptoService {
       });
       throw new CofferError('KEY_FUNCTION_NOT_PERMITTED', `the key does not allow ${operation}`);
     }
+    if (record.attributes.token !== false) await this.quorum?.consumeForUse(session, record, `crypto.${operation}`);
+    await this.use?.used({ actor: session.username, operation, handle: record.handle, mechanism: mech.name });
     return { loaded, mech: mech as Prepared<(typeof OPERATION_KIND)[U]>['mech'] };
   }
 

@@ -1,6 +1,7 @@
 import type { AuditEventInput } from '../audit/audit-event.js';
 import { CofferError } from '../errors/coffer-error.js';
 import type { ErrorCode } from '../errors/registry.js';
+import type { QuorumService } from '../identity/quorum-service.js';
 import type { Session } from '../identity/sessions.js';
 import { planAttributeChange, type AttributeChangeRequest } from '../objects/attributes.js';
 import type { KeyRecord } from '../objects/key-record.js';
@@ -13,6 +14,8 @@ export interface KeyAdminDeps {
   readonly repository: Pick<KeyRepository, 'replace'>;
   readonly writer: Pick<RecordWriter, 'commit'>;
   readonly clock?: () => Date;
+  /** The key-management quorum (a key's own value); none when absent. */
+  readonly quorum?: Pick<QuorumService, 'approve'>;
 }
 
 /** Audits a refusal, then throws it. */
@@ -36,9 +39,17 @@ export async function commitKeyChange(
   loaded: LoadedKey,
   next: KeyRecord,
   event: Omit<AuditEventInput, 'result'>,
+  /** The session whose key-management quorum approval this change needs (issue 4). */
+  approvalFor?: Session,
 ): Promise<void> {
   const { compares, changes } = deps.repository.replace(loaded, next);
-  await deps.writer.commit({ compares, changes, event: { ...event, result: 'success' } });
+  // The key-management quorum: its token is consumed in this same commit.
+  const approval = approvalFor && (await deps.quorum?.approve(approvalFor, 'key-management', loaded.record));
+  await deps.writer.commit({
+    compares: [...compares, ...(approval?.compares ?? [])],
+    changes: [...changes, ...(approval?.changes ?? [])],
+    event: { ...event, result: 'success', details: { ...event.details, ...approval?.details } },
+  });
 }
 
 /**
@@ -68,7 +79,7 @@ export class KeyAttributeService {
     if (plan.changed.length === 0) return record;
     const { startDate: _start, endDate: _end, ...kept } = record;
     const next: KeyRecord = { ...kept, ...plan.fields, updatedAt: this.clock().toISOString() };
-    await commitKeyChange(this.deps, loaded, next, { ...event, details: { changed: plan.changed.join(',') } });
+    await commitKeyChange(this.deps, loaded, next, { ...event, details: { changed: plan.changed.join(',') } }, session);
     return next;
   }
 }

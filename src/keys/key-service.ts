@@ -4,6 +4,8 @@ import { exportKeyMaterial, publicKeyPem } from '../crypto/keys/material.js';
 import { keyTypeProvider } from '../crypto/keys/registry.js';
 import type { KeyClass, KeySpec, KeyType } from '../crypto/types.js';
 import { CofferError } from '../errors/coffer-error.js';
+import type { QuorumService } from '../identity/quorum-service.js';
+import { keyQuorumPath } from '../identity/quorum-values.js';
 import type { Session } from '../identity/sessions.js';
 import type { RecordWriter } from '../records/record-writer.js';
 import {
@@ -74,6 +76,8 @@ export interface KeyServiceDeps {
   readonly sessionKeys?: SessionKeys;
   readonly writer: Pick<RecordWriter, 'commit'>;
   readonly clock?: () => Date;
+  /** The key-management quorum on deletion (a key's own value); none when absent. */
+  readonly quorum?: Pick<QuorumService, 'approve'>;
 }
 
 /**
@@ -230,12 +234,16 @@ export class KeyService {
     const aliases = await this.deps.repository.aliases.deletionOf(loaded.record.handle);
     compares.push(...aliases.compares);
     changes.push(...aliases.changes);
+    // The key-management quorum (issue 4): its token is consumed in this same commit.
+    const approval = await this.deps.quorum?.approve(session, 'key-management', loaded.record);
+    compares.push(...(approval?.compares ?? []));
+    changes.push(...(approval?.changes ?? []), { type: 'delete', path: keyQuorumPath(loaded.record.handle) });
     for (const path of await this.deps.repository.versionPaths(loaded.record.handle))
       changes.push({ type: 'delete', path });
     await this.deps.writer.commit({
       compares,
       changes,
-      event: { actor: session.username, action: 'key.delete', target, result: 'success' },
+      event: { actor: session.username, action: 'key.delete', target, result: 'success', details: approval?.details },
     });
   }
 

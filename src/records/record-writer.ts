@@ -3,7 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Barrier } from '../barrier/barrier.js';
 import type { RecordKind } from '../barrier/record-kinds.js';
 import { GENESIS_HASH, chainHash, type AuditEvent, type AuditEventInput } from '../audit/audit-event.js';
-import { CofferError } from '../errors/coffer-error.js';
+import { AUDIT_KEY_PATH, generateAuditKey, loadAuditKey, type AuditKey } from '../audit/audit-key.js';
+import { checkpointPath, signCheckpoint } from '../audit/checkpoint.js';
+import { CofferError, isCofferError } from '../errors/coffer-error.js';
 import { MAX_TXN_OPERATIONS, type Compare, type Operation, type StateStore } from '../store/state-store.js';
 
 /** One change of a commit. Plaintext records are sealed here and then zeroed. */
@@ -17,6 +19,17 @@ export interface Commit {
   readonly compares?: readonly Compare[];
   readonly changes?: readonly Change[];
   readonly event: AuditEventInput;
+  /** Also sign a checkpoint covering this event, in the same transaction (when checkpoints are on). */
+  readonly checkpoint?: boolean;
+}
+
+export interface WriterOptions {
+  /**
+   * Sign a checkpoint with the cluster's audit key whenever a transaction crosses a multiple of
+   * this many events (and whenever a commit asks for one). Absent: no checkpoints and no audit
+   * key (as at `cluster init`, which stores the key itself).
+   */
+  readonly checkpointEvery?: number;
 }
 
 export const AUDIT_HEAD_PATH = 'audit/head';
@@ -40,6 +53,7 @@ interface Pending {
   readonly compares: readonly Compare[];
   readonly operations: readonly Operation[];
   readonly event: AuditEventInput;
+  readonly checkpoint: boolean;
   /** Every key it compares or writes: commits that share a key never share a transaction. */
   readonly keys: readonly string[];
   resolve(event: AuditEvent): void;
@@ -59,25 +73,42 @@ const MAX_GROUP = 64;
  * and go together in the next one — one fsync for many key generations — each keeping its own
  * audit event, in order. If one commit's condition fails, the group is retried one by one, so
  * only that commit fails with CONFLICT.
+ *
+ * Checkpoints: with `checkpointEvery`, the writer loads the cluster's audit key after each
+ * unseal (creating it, audited, for a cluster made before audit keys existed) and adds a
+ * signed checkpoint of the chain to the transaction that crosses each multiple of N events.
  */
 export class RecordWriter {
   private readonly queue: Pending[] = [];
   private draining = false;
   private head: Head | undefined;
+  private auditKey: AuditKey | undefined;
 
   constructor(
     private readonly store: StateStore,
     private readonly barrier: Barrier,
     private readonly nodeId: string,
     private readonly clock: () => Date = () => new Date(),
+    private readonly options: WriterOptions = {},
   ) {}
+
+  /** Drops the audit private key from memory (at seal). It is loaded again after unseal. */
+  forgetAuditKey(): void {
+    this.auditKey = undefined;
+  }
+
+  /** The audit key in use, once loaded (undefined while sealed or with checkpoints off). */
+  get currentAuditKey(): AuditKey | undefined {
+    return this.auditKey;
+  }
 
   async commit(commit: Commit): Promise<AuditEvent> {
     const operations = (commit.changes ?? []).map((change) => this.toOperation(change));
     const compares = commit.compares ?? [];
     const keys = [...compares.map((compare) => compare.key), ...operations.map((operation) => operation.key)];
     return new Promise<AuditEvent>((resolve, reject) => {
-      this.queue.push({ compares, operations, event: commit.event, keys, resolve, reject });
+      const checkpoint = commit.checkpoint === true;
+      this.queue.push({ compares, operations, event: commit.event, checkpoint, keys, resolve, reject });
       this.drain();
     });
   }
@@ -88,6 +119,7 @@ export class RecordWriter {
     void (async () => {
       try {
         while (this.queue.length > 0) {
+          await this.readyAuditKey();
           await this.commitGroup(this.takeGroup());
           // Let requests that arrived meanwhile queue their commits, so the next transaction
           // carries all of them.
@@ -102,7 +134,8 @@ export class RecordWriter {
   private takeGroup(): Pending[] {
     const group: Pending[] = [];
     const keys = new Set<string>([AUDIT_HEAD_PATH]);
-    let operations = 1;
+    // The head, and a checkpoint when one is due.
+    let operations = 2;
     let compares = 1;
     for (const next of this.queue) {
       const fits =
@@ -134,12 +167,13 @@ export class RecordWriter {
             ...group.flatMap((pending) => pending.operations),
             ...events.map((event) => this.eventOperation(event)),
             this.headOperation(last),
+            ...this.checkpointOperations(head, last, group),
           ],
         );
       } catch (error) {
         this.head = undefined;
         if (group.length > 1) return this.oneByOne(group);
-        group[0]!.reject(error);
+        group[0]!.reject(forcedAuditError(error));
         return;
       }
       if (result.succeeded) {
@@ -160,6 +194,70 @@ export class RecordWriter {
     }
     for (const pending of group)
       pending.reject(new CofferError('CONFLICT', 'the audit chain is under heavy contention'));
+  }
+
+  /**
+   * With checkpoints on and the node unsealed: loads the audit key, or creates it (its own
+   * audited transaction, compared so two nodes never make two keys). A failure here leaves
+   * checkpoints off until the next commit tries again; it never blocks the commit itself.
+   */
+  private async readyAuditKey(): Promise<void> {
+    if (!this.options.checkpointEvery || this.barrier.sealed) {
+      this.auditKey = undefined;
+      return;
+    }
+    if (this.auditKey) return;
+    try {
+      this.auditKey = await loadAuditKey(this.store, this.barrier);
+      if (this.auditKey) return;
+      const created = generateAuditKey();
+      const committed = await new Promise<boolean>((resolve) => {
+        void this.commitGroup([
+          {
+            compares: [{ key: AUDIT_KEY_PATH, modRevision: 0 }],
+            operations: [this.toOperation(created.change)],
+            event: {
+              actor: 'system',
+              action: 'audit.key-create',
+              target: AUDIT_KEY_PATH,
+              result: 'success',
+              details: { keyId: created.key.keyId, algorithm: 'ed25519' },
+            },
+            checkpoint: false,
+            keys: [AUDIT_KEY_PATH],
+            resolve: () => resolve(true),
+            reject: () => resolve(false),
+          },
+        ]);
+      });
+      // Another node may have made it first: then use that one.
+      this.auditKey = committed ? created.key : await loadAuditKey(this.store, this.barrier);
+    } catch {
+      this.auditKey = undefined;
+    }
+  }
+
+  /** A signed checkpoint when one is due: asked for, or the group crosses a multiple of N. */
+  private checkpointOperations(head: Head, last: AuditEvent, group: readonly Pending[]): Operation[] {
+    const every = this.options.checkpointEvery;
+    const key = this.auditKey;
+    if (!every || !key) return [];
+    const due =
+      group.some((pending) => pending.checkpoint) || Math.floor(head.seq / every) !== Math.floor(last.seq / every);
+    if (!due) return [];
+    const checkpoint = signCheckpoint(
+      {
+        seq: last.seq,
+        hash: last.hash,
+        time: last.time,
+        node: this.nodeId,
+        clusterId: this.barrier.identity.clusterId,
+      },
+      key,
+    );
+    const path = checkpointPath(last.seq);
+    const value = this.barrier.sealRecord(path, 'audit-checkpoint', Buffer.from(JSON.stringify(checkpoint)));
+    return [{ type: 'put', key: path, value }];
   }
 
   private async oneByOne(group: readonly Pending[]): Promise<void> {
@@ -220,4 +318,13 @@ export class RecordWriter {
     ) as { seq: number; hash: string };
     return { seq, hash, modRevision: entry.modRevision };
   }
+}
+
+/**
+ * Forced audit: when the transaction carrying the event cannot be made, the change fails with
+ * it. Errors that already carry a code (a sealed barrier, a refused value) keep it.
+ */
+function forcedAuditError(error: unknown): unknown {
+  if (isCofferError(error)) return error;
+  return new CofferError('AUDIT_UNAVAILABLE', undefined, { cause: error });
 }

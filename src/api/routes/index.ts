@@ -13,9 +13,12 @@ import { keyWrappingRoutes } from './key-wrapping.js';
 import { keyAttributeRoutes } from './key-attributes.js';
 import { keyShareRoutes } from './key-shares.js';
 import { keyRoutes } from './keys.js';
+import { keyUsageRoutes } from './key-usage.js';
 import { keyRotationRoutes } from './key-rotation.js';
 import { multipartRoutes } from './multipart.js';
+import { quorumRoutes } from './quorum.js';
 import { sessionRoutes } from './sessions.js';
+import { userKeyRoutes } from './user-keys.js';
 import { userRoutes } from './users.js';
 
 /** Every route file of /v1, registered from this one list. */
@@ -25,6 +28,8 @@ export const ROUTES: readonly ((app: FastifyInstance, services: ApiServices) => 
   clusterPolicyRoutes,
   sessionRoutes,
   userRoutes,
+  userKeyRoutes,
+  quorumRoutes,
   keyRoutes,
   keyAttributeRoutes,
   keyShareRoutes,
@@ -37,4 +42,5 @@ export const ROUTES: readonly ((app: FastifyInstance, services: ApiServices) => 
   keyRotationRoutes,
   batchRoutes,
   auditRoutes,
+  keyUsageRoutes,
 ];

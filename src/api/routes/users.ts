@@ -55,6 +55,23 @@ export function userRoutes(app: FastifyInstance, services: ApiServices): void {
     },
   );
 
+  app.put<{ Params: { username: string }; Body: { newPassword: string } }>(
+    '/v1/users/:username/password',
+    {
+      config: { operation: 'user.change-password' },
+      schema: { params: usernameParams, body: object({ newPassword: password }, ['newPassword']) },
+    },
+    async (request, reply) => {
+      const next = Buffer.from(request.body.newPassword, 'utf8');
+      try {
+        await users.changePassword(sessionOf(request), request.params.username, next);
+        return reply.code(204).send();
+      } finally {
+        next.fill(0);
+      }
+    },
+  );
+
   app.delete<{ Params: { username: string } }>(
     '/v1/users/:username',
     { config: { operation: 'user.delete' }, schema: { params: usernameParams } },

@@ -162,6 +162,23 @@ export function registerKeyCommands(program: Command, ctx: CliContext): void {
       }),
     );
 
+  withAuthOptions(key.command('rotate').description('rotate the one key a filter selects: new material, a new version'))
+    .requiredOption('--filter <terms...>', 'key-reference=0x… or attr.NAME=VALUE terms')
+    .action((options: AuthOptions & { filter: string[] }) =>
+      execute(ctx, options, async () => {
+        const filter = parseKeyFilter(options.filter);
+        if (isEmptyFilter(filter)) throw new CliError('MISSING_ARGUMENT', '--filter is required');
+        return withSession(ctx, options, async (session) => {
+          const target = await resolveOneKey(session, filter);
+          const rotated = await session.rotateKey(target.handle);
+          return {
+            data: { 'key-reference': rotated.handle, version: rotated.version },
+            human: `Rotated key ${rotated.handle}: now version ${rotated.version}`,
+          };
+        });
+      }),
+    );
+
   withAuthOptions(
     key.command('generate-file').description('write the public key of the key a filter selects to a file'),
   )

@@ -3,12 +3,23 @@ import type { Role, UserSummary } from '../../client/index.js';
 import { resolveNewSecret } from '../credentials.js';
 import { CliError } from '../errors.js';
 import { keyValues, table } from '../output.js';
+import { registerUserKeyCommands } from './user-keys.js';
 import { execute, loginOnly, withAuthOptions, withSession, type AuthOptions, type CliContext } from '../run.js';
 
 const ROLES: readonly Role[] = ['admin', 'crypto-user'];
 
+/** CloudHSM CLI's `user list` entry: mfa and quorum are lists of registered strategies. */
 function userJson(user: UserSummary): Record<string, unknown> {
-  return { username: user.username, role: user.role, locked: String(user.locked), 'created-at': user.createdAt };
+  const strategy = [{ strategy: 'token-sign', status: 'enabled' }];
+  return {
+    username: user.username,
+    role: user.role,
+    locked: String(user.locked),
+    mfa: user.mfa ? strategy : [],
+    quorum: user.quorumKey ? strategy : [],
+    'cluster-coverage': 'full',
+    'created-at': user.createdAt,
+  };
 }
 
 function userHuman(user: UserSummary): string {
@@ -16,6 +27,8 @@ function userHuman(user: UserSummary): string {
     ['username', user.username],
     ['role', user.role],
     ['locked', user.locked],
+    ['mfa', user.mfa ? 'token-sign' : 'none'],
+    ['quorum', user.quorumKey ? 'token-sign' : 'none'],
     ['created-at', user.createdAt],
   ]);
 }
@@ -29,7 +42,10 @@ function parseRole(value: string): Role {
 type TargetOptions = AuthOptions & { username: string };
 
 export function registerUserCommands(program: Command, ctx: CliContext): void {
-  const user = program.command('user').description('users: list, create, delete, unlock, change-password');
+  const user = program
+    .command('user')
+    .description('users: list, create, delete, unlock, change-password, change-mfa, change-quorum');
+  registerUserKeyCommands(user, ctx);
 
   withAuthOptions(user.command('list').description('list the users')).action((options: AuthOptions) =>
     execute(ctx, options, () =>
@@ -38,8 +54,8 @@ export function registerUserCommands(program: Command, ctx: CliContext): void {
         return {
           data: { users: users.map(userJson) },
           human: table(
-            ['USERNAME', 'ROLE', 'LOCKED', 'CREATED'],
-            users.map((u) => [u.username, u.role, u.locked, u.createdAt]),
+            ['USERNAME', 'ROLE', 'LOCKED', 'MFA', 'QUORUM KEY', 'CREATED'],
+            users.map((u) => [u.username, u.role, u.locked, u.mfa, u.quorumKey, u.createdAt]),
           ),
         };
       }),
@@ -91,8 +107,22 @@ export function registerUserCommands(program: Command, ctx: CliContext): void {
   withAuthOptions(user.command('change-password').description('change your own password; your other sessions end'))
     .option('--current-password <password>', 'your current password (else the login password)')
     .option('--new-password <password>', 'the new password (else COFFER_NEW_PASSWORD, else a prompt)')
-    .action((options: AuthOptions & { currentPassword?: string; newPassword?: string }) =>
+    .option('--for-user <name>', "an admin: set another user's password (no current password; under the user quorum)")
+    .action((options: AuthOptions & { currentPassword?: string; newPassword?: string; forUser?: string }) =>
       execute(ctx, options, async () => {
+        if (options.forUser !== undefined) {
+          const target = options.forUser;
+          return withSession(ctx, options, async (session) => {
+            const next = await resolveNewSecret(ctx.io, {
+              flag: options.newPassword,
+              flagName: '--new-password',
+              envName: 'COFFER_NEW_PASSWORD',
+              prompt: `New password for ${target}`,
+            });
+            await session.quorum.changeUserPassword(target, next);
+            return { data: { username: target }, human: `Password changed for ${target}` };
+          });
+        }
         const loginOptions =
           options.currentPassword !== undefined && options.password === undefined && options.loginPassword === undefined
             ? { ...options, password: options.currentPassword }

@@ -1,0 +1,67 @@
+import type { Logger } from 'pino';
+import type { Barrier } from '../barrier/barrier.js';
+import type { KeyService } from '../keys/key-service.js';
+import type { RecordReader } from '../records/record-reader.js';
+import { RecordWriter } from '../records/record-writer.js';
+import type { StateStore } from '../store/state-store.js';
+import { AuditService } from './audit-service.js';
+import { CryptoUseAudit } from './crypto-use.js';
+import { KeyUsageService } from './key-usage-service.js';
+import { sealAwareWriter } from './seal-hook.js';
+import { UsageCounters } from './usage-counters.js';
+
+export interface AuditNodeOptions {
+  /** Append an audit event for every crypto operation (`crypto.sign` …). Off by default. */
+  readonly auditCryptoUse?: boolean;
+  /** Sign a checkpoint every this many events (256 by default). */
+  readonly auditCheckpointEvery?: number;
+  /** Flush the per-key usage counters this often (10 s by default). */
+  readonly usageFlushMs?: number;
+}
+
+export const DEFAULT_CHECKPOINT_EVERY = 256;
+export const DEFAULT_USAGE_FLUSH_MS = 10_000;
+
+/**
+ * The audit parts of a node, wired once: the writer (with checkpoints), the usage counters and
+ * their periodic flush, per-operation crypto logging, and the services the API reads through.
+ */
+export function wireAudit(deps: {
+  readonly store: StateStore;
+  readonly barrier: Barrier;
+  readonly reader: RecordReader;
+  readonly nodeId: string;
+  readonly clusterId: string;
+  readonly logger: Logger;
+  readonly options?: AuditNodeOptions;
+}) {
+  const { store, barrier, reader, nodeId, logger, options = {} } = deps;
+  const writer = new RecordWriter(store, barrier, nodeId, undefined, {
+    checkpointEvery: options.auditCheckpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
+  });
+  const usage = new UsageCounters({ reader, writer, nodeId });
+  const reportFlush = (error: unknown): void =>
+    logger.warn({ err: error }, 'the key usage counters could not be flushed; they are kept for the next flush');
+  const flushWhileUnsealed = async (): Promise<void> => {
+    if (!barrier.sealed) await usage.flush().catch(reportFlush);
+  };
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    writer,
+    usage,
+    cryptoUse: new CryptoUseAudit(usage, writer, options.auditCryptoUse === true),
+    /** For the cluster service: flushes and signs a checkpoint at seal. */
+    clusterWriter: sealAwareWriter(writer, usage, reportFlush),
+    audit: new AuditService({ clusterId: deps.clusterId, store, barrier, reader, writer }),
+    keyUsage: (keys: Pick<KeyService, 'visible'>) => new KeyUsageService({ keys, usage, writer }),
+    start(): void {
+      const every = options.usageFlushMs ?? DEFAULT_USAGE_FLUSH_MS;
+      timer = setInterval(() => void flushWhileUnsealed(), every).unref();
+    },
+    /** At close: the last flush, then no more. */
+    async stop(): Promise<void> {
+      clearInterval(timer);
+      await flushWhileUnsealed();
+    },
+  };
+}

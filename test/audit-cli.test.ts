@@ -1,0 +1,116 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CliIo } from '../src/cli/io.js';
+import { main } from '../src/cli/main.js';
+import { startTestNode, type TestNode } from './support/test-node.js';
+
+function io(cwd: string): CliIo & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    env: {},
+    cwd,
+    interactive: false,
+    out,
+    err,
+    writeOut: (text) => void out.push(text),
+    writeErr: (text) => void err.push(text),
+    promptLine: () => Promise.reject(new Error('no prompt')),
+    promptSecret: () => Promise.reject(new Error('no prompt')),
+  };
+}
+
+describe('coffer audit export | verify | search | tail', () => {
+  let t: TestNode;
+  let connection: string[];
+
+  before(async () => {
+    t = await startTestNode();
+    await t.cryptoUser('carol');
+    connection = [
+      '--endpoint',
+      t.node.url,
+      '--ca-file',
+      t.dir.caCert,
+      '--cert-file',
+      t.init.clientCert!,
+      '--key-file',
+      t.init.clientKey!,
+      '--username',
+      'admin',
+      '--password',
+      t.adminPassword,
+    ];
+  });
+  after(() => t.stop());
+
+  test('export pages through everything; verify passes offline, then fails on a changed byte naming the seq', async () => {
+    const file = join(t.root, 'audit.jsonl');
+    const exported = io(t.root);
+    assert.equal(
+      await main(['audit', 'export', '--path', 'audit.jsonl', ...connection], exported),
+      0,
+      exported.err.join(''),
+    );
+    const verified = io(t.root);
+    assert.equal(await main(['audit', 'verify', file], verified), 0, verified.err.join(''));
+    assert.match(verified.out.join(''), /audit chain intact/);
+    assert.doesNotMatch(verified.out.join(''), /warning/, 'the export is covered by the checkpoint made first');
+
+    const lines = (await readFile(file, 'utf8')).trimEnd().split('\n');
+    const index = lines.findIndex((line) => line.includes('"action":"user.create"'));
+    const seq = (JSON.parse(lines[index]!) as { event: { seq: number } }).event.seq;
+    const original = lines[index]!;
+    lines[index] = original.replace('user/carol', 'user/carl0');
+    assert.notEqual(lines[index], original);
+    await writeFile(file, lines.join('\n') + '\n');
+    const broken = io(t.root);
+    assert.equal(await main(['audit', 'verify', 'audit.jsonl'], broken), 1);
+    assert.match(
+      broken.err.join(''),
+      new RegExp(`AUDIT_CHAIN_BROKEN: first broken entry: seq ${seq} \\(line ${index + 1}\\)`),
+    );
+    const json = io(t.root);
+    assert.equal(await main(['audit', 'verify', 'audit.jsonl', '--json'], json), 1);
+    assert.equal((JSON.parse(json.out.join('')) as { error_code: number }).error_code, 1);
+  });
+
+  test('verify --public-key pins the audit key', async () => {
+    const keyOut = io(t.root);
+    assert.equal(await main(['audit', 'public-key', '--json', ...connection], keyOut), 0);
+    const { pem } = (JSON.parse(keyOut.out.join('')) as { data: { pem: string } }).data;
+    await writeFile(join(t.root, 'audit.pem'), pem);
+    assert.equal(await main(['audit', 'export', '--path', 'fresh.jsonl', ...connection], io(t.root)), 0);
+    assert.equal(await main(['audit', 'verify', 'fresh.jsonl', '--public-key', 'audit.pem'], io(t.root)), 0);
+    await writeFile(
+      join(t.root, 'other.pem'),
+      (await import('node:crypto')).generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }),
+    );
+    const pinned = io(t.root);
+    assert.equal(await main(['audit', 'verify', 'fresh.jsonl', '--public-key', 'other.pem'], pinned), 1);
+    assert.match(pinned.err.join(''), /pinned/);
+  });
+
+  test('search filters on the node; tail is bounded', async () => {
+    const found = io(t.root);
+    assert.equal(
+      await main(['audit', 'search', '--action', 'user.*', '--result', 'success', '--json', ...connection], found),
+      0,
+    );
+    const page = (JSON.parse(found.out.join('')) as { data: { events: { action: string }[] } }).data;
+    assert.ok(page.events.length >= 1);
+    assert.ok(page.events.every((event) => event.action.startsWith('user.')));
+    const tail = io(t.root);
+    const started = Date.now();
+    assert.equal(
+      await main(['audit', 'tail', '--after', '0', '--count', '3', '--duration', '5', ...connection], tail),
+      0,
+    );
+    assert.ok(Date.now() - started < 5000);
+    assert.equal(tail.out.length, 4, tail.out.join('')); // 3 events and the summary
+    const bad = io(t.root);
+    assert.equal(await main(['audit', 'search', '--result', 'maybe', ...connection], bad), 1);
+  });
+});
