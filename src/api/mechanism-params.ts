@@ -60,3 +60,18 @@ export function decodeMechanismParams(fields: MechanismParamFields): MechanismPa
   }
   return params as MechanismParams;
 }
+
+/**
+ * The same parameters on the key routes (wrap, unwrap, derive), where `label` names the new
+ * key: the SP 800-108 Label travels there as `kdfLabel`.
+ */
+const { label: _kdfLabelSchema, ...PARAMS_WITHOUT_LABEL } = MECHANISM_PARAM_SCHEMA;
+export const KEY_ROUTE_PARAM_SCHEMA = { ...PARAMS_WITHOUT_LABEL, kdfLabel: MECHANISM_PARAM_SCHEMA.label } as const;
+
+export type KeyRouteParamFields = Omit<MechanismParamFields, 'label'> & { kdfLabel?: string };
+
+/** `fields` is the whole body: its `label` is the new key's name and is not a parameter. */
+export function decodeKeyRouteParams(fields: KeyRouteParamFields & { label?: string }): MechanismParams {
+  const { kdfLabel, label: _keyLabel, ...rest } = fields;
+  return decodeMechanismParams({ ...rest, ...(kdfLabel !== undefined && { label: kdfLabel }) });
+}

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { KeyDerivation } from '../../keys/key-derivation.js';
 import { sessionOf } from '../auth.js';
-import { MECHANISM_PARAM_FIELDS, mechanismParams, type MechanismParamBody } from '../key-transfer-params.js';
+import { decodeKeyRouteParams, KEY_ROUTE_PARAM_SCHEMA, type KeyRouteParamFields } from '../mechanism-params.js';
 import { booleanMap, handle, object } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 
-interface DeriveBody extends MechanismParamBody {
+interface DeriveBody extends KeyRouteParamFields {
   baseKeyHandle: string;
   mechanism: string;
   keyType: string;
@@ -26,7 +26,7 @@ export function keyDerivationRoutes(app: FastifyInstance, services: ApiServices)
       schema: {
         body: object(
           {
-            ...MECHANISM_PARAM_FIELDS,
+            ...KEY_ROUTE_PARAM_SCHEMA,
             baseKeyHandle: handle,
             mechanism: { type: 'string', maxLength: 64 },
             keyType: { type: 'string', maxLength: 32 },
@@ -51,7 +51,7 @@ export function keyDerivationRoutes(app: FastifyInstance, services: ApiServices)
           ...(body.id === undefined ? {} : { id: body.id }),
           ...(body.attributes === undefined ? {} : { attributes: body.attributes }),
         },
-        params: mechanismParams(body),
+        params: decodeKeyRouteParams(body),
       });
       return reply.code(201).send({ key });
     },

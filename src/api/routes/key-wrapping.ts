@@ -3,19 +3,19 @@ import type { KeyClass } from '../../crypto/types.js';
 import { KeyWrapping } from '../../keys/key-wrapping.js';
 import { sessionOf } from '../auth.js';
 import { decodeBase64 } from '../base64.js';
-import { MECHANISM_PARAM_FIELDS, mechanismParams, type MechanismParamBody } from '../key-transfer-params.js';
+import { decodeKeyRouteParams, KEY_ROUTE_PARAM_SCHEMA, type KeyRouteParamFields } from '../mechanism-params.js';
 import { base64, booleanMap, handle, object } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 
 const mechanism = { type: 'string', maxLength: 64 } as const;
 
-interface WrapBody extends MechanismParamBody {
+interface WrapBody extends KeyRouteParamFields {
   wrappingKeyHandle: string;
   keyHandle: string;
   mechanism: string;
 }
 
-interface UnwrapBody extends MechanismParamBody {
+interface UnwrapBody extends KeyRouteParamFields {
   unwrappingKeyHandle: string;
   mechanism: string;
   wrappedKey: string;
@@ -35,7 +35,7 @@ export function keyWrappingRoutes(app: FastifyInstance, services: ApiServices): 
     {
       config: { operation: 'key.wrap' },
       schema: {
-        body: object({ ...MECHANISM_PARAM_FIELDS, wrappingKeyHandle: handle, keyHandle: handle, mechanism }, [
+        body: object({ ...KEY_ROUTE_PARAM_SCHEMA, wrappingKeyHandle: handle, keyHandle: handle, mechanism }, [
           'wrappingKeyHandle',
           'keyHandle',
           'mechanism',
@@ -48,7 +48,7 @@ export function keyWrappingRoutes(app: FastifyInstance, services: ApiServices): 
         wrappingKey: body.wrappingKeyHandle,
         key: body.keyHandle,
         mechanism: body.mechanism,
-        params: mechanismParams(body),
+        params: decodeKeyRouteParams(body),
       });
       return { wrappedKey: wrapped.toString('base64') };
     },
@@ -61,7 +61,7 @@ export function keyWrappingRoutes(app: FastifyInstance, services: ApiServices): 
       schema: {
         body: object(
           {
-            ...MECHANISM_PARAM_FIELDS,
+            ...KEY_ROUTE_PARAM_SCHEMA,
             unwrappingKeyHandle: handle,
             mechanism,
             wrappedKey: base64,
@@ -88,7 +88,7 @@ export function keyWrappingRoutes(app: FastifyInstance, services: ApiServices): 
           ...(body.id === undefined ? {} : { id: body.id }),
           ...(body.attributes === undefined ? {} : { attributes: body.attributes }),
         },
-        params: mechanismParams(body),
+        params: decodeKeyRouteParams(body),
       });
       return reply.code(201).send({ key });
     },
