@@ -39,7 +39,16 @@ export function buildServer(tls: ServerTls, services: ApiServices, logger: Logge
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+    // unicode: false — maxLength bounds UTF-16 length (O(1)), not code points (a JS loop per string).
+    ajv: {
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: false,
+        useDefaults: false,
+        allErrors: false,
+        unicode: false,
+      },
+    },
   });
   // JSON only: a text body is refused as UNSUPPORTED_MEDIA_TYPE rather than parsed as a string.
   app.removeContentTypeParser('text/plain');

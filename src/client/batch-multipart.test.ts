@@ -127,6 +127,24 @@ after(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
+describe('session.prepareBatch', () => {
+  it('encodes once and sends the same body each time, decoding each answer', async () => {
+    const prepared = session.prepareBatch([
+      { operation: 'sign', keyHandle: '0x0000000000000001', mechanism: 'ECDSA_SHA256', data: Buffer.from('again') },
+    ]);
+    const before = seen.filter((entry) => entry.url === '/v1/batch').length;
+    const first = await prepared.send();
+    const firstBody = lastBody('/v1/batch');
+    const second = await prepared.send();
+    assert.equal(seen.filter((entry) => entry.url === '/v1/batch').length, before + 2);
+    assert.deepEqual(lastBody('/v1/batch'), firstBody);
+    for (const [result] of [first, second]) {
+      assert.ok(result.ok);
+      assert.equal(result.value.toString(), 'sig:again');
+    }
+  });
+});
+
 describe('session.batch', () => {
   it('sends one request with base64 bodies and returns typed results in order', async () => {
     const results = await session.batch([

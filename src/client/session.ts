@@ -58,6 +58,7 @@ export class CofferSession {
   readonly unwrapKey: KeyTransferCalls['unwrapKey'];
   readonly deriveKey: KeyTransferCalls['deriveKey'];
   readonly batch: BatchCalls['batch'];
+  readonly prepareBatch: BatchCalls['prepareBatch'];
   readonly digest: BatchCalls['digest'];
   readonly random: BatchCalls['random'];
   readonly beginOperation: MultipartCalls['beginOperation'];
@@ -107,7 +108,12 @@ export class CofferSession {
       unwrapKey: this.unwrapKey,
       deriveKey: this.deriveKey,
     } = keyTransferCalls(request, login.token));
-    ({ batch: this.batch, digest: this.digest, random: this.random } = batchCalls(request, login.token));
+    ({
+      batch: this.batch,
+      prepareBatch: this.prepareBatch,
+      digest: this.digest,
+      random: this.random,
+    } = batchCalls(request, login.token));
     ({ beginOperation: this.beginOperation, withOperation: this.withOperation } = multipartCalls(request, login.token));
     this.audit = auditCalls(request, login.token);
     this.quorum = quorumCalls(request, login.token);

@@ -12,7 +12,10 @@ export interface TransportOptions {
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface RequestOptions {
+  /** A JSON body, serialized here … */
   readonly body?: unknown;
+  /** … or one serialized already (a prepared batch sent many times). */
+  readonly jsonText?: string;
   readonly token?: string;
   readonly query?: Readonly<Record<string, string | number | undefined>>;
   /** Extra headers (a quorum approval). */
@@ -112,7 +115,11 @@ export class Transport {
           path: withQuery(path, options.query),
           method,
           headers: headersFor(options),
-          ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+          ...(options.jsonText !== undefined
+            ? { body: options.jsonText }
+            : options.body === undefined
+              ? {}
+              : { body: JSON.stringify(options.body) }),
         });
       } catch (error) {
         const asError = error instanceof Error ? error : new Error(String(error));
@@ -147,7 +154,7 @@ function withQuery(path: string, query: RequestOptions['query']): string {
 
 function headersFor(options: RequestOptions): Record<string, string> {
   const headers: Record<string, string> = { ...options.headers, accept: 'application/json' };
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.body !== undefined || options.jsonText !== undefined) headers['content-type'] = 'application/json';
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   return headers;
 }

@@ -1,18 +1,13 @@
-import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { AuditReader } from '../audit/audit-reader.js';
 import type { AuditEvent } from '../audit/audit-event.js';
-import { Barrier, KEYRING_PATH } from '../barrier/barrier.js';
 import type { Role } from '../identity/roles.js';
 import type { Session } from '../identity/sessions.js';
 import { encodeUser, userPath } from '../identity/user-record.js';
 import type { KeyRecord } from '../objects/key-record.js';
-import { RecordReader } from '../records/record-reader.js';
+import type { RecordReader } from '../records/record-reader.js';
+import { openTestStore } from '../records/test-store.js';
 import { RecordWriter } from '../records/record-writer.js';
-import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
+import { type SqliteStore } from '../store/sqlite-store.js';
 import { AliasService } from './key-aliases.js';
 import { KeyAttributeService } from './key-attributes.js';
 import { KeyRepository } from './key-repository.js';
@@ -44,18 +39,8 @@ export interface KeyTestEnv {
 }
 
 export async function keyTestEnv(): Promise<KeyTestEnv> {
-  const dir = await mkdtemp(join(tmpdir(), 'coffer-keys-'));
-  const store = await openSqliteStore(join(dir, 'state.db'));
-  const rootKey = randomBytes(32);
-  const created = await store.txn(
-    [{ key: KEYRING_PATH, modRevision: 0 }],
-    [Barrier.initialKeyring(rootKey, { clusterId: 'c', mode: 'dev' }, new Date())],
-  );
-  assert.ok(created.succeeded);
-  const barrier = new Barrier(store);
-  await barrier.unseal(rootKey);
-  const reader = new RecordReader(store, barrier);
-  const writer = new RecordWriter(store, barrier, 'node-1');
+  const base = await openTestStore('coffer-keys-');
+  const { store, barrier, reader, writer } = base;
   const repository = new KeyRepository(store, barrier, reader);
   const keys = new KeyService({ repository, writer });
   const admin = { keys, repository, writer };
@@ -106,8 +91,7 @@ export async function keyTestEnv(): Promise<KeyTestEnv> {
     },
     async close() {
       repository.close();
-      await store.close();
-      await rm(dir, { recursive: true, force: true });
+      await base.close();
     },
   };
 }

@@ -1,18 +1,14 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { AuditReader } from '../audit/audit-reader.js';
 import type { AuditEvent } from '../audit/audit-event.js';
-import { Barrier, KEYRING_PATH } from '../barrier/barrier.js';
 import { mechanismOfKind } from '../crypto/mechanisms/registry.js';
 import type { DeriveMechanism, KeyClass, KeyType, WrapMechanism } from '../crypto/types.js';
 import { CofferError } from '../errors/coffer-error.js';
 import type { Session } from '../identity/sessions.js';
 import type { KeyRecord } from '../objects/key-record.js';
-import { RecordReader } from '../records/record-reader.js';
+import { openTestStore } from '../records/test-store.js';
 import { RecordWriter } from '../records/record-writer.js';
-import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
+import { type SqliteStore } from '../store/sqlite-store.js';
 import type { MechanismLookup } from './key-rules.js';
 import { KeyRepository } from './key-repository.js';
 import { KeyService } from './key-service.js';
@@ -90,17 +86,8 @@ const testLookup = ((name: string, kind: 'wrap' | 'derive') => {
 }) as MechanismLookup;
 
 export async function transferEnv(): Promise<TransferEnv> {
-  const dir = await mkdtemp(join(tmpdir(), 'coffer-transfer-'));
-  const store = await openSqliteStore(join(dir, 'state.db'));
-  const rootKey = randomBytes(32);
-  await store.txn(
-    [{ key: KEYRING_PATH, modRevision: 0 }],
-    [Barrier.initialKeyring(rootKey, { clusterId: 'c', mode: 'dev' }, new Date())],
-  );
-  const barrier = new Barrier(store);
-  await barrier.unseal(rootKey);
-  const reader = new RecordReader(store, barrier);
-  const writer = new RecordWriter(store, barrier, 'node-1');
+  const base = await openTestStore('coffer-transfer-');
+  const { store, barrier, reader, writer } = base;
   const repository = new KeyRepository(store, barrier, reader);
   const keys = new KeyService({ repository, writer });
   const audit = new AuditReader(reader);
@@ -118,8 +105,7 @@ export async function transferEnv(): Promise<TransferEnv> {
     events: async () => (await audit.list(0, 1000)).events,
     async close() {
       repository.close();
-      await store.close();
-      await rm(dir, { recursive: true, force: true });
+      await base.close();
     },
   };
 }

@@ -13,7 +13,13 @@ export const MAX_BATCH_OPERATIONS = 1000;
 export const BATCH_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 
 /** Each operation's body schema compiled with the server's own validation rules. */
-const ajv = new Ajv({ removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false });
+const ajv = new Ajv({
+  removeAdditional: false,
+  coerceTypes: false,
+  useDefaults: false,
+  allErrors: false,
+  unicode: false,
+});
 const validators = new Map<string, ValidateFunction>(
   Object.entries(CRYPTO_OPERATIONS).map(([name, operation]) => [name, ajv.compile(operation.schema)]),
 );

@@ -1,0 +1,119 @@
+/**
+ * The composition root: every service of a node, built once over one store and barrier, with
+ * exactly the dependencies each declares. The routes see only what this returns.
+ */
+import type { Logger } from 'pino';
+import { wireAudit, type AuditNodeOptions } from '../audit/node-audit.js';
+import { Barrier } from '../barrier/barrier.js';
+import { UnsealProgress } from '../barrier/unseal-progress.js';
+import { ChallengeStore } from '../identity/challenges.js';
+import { KeyQuorumService } from '../identity/key-quorum.js';
+import { QuorumService } from '../identity/quorum-service.js';
+import { KEY_QUORUM_PREFIX, keyQuorumPath, readKeyValues } from '../identity/quorum-values.js';
+import { WatchedCache } from '../records/watched-cache.js';
+import { QuorumValueService } from '../identity/quorum-value-service.js';
+import { SessionManager } from '../identity/sessions.js';
+import { UserKeyService } from '../identity/user-keys.js';
+import { UserService } from '../identity/user-service.js';
+import { CryptoService } from '../keys/crypto-service.js';
+import { KeyRepository } from '../keys/key-repository.js';
+import { KeyService } from '../keys/key-service.js';
+import { AliasService } from '../keys/key-aliases.js';
+import { KeyAttributeService } from '../keys/key-attributes.js';
+import { KeySharingService, roleLookup } from '../keys/key-sharing.js';
+import { KeyVersions } from '../keys/key-versions.js';
+import { SessionKeys } from '../keys/session-keys.js';
+import { MultipartOperations } from '../keys/multipart-operations.js';
+import { RecordReader } from '../records/record-reader.js';
+import type { StateStore } from '../store/state-store.js';
+import { ClusterPolicyStore } from './cluster-policy.js';
+import { ClusterService, type NodeInfo } from './cluster-service.js';
+
+export function wireServices(
+  store: StateStore,
+  info: NodeInfo,
+  seal: { shares: number; threshold: number },
+  logger: Logger,
+  auditOptions: AuditNodeOptions,
+) {
+  const barrier = new Barrier(store);
+  const reader = new RecordReader(store, barrier);
+  const audit = wireAudit({
+    store,
+    barrier,
+    reader,
+    nodeId: info.nodeId,
+    clusterId: info.clusterId,
+    logger,
+    options: auditOptions,
+  });
+  const writer = audit.writer;
+  const sessions = new SessionManager();
+  const repository = new KeyRepository(store, barrier, reader);
+  const sessionKeys = new SessionKeys();
+  sessions.onClose((session) => sessionKeys.dropSession(session.id));
+  const keyQuorumValues = new WatchedCache(
+    store,
+    KEY_QUORUM_PREFIX,
+    async (path) => (await readKeyValues(reader, path.slice(KEY_QUORUM_PREFIX.length))).values,
+  );
+  const quorum = new QuorumService({
+    reader,
+    writer,
+    keyValues: (handle) => keyQuorumValues.get(keyQuorumPath(handle)),
+  });
+  const challenges = new ChallengeStore();
+  const keys = new KeyService({ repository, writer, sessionKeys, quorum });
+  const keyAdmin = { keys, repository, writer, quorum };
+  const versions = new KeyVersions({ keys, reader, writer });
+  const crypto = new CryptoService(keys, versions, writer, quorum, audit.cryptoUse);
+  const multipart = new MultipartOperations(crypto);
+  sessions.onClose((session) => multipart.dropSession(session.id));
+  const users = new UserService({
+    reader,
+    writer,
+    sessions,
+    ownsKeys: (username) => repository.holdsKeys(username),
+    quorum,
+    challenges,
+  });
+  const progress = new UnsealProgress(barrier, seal);
+  const cluster = new ClusterService({
+    info,
+    barrier,
+    progress,
+    sessions,
+    reader,
+    writer: audit.clusterWriter,
+    keys: repository,
+    logger,
+    quorum,
+  });
+  const policy = new ClusterPolicyStore(reader, writer, quorum);
+  const services = {
+    cluster,
+    policy,
+    sessions,
+    users,
+    keys,
+    keyAttributes: new KeyAttributeService(keyAdmin),
+    keySharing: new KeySharingService({ ...keyAdmin, roleOf: roleLookup(reader) }),
+    aliases: new AliasService({
+      directory: repository.aliases,
+      keys,
+      load: (handle) => repository.load(handle),
+      writer,
+    }),
+    crypto,
+    versions,
+    multipart,
+    audit: audit.audit,
+    keyUsage: audit.keyUsage(keys),
+    writer,
+    quorum,
+    quorumValues: new QuorumValueService({ reader, writer, quorum }),
+    keyQuorum: new KeyQuorumService({ reader, writer, keys, quorum }),
+    userKeys: new UserKeyService({ reader, writer, challenges, quorum }),
+  };
+  return { services, sessions, repository, audit };
+}
