@@ -1,6 +1,7 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { keyTypeProvider } from '../crypto/keys/registry.js';
 import type { DeriveMechanism, KeySpec, KeyType, MechanismParams } from '../crypto/types.js';
+import { refuseAudited } from '../records/audited-refusal.js';
 import { CofferError } from '../errors/coffer-error.js';
 import type { Session } from '../identity/sessions.js';
 import type { KeyRecord } from '../objects/key-record.js';
@@ -91,17 +92,8 @@ export class KeyDerivation {
     const details = { baseKey: base.record.handle, mechanism: mech.name };
     const broken = firstBroken(DERIVE_RULES, { mech, base: base.record, keyType: request.keyType });
     if (broken) {
-      await this.deps.writer.commit({
-        event: {
-          actor: session.username,
-          action: 'key.derive',
-          target: `key/${base.record.handle}`,
-          result: 'failure',
-          code: broken.code,
-          details,
-        },
-      });
-      throw new CofferError(broken.code, broken.check);
+      const event = { actor: session.username, action: 'key.derive', target: `key/${base.record.handle}`, details };
+      await refuseAudited(this.deps.writer, event, broken.code, broken.check);
     }
     const keyType = request.keyType as KeyType;
     keyTypeProvider(keyType).checkSpec({ keyType, lengthBytes: request.lengthBytes } as KeySpec);

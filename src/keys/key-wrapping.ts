@@ -1,7 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import { exportKeyMaterial } from '../crypto/keys/material.js';
 import type { KeyClass, KeyType, MechanismParams, WrapMechanism } from '../crypto/types.js';
-import { CofferError, isCofferError } from '../errors/coffer-error.js';
+import { refuseAudited } from '../records/audited-refusal.js';
+import { isCofferError } from '../errors/coffer-error.js';
 import type { ErrorCode } from '../errors/registry.js';
 import type { Session } from '../identity/sessions.js';
 import type { KeyRecord } from '../objects/key-record.js';
@@ -201,18 +202,14 @@ export class KeyWrapping {
     }
   }
 
-  private async refuse(audit: AuditContext, code: ErrorCode, detail: string | undefined): Promise<never> {
-    await this.deps.writer.commit({
-      event: {
-        actor: audit.session.username,
-        action: audit.action,
-        target: `key/${audit.target}`,
-        result: 'failure',
-        code,
-        details: audit.details,
-      },
-    });
-    throw new CofferError(code, detail);
+  private refuse(audit: AuditContext, code: ErrorCode, detail: string | undefined): Promise<never> {
+    const { session, action, target, details } = audit;
+    return refuseAudited(
+      this.deps.writer,
+      { actor: session.username, action, target: `key/${target}`, details },
+      code,
+      detail,
+    );
   }
 }
 
