@@ -39,14 +39,12 @@ export function buildServer(tls: ServerTls, services: ApiServices, logger: Logge
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
-    // unicode: false — maxLength bounds UTF-16 length (O(1)), not code points (a JS loop per string).
     ajv: {
       customOptions: {
         removeAdditional: false,
         coerceTypes: false,
         useDefaults: false,
         allErrors: false,
-        unicode: false,
       },
     },
   });

@@ -18,7 +18,6 @@ const ajv = new Ajv({
   coerceTypes: false,
   useDefaults: false,
   allErrors: false,
-  unicode: false,
 });
 const validators = new Map<string, ValidateFunction>(
   Object.entries(CRYPTO_OPERATIONS).map(([name, operation]) => [name, ajv.compile(operation.schema)]),
