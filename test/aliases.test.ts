@@ -91,3 +91,54 @@ describe('aliases over the API', () => {
     );
   });
 });
+
+describe('aliases on the key routes (wrap, unwrap, derive)', () => {
+  test('alias/<name> names the wrapping, unwrapping and base keys as a handle would', async () => {
+    const t = await startTestNode();
+    try {
+      const { token } = await t.cryptoUser('alice_kr');
+      const make = async (body: Record<string, unknown>): Promise<{ handle: string; checkValue: string }> => {
+        const answer = await t.api.call<{ key: { handle: string; checkValue: string } }>('POST', '/v1/keys/symmetric', {
+          token,
+          body,
+        });
+        assert.equal(answer.status, 201, answer.text);
+        return answer.body.key;
+      };
+      const kek = await make({ keyType: 'aes', keyLengthBytes: 32, attributes: { wrap: true, unwrap: true } });
+      const payload = await make({ keyType: 'aes', keyLengthBytes: 32, attributes: { extractable: true } });
+      const base = await make({ keyType: 'generic-secret', keyLengthBytes: 32, attributes: { derive: true } });
+      for (const [name, key] of [
+        ['kek', kek],
+        ['payload', payload],
+        ['base', base],
+      ] as const) {
+        const put = await t.api.call('PUT', `/v1/aliases/kr/${name}`, { token, body: { keyHandle: key.handle } });
+        assert.equal(put.status, 200, put.text);
+      }
+      const wrapped = await t.api.call<{ wrappedKey: string }>('POST', '/v1/keys/wrap', {
+        token,
+        body: { wrappingKeyHandle: 'alias/kr/kek', keyHandle: 'alias/kr/payload', mechanism: 'AES_KEY_WRAP_PAD' },
+      });
+      assert.equal(wrapped.status, 200, wrapped.text);
+      const unwrapped = await t.api.call<{ key: { checkValue: string } }>('POST', '/v1/keys/unwrap', {
+        token,
+        body: {
+          unwrappingKeyHandle: 'alias/kr/kek',
+          mechanism: 'AES_KEY_WRAP_PAD',
+          wrappedKey: wrapped.body.wrappedKey,
+          class: 'secret',
+          keyType: 'aes',
+        },
+      });
+      assert.equal(unwrapped.body.key.checkValue, payload.checkValue);
+      const derived = await t.api.call('POST', '/v1/keys/derive', {
+        token,
+        body: { baseKeyHandle: 'alias/kr/base', mechanism: 'HKDF_DERIVE', keyType: 'aes', keyLengthBytes: 32 },
+      });
+      assert.equal(derived.status, 201, derived.text);
+    } finally {
+      await t.stop();
+    }
+  });
+});

@@ -11,6 +11,12 @@ import { after, before, describe, test } from 'node:test';
  */
 const CLI = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
 
+/** The tour's sign and verify arguments (README), relative to the test's working directory. */
+const SIGN_ARGS = [
+  ...['--hash-function', 'sha256', '--key-filter', 'attr.label=tour', '--data-path', 'release.txt'],
+  ...['--signature-encoding', 'der', '--signature-path', 'release.sig'],
+];
+
 interface Up {
   readonly process: ChildProcess;
   readonly output: string[];
@@ -115,21 +121,9 @@ describe('the README tour through the real CLI and a real `coffer up`', () => {
     );
     assert.equal(generated.code, 0, generated.stderr);
     await writeFile(join(root, 'release.txt'), 'release 1.0 checksum\n');
-    const signArgs = [
-      '--hash-function',
-      'sha256',
-      '--key-filter',
-      'attr.label=tour',
-      '--data-path',
-      'release.txt',
-      '--signature-encoding',
-      'der',
-      '--signature-path',
-      'release.sig',
-    ];
-    const signed = coffer(alice, 'crypto', 'sign', 'ecdsa', ...signArgs);
+    const signed = coffer(alice, 'crypto', 'sign', 'ecdsa', ...SIGN_ARGS);
     assert.equal(signed.code, 0, signed.stderr);
-    const verified = coffer(alice, 'crypto', 'verify', 'ecdsa', ...signArgs);
+    const verified = coffer(alice, 'crypto', 'verify', 'ecdsa', ...SIGN_ARGS);
     assert.equal(verified.code, 0, verified.stderr);
     const exported = coffer(
       alice,
@@ -151,7 +145,7 @@ describe('the README tour through the real CLI and a real `coffer up`', () => {
     );
     assert.equal(openssl.stdout.trim(), 'Verified OK');
     await writeFile(join(root, 'release.txt'), 'release 1.0 checksum, altered\n');
-    const altered = coffer(alice, 'crypto', 'verify', 'ecdsa', ...signArgs, '--json');
+    const altered = coffer(alice, 'crypto', 'verify', 'ecdsa', ...SIGN_ARGS, '--json');
     assert.equal(altered.code, 1);
     assert.match((JSON.parse(altered.stdout) as { data: string }).data, /^SIGNATURE_INVALID/);
   });
@@ -182,22 +176,7 @@ describe('the README tour through the real CLI and a real `coffer up`', () => {
     up = await startUp(dataDir);
     assert.match(up.output.join(''), /reused the dev cluster/);
     await writeFile(join(root, 'release.txt'), 'release 1.0 checksum\n');
-    const verified = coffer(
-      'alice:alice-secret-1',
-      'crypto',
-      'verify',
-      'ecdsa',
-      '--hash-function',
-      'sha256',
-      '--key-filter',
-      'attr.label=tour',
-      '--data-path',
-      'release.txt',
-      '--signature-encoding',
-      'der',
-      '--signature-path',
-      'release.sig',
-    );
+    const verified = coffer('alice:alice-secret-1', 'crypto', 'verify', 'ecdsa', ...SIGN_ARGS);
     assert.equal(verified.code, 0, verified.stderr);
     const listed = JSON.parse(
       coffer('alice:alice-secret-1', 'key', 'list', '--filter', 'attr.label=tour', '--json').stdout,

@@ -13,7 +13,10 @@ import type { KeyService } from '../keys/key-service.js';
 import type { AliasService } from '../keys/key-aliases.js';
 import type { KeyAttributeService } from '../keys/key-attributes.js';
 import type { KeySharingService } from '../keys/key-sharing.js';
+import type { KeyDerivation } from '../keys/key-derivation.js';
+import type { KeyImport } from '../keys/key-import.js';
 import type { KeyVersions } from '../keys/key-versions.js';
+import type { KeyWrapping } from '../keys/key-wrapping.js';
 import type { MultipartOperations } from '../keys/multipart-operations.js';
 import type { RecordWriter } from '../records/record-writer.js';
 
@@ -29,6 +32,9 @@ export interface ApiServices {
   readonly aliases: AliasService;
   readonly crypto: CryptoService;
   readonly versions: KeyVersions;
+  readonly keyImport: KeyImport;
+  readonly keyWrapping: KeyWrapping;
+  readonly keyDerivation: KeyDerivation;
   readonly multipart: MultipartOperations;
   readonly audit: AuditService;
   /** Per-key usage counters (GET /v1/keys/:handle/usage). */

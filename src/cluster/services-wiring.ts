@@ -21,7 +21,10 @@ import { KeyService } from '../keys/key-service.js';
 import { AliasService } from '../keys/key-aliases.js';
 import { KeyAttributeService } from '../keys/key-attributes.js';
 import { KeySharingService, roleLookup } from '../keys/key-sharing.js';
+import { KeyDerivation } from '../keys/key-derivation.js';
+import { KeyImport } from '../keys/key-import.js';
 import { KeyVersions } from '../keys/key-versions.js';
+import { KeyWrapping } from '../keys/key-wrapping.js';
 import { SessionKeys } from '../keys/session-keys.js';
 import { MultipartOperations } from '../keys/multipart-operations.js';
 import { RecordReader } from '../records/record-reader.js';
@@ -106,6 +109,9 @@ export function wireServices(
     }),
     crypto,
     versions,
+    keyImport: new KeyImport({ keys, writer, policy: () => policy.get() }),
+    keyWrapping: new KeyWrapping({ keys, writer }),
+    keyDerivation: new KeyDerivation({ keys, writer }),
     multipart,
     audit: audit.audit,
     keyUsage: audit.keyUsage(keys),

@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { isCofferError } from '../errors/coffer-error.js';
-import type { ErrorCode } from '../errors/registry.js';
+import { coffer } from '../errors/testing.js';
 import type { Session } from '../identity/sessions.js';
 import { keyTestEnv, type KeyTestEnv } from './key-test-env.js';
-
-function code(expected: ErrorCode) {
-  return (error: unknown) => isCofferError(error, expected);
-}
 
 describe('AliasService and alias resolution', () => {
   let env: KeyTestEnv;
@@ -29,9 +24,9 @@ describe('AliasService and alias resolution', () => {
       [['alias.create', 'alias/payments/prod', 'success']],
     );
     assert.equal((await env.keys.get(alice, 'alias/payments/prod')).handle, key.handle);
-    await assert.rejects(env.keys.get(bob, 'alias/payments/prod'), code('KEY_NOT_FOUND'));
-    await assert.rejects(env.keys.get(alice, 'alias/missing'), code('KEY_NOT_FOUND'));
-    await assert.rejects(env.keys.get(alice, 'alias/bad name'), code('KEY_NOT_FOUND'));
+    await assert.rejects(env.keys.get(bob, 'alias/payments/prod'), coffer('KEY_NOT_FOUND'));
+    await assert.rejects(env.keys.get(alice, 'alias/missing'), coffer('KEY_NOT_FOUND'));
+    await assert.rejects(env.keys.get(alice, 'alias/bad name'), coffer('KEY_NOT_FOUND'));
     await env.sharing.share(alice, key.handle, 'bob');
     assert.equal((await env.keys.get(bob, 'alias/payments/prod')).handle, key.handle);
   });
@@ -41,7 +36,7 @@ describe('AliasService and alias resolution', () => {
     const second = await env.aes(alice);
     const bobs = await env.aes(bob);
     await env.aliases.put(alice, 'main', first.handle);
-    await assert.rejects(env.aliases.put(bob, 'main', bobs.handle), code('ALIAS_EXISTS'));
+    await assert.rejects(env.aliases.put(bob, 'main', bobs.handle), coffer('ALIAS_EXISTS'));
     const moved = await env.aliases.put(alice, 'main', second.handle);
     assert.deepEqual(moved, { alias: 'main', keyHandle: second.handle });
     assert.equal((await env.keys.get(alice, 'alias/main')).handle, second.handle);
@@ -52,10 +47,10 @@ describe('AliasService and alias resolution', () => {
   test('only the owner names a key; names are checked', async () => {
     const key = await env.aes(alice);
     await env.sharing.share(alice, key.handle, 'bob');
-    await assert.rejects(env.aliases.put(bob, 'bobs', key.handle), code('PERMISSION_DENIED'));
-    await assert.rejects(env.aliases.put(alice, 'x'.repeat(65), key.handle), code('INVALID_FIELD'));
-    await assert.rejects(env.aliases.put(alice, 'dots.are.not.allowed', key.handle), code('INVALID_FIELD'));
-    await assert.rejects(env.aliases.put(alice, 'ok', '0x0123456789abcdef'), code('KEY_NOT_FOUND'));
+    await assert.rejects(env.aliases.put(bob, 'bobs', key.handle), coffer('PERMISSION_DENIED'));
+    await assert.rejects(env.aliases.put(alice, 'x'.repeat(65), key.handle), coffer('INVALID_FIELD'));
+    await assert.rejects(env.aliases.put(alice, 'dots.are.not.allowed', key.handle), coffer('INVALID_FIELD'));
+    await assert.rejects(env.aliases.put(alice, 'ok', '0x0123456789abcdef'), coffer('KEY_NOT_FOUND'));
   });
 
   test('the list holds the aliases of keys the caller can see', async () => {
@@ -72,12 +67,12 @@ describe('AliasService and alias resolution', () => {
     const key = await env.aes(alice);
     await env.aliases.put(alice, 'gone', key.handle);
     const carol = await env.user('carol');
-    await assert.rejects(env.aliases.delete(carol, 'gone'), code('ALIAS_NOT_FOUND'));
+    await assert.rejects(env.aliases.delete(carol, 'gone'), coffer('ALIAS_NOT_FOUND'));
     await env.sharing.share(alice, key.handle, 'bob');
-    await assert.rejects(env.aliases.delete(bob, 'gone'), code('PERMISSION_DENIED'));
+    await assert.rejects(env.aliases.delete(bob, 'gone'), coffer('PERMISSION_DENIED'));
     await env.aliases.delete(alice, 'gone');
-    await assert.rejects(env.keys.get(alice, 'alias/gone'), code('KEY_NOT_FOUND'));
-    await assert.rejects(env.aliases.delete(alice, 'gone'), code('ALIAS_NOT_FOUND'));
+    await assert.rejects(env.keys.get(alice, 'alias/gone'), coffer('KEY_NOT_FOUND'));
+    await assert.rejects(env.aliases.delete(alice, 'gone'), coffer('ALIAS_NOT_FOUND'));
     assert.deepEqual(await env.repository.aliases.namesOf(key.handle), []);
   });
 

@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { isCofferError } from '../errors/coffer-error.js';
-import type { ErrorCode } from '../errors/registry.js';
+import { coffer } from '../errors/testing.js';
 import type { Session } from '../identity/sessions.js';
 import { keyPath } from './key-repository.js';
 import { keyTestEnv, type KeyTestEnv } from './key-test-env.js';
-
-function code(expected: ErrorCode) {
-  return (error: unknown) => isCofferError(error, expected);
-}
 
 describe('KeyAttributeService', () => {
   let env: KeyTestEnv;
@@ -80,23 +75,23 @@ describe('KeyAttributeService', () => {
     const key = await env.aes(alice);
     await assert.rejects(
       env.attributes.set(alice, key.handle, { attributes: { sign: true, frob: true } }),
-      code('ATTRIBUTE_TYPE_INVALID'),
+      coffer('ATTRIBUTE_TYPE_INVALID'),
     );
-    await assert.rejects(env.attributes.set(alice, key.handle, { id: 'not-hex' }), code('ATTRIBUTE_VALUE_INVALID'));
+    await assert.rejects(env.attributes.set(alice, key.handle, { id: 'not-hex' }), coffer('ATTRIBUTE_VALUE_INVALID'));
     await assert.rejects(
       env.attributes.set(alice, key.handle, { attributes: { sensitive: false } }),
-      code('ATTRIBUTE_READ_ONLY'),
+      coffer('ATTRIBUTE_READ_ONLY'),
     );
-    await assert.rejects(env.attributes.set(alice, key.handle, {}), code('MISSING_FIELD'));
+    await assert.rejects(env.attributes.set(alice, key.handle, {}), coffer('MISSING_FIELD'));
   });
 
   test('once modifiable is false nothing changes any more', async () => {
     const key = await env.aes(alice);
     await env.attributes.set(alice, key.handle, { attributes: { modifiable: false } });
-    await assert.rejects(env.attributes.set(alice, key.handle, { label: 'x' }), code('ATTRIBUTE_READ_ONLY'));
+    await assert.rejects(env.attributes.set(alice, key.handle, { label: 'x' }), coffer('ATTRIBUTE_READ_ONLY'));
     await assert.rejects(
       env.attributes.set(alice, key.handle, { attributes: { modifiable: false } }),
-      code('ATTRIBUTE_READ_ONLY'),
+      coffer('ATTRIBUTE_READ_ONLY'),
     );
   });
 
@@ -109,18 +104,18 @@ describe('KeyAttributeService', () => {
       ['PERMISSION_DENIED'],
     );
     const carol = await env.user('carol');
-    await assert.rejects(env.attributes.set(carol, key.handle, { label: 'x' }), code('KEY_NOT_FOUND'));
+    await assert.rejects(env.attributes.set(carol, key.handle, { label: 'x' }), coffer('KEY_NOT_FOUND'));
   });
 
   test('an admin grants trust to a secret key but changes nothing else; the owner cannot grant it', async () => {
     const key = await env.aes(alice);
     await assert.rejects(
       env.attributes.set(alice, key.handle, { attributes: { trusted: true } }),
-      code('ATTRIBUTE_READ_ONLY'),
+      coffer('ATTRIBUTE_READ_ONLY'),
     );
     const trusted = await env.attributes.set(admin, key.handle, { attributes: { trusted: true } });
     assert.equal(trusted.attributes.trusted, true);
-    await assert.rejects(env.attributes.set(admin, key.handle, { label: 'x' }), code('ATTRIBUTE_READ_ONLY'));
+    await assert.rejects(env.attributes.set(admin, key.handle, { label: 'x' }), coffer('ATTRIBUTE_READ_ONLY'));
     const dropped = await env.attributes.set(alice, key.handle, { attributes: { trusted: false } });
     assert.equal(dropped.attributes.trusted, false);
   });
@@ -132,7 +127,7 @@ describe('KeyAttributeService', () => {
     const { compares, changes } = env.repository.replace(stale!, { ...stale!.record, label: 'second' });
     await assert.rejects(
       env.writer.commit({ compares, changes, event: { actor: 'alice', action: 'x', result: 'success' } }),
-      code('CONFLICT'),
+      coffer('CONFLICT'),
     );
     assert.equal((await env.keys.get(alice, key.handle)).label, 'first');
   });

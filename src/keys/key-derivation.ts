@@ -5,15 +5,15 @@ import { refuseAudited } from '../records/audited-refusal.js';
 import { CofferError } from '../errors/coffer-error.js';
 import type { Session } from '../identity/sessions.js';
 import type { KeyRecord } from '../objects/key-record.js';
-import type { RecordWriter } from '../records/record-writer.js';
-import { checkTemplate, creationAttributes, type KeyService, type KeyTemplate } from './key-service.js';
+import { mechanismOfKind } from '../crypto/mechanisms/registry.js';
+import { checkTemplate, creationAttributes, type KeyTemplate } from './key-service.js';
 import {
   allows,
   checkKeyType,
   classHasType,
   firstBroken,
   fitsMechanism,
-  mechanismOf,
+  type KeyTransferDeps,
   type MechanismLookup,
   type Rule,
 } from './key-rules.js';
@@ -71,19 +71,12 @@ export interface DeriveRequest {
   readonly params: MechanismParams;
 }
 
-export interface KeyDerivationDeps {
-  readonly keys: Pick<KeyService, 'visible' | 'createKey'>;
-  readonly writer: Pick<RecordWriter, 'commit'>;
-  /** The mechanism registry by default. */
-  readonly mechanisms?: MechanismLookup;
-}
-
 /** C_DeriveKey: a new secret key, owned by the caller, from a base key and a derive mechanism. */
 export class KeyDerivation {
   private readonly mechanismOf: MechanismLookup;
 
-  constructor(private readonly deps: KeyDerivationDeps) {
-    this.mechanismOf = deps.mechanisms ?? mechanismOf;
+  constructor(private readonly deps: KeyTransferDeps) {
+    this.mechanismOf = deps.mechanisms ?? mechanismOfKind;
   }
 
   async derive(session: Session, request: DeriveRequest): Promise<KeyRecord> {

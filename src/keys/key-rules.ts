@@ -1,10 +1,11 @@
 import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { keyTypeProvider } from '../crypto/keys/registry.js';
-import { mechanismOfKind } from '../crypto/mechanisms/registry.js';
 import type { KeyClass, KeyType, KeyUsage, Mechanism } from '../crypto/types.js';
 import { CofferError } from '../errors/coffer-error.js';
 import type { ErrorCode } from '../errors/registry.js';
 import type { KeyRecord } from '../objects/key-record.js';
+import type { RecordWriter } from '../records/record-writer.js';
+import type { KeyService } from './key-service.js';
 
 /**
  * The shared vocabulary of import, wrap, unwrap and derive: rules as data (an ordered table of
@@ -95,10 +96,13 @@ export function allows(record: KeyRecord, usage: KeyUsage): boolean {
   return record.state === 'enabled' && record.attributes[usage] === true;
 }
 
-/** Finds a mechanism by name and kind: the registry's lookup, or a test's own. */
-export type MechanismLookup = typeof mechanismOf;
+/** Finds a mechanism by name and kind: the registry's `mechanismOfKind`, or a test's own. */
+export type MechanismLookup = <K extends 'wrap' | 'derive'>(name: string, kind: K) => Extract<Mechanism, { kind: K }>;
 
-/** The mechanism of a name serving `kind` (the registry's lookup by kind and name). */
-export function mechanismOf<K extends 'wrap' | 'derive'>(name: string, kind: K): Extract<Mechanism, { kind: K }> {
-  return mechanismOfKind(name, kind);
+/** What the wrap, unwrap and derive services need: the same for each. */
+export interface KeyTransferDeps {
+  readonly keys: Pick<KeyService, 'visible' | 'createKey'>;
+  readonly writer: Pick<RecordWriter, 'commit'>;
+  /** The mechanism registry by default. */
+  readonly mechanisms?: MechanismLookup;
 }

@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { isCofferError } from '../errors/coffer-error.js';
-import type { ErrorCode } from '../errors/registry.js';
+import { coffer } from '../errors/testing.js';
 import type { Session } from '../identity/sessions.js';
 import { MAX_SHARED_USERS } from './key-sharing.js';
 import { keyTestEnv, type KeyTestEnv } from './key-test-env.js';
-
-function code(expected: ErrorCode) {
-  return (error: unknown) => isCofferError(error, expected);
-}
 
 describe('KeySharingService', () => {
   let env: KeyTestEnv;
@@ -25,7 +20,7 @@ describe('KeySharingService', () => {
 
   test('a shared user sees and lists the key; unsharing takes it away; both are audited', async () => {
     const key = await env.aes(alice);
-    await assert.rejects(env.keys.get(bob, key.handle), code('KEY_NOT_FOUND'));
+    await assert.rejects(env.keys.get(bob, key.handle), coffer('KEY_NOT_FOUND'));
     const events = await env.eventsOf(() => env.sharing.share(alice, key.handle, 'BOB'));
     assert.deepEqual(
       events.map((event) => [event.action, event.result, event.details?.username]),
@@ -38,7 +33,7 @@ describe('KeySharingService', () => {
     );
     const unshared = await env.sharing.unshare(alice, key.handle, 'bob');
     assert.deepEqual(unshared.sharedWith, []);
-    await assert.rejects(env.keys.get(bob, key.handle), code('KEY_NOT_FOUND'));
+    await assert.rejects(env.keys.get(bob, key.handle), coffer('KEY_NOT_FOUND'));
     assert.deepEqual((await env.keys.list(bob, {}, { limit: 10 })).keys, []);
     assert.deepEqual(await env.reader.keys('idx/key-shared/', { limit: 10 }), { keys: [], more: false });
   });
@@ -47,12 +42,12 @@ describe('KeySharingService', () => {
     const key = await env.aes(alice);
     await env.sharing.share(alice, key.handle, 'bob');
     await env.user('carol');
-    await assert.rejects(env.sharing.share(bob, key.handle, 'carol'), code('PERMISSION_DENIED'));
-    await assert.rejects(env.sharing.unshare(bob, key.handle, 'bob'), code('PERMISSION_DENIED'));
-    await assert.rejects(env.sharing.share(alice, key.handle, 'alice'), code('KEY_SHARE_INVALID'));
-    await assert.rejects(env.sharing.share(alice, key.handle, 'admin'), code('KEY_SHARE_INVALID'));
-    await assert.rejects(env.sharing.share(alice, key.handle, 'nobody'), code('USER_NOT_FOUND'));
-    await assert.rejects(env.sharing.share(alice, key.handle, 'bad name!'), code('USERNAME_INVALID'));
+    await assert.rejects(env.sharing.share(bob, key.handle, 'carol'), coffer('PERMISSION_DENIED'));
+    await assert.rejects(env.sharing.unshare(bob, key.handle, 'bob'), coffer('PERMISSION_DENIED'));
+    await assert.rejects(env.sharing.share(alice, key.handle, 'alice'), coffer('KEY_SHARE_INVALID'));
+    await assert.rejects(env.sharing.share(alice, key.handle, 'admin'), coffer('KEY_SHARE_INVALID'));
+    await assert.rejects(env.sharing.share(alice, key.handle, 'nobody'), coffer('USER_NOT_FOUND'));
+    await assert.rejects(env.sharing.share(alice, key.handle, 'bad name!'), coffer('USERNAME_INVALID'));
     assert.deepEqual((await env.keys.get(alice, key.handle)).sharedWith, ['bob']);
   });
 
@@ -73,7 +68,7 @@ describe('KeySharingService', () => {
       await env.user(`u${i}`);
       await env.sharing.share(alice, key.handle, `u${i}`);
     }
-    await assert.rejects(env.sharing.share(alice, key.handle, 'bob'), code('KEY_SHARE_LIMIT'));
+    await assert.rejects(env.sharing.share(alice, key.handle, 'bob'), coffer('KEY_SHARE_LIMIT'));
     assert.equal((await env.keys.get(alice, key.handle)).sharedWith.length, MAX_SHARED_USERS);
   });
 

@@ -6,15 +6,15 @@ import { isCofferError } from '../errors/coffer-error.js';
 import type { ErrorCode } from '../errors/registry.js';
 import type { Session } from '../identity/sessions.js';
 import type { KeyRecord } from '../objects/key-record.js';
-import type { RecordWriter } from '../records/record-writer.js';
-import type { AuditDetails, KeyService, KeyTemplate } from './key-service.js';
+import { mechanismOfKind } from '../crypto/mechanisms/registry.js';
+import type { AuditDetails, KeyTemplate } from './key-service.js';
 import { checkTemplate, creationAttributes } from './key-service.js';
 import {
   allows,
   classHasType,
   firstBroken,
   fitsMechanism,
-  mechanismOf,
+  type KeyTransferDeps,
   parseKeyAs,
   type MechanismLookup,
   type Rule,
@@ -111,13 +111,6 @@ export interface UnwrapRequest {
   readonly params: MechanismParams;
 }
 
-export interface KeyWrappingDeps {
-  readonly keys: Pick<KeyService, 'visible' | 'createKey'>;
-  readonly writer: Pick<RecordWriter, 'commit'>;
-  /** The mechanism registry by default. */
-  readonly mechanisms?: MechanismLookup;
-}
-
 /**
  * C_WrapKey and C_UnwrapKey. Wrapped material is a secret key's raw bytes or a private key's
  * PKCS#8 DER; every plaintext buffer is zeroed once the mechanism is done with it. Both
@@ -126,8 +119,8 @@ export interface KeyWrappingDeps {
 export class KeyWrapping {
   private readonly mechanismOf: MechanismLookup;
 
-  constructor(private readonly deps: KeyWrappingDeps) {
-    this.mechanismOf = deps.mechanisms ?? mechanismOf;
+  constructor(private readonly deps: KeyTransferDeps) {
+    this.mechanismOf = deps.mechanisms ?? mechanismOfKind;
   }
 
   async wrap(session: Session, request: WrapRequest): Promise<Buffer> {

@@ -1,29 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import { CofferError } from '../../errors/coffer-error.js';
-import { KeyImport, type ImportInput } from '../../keys/key-import.js';
+import type { ImportInput } from '../../keys/key-import.js';
 import { sessionOf } from '../auth.js';
 import { decodeBase64 } from '../base64.js';
-import { base64, booleanMap, object } from '../schemas.js';
+import { keyTemplate, KEY_TEMPLATE_SCHEMA, type KeyTemplateFields } from '../key-template.js';
+import { base64, object } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 
-interface ImportBody {
+interface ImportBody extends KeyTemplateFields {
   pem?: string;
   der?: string;
   keyType?: string;
   value?: string;
-  label?: string;
-  id?: string;
-  attributes?: Record<string, boolean>;
 }
 
 /** POST /v1/keys/import (CloudHSM CLI `key import pem`; C_CreateObject with a key value). */
 export function keyImportRoutes(app: FastifyInstance, services: ApiServices): void {
-  const importer = new KeyImport({
-    keys: services.keys,
-    writer: services.writer,
-    policy: () => services.policy.get(),
-  });
-
   app.post<{ Body: ImportBody }>(
     '/v1/keys/import',
     {
@@ -35,9 +27,7 @@ export function keyImportRoutes(app: FastifyInstance, services: ApiServices): vo
             der: base64,
             keyType: { type: 'string', maxLength: 32 },
             value: base64,
-            label: { type: 'string', maxLength: 512 },
-            id: { type: 'string', maxLength: 256 },
-            attributes: booleanMap,
+            ...KEY_TEMPLATE_SCHEMA,
           },
           [],
         ),
@@ -45,11 +35,7 @@ export function keyImportRoutes(app: FastifyInstance, services: ApiServices): vo
     },
     async (request, reply) => {
       const { body } = request;
-      const key = await importer.import(sessionOf(request), importInput(body), {
-        ...(body.label === undefined ? {} : { label: body.label }),
-        ...(body.id === undefined ? {} : { id: body.id }),
-        ...(body.attributes === undefined ? {} : { attributes: body.attributes }),
-      });
+      const key = await services.keyImport.import(sessionOf(request), importInput(body), keyTemplate(body));
       return reply.code(201).send({ key });
     },
   );

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { KeyClass } from '../../crypto/types.js';
-import { KeyWrapping } from '../../keys/key-wrapping.js';
 import { sessionOf } from '../auth.js';
 import { decodeBase64 } from '../base64.js';
 import { decodeKeyRouteParams, KEY_ROUTE_PARAM_SCHEMA, type KeyRouteParamFields } from '../mechanism-params.js';
-import { base64, booleanMap, handle, object } from '../schemas.js';
+import { keyTemplate, KEY_TEMPLATE_SCHEMA, type KeyTemplateFields } from '../key-template.js';
+import { base64, keyReference, object } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 
 const mechanism = { type: 'string', maxLength: 64 } as const;
@@ -15,31 +15,27 @@ interface WrapBody extends KeyRouteParamFields {
   mechanism: string;
 }
 
-interface UnwrapBody extends KeyRouteParamFields {
+interface UnwrapBody extends KeyRouteParamFields, KeyTemplateFields {
   unwrappingKeyHandle: string;
   mechanism: string;
   wrappedKey: string;
   class: Exclude<KeyClass, 'public'>;
   keyType: string;
-  label?: string;
-  id?: string;
-  attributes?: Record<string, boolean>;
 }
 
 /** POST /v1/keys/wrap and /v1/keys/unwrap (C_WrapKey, C_UnwrapKey). */
 export function keyWrappingRoutes(app: FastifyInstance, services: ApiServices): void {
-  const wrapping = new KeyWrapping({ keys: services.keys, writer: services.writer });
+  const wrapping = services.keyWrapping;
 
   app.post<{ Body: WrapBody }>(
     '/v1/keys/wrap',
     {
       config: { operation: 'key.wrap' },
       schema: {
-        body: object({ ...KEY_ROUTE_PARAM_SCHEMA, wrappingKeyHandle: handle, keyHandle: handle, mechanism }, [
-          'wrappingKeyHandle',
-          'keyHandle',
-          'mechanism',
-        ]),
+        body: object(
+          { ...KEY_ROUTE_PARAM_SCHEMA, wrappingKeyHandle: keyReference, keyHandle: keyReference, mechanism },
+          ['wrappingKeyHandle', 'keyHandle', 'mechanism'],
+        ),
       },
     },
     async (request) => {
@@ -62,14 +58,12 @@ export function keyWrappingRoutes(app: FastifyInstance, services: ApiServices): 
         body: object(
           {
             ...KEY_ROUTE_PARAM_SCHEMA,
-            unwrappingKeyHandle: handle,
+            unwrappingKeyHandle: keyReference,
             mechanism,
             wrappedKey: base64,
             class: { type: 'string', enum: ['secret', 'private'] },
             keyType: { type: 'string', maxLength: 32 },
-            label: { type: 'string', maxLength: 512 },
-            id: { type: 'string', maxLength: 256 },
-            attributes: booleanMap,
+            ...KEY_TEMPLATE_SCHEMA,
           },
           ['unwrappingKeyHandle', 'mechanism', 'wrappedKey', 'class', 'keyType'],
         ),
@@ -83,11 +77,7 @@ export function keyWrappingRoutes(app: FastifyInstance, services: ApiServices): 
         wrapped: decodeBase64(body.wrappedKey, 'wrappedKey'),
         keyClass: body.class,
         keyType: body.keyType,
-        template: {
-          ...(body.label === undefined ? {} : { label: body.label }),
-          ...(body.id === undefined ? {} : { id: body.id }),
-          ...(body.attributes === undefined ? {} : { attributes: body.attributes }),
-        },
+        template: keyTemplate(body),
         params: decodeKeyRouteParams(body),
       });
       return reply.code(201).send({ key });

@@ -5,12 +5,12 @@ import { parseHandle } from '../../objects/key-handle.js';
 import { FILTER_FLAGS, type FilterFlag } from '../../objects/attributes.js';
 import type { KeyFilter } from '../../keys/key-service.js';
 import { sessionOf } from '../auth.js';
+import { KEY_TEMPLATE_SCHEMA } from '../key-template.js';
 import { pageLimit } from '../paging.js';
 import { booleanMap, handle, object, username } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 
-const label = { type: 'string', maxLength: 512 } as const;
-const id = { type: 'string', maxLength: 256 } as const;
+const { label, id } = KEY_TEMPLATE_SCHEMA;
 const handleParams = object({ handle }, ['handle']);
 
 interface SymmetricBody {

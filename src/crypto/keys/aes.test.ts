@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, createSecretKey } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { coffer } from '../testing.js';
+import { coffer } from '../../errors/testing.js';
 import { aesKeys } from './aes.js';
 
 describe('AES key type', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { constants, generateKeyPairSync } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { coffer } from '../testing.js';
+import { coffer } from '../../errors/testing.js';
 import { pairwiseConsistencyTest } from './pairwise.js';
 
 describe('pairwise consistency test', () => {

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { MAX_DATA_BYTES } from '../limits.js';
 import { SP800_38A_F25_CBC_AES256 } from '../self-test/aes-modes.js';
 import { ODD_CHUNKINGS, runChunked } from '../stream-testing.js';
-import { coffer } from '../testing.js';
+import { coffer } from '../../errors/testing.js';
 import { aesCbc, aesCbcPad } from './aes-cbc.js';
 
 const hex = (value: string): Buffer => Buffer.from(value, 'hex');

@@ -3,7 +3,7 @@ import { createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { SP800_38A_F15_ECB_AES256 } from '../self-test/aes-modes.js';
 import { ODD_CHUNKINGS, runChunked } from '../stream-testing.js';
-import { coffer } from '../testing.js';
+import { coffer } from '../../errors/testing.js';
 import { aesEcb } from './aes-ecb.js';
 
 const hex = (value: string): Buffer => Buffer.from(value, 'hex');

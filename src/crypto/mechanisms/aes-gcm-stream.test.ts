@@ -3,7 +3,7 @@ import { createSecretKey, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { GCM_SPEC_TC16 } from '../self-test/aes.js';
 import { ODD_CHUNKINGS, runChunked } from '../stream-testing.js';
-import { coffer } from '../testing.js';
+import { coffer } from '../../errors/testing.js';
 import { aesGcm } from './aes-gcm.js';
 
 const hex = (value: string): Buffer => Buffer.from(value, 'hex');

@@ -5,7 +5,7 @@ import { HASH_NAMES, HASHES } from '../hash.js';
 import { EC_CURVE_NAMES, EC_CURVES, generateEcKeyPair } from '../keys/ec.js';
 import { RFC6979_P256_SHA256_SAMPLE } from '../self-test/ecdsa.js';
 import { RFC6979_P384_SHA384_SAMPLE } from '../self-test/ecdsa-p384.js';
-import { coffer } from '../testing.js';
+import { coffer } from '../../errors/testing.js';
 import { withOpenssl } from '../testing-openssl.js';
 import type { GeneratedKeyPair, MechanismParams } from '../types.js';
 import { ECDSA_SIGNATURES } from './ecdsa-hash.js';

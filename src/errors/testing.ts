@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { CofferError } from '../errors/coffer-error.js';
-import type { ErrorCode } from '../errors/registry.js';
+import { CofferError } from './coffer-error.js';
+import type { ErrorCode } from './registry.js';
 
 /**
  * For tests: a validator for assert.throws / assert.rejects that wants a CofferError of one
