@@ -11,6 +11,7 @@ import { isCofferError } from '../src/errors/coffer-error.js';
 import type { Session } from '../src/identity/sessions.js';
 import { KeyRepository } from '../src/keys/key-repository.js';
 import { KeyService } from '../src/keys/key-service.js';
+import { KeyUseGate } from '../src/keys/key-use-gate.js';
 import { RecordReader } from '../src/records/record-reader.js';
 import { RecordWriter } from '../src/records/record-writer.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
@@ -55,15 +56,15 @@ test('forced audit: when the event cannot be appended the change fails and nothi
     const writer = new RecordWriter(store, barrier, 'node-1', undefined, { checkpointEvery: 4 });
     const repository = new KeyRepository(store, barrier, reader);
     const keys = new KeyService({ repository, writer });
+    const gate = new KeyUseGate({ load: (handle) => repository.load(handle), aliases: repository.aliases, writer });
     const generate = () => keys.generateSymmetric(alice, { keyType: 'aes', lengthBytes: 32 }, { label: 'forced' });
 
     const kept = await generate();
     const revision = await store.revision();
     store.refuse = true;
     await assert.rejects(generate(), (error: unknown) => isCofferError(error, 'AUDIT_UNAVAILABLE'));
-    await assert.rejects(keys.delete(alice, kept.handle), (error: unknown) =>
-      isCofferError(error, 'AUDIT_UNAVAILABLE'),
-    );
+    const admitted = await gate.admit(alice, kept.handle, 'manage', { action: 'key.delete' });
+    await assert.rejects(keys.delete(alice, admitted), (error: unknown) => isCofferError(error, 'AUDIT_UNAVAILABLE'));
     store.refuse = false;
     assert.equal(await store.revision(), revision, 'nothing was written');
     const listed = await keys.list(alice, {}, { limit: 100 });

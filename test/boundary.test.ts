@@ -96,7 +96,7 @@ describe('the boundary: key bytes never leave the node, and keys survive a resta
     };
     const secrets: { name: string; bytes: Buffer }[] = [];
     for (const name of ['aes', 'ec', 'rsa']) {
-      const loaded = await t.node.keys.visible(session, handles[name]!);
+      const loaded = (await t.node.gate.find(session, handles[name]!))!;
       for (const secret of secretsOf(loaded.key)) secrets.push({ name, bytes: secret });
     }
     assert.ok(secrets.length >= 1 + 1 + 5, 'the scan has something to look for');

@@ -139,7 +139,7 @@ describe('key wrap and unwrap over the API', () => {
     assert.equal(codeOf(untrusted), 'KEY_NOT_WRAPPABLE');
     // No route sets CKA_TRUSTED yet (an admin-only change): record a trusted key in process.
     const session: Session = { id: 'test', username: 'alice', role: 'crypto-user', createdAt: 0, lastUsedAt: 0 };
-    const { key } = await t.node.keys.visible(session, wrapper.handle);
+    const { key } = (await t.node.gate.find(session, wrapper.handle))!;
     const trusted = await t.node.keys.createKey(
       session,
       {

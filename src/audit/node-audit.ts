@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import type { Barrier } from '../barrier/barrier.js';
-import type { KeyService } from '../keys/key-service.js';
 import type { RecordReader } from '../records/record-reader.js';
 import { RecordWriter } from '../records/record-writer.js';
 import type { StateStore } from '../store/state-store.js';
@@ -53,7 +52,7 @@ export function wireAudit(deps: {
     /** For the cluster service: flushes and signs a checkpoint at seal. */
     clusterWriter: sealAwareWriter(writer, usage, reportFlush),
     audit: new AuditService({ clusterId: deps.clusterId, store, barrier, reader, writer }),
-    keyUsage: (keys: Pick<KeyService, 'visible'>) => new KeyUsageService({ keys, usage, writer }),
+    keyUsage: new KeyUsageService({ usage }),
     start(): void {
       const every = options.usageFlushMs ?? DEFAULT_USAGE_FLUSH_MS;
       timer = setInterval(() => void flushWhileUnsealed(), every).unref();

@@ -9,7 +9,8 @@ import { runSelfTests } from '../crypto/self-test/run.js';
 import type { SelfTest } from '../crypto/types.js';
 import { CofferError } from '../errors/coffer-error.js';
 import { UserService } from '../identity/user-service.js';
-import { KeyService } from '../keys/key-service.js';
+import type { KeyService } from '../keys/key-service.js';
+import type { KeyUseGate } from '../keys/key-use-gate.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import { checkPrivateDirectory, exists } from '../util/files.js';
 import { createLogger } from '../util/logger.js';
@@ -39,6 +40,7 @@ export interface RunningNode {
   readonly users: UserService;
   /** In-process access to keys, for the boundary tests that must know what to look for. */
   readonly keys: KeyService;
+  readonly gate: KeyUseGate;
   readonly startupMs: number;
   close(): Promise<void>;
 }
@@ -111,6 +113,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     cluster: wired.services.cluster,
     users: wired.services.users,
     keys: wired.services.keys,
+    gate: wired.services.gate,
     startupMs,
     close,
   };

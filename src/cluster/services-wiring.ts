@@ -18,6 +18,7 @@ import { UserService } from '../identity/user-service.js';
 import { CryptoService } from '../keys/crypto-service.js';
 import { KeyRepository } from '../keys/key-repository.js';
 import { KeyService } from '../keys/key-service.js';
+import { KeyUseGate } from '../keys/key-use-gate.js';
 import { AliasService } from '../keys/key-aliases.js';
 import { KeyAttributeService } from '../keys/key-attributes.js';
 import { KeySharingService, roleLookup } from '../keys/key-sharing.js';
@@ -66,11 +67,19 @@ export function wireServices(
     keyValues: (handle) => keyQuorumValues.get(keyQuorumPath(handle)),
   });
   const challenges = new ChallengeStore();
-  const keys = new KeyService({ repository, writer, sessionKeys, quorum });
-  const keyAdmin = { keys, repository, writer, quorum };
-  const versions = new KeyVersions({ keys, reader, writer });
-  const crypto = new CryptoService(keys, versions, writer, quorum, audit.cryptoUse);
-  const multipart = new MultipartOperations(crypto);
+  const gate = new KeyUseGate({
+    load: (handle) => repository.load(handle),
+    aliases: repository.aliases,
+    sessionKeys,
+    writer,
+    quorum,
+    use: audit.cryptoUse,
+  });
+  const keys = new KeyService({ repository, writer, sessionKeys });
+  const keyAdmin = { repository, sessionKeys, writer };
+  const versions = new KeyVersions({ load: (handle) => repository.load(handle), reader, writer });
+  const crypto = new CryptoService(versions);
+  const multipart = new MultipartOperations(gate);
   sessions.onClose((session) => multipart.dropSession(session.id));
   const users = new UserService({
     reader,
@@ -94,6 +103,7 @@ export function wireServices(
   });
   const policy = new ClusterPolicyStore(reader, writer, quorum);
   const services = {
+    gate,
     cluster,
     policy,
     sessions,
@@ -103,7 +113,7 @@ export function wireServices(
     keySharing: new KeySharingService({ ...keyAdmin, roleOf: roleLookup(reader) }),
     aliases: new AliasService({
       directory: repository.aliases,
-      keys,
+      gate,
       load: (handle) => repository.load(handle),
       writer,
     }),
@@ -114,11 +124,11 @@ export function wireServices(
     keyDerivation: new KeyDerivation({ keys, writer }),
     multipart,
     audit: audit.audit,
-    keyUsage: audit.keyUsage(keys),
+    keyUsage: audit.keyUsage,
     writer,
     quorum,
     quorumValues: new QuorumValueService({ reader, writer, quorum }),
-    keyQuorum: new KeyQuorumService({ reader, writer, keys, quorum }),
+    keyQuorum: new KeyQuorumService({ reader, writer }),
     userKeys: new UserKeyService({ reader, writer, challenges, quorum }),
   };
   return { services, sessions, repository, audit };

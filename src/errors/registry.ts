@@ -250,6 +250,11 @@ export const ERRORS = {
     ckr: 'CKR_OPERATION_ACTIVE',
     message: 'Too many multi-part operations open in this session',
   },
+  MEMORY_BUDGET_EXCEEDED: {
+    status: 429,
+    ckr: 'CKR_DEVICE_MEMORY',
+    message: 'The multi-part data held for this user or this node is at its limit',
+  },
   SIGNATURE_INVALID: { status: 400, ckr: 'CKR_SIGNATURE_INVALID', message: 'The signature does not verify' },
   KEY_UNEXTRACTABLE: {
     status: 403,

@@ -1,8 +1,7 @@
-import type { LoadedKey } from '../keys/key-repository.js';
+import type { Admission } from '../keys/key-use-gate.js';
 import { CofferError } from '../errors/coffer-error.js';
 import type { RecordReader } from '../records/record-reader.js';
 import type { RecordWriter } from '../records/record-writer.js';
-import type { QuorumService } from './quorum-service.js';
 import { MAX_QUORUM_VALUE } from './quorum-token.js';
 import { keyQuorumPath, readKeyValues, type KeyQuorumValues } from './quorum-values.js';
 import type { Session } from './sessions.js';
@@ -10,8 +9,6 @@ import type { Session } from './sessions.js';
 export interface KeyQuorumDeps {
   readonly reader: Pick<RecordReader, 'get'>;
   readonly writer: Pick<RecordWriter, 'commit'>;
-  readonly keys: { visible(session: Session, handleInput: string): Promise<LoadedKey> };
-  readonly quorum: Pick<QuorumService, 'approve'>;
 }
 
 /**
@@ -22,24 +19,22 @@ export interface KeyQuorumDeps {
 export class KeyQuorumService {
   constructor(private readonly deps: KeyQuorumDeps) {}
 
-  async get(session: Session, handleInput: string): Promise<KeyQuorumValues & { handle: string }> {
-    const { record } = await this.deps.keys.visible(session, handleInput);
+  async get({ record }: Admission): Promise<KeyQuorumValues & { handle: string }> {
     return { handle: record.handle, ...(await readKeyValues(this.deps.reader, record.handle)).values };
   }
 
+  /** For a stored key the gate admitted for its owner. */
   async set(
     session: Session,
-    handleInput: string,
+    admitted: Admission,
     requested: Partial<KeyQuorumValues>,
   ): Promise<KeyQuorumValues & { handle: string }> {
-    const { record } = await this.deps.keys.visible(session, handleInput);
+    const { record } = admitted;
     const event = { actor: session.username, action: 'key.set-quorum', target: `key/${record.handle}` };
     const refuse = async (code: CofferError['code'], detail: string): Promise<never> => {
       await this.deps.writer.commit({ event: { ...event, result: 'failure', code } });
       throw new CofferError(code, detail);
     };
-    if (record.owner !== session.username) return refuse('PERMISSION_DENIED', 'only the owner sets quorum values');
-    if (record.attributes.token === false) return refuse('KEY_FUNCTION_NOT_PERMITTED', 'session keys have no quorum');
     const { values, modRevision } = await readKeyValues(this.deps.reader, record.handle);
     const next: KeyQuorumValues = { ...values, ...requested };
     const users = 1 + record.sharedWith.length;
@@ -50,7 +45,7 @@ export class KeyQuorumService {
           `1 to ${Math.min(MAX_QUORUM_VALUE, users)}: the owner and its shared users`,
         );
     }
-    const plan = await this.deps.quorum.approve(session, 'key-management', record);
+    const plan = await admitted.approval();
     await this.deps.writer.commit({
       compares: [{ key: keyQuorumPath(record.handle), modRevision }, ...(plan?.compares ?? [])],
       changes: [

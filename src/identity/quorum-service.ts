@@ -123,10 +123,18 @@ export class QuorumService {
   /**
    * The approval a protected operation needs, if its quorum value is above 1: the request's
    * token checked (QUORUM_REQUIRED, QUORUM_TOKEN_INVALID, QUORUM_APPROVALS_INSUFFICIENT, each
-   * audited), and the plan that consumes it in the operation's own commit.
+   * audited), and the plan that consumes it in the operation's own commit. `alsoCovering`
+   * raises the approvals needed to the largest of those services' values too (a key exported
+   * wrapped escapes its key-usage quorum as well as its key-management one).
    */
-  async approve(session: Session, service: ServiceName, key?: KeyScope): Promise<ApprovalPlan | undefined> {
-    const required = await this.required(service, key?.handle);
+  async approve(
+    session: Session,
+    service: ServiceName,
+    key?: KeyScope,
+    alsoCovering: readonly ServiceName[] = [],
+  ): Promise<ApprovalPlan | undefined> {
+    let required = await this.required(service, key?.handle);
+    for (const other of alsoCovering) required = Math.max(required, await this.required(other, key?.handle));
     if (required <= 1) return undefined;
     const approval = currentApproval();
     const event = {

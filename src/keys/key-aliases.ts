@@ -3,9 +3,9 @@ import type { Session } from '../identity/sessions.js';
 import type { RecordReader } from '../records/record-reader.js';
 import type { Change, RecordWriter } from '../records/record-writer.js';
 import type { Compare } from '../store/state-store.js';
-import type { KeyRecord } from '../objects/key-record.js';
-import { refuseAudited } from './key-attributes.js';
+import { refuseAudited } from '../records/audited-refusal.js';
 import type { LoadedKey } from './key-repository.js';
+import type { Admission, KeyUseGate } from './key-use-gate.js';
 
 /**
  * Aliases (as KMS's): unique names, cluster-wide, each pointing at one key. An alias is a
@@ -102,16 +102,17 @@ export class AliasDirectory {
 
 export interface AliasServiceDeps {
   readonly directory: AliasDirectory;
-  readonly keys: { visible(session: Session, handleInput: string): Promise<LoadedKey> };
+  readonly gate: Pick<KeyUseGate, 'find' | 'admit'>;
   readonly load: (handle: string) => Promise<LoadedKey | undefined>;
   readonly writer: Pick<RecordWriter, 'commit'>;
   readonly clock?: () => Date;
 }
 
 /**
- * Creating, listing and deleting aliases. Only the owner of a key names it or removes its
- * names; a name already pointing at a key the caller does not own is ALIAS_EXISTS; pointing an
- * alias the caller's key holds at another of its keys moves it (KMS's UpdateAlias).
+ * Creating, listing and deleting aliases. Only the owner of a stored key names it or removes
+ * its names (the gate admits it, under the key's key-management quorum); a name already
+ * pointing at a key the caller does not own is ALIAS_EXISTS; pointing an alias the caller's key
+ * holds at another of its keys moves it (KMS's UpdateAlias).
  */
 export class AliasService {
   private readonly clock: () => Date;
@@ -120,18 +121,9 @@ export class AliasService {
     this.clock = deps.clock ?? (() => new Date());
   }
 
-  async put(session: Session, name: string, keyHandle: string): Promise<AliasSummary> {
+  async put(session: Session, name: string, target: Admission): Promise<AliasSummary> {
     checkName(name);
-    const target = await this.deps.keys.visible(session, keyHandle);
     const event = { actor: session.username, target: aliasPath(name) };
-    if (target.record.owner !== session.username) {
-      await refuseAudited(
-        this.deps.writer,
-        { ...event, action: 'alias.create' },
-        'PERMISSION_DENIED',
-        'only the owner of a key may name it',
-      );
-    }
     const handle = target.record.handle;
     const existing = await this.deps.directory.resolve(name);
     const now = this.clock().toISOString();
@@ -145,6 +137,7 @@ export class AliasService {
       }
       changes.push({ type: 'delete', path: aliasIndexPath(existing.record.keyHandle, name) });
     }
+    const approval = await target.approval();
     const record: AliasRecord = {
       alias: name,
       keyHandle: handle,
@@ -154,15 +147,16 @@ export class AliasService {
     changes.push(
       { type: 'put', path: aliasPath(name), kind: 'alias', plaintext: Buffer.from(JSON.stringify(record), 'utf8') },
       { type: 'index', path: aliasIndexPath(handle, name) },
+      ...(approval?.changes ?? []),
     );
     await this.deps.writer.commit({
-      compares,
+      compares: [...compares, ...(approval?.compares ?? [])],
       changes,
       event: {
         ...event,
         action: existing ? 'alias.update' : 'alias.create',
         result: 'success',
-        details: { keyHandle: handle },
+        details: { keyHandle: handle, ...approval?.details },
       },
     });
     return { alias: name, keyHandle: handle };
@@ -175,7 +169,7 @@ export class AliasService {
     for await (const alias of this.deps.directory.all()) {
       let visible = seen.get(alias.keyHandle);
       if (visible === undefined) {
-        visible = await this.canSee(session, alias.keyHandle);
+        visible = (await this.findListed(session, alias.keyHandle)) !== undefined;
         seen.set(alias.keyHandle, visible);
       }
       if (visible) aliases.push(alias);
@@ -183,39 +177,39 @@ export class AliasService {
     return aliases;
   }
 
+  /** Deletes an alias: the gate admits its key's owner, as for naming it. */
   async delete(session: Session, name: string): Promise<void> {
     checkName(name);
     const existing = await this.deps.directory.resolve(name);
-    const key = existing && (await this.visibleOrUndefined(session, existing.record.keyHandle));
+    const key = existing && (await this.deps.gate.find(session, existing.record.keyHandle));
     if (!existing || !key) throw new CofferError('ALIAS_NOT_FOUND');
-    const event = { actor: session.username, action: 'alias.delete', target: aliasPath(name) };
-    if (key.owner !== session.username) {
-      await refuseAudited(
-        this.deps.writer,
-        event,
-        'PERMISSION_DENIED',
-        'only the owner of the key may delete its alias',
-      );
-    }
+    const admitted = await this.deps.gate.admit(session, key.record.handle, 'manage-stored', {
+      action: 'alias.delete',
+    });
+    const approval = await admitted.approval();
     await this.deps.writer.commit({
-      compares: [{ key: aliasPath(name), modRevision: existing.modRevision }],
+      compares: [{ key: aliasPath(name), modRevision: existing.modRevision }, ...(approval?.compares ?? [])],
       changes: [
         { type: 'delete', path: aliasPath(name) },
         { type: 'delete', path: aliasIndexPath(existing.record.keyHandle, name) },
+        ...(approval?.changes ?? []),
       ],
-      event: { ...event, result: 'success', details: { keyHandle: existing.record.keyHandle } },
+      event: {
+        actor: session.username,
+        action: 'alias.delete',
+        target: aliasPath(name),
+        result: 'success',
+        details: { keyHandle: existing.record.keyHandle, ...approval?.details },
+      },
     });
   }
 
-  private async canSee(session: Session, handle: string): Promise<boolean> {
-    return (await this.visibleOrUndefined(session, handle)) !== undefined;
-  }
-
-  private async visibleOrUndefined(session: Session, handle: string): Promise<KeyRecord | undefined> {
+  /** A key for the listing; one whose record fails to open is left out, not the whole list. */
+  private async findListed(session: Session, handle: string): Promise<LoadedKey | undefined> {
     try {
-      return (await this.deps.keys.visible(session, handle)).record;
+      return await this.deps.gate.find(session, handle);
     } catch (error) {
-      if (isCofferError(error, 'KEY_NOT_FOUND')) return undefined;
+      if (isCofferError(error, 'INTEGRITY_ERROR')) return undefined;
       throw error;
     }
   }

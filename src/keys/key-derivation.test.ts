@@ -42,7 +42,7 @@ describe('KeyDerivation over a real store', () => {
 
   before(async () => {
     env = await transferEnv();
-    derivation = new KeyDerivation({ keys: env.keys, writer: env.writer, mechanisms: env.mechanisms });
+    derivation = new KeyDerivation({ keys: env.keys, writer: env.writer });
     alice = env.session('alice');
     baseKey = await env.addKey(alice, generateKeySync('aes', { length: 256 }), 'secret', 'aes', {
       derive: true,
@@ -54,10 +54,10 @@ describe('KeyDerivation over a real store', () => {
   });
   after(() => env.close());
 
-  const derive = (base: string, keyType = 'aes', lengthBytes = 32, info = 'ctx', session = alice) =>
-    derivation.derive(session, {
-      baseKey: base,
-      mechanism: 'TEST_DERIVE',
+  const admit = (session: Session, base: string, mechanism: string) =>
+    env.gate.admit(session, base, 'derive', { action: 'key.derive', mechanism });
+  const derive = async (base: string, keyType = 'aes', lengthBytes = 32, info = 'ctx', session = alice) =>
+    derivation.derive(session, await admit(session, base, 'TEST_DERIVE'), {
       keyType,
       lengthBytes,
       template: { label: 'derived' },
@@ -90,14 +90,13 @@ describe('KeyDerivation over a real store', () => {
     await assert.rejects(derive(baseKey.handle, 'aes', 20), code('KEY_SIZE_RANGE'));
     await assert.rejects(derive(baseKey.handle, 'aes', 32, 'ctx', env.session('bob')), code('KEY_NOT_FOUND'));
     await assert.rejects(
-      derivation.derive(alice, {
-        baseKey: baseKey.handle,
-        mechanism: 'AES_GCM',
-        keyType: 'aes',
-        lengthBytes: 32,
-        template: {},
-        params: {},
-      }),
+      (async () =>
+        derivation.derive(alice, await admit(alice, baseKey.handle, 'AES_GCM'), {
+          keyType: 'aes',
+          lengthBytes: 32,
+          template: {},
+          params: {},
+        }))(),
       code('MECHANISM_INVALID'),
     );
     assert.deepEqual(await env.ownedHandles('alice'), before);

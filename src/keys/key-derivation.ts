@@ -5,42 +5,34 @@ import { refuseAudited } from '../records/audited-refusal.js';
 import { CofferError } from '../errors/coffer-error.js';
 import type { Session } from '../identity/sessions.js';
 import type { KeyRecord } from '../objects/key-record.js';
-import { mechanismOfKind } from '../crypto/mechanisms/registry.js';
 import { checkTemplate, creationAttributes, type KeyTemplate } from './key-service.js';
-import {
-  allows,
-  checkKeyType,
-  classHasType,
-  firstBroken,
-  fitsMechanism,
-  type KeyTransferDeps,
-  type MechanismLookup,
-  type Rule,
-} from './key-rules.js';
+import { checkKeyType, classHasType, firstBroken, type KeyTransferDeps, type Rule } from './key-rules.js';
+import type { Admission } from './key-use-gate.js';
 
 /** What a derive rule looks at, before the mechanism runs. */
 export interface DeriveCase {
-  readonly mech: DeriveMechanism;
   readonly base: KeyRecord;
   readonly keyType: string;
+  /** The derived key's attributes, resolved from the attribute table. */
+  readonly attributes: KeyRecord['attributes'];
 }
 
-/** C_DeriveKey's rules, in order, after the mechanism is known to derive and the base key is visible. */
+/**
+ * C_DeriveKey's rules, in order, after the gate admitted the base key for derive (class and type
+ * fit the mechanism, enabled, derive true, within its dates, quorum met, counted).
+ */
 export const DERIVE_RULES: readonly Rule<DeriveCase>[] = [
-  {
-    check: 'the base key is of the class and type the mechanism derives from',
-    code: 'KEY_TYPE_INCONSISTENT',
-    holds: ({ mech, base }) => fitsMechanism(mech, 'derive', base),
-  },
-  {
-    check: 'the base key is enabled and its derive attribute is true',
-    code: 'KEY_FUNCTION_NOT_PERMITTED',
-    holds: ({ base }) => allows(base, 'derive'),
-  },
   {
     check: 'the derived key is a secret key type (aes or generic-secret)',
     code: 'ATTRIBUTE_VALUE_INVALID',
     holds: ({ keyType }) => classHasType('secret', keyType),
+  },
+  {
+    // A key derived from a sensitive one is as secret as its base: another user deriving with
+    // the same parameters gets the same bytes, so they must not become readable.
+    check: 'a key derived from a sensitive key is sensitive',
+    code: 'ATTRIBUTE_VALUE_INVALID',
+    holds: ({ base, attributes }) => base.attributes.sensitive !== true || attributes.sensitive === true,
   },
 ];
 
@@ -63,27 +55,21 @@ export function derivedAttributes(
 }
 
 export interface DeriveRequest {
-  readonly baseKey: string;
-  readonly mechanism: string;
   readonly keyType: string;
   readonly lengthBytes: number;
   readonly template: KeyTemplate;
   readonly params: MechanismParams;
 }
 
-/** C_DeriveKey: a new secret key, owned by the caller, from a base key and a derive mechanism. */
+/** C_DeriveKey: a new secret key, owned by the caller, from an admitted base key. */
 export class KeyDerivation {
-  private readonly mechanismOf: MechanismLookup;
+  constructor(private readonly deps: KeyTransferDeps) {}
 
-  constructor(private readonly deps: KeyTransferDeps) {
-    this.mechanismOf = deps.mechanisms ?? mechanismOfKind;
-  }
-
-  async derive(session: Session, request: DeriveRequest): Promise<KeyRecord> {
-    const mech = this.mechanismOf(request.mechanism, 'derive');
-    const base = await this.deps.keys.visible(session, request.baseKey);
+  async derive(session: Session, base: Admission<DeriveMechanism>, request: DeriveRequest): Promise<KeyRecord> {
+    const mech = base.mech;
     const details = { baseKey: base.record.handle, mechanism: mech.name };
-    const broken = firstBroken(DERIVE_RULES, { mech, base: base.record, keyType: request.keyType });
+    const attributes = derivedAttributes(base.record.attributes, request.template.attributes);
+    const broken = firstBroken(DERIVE_RULES, { base: base.record, keyType: request.keyType, attributes });
     if (broken) {
       const event = { actor: session.username, action: 'key.derive', target: `key/${base.record.handle}`, details };
       await refuseAudited(this.deps.writer, event, broken.code, broken.check);
@@ -91,8 +77,7 @@ export class KeyDerivation {
     const keyType = request.keyType as KeyType;
     keyTypeProvider(keyType).checkSpec({ keyType, lengthBytes: request.lengthBytes } as KeySpec);
     const fields = checkTemplate(request.template.label, request.template.id);
-    const attributes = derivedAttributes(base.record.attributes, request.template.attributes);
-    const key = await deriveSecret(mech, base.key, request.params, request.lengthBytes);
+    const key = await deriveSecret(mech, base.loaded.key, request.params, request.lengthBytes);
     checkKeyType(key, keyType, 'KEY_SIZE_RANGE');
     return this.deps.keys.createKey(
       session,
@@ -102,7 +87,6 @@ export class KeyDerivation {
     );
   }
 }
-
 /** The derived bytes as a secret KeyObject; the bytes themselves are zeroed. */
 async function deriveSecret(
   mech: DeriveMechanism,

@@ -91,18 +91,11 @@ export function fitsMechanism(mech: Mechanism, usage: KeyUsage, record: KeyRecor
   return record.class === keyClass && mech.keyTypes.includes(record.keyType);
 }
 
-/** Whether a key is enabled and its usage attribute allows `usage`. */
-export function allows(record: KeyRecord, usage: KeyUsage): boolean {
-  return record.state === 'enabled' && record.attributes[usage] === true;
-}
-
 /** Finds a mechanism by name and kind: the registry's `mechanismOfKind`, or a test's own. */
-export type MechanismLookup = <K extends 'wrap' | 'derive'>(name: string, kind: K) => Extract<Mechanism, { kind: K }>;
+export type MechanismLookup = <K extends Mechanism['kind']>(name: string, kind: K) => Extract<Mechanism, { kind: K }>;
 
 /** What the wrap, unwrap and derive services need: the same for each. */
 export interface KeyTransferDeps {
-  readonly keys: Pick<KeyService, 'visible' | 'createKey'>;
+  readonly keys: Pick<KeyService, 'createKey'>;
   readonly writer: Pick<RecordWriter, 'commit'>;
-  /** The mechanism registry by default. */
-  readonly mechanisms?: MechanismLookup;
 }

@@ -3,11 +3,13 @@ import { checkValue } from '../crypto/keys/check-value.js';
 import { exportKeyMaterial, publicKeyPem } from '../crypto/keys/material.js';
 import { keyTypeProvider } from '../crypto/keys/registry.js';
 import type { KeyClass, KeySpec, KeyType } from '../crypto/types.js';
-import { CofferError } from '../errors/coffer-error.js';
-import type { QuorumService } from '../identity/quorum-service.js';
+import { CofferError, isCofferError } from '../errors/coffer-error.js';
+import type { ApprovalPlan } from '../identity/quorum-service.js';
 import { keyQuorumPath } from '../identity/quorum-values.js';
 import type { Session } from '../identity/sessions.js';
-import type { RecordWriter } from '../records/record-writer.js';
+import { refuseAudited } from '../records/audited-refusal.js';
+import type { Change, RecordWriter } from '../records/record-writer.js';
+import type { Compare } from '../store/state-store.js';
 import {
   ID_MAX_BYTES,
   LABEL_MAX_CHARS,
@@ -15,10 +17,10 @@ import {
   resolveCreationAttributes,
   type FlagFilter,
 } from '../objects/attributes.js';
-import { newHandle, parseHandle } from '../objects/key-handle.js';
+import { newHandle } from '../objects/key-handle.js';
 import type { KeyRecord } from '../objects/key-record.js';
-import { ALIAS_PREFIX, isAliasReference } from './key-aliases.js';
 import type { KeyIndex, KeyRepository, LoadedKey } from './key-repository.js';
+import { canSee, type Admission } from './key-use-gate.js';
 import type { SessionKeys } from './session-keys.js';
 
 export interface KeyTemplate {
@@ -76,8 +78,6 @@ export interface KeyServiceDeps {
   readonly sessionKeys?: SessionKeys;
   readonly writer: Pick<RecordWriter, 'commit'>;
   readonly clock?: () => Date;
-  /** The key-management quorum on deletion (a key's own value); none when absent. */
-  readonly quorum?: Pick<QuorumService, 'approve'>;
 }
 
 /**
@@ -156,10 +156,17 @@ export class KeyService {
    * Records a key made from a KeyObject (import, unwrap, derive): owned by the caller, committed
    * with its audit event in one transaction — the same path generate takes.
    */
-  async createKey(session: Session, created: NewKey, action: string, details: AuditDetails = {}): Promise<KeyRecord> {
+  async createKey(
+    session: Session,
+    created: NewKey,
+    action: string,
+    details: AuditDetails = {},
+    /** A quorum approval the creation consumes (unwrap: the unwrapping key's). */
+    approval?: ApprovalPlan,
+  ): Promise<KeyRecord> {
     const { key, ...fields } = created;
     const record = this.newRecord(session, key, fields);
-    await this.persist(session, action, [[record, key]], details);
+    await this.persist(session, action, [[record, key]], details, approval);
     return record;
   }
 
@@ -179,7 +186,7 @@ export class KeyService {
   ): Promise<KeyPage> {
     if (filter.alias !== undefined) {
       const found = await this.deps.repository.aliases.resolve(filter.alias);
-      const loaded = found && (await this.deps.repository.load(found.record.keyHandle));
+      const loaded = found && (await this.loadListed(found.record.keyHandle));
       const fits = loaded && canSee(session, loaded.record) && matches(loaded.record, filter);
       return { keys: fits && (page.after === undefined || loaded.record.handle > page.after) ? [loaded.record] : [] };
     }
@@ -194,7 +201,7 @@ export class KeyService {
           ? await this.deps.repository.findOwnedOrShared(search.value, { after, limit: page.limit })
           : await this.deps.repository.find(search.index, search.value, { after, limit: page.limit });
       for (const handle of found.handles) {
-        const loaded = await this.deps.repository.load(handle);
+        const loaded = await this.loadListed(handle);
         if (loaded && canSee(session, loaded.record) && matches(loaded.record, filter)) keys.push(loaded.record);
         if (keys.length === page.limit) return { keys, next: handle };
       }
@@ -203,63 +210,59 @@ export class KeyService {
     }
   }
 
-  async get(session: Session, handleInput: string): Promise<KeyRecord> {
-    return (await this.visible(session, handleInput)).record;
+  /**
+   * A key for a listing: a record that fails to open (altered, swapped, rolled back) is left
+   * out of the page — the listing fails closed for that record, not as a whole; reading the key
+   * itself still answers its integrity error.
+   */
+  private async loadListed(handle: string): Promise<LoadedKey | undefined> {
+    try {
+      return await this.deps.repository.load(handle);
+    } catch (error) {
+      if (isCofferError(error, 'INTEGRITY_ERROR')) return undefined;
+      throw error;
+    }
   }
 
-  async exportPublicKey(session: Session, handleInput: string): Promise<string> {
-    const loaded = await this.visible(session, handleInput);
-    if (loaded.record.class === 'secret')
-      throw new CofferError('KEY_TYPE_INCONSISTENT', 'a secret key has no public key');
+  exportPublicKey({ record, loaded }: Admission): string {
+    if (record.class === 'secret') throw new CofferError('KEY_TYPE_INCONSISTENT', 'a secret key has no public key');
     return publicKeyPem(loaded.key);
   }
 
-  async delete(session: Session, handleInput: string): Promise<void> {
-    const loaded = await this.visible(session, handleInput);
-    const target = `key/${loaded.record.handle}`;
-    if (loaded.record.owner !== session.username) {
-      await this.refuse(session, target, 'PERMISSION_DENIED', 'only the owner may delete a key');
+  /** Destroys a key the gate admitted for management (its owner asks). */
+  async delete(session: Session, admitted: Admission): Promise<void> {
+    const { loaded, record } = admitted;
+    const target = `key/${record.handle}`;
+    if (record.attributes.destroyable === false) {
+      await refuseAudited(
+        this.deps.writer,
+        { actor: session.username, action: 'key.delete', target },
+        'KEY_FUNCTION_NOT_PERMITTED',
+        'the key is not destroyable',
+      );
     }
-    if (loaded.record.attributes.destroyable === false) {
-      await this.refuse(session, target, 'KEY_FUNCTION_NOT_PERMITTED', 'the key is not destroyable');
-    }
-    if (loaded.record.attributes.token === false) {
-      this.deps.sessionKeys?.remove(loaded.record.handle);
+    if (record.attributes.token === false) {
+      // A session key lives only in this node's memory: forgetting it destroys it.
+      this.deps.sessionKeys?.remove(record.handle);
       await this.deps.writer.commit({
-        event: { actor: session.username, action: 'key.delete', target, result: 'success' },
+        event: { actor: session.username, action: 'key.delete', target, result: 'success', details: { token: false } },
       });
       return;
     }
     const { compares, changes } = this.deps.repository.delete(loaded);
-    const aliases = await this.deps.repository.aliases.deletionOf(loaded.record.handle);
+    const aliases = await this.deps.repository.aliases.deletionOf(record.handle);
     compares.push(...aliases.compares);
     changes.push(...aliases.changes);
-    // The key-management quorum (issue 4): its token is consumed in this same commit.
-    const approval = await this.deps.quorum?.approve(session, 'key-management', loaded.record);
+    // The key-management quorum: its token is consumed in this same commit.
+    const approval = await admitted.approval();
     compares.push(...(approval?.compares ?? []));
-    changes.push(...(approval?.changes ?? []), { type: 'delete', path: keyQuorumPath(loaded.record.handle) });
-    for (const path of await this.deps.repository.versionPaths(loaded.record.handle))
-      changes.push({ type: 'delete', path });
+    changes.push(...(approval?.changes ?? []), { type: 'delete', path: keyQuorumPath(record.handle) });
+    for (const path of await this.deps.repository.versionPaths(record.handle)) changes.push({ type: 'delete', path });
     await this.deps.writer.commit({
       compares,
       changes,
       event: { actor: session.username, action: 'key.delete', target, result: 'success', details: approval?.details },
     });
-  }
-
-  /** The key, if the session may see it; KEY_NOT_FOUND otherwise. */
-  async visible(session: Session, handleInput: string): Promise<LoadedKey> {
-    const handle = isAliasReference(handleInput)
-      ? (await this.deps.repository.aliases.resolve(handleInput.slice(ALIAS_PREFIX.length)))?.record.keyHandle
-      : parseHandle(handleInput);
-    const sessionKey = handle === undefined ? undefined : this.deps.sessionKeys?.get(handle);
-    if (sessionKey) {
-      if (sessionKey.sessionId !== session.id) throw new CofferError('KEY_NOT_FOUND');
-      return sessionKey.loaded;
-    }
-    const loaded = handle === undefined ? undefined : await this.deps.repository.load(handle);
-    if (!loaded || !canSee(session, loaded.record)) throw new CofferError('KEY_NOT_FOUND');
-    return loaded;
   }
 
   private newRecord(
@@ -291,9 +294,10 @@ export class KeyService {
     action: string,
     keys: readonly (readonly [KeyRecord, KeyObject])[],
     extraDetails: AuditDetails = {},
+    approval?: ApprovalPlan,
   ): Promise<void> {
-    const compares = [];
-    const changes = [];
+    const compares: Compare[] = [...(approval?.compares ?? [])];
+    const changes: Change[] = [...(approval?.changes ?? [])];
     const sessionKeys = keys[0]![0].attributes.token === false ? this.deps.sessionKeys : undefined;
     for (const [record, key] of keys) {
       // A session key is kept in memory only: its audit event is all that is written.
@@ -312,6 +316,7 @@ export class KeyService {
     }
     const details = {
       ...extraDetails,
+      ...approval?.details,
       handles: keys.map(([record]) => record.handle).join(','),
       keyType: keys[0]![0].keyType,
     };
@@ -321,16 +326,8 @@ export class KeyService {
       event: { actor: session.username, action, target: `key/${keys[0]![0].handle}`, result: 'success', details },
     });
   }
-
-  private async refuse(session: Session, target: string, code: CofferError['code'], detail: string): Promise<never> {
-    await this.deps.writer.commit({
-      event: { actor: session.username, action: 'key.delete', target, result: 'failure', code },
-    });
-    throw new CofferError(code, detail);
-  }
 }
 
-/** The narrowest index for a listing: label or ID when given, else the caller's own keys. */
 /**
  * The narrowest index for a listing: label or ID when given, else the owner asked for, else
  * everything (an admin) or the caller's own and shared keys. Undefined: nothing can match.
@@ -347,10 +344,6 @@ function searchFor(session: Session, filter: KeyFilter): { index: KeyIndex | 'vi
 
 function tokenAttribute(token: boolean | undefined): Partial<KeyRecord['attributes']> {
   return token === false ? { token: false } : {};
-}
-
-function canSee(session: Session, record: KeyRecord): boolean {
-  return session.role === 'admin' || record.owner === session.username || record.sharedWith.includes(session.username);
 }
 
 function matches(record: KeyRecord, filter: KeyFilter): boolean {

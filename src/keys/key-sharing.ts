@@ -5,7 +5,7 @@ import { decodeUser, userPath } from '../identity/user-record.js';
 import type { KeyRecord } from '../objects/key-record.js';
 import type { RecordReader } from '../records/record-reader.js';
 import { commitKeyChange, refuseAudited, type KeyAdminDeps } from './key-attributes.js';
-import type { LoadedKey } from './key-repository.js';
+import type { Admission } from './key-use-gate.js';
 
 /** CloudHSM's limit on the users a key may be shared with (besides its owner). */
 export const MAX_SHARED_USERS = 31;
@@ -26,7 +26,7 @@ export interface KeySharingDeps extends KeyAdminDeps {
 }
 
 /**
- * `key share` / `key unshare`: the owner lets other crypto users use a key (they see it, list
+ * `key share` / `key unshare` (the gate admitted the owner, for a stored key): the owner lets other crypto users use a key (they see it, list
  * it and use it, but cannot manage it). Only existing crypto users, never the owner itself,
  * at most MAX_SHARED_USERS. Each shared user gets an index entry idx/key-shared/<user>/<handle>
  * (kept by the repository with the record), so a user's listing is an index read.
@@ -38,9 +38,8 @@ export class KeySharingService {
     this.clock = deps.clock ?? (() => new Date());
   }
 
-  async share(session: Session, handleInput: string, usernameInput: string): Promise<KeyRecord> {
-    const loaded = await this.owned(session, handleInput, 'key.share');
-    const { record } = loaded;
+  async share(session: Session, admitted: Admission, usernameInput: string): Promise<KeyRecord> {
+    const { record } = admitted;
     const event = this.event(session, 'key.share', record);
     const username = normalizeUsername(usernameInput);
     if (username === record.owner)
@@ -53,41 +52,28 @@ export class KeySharingService {
     if (record.sharedWith.length >= MAX_SHARED_USERS)
       await refuseAudited(this.deps.writer, event, 'KEY_SHARE_LIMIT', `at most ${MAX_SHARED_USERS} users`);
     const sharedWith = [...record.sharedWith, username].sort();
-    return this.save(loaded, sharedWith, { ...event, details: { username } });
+    return this.save(admitted, sharedWith, { ...event, details: { username } });
   }
 
   /** Unsharing a user the key is not shared with changes nothing (and needs no such user). */
-  async unshare(session: Session, handleInput: string, usernameInput: string): Promise<KeyRecord> {
-    const loaded = await this.owned(session, handleInput, 'key.unshare');
+  async unshare(session: Session, admitted: Admission, usernameInput: string): Promise<KeyRecord> {
     const username = normalizeUsername(usernameInput);
-    if (!loaded.record.sharedWith.includes(username)) return loaded.record;
-    const sharedWith = loaded.record.sharedWith.filter((user) => user !== username);
-    return this.save(loaded, sharedWith, {
-      ...this.event(session, 'key.unshare', loaded.record),
+    if (!admitted.record.sharedWith.includes(username)) return admitted.record;
+    const sharedWith = admitted.record.sharedWith.filter((user) => user !== username);
+    return this.save(admitted, sharedWith, {
+      ...this.event(session, 'key.unshare', admitted.record),
       details: { username },
     });
   }
 
-  private async owned(session: Session, handleInput: string, action: string): Promise<LoadedKey> {
-    const loaded = await this.deps.keys.visible(session, handleInput);
-    if (loaded.record.owner !== session.username) {
-      await refuseAudited(
-        this.deps.writer,
-        this.event(session, action, loaded.record),
-        'PERMISSION_DENIED',
-        'only the owner may share or unshare a key',
-      );
-    }
-    return loaded;
-  }
-
+  /** Under the key-management quorum, as every change of who may use a key. */
   private async save(
-    loaded: LoadedKey,
+    admitted: Admission,
     sharedWith: string[],
     event: Parameters<typeof commitKeyChange>[3],
   ): Promise<KeyRecord> {
-    const next: KeyRecord = { ...loaded.record, sharedWith, updatedAt: this.clock().toISOString() };
-    await commitKeyChange(this.deps, loaded, next, event);
+    const next: KeyRecord = { ...admitted.record, sharedWith, updatedAt: this.clock().toISOString() };
+    await commitKeyChange(this.deps, admitted, next, event);
     return next;
   }
 

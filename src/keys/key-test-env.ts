@@ -8,11 +8,14 @@ import type { RecordReader } from '../records/record-reader.js';
 import { openTestStore } from '../records/test-store.js';
 import { RecordWriter } from '../records/record-writer.js';
 import { type SqliteStore } from '../store/sqlite-store.js';
-import { AliasService } from './key-aliases.js';
+import type { AttributeChangeRequest } from '../objects/attributes.js';
+import { AliasService, type AliasSummary } from './key-aliases.js';
 import { KeyAttributeService } from './key-attributes.js';
-import { KeyRepository } from './key-repository.js';
+import { KeyRepository, type LoadedKey } from './key-repository.js';
+import type { KeyRole } from './key-roles.js';
 import { KeyService } from './key-service.js';
 import { KeySharingService, roleLookup } from './key-sharing.js';
+import { KeyUseGate } from './key-use-gate.js';
 
 /**
  * A real SQLite store behind a real barrier and writer, with the key services on top, for the
@@ -23,10 +26,25 @@ export interface KeyTestEnv {
   readonly reader: RecordReader;
   readonly writer: RecordWriter;
   readonly repository: KeyRepository;
-  readonly keys: KeyService;
-  readonly attributes: KeyAttributeService;
-  readonly sharing: KeySharingService;
-  readonly aliases: AliasService;
+  readonly gate: KeyUseGate;
+  /** The key services as the operation registry calls them: each key through the gate first. */
+  readonly keys: {
+    generateSymmetric: KeyService['generateSymmetric'];
+    list: KeyService['list'];
+    get(session: Session, handle: string): Promise<KeyRecord>;
+    visible(session: Session, handle: string): Promise<LoadedKey>;
+    delete(session: Session, handle: string): Promise<void>;
+  };
+  readonly attributes: { set(session: Session, handle: string, request: AttributeChangeRequest): Promise<KeyRecord> };
+  readonly sharing: {
+    share(session: Session, handle: string, username: string): Promise<KeyRecord>;
+    unshare(session: Session, handle: string, username: string): Promise<KeyRecord>;
+  };
+  readonly aliases: {
+    put(session: Session, name: string, handle: string): Promise<AliasSummary>;
+    list: AliasService['list'];
+    delete: AliasService['delete'];
+  };
   /** A session for a user, created in the store with that role. */
   user(username: string, role?: Role): Promise<Session>;
   /** An AES key owned by `owner`. */
@@ -43,7 +61,18 @@ export async function keyTestEnv(): Promise<KeyTestEnv> {
   const { store, barrier, reader, writer } = base;
   const repository = new KeyRepository(store, barrier, reader);
   const keys = new KeyService({ repository, writer });
-  const admin = { keys, repository, writer };
+  const gate = new KeyUseGate({ load: (handle) => repository.load(handle), aliases: repository.aliases, writer });
+  const admin = { repository, writer };
+  const attributes = new KeyAttributeService(admin);
+  const sharing = new KeySharingService({ ...admin, roleOf: roleLookup(reader) });
+  const aliases = new AliasService({
+    directory: repository.aliases,
+    gate,
+    load: (handle) => repository.load(handle),
+    writer,
+  });
+  const admit = (session: Session, handle: string, role: KeyRole, action: string) =>
+    gate.admit(session, handle, role, { action });
   const audit = new AuditReader(reader);
   const events = async () => (await audit.list(0, 1000)).events;
   let sessionCount = 0;
@@ -52,15 +81,30 @@ export async function keyTestEnv(): Promise<KeyTestEnv> {
     reader,
     writer,
     repository,
-    keys,
-    attributes: new KeyAttributeService(admin),
-    sharing: new KeySharingService({ ...admin, roleOf: roleLookup(reader) }),
-    aliases: new AliasService({
-      directory: repository.aliases,
-      keys,
-      load: (handle) => repository.load(handle),
-      writer,
-    }),
+    gate,
+    keys: {
+      generateSymmetric: (...args) => keys.generateSymmetric(...args),
+      list: (...args) => keys.list(...args),
+      get: async (session, handle) => (await admit(session, handle, 'read', 'key.read-attributes')).record,
+      visible: async (session, handle) => (await admit(session, handle, 'read', 'key.read-attributes')).loaded,
+      delete: async (session, handle) => keys.delete(session, await admit(session, handle, 'manage', 'key.delete')),
+    },
+    attributes: {
+      set: async (session, handle, request) =>
+        attributes.set(session, await admit(session, handle, 'manage', 'key.set-attribute'), request),
+    },
+    sharing: {
+      share: async (session, handle, username) =>
+        sharing.share(session, await admit(session, handle, 'manage-stored', 'key.share'), username),
+      unshare: async (session, handle, username) =>
+        sharing.unshare(session, await admit(session, handle, 'manage-stored', 'key.unshare'), username),
+    },
+    aliases: {
+      put: async (session, name, handle) =>
+        aliases.put(session, name, await admit(session, handle, 'manage-stored', 'alias.create')),
+      list: (session) => aliases.list(session),
+      delete: (session, name) => aliases.delete(session, name),
+    },
     async user(username, role = 'crypto-user') {
       const now = new Date().toISOString();
       await writer.commit({

@@ -3,18 +3,20 @@ import { checkValue } from '../crypto/keys/check-value.js';
 import { exportKeyMaterial, importKeyMaterial } from '../crypto/keys/material.js';
 import { keyTypeProvider } from '../crypto/keys/registry.js';
 import type { GeneratedKeyPair, KeySpec } from '../crypto/types.js';
-import { CofferError } from '../errors/coffer-error.js';
+import type { ErrorCode } from '../errors/registry.js';
 import type { Session } from '../identity/sessions.js';
+import { refuseAudited } from '../records/audited-refusal.js';
 import { decodeKeyRecord, encodeKeyRecord } from '../objects/key-record-codec.js';
 import type { KeyRecord } from '../objects/key-record.js';
 import type { RecordReader } from '../records/record-reader.js';
 import type { Change, RecordWriter } from '../records/record-writer.js';
 import type { Compare } from '../store/state-store.js';
 import { keyPath, keyVersionPath, type LoadedKey } from './key-repository.js';
-import type { KeyService } from './key-service.js';
+import type { Admission } from './key-use-gate.js';
 
 export interface KeyVersionsDeps {
-  readonly keys: Pick<KeyService, 'visible'>;
+  /** A stored key by handle (a pair's other half, which its owner owns too). */
+  readonly load: (handle: string) => Promise<LoadedKey | undefined>;
   readonly reader: Pick<RecordReader, 'get'>;
   readonly writer: Pick<RecordWriter, 'commit'>;
   readonly clock?: () => Date;
@@ -44,36 +46,37 @@ export class KeyVersions {
     }
   }
 
-  async rotate(session: Session, handleInput: string): Promise<KeyRecord> {
-    const loaded = await this.deps.keys.visible(session, handleInput);
-    const { record } = loaded;
-    if (record.owner !== session.username)
-      throw new CofferError('PERMISSION_DENIED', 'only the owner may rotate a key');
-    if (record.class === 'public') {
-      throw new CofferError('KEY_TYPE_INCONSISTENT', 'rotate a key pair through its private key');
-    }
-    if (record.attributes.token === false)
-      throw new CofferError('KEY_FUNCTION_NOT_PERMITTED', 'session keys do not rotate');
+  /** Rotates a stored key the gate admitted for its owner, under its key-management quorum. */
+  async rotate(session: Session, admitted: Admission): Promise<KeyRecord> {
+    const { loaded, record } = admitted;
+    const refuse = (code: ErrorCode, detail: string): Promise<never> =>
+      refuseAudited(
+        this.deps.writer,
+        { actor: session.username, action: 'key.rotate', target: `key/${record.handle}` },
+        code,
+        detail,
+      );
+    if (record.class === 'public') return refuse('KEY_TYPE_INCONSISTENT', 'rotate a key pair through its private key');
     const provider = keyTypeProvider(record.keyType);
     const spec = specOf(record);
     provider.checkSpec(spec);
     const now = this.clock().toISOString();
     if (record.class === 'secret') {
-      if (!provider.generateSecret) throw new CofferError('MECHANISM_INVALID', `${record.keyType} keys do not rotate`);
+      if (!provider.generateSecret) return refuse('MECHANISM_INVALID', `${record.keyType} keys do not rotate`);
       const next = await provider.generateSecret(spec);
       const planned = this.plan(loaded, next, now);
-      await this.commit(session, record, planned.compares, planned.changes);
+      await this.commit(session, admitted, planned.compares, planned.changes);
       return planned.record;
     }
-    if (!provider.generatePair || !record.pairHandle)
-      throw new CofferError('MECHANISM_INVALID', `${record.keyType} keys do not rotate`);
+    const publicHalf = record.pairHandle === undefined ? undefined : await this.deps.load(record.pairHandle);
+    if (!provider.generatePair || !publicHalf)
+      return refuse('MECHANISM_INVALID', `${record.keyType} keys do not rotate without their public half`);
     const pair: GeneratedKeyPair = await provider.generatePair(spec);
-    const publicHalf = await this.deps.keys.visible(session, record.pairHandle);
     const privatePlan = this.plan(loaded, pair.privateKey, now);
     const publicPlan = this.plan(publicHalf, pair.publicKey, now);
     await this.commit(
       session,
-      record,
+      admitted,
       [...privatePlan.compares, ...publicPlan.compares],
       [...privatePlan.changes, ...publicPlan.changes],
     );
@@ -118,16 +121,18 @@ export class KeyVersions {
     }
   }
 
-  private async commit(session: Session, record: KeyRecord, compares: Compare[], changes: Change[]): Promise<void> {
+  private async commit(session: Session, admitted: Admission, compares: Compare[], changes: Change[]): Promise<void> {
+    const { record } = admitted;
+    const approval = await admitted.approval();
     await this.deps.writer.commit({
-      compares,
-      changes,
+      compares: [...compares, ...(approval?.compares ?? [])],
+      changes: [...changes, ...(approval?.changes ?? [])],
       event: {
         actor: session.username,
         action: 'key.rotate',
         target: `key/${record.handle}`,
         result: 'success',
-        details: { version: record.version + 1 },
+        details: { version: record.version + 1, ...approval?.details },
       },
     });
   }

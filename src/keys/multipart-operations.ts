@@ -1,15 +1,19 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { mechanismOfKind } from '../crypto/mechanisms/registry.js';
-import type { MechanismParams, PartStream } from '../crypto/types.js';
+import type { Mechanism, MechanismParams, PartStream } from '../crypto/types.js';
 import { CofferError } from '../errors/coffer-error.js';
 import type { Session } from '../identity/sessions.js';
-import type { CryptoService } from './crypto-service.js';
+import type { KeyUseGate } from './key-use-gate.js';
 
 export type MultipartKind = 'encrypt' | 'decrypt' | 'sign' | 'verify' | 'digest';
 
 export interface MultipartLimits {
   /** Live operations per login session. */
   readonly perSession: number;
+  /** Bytes all of one user's live operations may hold in node memory (gathered or unreleased parts). */
+  readonly heldPerUser: number;
+  /** Bytes every live operation on this node may hold together. */
+  readonly heldPerNode: number;
   /** Bytes through one operation in all (hash-and-sign schemes hold them until final). */
   readonly totalBytes: number;
   /** Bytes in one part. */
@@ -18,6 +22,8 @@ export interface MultipartLimits {
 
 export const MULTIPART_LIMITS: MultipartLimits = {
   perSession: 16,
+  heldPerUser: 64 * 1024 * 1024,
+  heldPerNode: 512 * 1024 * 1024,
   totalBytes: 16 * 1024 * 1024,
   partBytes: 512 * 1024,
 };
@@ -27,8 +33,13 @@ export type MultipartResult =
 
 interface Live {
   readonly sessionId: string;
+  readonly username: string;
   readonly kind: MultipartKind;
   total: number;
+  /** Whether the operation keeps what it is given until final (so it counts against the budgets). */
+  readonly holds: boolean;
+  /** The key and mechanism, for the gate at each step; absent for digests. */
+  readonly key?: { readonly handle: string; readonly role: Exclude<MultipartKind, 'digest'>; readonly mech: Mechanism };
   /** Streaming modes: ciphers, digests, MACs. */
   readonly stream?: PartStream;
   /** Hash-and-sign schemes gather the parts and sign once at final, on the libuv pool. */
@@ -37,15 +48,20 @@ interface Live {
 }
 
 /**
- * Multi-part operations (C_EncryptInit/Update/Final and friends): the same checks as single
- * part at init, state held in node memory and bound to the login session that began it, ended
- * by final, by an error (as PKCS#11 ends an operation on error), by abort, or with the session.
+ * Multi-part operations (C_EncryptInit/Update/Final and friends): the key-use gate admits the
+ * key at init, as for a single part, and checks it again at every update and final, so a key
+ * unshared, disabled, deleted, expired or stripped of its usage ends the operation. State is held
+ * in node memory, bound to the login session that began it, within per-user and per-node
+ * budgets of held bytes, and ended by final, by an error (as PKCS#11 ends an operation on
+ * error), by abort, or with the session.
  */
 export class MultipartOperations {
   private readonly live = new Map<string, Live>();
+  private readonly heldByUser = new Map<string, number>();
+  private heldOnNode = 0;
 
   constructor(
-    private readonly crypto: Pick<CryptoService, 'prepare'>,
+    private readonly gate: Pick<KeyUseGate, 'admit' | 'recheck'>,
     private readonly limits: MultipartLimits = MULTIPART_LIMITS,
   ) {}
 
@@ -65,19 +81,24 @@ export class MultipartOperations {
     return { operationId, ...(live.stream?.iv && { iv: live.stream.iv }) };
   }
 
-  update(session: Session, operationId: string, data: Buffer): Buffer {
+  async update(session: Session, operationId: string, data: Buffer): Promise<Buffer> {
     const live = this.find(session, operationId);
-    return this.guard(operationId, () => {
+    try {
+      await this.recheck(session, live);
       this.count(live, data);
       if (live.stream) return live.stream.update(data);
       live.parts!.push(Buffer.from(data));
       return Buffer.alloc(0);
-    });
+    } catch (error) {
+      this.end(operationId);
+      throw error;
+    }
   }
 
   async final(session: Session, operationId: string, data: Buffer, signature?: Buffer): Promise<MultipartResult> {
     const live = this.find(session, operationId);
     try {
+      await this.recheck(session, live);
       this.count(live, data);
       if (live.finish) return await live.finish(Buffer.concat([...(live.parts ?? []), data]), signature);
       const stream = live.stream!;
@@ -108,17 +129,23 @@ export class MultipartOperations {
     keyHandle: string | undefined,
     params: MechanismParams,
   ): Promise<Live> {
-    const base = { sessionId: session.id, kind, total: 0 };
-    if (kind === 'digest') return { ...base, stream: mechanismOfKind(mechanismName, 'digest').begin() };
+    const base = { sessionId: session.id, username: session.username, kind, total: 0 };
+    if (kind === 'digest') return { ...base, holds: false, stream: mechanismOfKind(mechanismName, 'digest').begin() };
     if (keyHandle === undefined) throw new CofferError('MISSING_FIELD', 'body.keyHandle');
+    const action = `crypto.${kind}`;
     if (kind === 'encrypt' || kind === 'decrypt') {
-      const { loaded, mech } = await this.crypto.prepare(session, keyHandle, mechanismName, kind);
+      const { loaded, mech } = await this.gate.admit(session, keyHandle, kind, { action, mechanism: mechanismName });
       if (!mech.begin) throw new CofferError('MECHANISM_INVALID', `${mech.name} has no multi-part form`);
-      return { ...base, stream: mech.begin(loaded.key, kind, params) };
+      const key = { handle: loaded.record.handle, role: kind, mech };
+      // An authenticated mode releases no plaintext before its tag is checked: it holds it.
+      const holds = kind === 'decrypt' && mech.authenticated;
+      return { ...base, holds, key, stream: mech.begin(loaded.key, kind, params) };
     }
-    const { loaded, mech } = await this.crypto.prepare(session, keyHandle, mechanismName, kind);
+    const { loaded, mech } = await this.gate.admit(session, keyHandle, kind, { action, mechanism: mechanismName });
     if (mech.multiPart === 'none') throw new CofferError('MECHANISM_INVALID', `${mech.name} has no multi-part form`);
-    if (mech.multiPart === 'stream' && mech.begin) return { ...base, stream: mech.begin(loaded.key, params) };
+    const key = { handle: loaded.record.handle, role: kind, mech };
+    if (mech.multiPart === 'stream' && mech.begin)
+      return { ...base, holds: false, key, stream: mech.begin(loaded.key, params) };
     const finish =
       kind === 'sign'
         ? async (data: Buffer): Promise<MultipartResult> => ({ signature: await mech.sign(loaded.key, data, params) })
@@ -127,7 +154,13 @@ export class MultipartOperations {
             if (!(await mech.verify(loaded.key, data, signature, params))) throw new CofferError('SIGNATURE_INVALID');
             return { valid: true };
           };
-    return { ...base, parts: [], finish };
+    return { ...base, holds: true, key, parts: [], finish };
+  }
+
+  /** The gate again, at each step: what was allowed at init may have been revoked since. */
+  private async recheck(session: Session, live: Live): Promise<void> {
+    if (live.key)
+      await this.gate.recheck(session, live.key.handle, live.key.role, live.key.mech, `crypto.${live.kind}`);
   }
 
   /** A streamed MAC is verified at final, compared in constant time. */
@@ -141,19 +174,22 @@ export class MultipartOperations {
   private count(live: Live, data: Buffer): void {
     if (data.length > this.limits.partBytes)
       throw new CofferError('DATA_LEN_RANGE', `a part is at most ${this.limits.partBytes} bytes`);
-    live.total += data.length;
-    if (live.total > this.limits.totalBytes) {
+    if (live.total + data.length > this.limits.totalBytes) {
       throw new CofferError('DATA_LEN_RANGE', `a multi-part operation takes at most ${this.limits.totalBytes} bytes`);
     }
-  }
-
-  private guard<T>(operationId: string, step: () => T): T {
-    try {
-      return step();
-    } catch (error) {
-      this.end(operationId);
-      throw error;
+    if (live.holds) {
+      const user = this.heldByUser.get(live.username) ?? 0;
+      if (user + data.length > this.limits.heldPerUser)
+        throw new CofferError(
+          'MEMORY_BUDGET_EXCEEDED',
+          `a user's multi-part operations hold at most ${this.limits.heldPerUser} bytes`,
+        );
+      if (this.heldOnNode + data.length > this.limits.heldPerNode)
+        throw new CofferError('MEMORY_BUDGET_EXCEEDED', 'the node holds all the multi-part data it will');
+      this.heldByUser.set(live.username, user + data.length);
+      this.heldOnNode += data.length;
     }
+    live.total += data.length;
   }
 
   private find(session: Session, operationId: string): Live {
@@ -164,7 +200,14 @@ export class MultipartOperations {
 
   private end(operationId: string): void {
     const live = this.live.get(operationId);
-    for (const part of live?.parts ?? []) part.fill(0);
+    if (!live) return;
+    for (const part of live.parts ?? []) part.fill(0);
+    if (live.holds) {
+      const left = (this.heldByUser.get(live.username) ?? 0) - live.total;
+      if (left > 0) this.heldByUser.set(live.username, left);
+      else this.heldByUser.delete(live.username);
+      this.heldOnNode -= live.total;
+    }
     this.live.delete(operationId);
   }
 }

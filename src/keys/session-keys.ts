@@ -15,6 +15,12 @@ export class SessionKeys {
     return this.keys.get(handle);
   }
 
+  /** A changed record of a session key (attributes): same material, same session. */
+  replace(record: LoadedKey['record']): void {
+    const entry = this.keys.get(record.handle);
+    if (entry) this.keys.set(record.handle, { ...entry, loaded: { ...entry.loaded, record } });
+  }
+
   remove(handle: string): void {
     this.keys.delete(handle);
   }

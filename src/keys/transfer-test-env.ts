@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, type KeyObject
 import { AuditReader } from '../audit/audit-reader.js';
 import type { AuditEvent } from '../audit/audit-event.js';
 import { mechanismOfKind } from '../crypto/mechanisms/registry.js';
-import type { DeriveMechanism, KeyClass, KeyType, WrapMechanism } from '../crypto/types.js';
+import type { DeriveMechanism, KeyClass, KeyType, Mechanism, WrapMechanism } from '../crypto/types.js';
 import { CofferError } from '../errors/coffer-error.js';
 import type { Session } from '../identity/sessions.js';
 import type { KeyRecord } from '../objects/key-record.js';
@@ -12,6 +12,7 @@ import { type SqliteStore } from '../store/sqlite-store.js';
 import type { MechanismLookup } from './key-rules.js';
 import { KeyRepository } from './key-repository.js';
 import { KeyService } from './key-service.js';
+import { KeyUseGate } from './key-use-gate.js';
 
 /**
  * A real store for the unit tests of import, wrap, unwrap and derive: SQLite, an unsealed
@@ -25,6 +26,8 @@ export interface TransferEnv {
   readonly writer: RecordWriter;
   readonly audit: AuditReader;
   readonly mechanisms: MechanismLookup;
+  /** The key-use gate over this store, with the test mechanisms. */
+  readonly gate: KeyUseGate;
   session(username: string): Session;
   /** Records a key with exactly these attributes (as an admin tool or a test would). */
   addKey(
@@ -79,7 +82,7 @@ export const TEST_DERIVE: DeriveMechanism = {
   },
 };
 
-const testLookup = ((name: string, kind: 'wrap' | 'derive') => {
+const testLookup = ((name: string, kind: Mechanism['kind']) => {
   if (kind === 'wrap' && name === TEST_WRAP.name) return TEST_WRAP;
   if (kind === 'derive' && name === TEST_DERIVE.name) return TEST_DERIVE;
   return mechanismOfKind(name, kind);
@@ -98,6 +101,12 @@ export async function transferEnv(): Promise<TransferEnv> {
     writer,
     audit,
     mechanisms: testLookup,
+    gate: new KeyUseGate({
+      load: (handle) => repository.load(handle),
+      aliases: repository.aliases,
+      writer,
+      mechanisms: testLookup,
+    }),
     session: (username) => ({ id: `s-${username}`, username, role: 'crypto-user', createdAt: 0, lastUsedAt: 0 }),
     addKey: (session, key, keyClass, keyType, attributes) =>
       keys.createKey(session, { key, class: keyClass, keyType, label: '', id: '', attributes }, 'key.generate'),

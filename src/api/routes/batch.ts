@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { CofferError } from '../../errors/coffer-error.js';
 import type { Session } from '../../identity/sessions.js';
 import { requirePermission, sessionOf } from '../auth.js';
-import { CRYPTO_OPERATIONS, type CryptoOperationName } from '../crypto-operations.js';
+import { BATCH_OPERATIONS } from '../../operations/index.js';
+import { runOperation } from '../../operations/run.js';
 import { toCofferError } from '../error-handler.js';
 import { object } from '../schemas.js';
 import type { ApiServices } from '../services.js';
@@ -20,16 +21,17 @@ const ajv = new Ajv({
   allErrors: false,
 });
 const validators = new Map<string, ValidateFunction>(
-  Object.entries(CRYPTO_OPERATIONS).map(([name, operation]) => [name, ajv.compile(operation.schema)]),
+  [...BATCH_OPERATIONS].map(([name, operation]) => [name, ajv.compile(operation.schema.body ?? {})]),
 );
 
 type BatchResult =
   { status: number; body: Record<string, unknown> } | { status: number; error: { code: string; message: string } };
 
 /**
- * POST /v1/batch: many single-part crypto operations in one request, run concurrently (so
- * asymmetric ones fill the libuv pool), each authorized, validated and audited exactly as it
- * would be alone; one failing does not stop the others. Results come back in order.
+ * POST /v1/batch: many single-part crypto operations of the registry in one request, run
+ * concurrently (so asymmetric ones fill the libuv pool), each authorized, validated, gated and
+ * audited exactly as it would be alone; one failing does not stop the others. Results come
+ * back in order.
  */
 export function batchRoutes(app: FastifyInstance, services: ApiServices): void {
   app.post<{ Body: { operations: Record<string, unknown>[] } }>(
@@ -62,15 +64,14 @@ export function batchRoutes(app: FastifyInstance, services: ApiServices): void {
 async function runOne(services: ApiServices, session: Session, item: Record<string, unknown>): Promise<BatchResult> {
   try {
     const { operation: name, ...body } = item;
-    const operation = CRYPTO_OPERATIONS[name as CryptoOperationName] as
-      (typeof CRYPTO_OPERATIONS)[CryptoOperationName] | undefined;
-    if (!operation || !Object.hasOwn(CRYPTO_OPERATIONS, name as string)) {
-      throw new CofferError('INVALID_FIELD', `operation must be one of ${Object.keys(CRYPTO_OPERATIONS).join(', ')}`);
+    const operation = typeof name === 'string' ? BATCH_OPERATIONS.get(name) : undefined;
+    if (!operation || typeof operation.policy !== 'string' || operation.policy === 'authenticated') {
+      throw new CofferError('INVALID_FIELD', `operation must be one of ${[...BATCH_OPERATIONS.keys()].join(', ')}`);
     }
     await requirePermission(services, session, operation.policy);
     const validate = validators.get(name as string)!;
     if (!validate(body)) throw toCofferError({ validation: validate.errors, validationContext: 'body' });
-    return { status: 200, body: await operation.run(services, session, body) };
+    return { status: 200, body: (await runOperation(services, session, operation, body)) ?? {} };
   } catch (error) {
     const coffer = toCofferError(error);
     return { status: coffer.status, error: { code: coffer.code, message: coffer.message } };

@@ -89,22 +89,4 @@ export function quorumRoutes(app: FastifyInstance, services: ApiServices): void 
       values: await services.quorumValues.set(sessionOf(request), request.params.service, request.body.value),
     }),
   );
-
-  app.get<{ Params: { handle: string } }>(
-    '/v1/keys/:handle/quorum',
-    { config: { operation: 'key.read-attributes' }, schema: { params: object({ handle }, ['handle']) } },
-    (request) => services.keyQuorum.get(sessionOf(request), request.params.handle),
-  );
-
-  app.put<{ Params: { handle: string }; Body: { 'key-management'?: number; 'key-usage'?: number } }>(
-    '/v1/keys/:handle/quorum',
-    {
-      config: { operation: 'key.set-quorum' },
-      schema: {
-        params: object({ handle }, ['handle']),
-        body: { ...object({ 'key-management': value, 'key-usage': value }, []), minProperties: 1 },
-      },
-    },
-    (request) => services.keyQuorum.set(sessionOf(request), request.params.handle, request.body),
-  );
 }

@@ -1,0 +1,45 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { PolicyOperation } from '../../identity/policy.js';
+import { OPERATIONS } from '../../operations/index.js';
+import type { AnyOperation } from '../../operations/operation.js';
+import { runOperation } from '../../operations/run.js';
+import { requirePermission, sessionOf } from '../auth.js';
+import type { ApiServices } from '../services.js';
+
+/**
+ * Every operation of the registry as a /v1 route: its method, URL and schemas as declared,
+ * its permission checked by the auth hook (or, when the input chooses it, here), and the
+ * operation run through `runOperation`, which puts each declared key through the key-use gate.
+ */
+export function operationRoutes(app: FastifyInstance, services: ApiServices): void {
+  for (const op of OPERATIONS) {
+    const { policy } = op;
+    app.route({
+      method: op.http.method,
+      url: op.http.url,
+      ...(op.http.bodyLimit !== undefined && { bodyLimit: op.http.bodyLimit }),
+      config:
+        typeof policy === 'string' && policy !== 'authenticated' ? { operation: policy } : { authenticated: true },
+      schema: op.schema,
+      handler: (request, reply) => handle(services, op, request, reply),
+    });
+  }
+}
+
+async function handle(
+  services: ApiServices,
+  op: AnyOperation,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<unknown> {
+  const session = sessionOf(request);
+  const input = {
+    ...(request.params as Record<string, unknown> | undefined),
+    ...(request.query as Record<string, unknown> | undefined),
+    ...(request.body as Record<string, unknown> | undefined),
+  };
+  if (typeof op.policy === 'object') await requirePermission(services, session, op.policy.of(input) as PolicyOperation);
+  const result = await runOperation(services, session, op, input);
+  reply.code(op.http.status ?? 200);
+  return result === undefined ? reply.send() : result;
+}

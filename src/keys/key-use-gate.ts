@@ -1,0 +1,186 @@
+import type { CryptoUseAudit } from '../audit/crypto-use.js';
+import { mechanismOfKind } from '../crypto/mechanisms/registry.js';
+import type { KeyUsage, Mechanism } from '../crypto/types.js';
+import { CofferError } from '../errors/coffer-error.js';
+import type { ErrorCode } from '../errors/registry.js';
+import type { ApprovalPlan, QuorumService } from '../identity/quorum-service.js';
+import type { Session } from '../identity/sessions.js';
+import { usableOn } from '../objects/attributes.js';
+import { parseHandle } from '../objects/key-handle.js';
+import type { KeyRecord } from '../objects/key-record.js';
+import type { RecordWriter } from '../records/record-writer.js';
+import { ALIAS_PREFIX, type AliasDirectory, isAliasReference } from './key-aliases.js';
+import type { LoadedKey } from './key-repository.js';
+import { fitsMechanism, type MechanismLookup } from './key-rules.js';
+import { KEY_ROLES, type KeyRole, type KeyRoleRule, quorumServices, USAGE_MECHANISM_KIND } from './key-roles.js';
+import type { SessionKeys } from './session-keys.js';
+
+/** A key an operation may now use in the role it asked for. */
+export interface Admission<M extends Mechanism | undefined = Mechanism | undefined> {
+  readonly loaded: LoadedKey;
+  readonly record: KeyRecord;
+  /** The mechanism, found and fitted to the key, for the usage roles. */
+  readonly mech: M;
+  /**
+   * The key-management approval the operation commits with its own change (consumed there,
+   * exactly once); undefined when the key needs none.
+   */
+  approval(): Promise<ApprovalPlan | undefined>;
+}
+
+export interface AdmitOptions {
+  /** The operation, as audited (crypto.encrypt, key.wrap …). */
+  readonly action: string;
+  /** The mechanism by name, for the usage roles. */
+  readonly mechanism?: string;
+}
+
+export interface KeyUseGateDeps {
+  readonly load: (handle: string) => Promise<LoadedKey | undefined>;
+  readonly aliases: Pick<AliasDirectory, 'resolve'>;
+  readonly sessionKeys?: SessionKeys;
+  readonly writer: Pick<RecordWriter, 'commit'>;
+  readonly quorum?: Pick<QuorumService, 'approve' | 'consumeForUse'>;
+  readonly use?: Pick<CryptoUseAudit, 'used'>;
+  readonly clock?: () => Date;
+  /** The mechanism registry by default (a unit test may bring its own mechanisms). */
+  readonly mechanisms?: MechanismLookup;
+}
+
+/**
+ * The one key-use gate. Every key every operation touches passes it, in this order: the
+ * mechanism exists for the use, the caller may see the key (a key it may not see is reported
+ * exactly as a missing one), the role allows a session key, the caller is who the role needs
+ * (owner, owner or admin), the key's class and type fit the mechanism, the key is enabled, its
+ * usage attribute is true and today is within its dates, the quorum is met, and the use is
+ * counted (and audited when per-use logging is on) — all before any key material is touched.
+ * Every refusal is audited with the operation's name. The rules are KEY_ROLES' rows.
+ */
+export class KeyUseGate {
+  private readonly clock: () => Date;
+
+  constructor(private readonly deps: KeyUseGateDeps) {
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  /** The key a reference (0x… handle or alias/<name>) names, if the session may see it. */
+  async find(session: Session, reference: string): Promise<LoadedKey | undefined> {
+    const handle = isAliasReference(reference)
+      ? (await this.deps.aliases.resolve(reference.slice(ALIAS_PREFIX.length)))?.record.keyHandle
+      : parseHandle(reference);
+    if (handle === undefined) return undefined;
+    const sessionKey = this.deps.sessionKeys?.get(handle);
+    if (sessionKey) return sessionKey.sessionId === session.id ? sessionKey.loaded : undefined;
+    const loaded = await this.deps.load(handle);
+    return loaded && canSee(session, loaded.record) ? loaded : undefined;
+  }
+
+  admit<U extends KeyUsage>(
+    session: Session,
+    reference: string,
+    role: U,
+    options: AdmitOptions & { readonly mechanism: string },
+  ): Promise<Admission<Extract<Mechanism, { kind: (typeof USAGE_MECHANISM_KIND)[U] }>>>;
+  admit(session: Session, reference: string, role: KeyRole, options: AdmitOptions): Promise<Admission>;
+  async admit(session: Session, reference: string, role: KeyRole, options: AdmitOptions): Promise<Admission> {
+    const rule: KeyRoleRule = KEY_ROLES[role];
+    const mech = rule.usage === undefined ? undefined : this.mechanism(rule.usage, options);
+    const loaded = await this.find(session, reference);
+    const refuse = (code: ErrorCode, detail: string, target: string): Promise<never> =>
+      this.refuse(session, options.action, target, code, detail);
+    if (!loaded) return refuse('KEY_NOT_FOUND', 'no such key, or it is not yours to use', keyTarget(reference));
+    const { record } = loaded;
+    const target = `key/${record.handle}`;
+    const broken = this.firstBroken(session, record, rule, mech);
+    if (broken) return refuse(broken.code, broken.detail, target);
+    const stored = record.attributes.token !== false;
+    // Session keys have no quorum values: they live and die with one login session.
+    if (stored && rule.quorum === 'key-usage') await this.deps.quorum?.consumeForUse(session, record, options.action);
+    if (rule.counted)
+      await this.deps.use?.used({
+        actor: session.username,
+        operation: role,
+        handle: record.handle,
+        mechanism: mech?.name ?? '',
+      });
+    const services = stored && rule.quorum !== 'key-usage' ? quorumServices(rule.quorum) : [];
+    const quorum = this.deps.quorum;
+    return {
+      loaded,
+      record,
+      mech,
+      approval: async () =>
+        services.length === 0 || !quorum ? undefined : quorum.approve(session, services[0]!, record, services.slice(1)),
+    };
+  }
+
+  /**
+   * The gate again for a key already admitted, at each step of a multi-part operation: a key
+   * unshared, disabled, deleted, expired or stripped of its usage since the operation began
+   * ends it. Quorum and counting were done once, at the start.
+   */
+  async recheck(session: Session, handle: string, role: KeyUsage, mech: Mechanism, action: string): Promise<LoadedKey> {
+    const loaded = await this.find(session, handle);
+    if (!loaded) return this.refuse(session, action, `key/${handle}`, 'KEY_NOT_FOUND', 'the key is gone');
+    const broken = this.firstBroken(session, loaded.record, KEY_ROLES[role], mech);
+    if (broken) return this.refuse(session, action, `key/${handle}`, broken.code, broken.detail);
+    return loaded;
+  }
+
+  private mechanism(usage: KeyUsage, options: AdmitOptions): Mechanism {
+    if (options.mechanism === undefined) throw new CofferError('MISSING_FIELD', 'mechanism');
+    return (this.deps.mechanisms ?? mechanismOfKind)(options.mechanism, USAGE_MECHANISM_KIND[usage]);
+  }
+
+  /** The first check of the role's rule the key or caller fails, in the gate's order. */
+  private firstBroken(
+    session: Session,
+    record: KeyRecord,
+    rule: KeyRoleRule,
+    mech: Mechanism | undefined,
+  ): { code: ErrorCode; detail: string } | undefined {
+    if (!rule.sessionKeys && record.attributes.token === false)
+      return { code: 'KEY_FUNCTION_NOT_PERMITTED', detail: 'not for a session key' };
+    if (rule.who !== 'visible' && !isWho(rule.who, session, record))
+      return { code: 'PERMISSION_DENIED', detail: `only the key's ${rule.who.replaceAll('-', ' ')} may` };
+    if (mech && rule.usage && !fitsMechanism(mech, rule.usage, record)) {
+      const keyClass = mech.kind === 'digest' ? '' : (mech.keyClasses as Partial<Record<KeyUsage, string>>)[rule.usage];
+      return {
+        code: 'KEY_TYPE_INCONSISTENT',
+        detail: `${mech.name} needs a ${keyClass ?? ''} ${mech.keyTypes.join(' or ')} key`,
+      };
+    }
+    if (rule.usable && record.state !== 'enabled')
+      return { code: 'KEY_FUNCTION_NOT_PERMITTED', detail: `the key is ${record.state}` };
+    if (rule.usage && record.attributes[rule.usage] !== true)
+      return { code: 'KEY_FUNCTION_NOT_PERMITTED', detail: `the key does not allow ${rule.usage}` };
+    // CKA_START_DATE / CKA_END_DATE: outside its window a key is not used.
+    if (rule.usable && !usableOn(record, this.clock()))
+      return { code: 'KEY_FUNCTION_NOT_PERMITTED', detail: 'the key is outside its start and end dates' };
+    return undefined;
+  }
+
+  private async refuse(
+    session: Session,
+    action: string,
+    target: string,
+    code: ErrorCode,
+    detail: string,
+  ): Promise<never> {
+    await this.deps.writer.commit({ event: { actor: session.username, action, target, result: 'failure', code } });
+    throw new CofferError(code, detail);
+  }
+}
+
+export function canSee(session: Session, record: KeyRecord): boolean {
+  return session.role === 'admin' || record.owner === session.username || record.sharedWith.includes(session.username);
+}
+
+function isWho(who: 'owner' | 'owner-or-admin', session: Session, record: KeyRecord): boolean {
+  return record.owner === session.username || (who === 'owner-or-admin' && session.role === 'admin');
+}
+
+/** The audit target of a reference that found no key: the reference as given, bounded. */
+function keyTarget(reference: string): string {
+  return isAliasReference(reference) ? reference.slice(0, 80) : `key/${reference.slice(0, 18)}`;
+}

@@ -1,0 +1,53 @@
+import type { AuditService } from '../audit/audit-service.js';
+import type { KeyUsageService } from '../audit/key-usage-service.js';
+import type { ClusterPolicyStore } from '../cluster/cluster-policy.js';
+import type { ClusterService } from '../cluster/cluster-service.js';
+import type { KeyQuorumService } from '../identity/key-quorum.js';
+import type { QuorumService } from '../identity/quorum-service.js';
+import type { QuorumValueService } from '../identity/quorum-value-service.js';
+import type { SessionManager } from '../identity/sessions.js';
+import type { UserKeyService } from '../identity/user-keys.js';
+import type { UserService } from '../identity/user-service.js';
+import type { CryptoService } from '../keys/crypto-service.js';
+import type { KeyService } from '../keys/key-service.js';
+import type { KeyUseGate } from '../keys/key-use-gate.js';
+import type { AliasService } from '../keys/key-aliases.js';
+import type { KeyAttributeService } from '../keys/key-attributes.js';
+import type { KeySharingService } from '../keys/key-sharing.js';
+import type { KeyDerivation } from '../keys/key-derivation.js';
+import type { KeyImport } from '../keys/key-import.js';
+import type { KeyVersions } from '../keys/key-versions.js';
+import type { KeyWrapping } from '../keys/key-wrapping.js';
+import type { MultipartOperations } from '../keys/multipart-operations.js';
+import type { RecordWriter } from '../records/record-writer.js';
+
+/** Everything operations and routes may call: services only, never the store or the barrier directly. */
+export interface Services {
+  /** The one key-use gate every key of every operation passes. */
+  readonly gate: KeyUseGate;
+  readonly cluster: ClusterService;
+  readonly policy: ClusterPolicyStore;
+  readonly sessions: SessionManager;
+  readonly users: UserService;
+  readonly keys: KeyService;
+  readonly keyAttributes: KeyAttributeService;
+  readonly keySharing: KeySharingService;
+  readonly aliases: AliasService;
+  readonly crypto: CryptoService;
+  readonly versions: KeyVersions;
+  readonly keyImport: KeyImport;
+  readonly keyWrapping: KeyWrapping;
+  readonly keyDerivation: KeyDerivation;
+  readonly multipart: MultipartOperations;
+  readonly audit: AuditService;
+  /** Per-key usage counters (GET /v1/keys/:handle/usage). */
+  readonly keyUsage: KeyUsageService;
+  /** For auditing refusals made at the edge (authorization). */
+  readonly writer: Pick<RecordWriter, 'commit'>;
+  /** M-of-N quorum: tokens, cluster values, per-key values (issue 4). */
+  readonly quorum: QuorumService;
+  readonly quorumValues: QuorumValueService;
+  readonly keyQuorum: KeyQuorumService;
+  /** MFA and quorum key registration. */
+  readonly userKeys: UserKeyService;
+}
