@@ -16,6 +16,7 @@ import { keyRoutes } from './keys.js';
 import { keyUsageRoutes } from './key-usage.js';
 import { keyRotationRoutes } from './key-rotation.js';
 import { multipartRoutes } from './multipart.js';
+import { openApiRoutes } from './openapi.js';
 import { quorumRoutes } from './quorum.js';
 import { sessionRoutes } from './sessions.js';
 import { userKeyRoutes } from './user-keys.js';
@@ -43,4 +44,5 @@ export const ROUTES: readonly ((app: FastifyInstance, services: ApiServices) => 
   batchRoutes,
   auditRoutes,
   keyUsageRoutes,
+  openApiRoutes,
 ];
