@@ -4,6 +4,7 @@ import { CofferError } from '../errors/coffer-error.js';
 import { registerAuth } from './auth.js';
 import { RequestLog } from './request-log.js';
 import { errorBody, errorHandler } from './error-handler.js';
+import { collectRoutes } from './openapi.js';
 import { ROUTES } from './routes/index.js';
 import type { ApiServices } from './services.js';
 
@@ -55,6 +56,8 @@ export function buildServer(tls: ServerTls, services: ApiServices, logger: Logge
     const error = new CofferError('ROUTE_NOT_FOUND');
     return reply.code(error.status).send(errorBody(error));
   });
+  // First, so that the OpenAPI document sees every route registered after it.
+  collectRoutes(app);
   registerAuth(app, services);
   for (const register of ROUTES) register(app, services);
   return app;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { checkDataLength, MAX_DATA_BYTES } from './limits.js';
-import { coffer } from '../errors/testing.js';
+import { coffer } from '../../test/support/errors.js';
 
 describe('checkDataLength', () => {
   test('accepts exactly the limit and refuses one byte more', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MAX_DATA_BYTES } from './limits.js';
 import { MAX_MULTIPART_BYTES, PartBudget } from './multi-part.js';
-import { coffer } from '../errors/testing.js';
+import { coffer } from '../../test/support/errors.js';
 
 describe('PartBudget', () => {
   test('counts parts up to the limit and refuses the part that would pass it', () => {

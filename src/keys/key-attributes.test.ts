@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { coffer } from '../errors/testing.js';
+import { coffer } from '../../test/support/errors.js';
 import type { Session } from '../identity/sessions.js';
 import { keyPath } from './key-repository.js';
-import { keyTestEnv, type KeyTestEnv } from './key-test-env.js';
+import { keyTestEnv, type KeyTestEnv } from '../../test/support/key-test-env.js';
 
 describe('KeyAttributeService', () => {
   let env: KeyTestEnv;

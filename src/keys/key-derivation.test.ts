@@ -6,7 +6,7 @@ import type { ErrorCode } from '../errors/registry.js';
 import type { Session } from '../identity/sessions.js';
 import type { KeyRecord } from '../objects/key-record.js';
 import { KeyDerivation, derivedAttributes } from './key-derivation.js';
-import { transferEnv, type TransferEnv } from './transfer-test-env.js';
+import { transferEnv, type TransferEnv } from '../../test/support/transfer-test-env.js';
 
 const code = (expected: ErrorCode) => (error: unknown) => isCofferError(error, expected);
 

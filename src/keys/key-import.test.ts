@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { isCofferError } from '../errors/coffer-error.js';
 import type { ErrorCode } from '../errors/registry.js';
 import { KeyImport, type ImportPolicy } from './key-import.js';
-import { transferEnv, type TransferEnv } from './transfer-test-env.js';
+import { transferEnv, type TransferEnv } from '../../test/support/transfer-test-env.js';
 
 const code = (expected: ErrorCode) => (error: unknown) => isCofferError(error, expected);
 

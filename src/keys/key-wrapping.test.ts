@@ -6,7 +6,7 @@ import type { ErrorCode } from '../errors/registry.js';
 import type { Session } from '../identity/sessions.js';
 import type { KeyRecord } from '../objects/key-record.js';
 import { KeyWrapping, WRAP_RULES } from './key-wrapping.js';
-import { TEST_WRAP, transferEnv, type TransferEnv } from './transfer-test-env.js';
+import { TEST_WRAP, transferEnv, type TransferEnv } from '../../test/support/transfer-test-env.js';
 
 const code = (expected: ErrorCode) => (error: unknown) => isCofferError(error, expected);
 const aesKey = (): KeyObject => generateKeySync('aes', { length: 256 });

@@ -12,7 +12,7 @@ import { isCofferError } from '../errors/coffer-error.js';
 import { SCHEMA_VERSION } from './sqlite-schema.js';
 import { RANGE_SHAPES, rangeSql, SQL } from './sqlite-statements.js';
 import { openSqliteStore } from './sqlite-store.js';
-import { stateStoreContract } from './store-contract.js';
+import { stateStoreContract } from '../../test/support/store-contract.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // The child runs as this file does: compiled (.js) under make test, or through tsx (.ts).

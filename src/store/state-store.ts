@@ -2,8 +2,8 @@
  * The state store: the one interface between Coffer and persistence. Values are opaque bytes
  * (sealed records, produced by the barrier); the store never sees plaintext. The shape follows
  * etcd v3 — revisions, range by prefix, compare-by-revision transactions, watch — so that the
- * embedded SQLite store and the etcd cluster store are interchangeable. store-contract.ts holds
- * the tests every implementation must pass.
+ * embedded SQLite store and the etcd cluster store are interchangeable.
+ * test/support/store-contract.ts holds the tests every implementation must pass.
  *
  * Keys are compared as UTF-8 bytes (etcd's order), not as JavaScript strings: '\uFFFF' sorts
  * before '😀' here although JavaScript's `<` says otherwise. Use compareKeys from key-order.ts.

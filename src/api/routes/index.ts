@@ -6,6 +6,7 @@ import { clusterRoutes } from './cluster.js';
 import { clusterPolicyRoutes } from './cluster-policy.js';
 import { healthRoutes } from './health.js';
 import { mechanismRoutes } from './mechanisms.js';
+import { openApiRoutes } from './openapi.js';
 import { operationRoutes } from './operations.js';
 import { quorumRoutes } from './quorum.js';
 import { sessionRoutes } from './sessions.js';
@@ -25,4 +26,5 @@ export const ROUTES: readonly ((app: FastifyInstance, services: ApiServices) => 
   mechanismRoutes,
   batchRoutes,
   auditRoutes,
+  openApiRoutes,
 ];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { coffer } from '../../errors/testing.js';
+import { coffer } from '../../../test/support/errors.js';
 import { ecEdwardsKeys, generateEdwardsKeyPair } from './ec-edwards.js';
 import { exportKeyMaterial, importKeyMaterial, keyTypeOf } from './material.js';
 import { keyTypeProvider } from './registry.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { coffer } from '../../errors/testing.js';
+import { coffer } from '../../../test/support/errors.js';
 import { EC_CURVE_NAMES, ecKeys, generateEcKeyPair } from './ec.js';
 
 describe('EC key type', () => {

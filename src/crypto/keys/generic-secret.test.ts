@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { coffer } from '../../errors/testing.js';
+import { coffer } from '../../../test/support/errors.js';
 import { GENERIC_SECRET_LENGTHS, genericSecretKeys, requireGenericSecretKey } from './generic-secret.js';
 import { KEY_TYPES, keyTypeProvider } from './registry.js';
 

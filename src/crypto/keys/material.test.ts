@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { coffer } from '../../errors/testing.js';
+import { coffer } from '../../../test/support/errors.js';
 import { exportKeyMaterial, importKeyMaterial, keyTypeOf, publicKeyOf, publicKeyPem } from './material.js';
 
 describe('key material', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { constants, generateKeyPairSync } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { coffer } from '../../errors/testing.js';
+import { coffer } from '../../../test/support/errors.js';
 import { pairwiseConsistencyTest } from './pairwise.js';
 
 describe('pairwise consistency test', () => {

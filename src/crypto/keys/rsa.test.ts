@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, test } from 'node:test';
 import type { KeySpec } from '../types.js';
-import { coffer } from '../../errors/testing.js';
+import { coffer } from '../../../test/support/errors.js';
 import { generateRsaKeyPair, rsaKeys } from './rsa.js';
 
 const rsa = (modulusBits: number, publicExponent?: number): KeySpec => ({

@@ -3,8 +3,8 @@ import { createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { MAX_DATA_BYTES } from '../limits.js';
 import { SP800_38A_F25_CBC_AES256 } from '../self-test/aes-modes.js';
-import { ODD_CHUNKINGS, runChunked } from '../stream-testing.js';
-import { coffer } from '../../errors/testing.js';
+import { ODD_CHUNKINGS, runChunked } from '../../../test/support/stream-testing.js';
+import { coffer } from '../../../test/support/errors.js';
 import { aesCbc, aesCbcPad } from './aes-cbc.js';
 
 const hex = (value: string): Buffer => Buffer.from(value, 'hex');

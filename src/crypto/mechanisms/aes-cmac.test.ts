@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { RFC4493_EXAMPLE1, RFC4493_EXAMPLE2, RFC4493_EXAMPLE3, RFC4493_EXAMPLE4 } from '../self-test/aes-cmac.js';
-import { ODD_CHUNKINGS, runChunked } from '../stream-testing.js';
-import { coffer } from '../../errors/testing.js';
+import { ODD_CHUNKINGS, runChunked } from '../../../test/support/stream-testing.js';
+import { coffer } from '../../../test/support/errors.js';
 import { aesCmac } from './aes-cmac.js';
 
 const hex = (value: string): Buffer => Buffer.from(value, 'hex');

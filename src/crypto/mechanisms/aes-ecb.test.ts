@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { SP800_38A_F15_ECB_AES256 } from '../self-test/aes-modes.js';
-import { ODD_CHUNKINGS, runChunked } from '../stream-testing.js';
-import { coffer } from '../../errors/testing.js';
+import { ODD_CHUNKINGS, runChunked } from '../../../test/support/stream-testing.js';
+import { coffer } from '../../../test/support/errors.js';
 import { aesEcb } from './aes-ecb.js';
 
 const hex = (value: string): Buffer => Buffer.from(value, 'hex');

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createSecretKey, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { GCM_SPEC_TC16 } from '../self-test/aes.js';
-import { ODD_CHUNKINGS, runChunked } from '../stream-testing.js';
-import { coffer } from '../../errors/testing.js';
+import { ODD_CHUNKINGS, runChunked } from '../../../test/support/stream-testing.js';
+import { coffer } from '../../../test/support/errors.js';
 import { aesGcm } from './aes-gcm.js';
 
 const hex = (value: string): Buffer => Buffer.from(value, 'hex');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { GCM_SPEC_TC16 } from '../self-test/aes.js';
-import { coffer } from '../../errors/testing.js';
+import { coffer } from '../../../test/support/errors.js';
 import { aesGcmWrap } from './aes-gcm-wrap.js';
 
 const hex = (value: string): Buffer => Buffer.from(value, 'hex');

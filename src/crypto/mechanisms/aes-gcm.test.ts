@@ -3,7 +3,7 @@ import { createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { MAX_AAD_BYTES, MAX_DATA_BYTES } from '../limits.js';
 import { GCM_SPEC_TC16 } from '../self-test/aes.js';
-import { coffer } from '../../errors/testing.js';
+import { coffer } from '../../../test/support/errors.js';
 import { aesGcm } from './aes-gcm.js';
 
 const key32 = createSecretKey(randomBytes(32));

@@ -3,7 +3,7 @@ import { createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { MAX_DATA_BYTES } from '../limits.js';
 import { RFC3394_4_6, RFC5649_6_20_OCTETS, RFC5649_6_7_OCTETS } from '../self-test/key-wrap.js';
-import { coffer } from '../../errors/testing.js';
+import { coffer } from '../../../test/support/errors.js';
 import { aesKeyWrap, aesKeyWrapPad } from './aes-key-wrap.js';
 
 const hex = (value: string): Buffer => Buffer.from(value, 'hex');

@@ -5,7 +5,7 @@ import { EC_CURVE_NAMES, generateEcKeyPair } from '../keys/ec.js';
 import { kdfCounterHmac, sp800108FixedInput } from '../kdf/sp800-108.js';
 import { x963Kdf } from '../kdf/x963.js';
 import { RFC5869_TC1 } from '../self-test/hkdf.js';
-import { coffer } from '../../errors/testing.js';
+import { coffer } from '../../../test/support/errors.js';
 import type { MechanismParams } from '../types.js';
 import { ecdh1Derive } from './ecdh1-derive.js';
 import { hkdfDerive } from './hkdf-derive.js';

@@ -4,8 +4,8 @@ import { describe, test } from 'node:test';
 import { MAX_DATA_BYTES } from '../limits.js';
 import { SHA1_ABC, SHA256_ABC } from '../self-test/digest.js';
 import { SHA224_ABC, SHA384_ABC, SHA512_ABC } from '../self-test/sha2.js';
-import { ODD_CHUNKINGS, runChunked } from '../stream-testing.js';
-import { coffer } from '../../errors/testing.js';
+import { ODD_CHUNKINGS, runChunked } from '../../../test/support/stream-testing.js';
+import { coffer } from '../../../test/support/errors.js';
 import { DIGEST_MECHANISMS, sha1Digest, sha224Digest, sha256Digest, sha384Digest, sha512Digest } from './digest.js';
 
 /** FIPS 180-4 examples ("abc", and the two-block message), and NIST CAVP SHA256ShortMsg Len = 0. */

@@ -3,7 +3,7 @@ import { createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { EC_CURVE_NAMES, generateEcKeyPair } from '../keys/ec.js';
 import { MAX_DATA_BYTES } from '../limits.js';
-import { coffer } from '../../errors/testing.js';
+import { coffer } from '../../../test/support/errors.js';
 import { ecdsaSha256 } from './ecdsa-sha256.js';
 
 /** r‖s length per curve: twice the field size in bytes. */

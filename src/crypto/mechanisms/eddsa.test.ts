@@ -3,7 +3,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, ve
 import { describe, test } from 'node:test';
 import { generateEdwardsKeyPair } from '../keys/ec-edwards.js';
 import { RFC8032_TEST1 } from '../self-test/eddsa.js';
-import { coffer } from '../../errors/testing.js';
+import { coffer } from '../../../test/support/errors.js';
 import type { MechanismParams } from '../types.js';
 import { eddsa } from './eddsa.js';
 

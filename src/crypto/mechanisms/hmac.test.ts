@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { MAX_DATA_BYTES } from '../limits.js';
-import { ODD_CHUNKINGS, runChunked } from '../stream-testing.js';
-import { coffer } from '../../errors/testing.js';
+import { ODD_CHUNKINGS, runChunked } from '../../../test/support/stream-testing.js';
+import { coffer } from '../../../test/support/errors.js';
 import type { SignatureMechanism } from '../types.js';
 import { HMAC_MECHANISMS, sha1Hmac, sha224Hmac, sha256Hmac, sha384Hmac, sha512Hmac } from './hmac.js';
 

@@ -3,8 +3,8 @@ import { createPrivateKey, createSecretKey, generateKeyPairSync, randomBytes } f
 import { describe, test } from 'node:test';
 import { HASH_NAMES, HASHES } from '../hash.js';
 import { WYCHEPROOF_OAEP_2048_SHA1_TC3 as TC3 } from '../self-test/rsa-oaep.js';
-import { coffer } from '../../errors/testing.js';
-import { withOpenssl } from '../testing-openssl.js';
+import { coffer } from '../../../test/support/errors.js';
+import { withOpenssl } from '../../../test/support/testing-openssl.js';
 import type { MechanismParams } from '../types.js';
 import { rsaAesKeyWrap } from './rsa-aes-key-wrap.js';
 import { rsaOaep } from './rsa-oaep.js';

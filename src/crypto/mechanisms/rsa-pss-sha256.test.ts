@@ -4,7 +4,7 @@ import { before, describe, test } from 'node:test';
 import { rsaKeys } from '../keys/rsa.js';
 import { MAX_DATA_BYTES } from '../limits.js';
 import { WYCHEPROOF_PSS_2048_SHA256_TC3 as WYCHEPROOF } from '../self-test/rsa-pss.js';
-import { coffer } from '../../errors/testing.js';
+import { coffer } from '../../../test/support/errors.js';
 import type { GeneratedKeyPair } from '../types.js';
 import { rsaPssSha256 } from './rsa-pss-sha256.js';
 

@@ -3,8 +3,8 @@ import { constants, createPublicKey, createSecretKey, generateKeyPairSync, rando
 import { describe, test } from 'node:test';
 import { HASH_NAMES, HASHES } from '../hash.js';
 import { WYCHEPROOF_PKCS1_2048_SHA256_TC3 as TC3 } from '../self-test/rsa-pkcs1.js';
-import { coffer } from '../../errors/testing.js';
-import { withOpenssl } from '../testing-openssl.js';
+import { coffer } from '../../../test/support/errors.js';
+import { withOpenssl } from '../../../test/support/testing-openssl.js';
 import type { MechanismParams } from '../types.js';
 import { RSA_PKCS1_SIGNATURES } from './rsa-pkcs1-sign.js';
 import { RSA_PSS_SIGNATURES } from './rsa-pss.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { coffer } from '../../errors/testing.js';
+import { coffer } from '../../../test/support/errors.js';
 import { ASYMMETRIC_SELF_TESTS } from './asymmetric.js';
 import { CAVP_ECC_CDH_P256_COUNT0, ecdhP256Kat } from './ecdh.js';
 import { ecdsaP384VerifyKat, RFC6979_P384_SHA384_SAMPLE } from './ecdsa-p384.js';

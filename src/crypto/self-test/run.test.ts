@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CofferError } from '../../errors/coffer-error.js';
-import { coffer } from '../../errors/testing.js';
+import { coffer } from '../../../test/support/errors.js';
 import type { SelfTest } from '../types.js';
 import { aesEcbKat, aesGcmDecryptKat, aesGcmEncryptKat, FIPS197_C3, GCM_SPEC_TC16 } from './aes.js';
 import { SHA1_ABC, SHA256_ABC, sha1Kat, sha256Kat } from './digest.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { CofferError } from './coffer-error.js';
-import type { ErrorCode } from './registry.js';
+import { CofferError } from '../../src/errors/coffer-error.js';
+import type { ErrorCode } from '../../src/errors/registry.js';
 
 /**
  * For tests: a validator for assert.throws / assert.rejects that wants a CofferError of one

@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { isCofferError } from '../errors/coffer-error.js';
-import { compareKeys } from './key-order.js';
+import { isCofferError } from '../../src/errors/coffer-error.js';
+import { compareKeys } from '../../src/store/key-order.js';
 import {
   type Compare,
   DEFAULT_RANGE_LIMIT,
@@ -18,7 +18,7 @@ import {
   type Operation,
   type StateStore,
   type WatchEvent,
-} from './state-store.js';
+} from '../../src/store/state-store.js';
 
 export type OpenStore = () => Promise<{ store: StateStore; cleanup: () => Promise<void> }>;
 

@@ -1,4 +1,4 @@
-import type { PartStream } from './types.js';
+import type { PartStream } from '../../src/crypto/types.js';
 
 /** For tests: chunk sizes that split AES blocks, GCM tags and hash blocks at odd places. */
 export const ODD_CHUNKINGS: readonly (readonly number[])[] = [

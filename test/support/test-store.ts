@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Barrier, KEYRING_PATH } from '../barrier/barrier.js';
-import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
-import { RecordReader } from './record-reader.js';
-import { RecordWriter } from './record-writer.js';
+import { Barrier, KEYRING_PATH } from '../../src/barrier/barrier.js';
+import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite-store.js';
+import { RecordReader } from '../../src/records/record-reader.js';
+import { RecordWriter } from '../../src/records/record-writer.js';
 
 /**
  * For unit tests: a real SQLite store in a temporary directory with a fresh keyring, an

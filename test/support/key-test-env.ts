@@ -1,21 +1,21 @@
-import { AuditReader } from '../audit/audit-reader.js';
-import type { AuditEvent } from '../audit/audit-event.js';
-import type { Role } from '../identity/roles.js';
-import type { Session } from '../identity/sessions.js';
-import { encodeUser, userPath } from '../identity/user-record.js';
-import type { KeyRecord } from '../objects/key-record.js';
-import type { RecordReader } from '../records/record-reader.js';
-import { openTestStore } from '../records/test-store.js';
-import { RecordWriter } from '../records/record-writer.js';
-import { type SqliteStore } from '../store/sqlite-store.js';
-import type { AttributeChangeRequest } from '../objects/attributes.js';
-import { AliasService, type AliasSummary } from './key-aliases.js';
-import { KeyAttributeService } from './key-attributes.js';
-import { KeyRepository, type LoadedKey } from './key-repository.js';
-import type { KeyRole } from './key-roles.js';
-import { KeyService } from './key-service.js';
-import { KeySharingService, roleLookup } from './key-sharing.js';
-import { KeyUseGate } from './key-use-gate.js';
+import { AuditReader } from '../../src/audit/audit-reader.js';
+import type { AuditEvent } from '../../src/audit/audit-event.js';
+import type { Role } from '../../src/identity/roles.js';
+import type { Session } from '../../src/identity/sessions.js';
+import { encodeUser, userPath } from '../../src/identity/user-record.js';
+import type { KeyRecord } from '../../src/objects/key-record.js';
+import type { RecordReader } from '../../src/records/record-reader.js';
+import { openTestStore } from './test-store.js';
+import { RecordWriter } from '../../src/records/record-writer.js';
+import { type SqliteStore } from '../../src/store/sqlite-store.js';
+import type { AttributeChangeRequest } from '../../src/objects/attributes.js';
+import { AliasService, type AliasSummary } from '../../src/keys/key-aliases.js';
+import { KeyAttributeService } from '../../src/keys/key-attributes.js';
+import { KeyRepository, type LoadedKey } from '../../src/keys/key-repository.js';
+import type { KeyRole } from '../../src/keys/key-roles.js';
+import { KeyService } from '../../src/keys/key-service.js';
+import { KeySharingService, roleLookup } from '../../src/keys/key-sharing.js';
+import { KeyUseGate } from '../../src/keys/key-use-gate.js';
 
 /**
  * A real SQLite store behind a real barrier and writer, with the key services on top, for the

@@ -1,18 +1,18 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
-import { AuditReader } from '../audit/audit-reader.js';
-import type { AuditEvent } from '../audit/audit-event.js';
-import { mechanismOfKind } from '../crypto/mechanisms/registry.js';
-import type { DeriveMechanism, KeyClass, KeyType, Mechanism, WrapMechanism } from '../crypto/types.js';
-import { CofferError } from '../errors/coffer-error.js';
-import type { Session } from '../identity/sessions.js';
-import type { KeyRecord } from '../objects/key-record.js';
-import { openTestStore } from '../records/test-store.js';
-import { RecordWriter } from '../records/record-writer.js';
-import { type SqliteStore } from '../store/sqlite-store.js';
-import type { MechanismLookup } from './key-rules.js';
-import { KeyRepository } from './key-repository.js';
-import { KeyService } from './key-service.js';
-import { KeyUseGate } from './key-use-gate.js';
+import { AuditReader } from '../../src/audit/audit-reader.js';
+import type { AuditEvent } from '../../src/audit/audit-event.js';
+import { mechanismOfKind } from '../../src/crypto/mechanisms/registry.js';
+import type { DeriveMechanism, KeyClass, KeyType, Mechanism, WrapMechanism } from '../../src/crypto/types.js';
+import { CofferError } from '../../src/errors/coffer-error.js';
+import type { Session } from '../../src/identity/sessions.js';
+import type { KeyRecord } from '../../src/objects/key-record.js';
+import { openTestStore } from './test-store.js';
+import { RecordWriter } from '../../src/records/record-writer.js';
+import { type SqliteStore } from '../../src/store/sqlite-store.js';
+import type { MechanismLookup } from '../../src/keys/key-rules.js';
+import { KeyRepository } from '../../src/keys/key-repository.js';
+import { KeyService } from '../../src/keys/key-service.js';
+import { KeyUseGate } from '../../src/keys/key-use-gate.js';
 
 /**
  * A real store for the unit tests of import, wrap, unwrap and derive: SQLite, an unsealed
