@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { KeyClass, KeySpec } from '../../crypto/types.js';
-import { CofferError } from '../../errors/coffer-error.js';
+import { specFromRequest } from '../../crypto/keys/registry.js';
+import type { KeyClass } from '../../crypto/types.js';
 import { parseHandle } from '../../objects/key-handle.js';
 import { FILTER_FLAGS, type FilterFlag } from '../../objects/attributes.js';
 import type { KeyFilter } from '../../keys/key-service.js';
@@ -81,7 +81,7 @@ export function keyRoutes(app: FastifyInstance, services: ApiServices): void {
     },
     async (request, reply) => {
       const { keyType, keyLengthBytes, ...template } = request.body;
-      const spec = { keyType, lengthBytes: keyLengthBytes } as KeySpec;
+      const spec = specFromRequest('secret', keyType, { keyLengthBytes });
       const key = await keys.generateSymmetric(sessionOf(request), spec, template);
       return reply.code(201).send({ key });
     },
@@ -114,7 +114,7 @@ export function keyRoutes(app: FastifyInstance, services: ApiServices): void {
       const { keyType, curve, modulusBits, publicExponent, ...template } = request.body;
       const pair = await keys.generatePair(
         sessionOf(request),
-        pairSpec(keyType, curve, modulusBits, publicExponent),
+        specFromRequest('pair', keyType, { curve, modulusBits, publicExponent }),
         template,
       );
       return reply.code(201).send(pair);
@@ -169,17 +169,4 @@ export function keyRoutes(app: FastifyInstance, services: ApiServices): void {
       return reply.code(204).send();
     },
   );
-}
-
-/** The pair spec from the request: the fields each key type needs, and nothing else. */
-function pairSpec(keyType: string, curve?: string, modulusBits?: number, publicExponent?: number): KeySpec {
-  if (keyType === 'ec' || keyType === 'ec-edwards') {
-    if (curve === undefined) throw new CofferError('MISSING_FIELD', 'body.curve');
-    return { keyType, curve };
-  }
-  if (keyType === 'rsa') {
-    if (modulusBits === undefined) throw new CofferError('MISSING_FIELD', 'body.modulusBits');
-    return { keyType, modulusBits, ...(publicExponent === undefined ? {} : { publicExponent }) };
-  }
-  throw new CofferError('MECHANISM_INVALID', 'key pairs are ec, ec-edwards or rsa');
 }
