@@ -97,7 +97,7 @@ async function newAesRecord(index: number, now: string): Promise<{ record: KeyRe
     id: '',
     attributes: attributes.attributes,
     shape: provider.shape(key),
-    checkValue: checkValue(key).toString('hex'),
+    checkValue: checkValue(key, 'aes').toString('hex'),
     owner: OWNER,
     sharedWith: [],
     state: 'enabled',

@@ -1,5 +1,12 @@
-import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
-import { keyTypeProvider } from '../crypto/keys/registry.js';
+import type { KeyObject } from 'node:crypto';
+import {
+  classesOf,
+  encodingOf,
+  isKeyType,
+  KEY_TYPES,
+  keyTypeForOpenssl,
+  keyTypeProvider,
+} from '../crypto/keys/registry.js';
 import type { KeyClass, KeyType, KeyUsage, Mechanism } from '../crypto/types.js';
 import { CofferError } from '../errors/coffer-error.js';
 import type { ErrorCode } from '../errors/registry.js';
@@ -24,33 +31,24 @@ export function firstBroken<C>(rules: readonly Rule<C>[], subject: C): Rule<C> |
   return rules.find((rule) => !rule.holds(subject));
 }
 
-/** The classes each key type comes in. */
-export const KEY_TYPE_CLASSES: Readonly<Record<KeyType, readonly KeyClass[]>> = {
-  aes: ['secret'],
-  'generic-secret': ['secret'],
-  ec: ['private', 'public'],
-  'ec-edwards': ['private', 'public'],
-  rsa: ['private', 'public'],
-};
+/*
+ * The key-type vocabulary below reads the one key type table (crypto/keys/registry.ts); these
+ * names are kept for the services that call them.
+ */
 
-/** OpenSSL's name of an asymmetric key type → Coffer's key type. */
-const ASYMMETRIC_KEY_TYPES: Readonly<Record<string, KeyType>> = { rsa: 'rsa', ec: 'ec', ed25519: 'ec-edwards' };
+/** The classes each key type comes in, from the key type table. */
+export const KEY_TYPE_CLASSES: Readonly<Record<KeyType, readonly KeyClass[]>> = Object.fromEntries(
+  KEY_TYPES.map((keyType) => [keyType, classesOf(keyType)]),
+) as Record<KeyType, readonly KeyClass[]>;
 
 export function isKnownKeyType(name: string): name is KeyType {
-  return Object.hasOwn(KEY_TYPE_CLASSES, name);
+  return isKeyType(name);
 }
 
 /** Whether `keyType` is a type of key of class `keyClass` (aes is secret, rsa private or public …). */
 export function classHasType(keyClass: KeyClass, keyType: string): keyType is KeyType {
-  return isKnownKeyType(keyType) && KEY_TYPE_CLASSES[keyType].includes(keyClass);
+  return isKeyType(keyType) && encodingOf(keyClass, keyType) !== undefined;
 }
-
-/** How each class's bytes parse: secret raw, private PKCS#8 DER, public SPKI DER. */
-const DER_PARSERS: Readonly<Record<KeyClass, (bytes: Buffer) => KeyObject>> = {
-  secret: (bytes) => createSecretKey(bytes),
-  private: (bytes) => createPrivateKey({ key: bytes, format: 'der', type: 'pkcs8' }),
-  public: (bytes) => createPublicKey({ key: bytes, format: 'der', type: 'spki' }),
-};
 
 /**
  * Parses bytes as a key of a stated class and key type, and checks it is one Coffer supports
@@ -58,9 +56,11 @@ const DER_PARSERS: Readonly<Record<KeyClass, (bytes: Buffer) => KeyObject>> = {
  * type, are refused with `invalid`. Node copies the bytes; the caller zeroes them.
  */
 export function parseKeyAs(keyClass: KeyClass, keyType: KeyType, bytes: Buffer, invalid: ErrorCode): KeyObject {
+  const encoding = encodingOf(keyClass, keyType);
+  if (!encoding) throw new CofferError(invalid, `${keyType} keys are not ${keyClass} keys`);
   let key: KeyObject;
   try {
-    key = DER_PARSERS[keyClass](bytes);
+    key = encoding.parse(bytes);
   } catch {
     throw new CofferError(invalid, `not a ${keyClass} key encoding`);
   }
@@ -70,7 +70,7 @@ export function parseKeyAs(keyClass: KeyClass, keyType: KeyType, bytes: Buffer, 
 
 /** Coffer's key type of an asymmetric key; MECHANISM_INVALID for one Coffer does not handle. */
 export function asymmetricKeyTypeOf(key: KeyObject): KeyType {
-  const keyType = ASYMMETRIC_KEY_TYPES[key.asymmetricKeyType ?? ''];
+  const keyType = keyTypeForOpenssl(key.asymmetricKeyType);
   if (keyType === undefined) {
     throw new CofferError('MECHANISM_INVALID', `unsupported key type ${key.asymmetricKeyType ?? 'unknown'}`);
   }
@@ -79,7 +79,7 @@ export function asymmetricKeyTypeOf(key: KeyObject): KeyType {
 
 /** The key is of `keyType` (else `mismatch`) and passes that type's checkKey. */
 export function checkKeyType(key: KeyObject, keyType: KeyType, mismatch: ErrorCode): void {
-  if (key.type !== 'secret' && ASYMMETRIC_KEY_TYPES[key.asymmetricKeyType ?? ''] !== keyType) {
+  if (key.type !== 'secret' && keyTypeForOpenssl(key.asymmetricKeyType) !== keyType) {
     throw new CofferError(mismatch, `the key is not a ${keyType} key`);
   }
   keyTypeProvider(keyType).checkKey(key);

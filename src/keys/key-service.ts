@@ -279,7 +279,7 @@ export class KeyService {
       ...fields,
       handle: fields.handle ?? newHandle(),
       shape: provider.shape(key),
-      checkValue: checkValue(key).toString('hex'),
+      checkValue: checkValue(key, fields.keyType).toString('hex'),
       owner: session.username,
       sharedWith: [],
       state: 'enabled',

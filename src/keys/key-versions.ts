@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { checkValue } from '../crypto/keys/check-value.js';
 import { exportKeyMaterial, importKeyMaterial } from '../crypto/keys/material.js';
-import { keyTypeProvider } from '../crypto/keys/registry.js';
+import { keyTypeProvider, specFromShape } from '../crypto/keys/registry.js';
 import type { GeneratedKeyPair, KeySpec } from '../crypto/types.js';
 import type { ErrorCode } from '../errors/registry.js';
 import type { Session } from '../identity/sessions.js';
@@ -93,7 +93,7 @@ export class KeyVersions {
     const record: KeyRecord = {
       ...old,
       version: old.version + 1,
-      checkValue: checkValue(next).toString('hex'),
+      checkValue: checkValue(next, old.keyType).toString('hex'),
       updatedAt: now,
     };
     const oldMaterial = exportKeyMaterial(current.key);
@@ -138,21 +138,7 @@ export class KeyVersions {
   }
 }
 
-/** The generation spec that reproduces a key's type and size. */
+/** The generation spec that reproduces a key's type and size, from the key type table. */
 function specOf(record: KeyRecord): KeySpec {
-  const { shape } = record;
-  switch (record.keyType) {
-    case 'aes':
-    case 'generic-secret':
-      return { keyType: record.keyType, lengthBytes: shape.valueLen ?? 0 };
-    case 'ec':
-    case 'ec-edwards':
-      return { keyType: record.keyType, curve: shape.curve ?? '' };
-    case 'rsa':
-      return {
-        keyType: 'rsa',
-        modulusBits: shape.modulusBits ?? 0,
-        ...(shape.publicExponent && { publicExponent: shape.publicExponent }),
-      };
-  }
+  return specFromShape(record.keyType, record.shape);
 }

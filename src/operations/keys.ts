@@ -2,7 +2,8 @@ import { decodeBase64 } from '../api/base64.js';
 import { keyTemplate, KEY_TEMPLATE_SCHEMA, type KeyTemplateFields } from '../api/key-template.js';
 import { pageLimit } from '../api/paging.js';
 import { base64, booleanMap, emptyObject, handle, keyReference, object, username } from '../api/schemas.js';
-import type { KeyClass, KeySpec } from '../crypto/types.js';
+import { specFromRequest } from '../crypto/keys/registry.js';
+import type { KeyClass } from '../crypto/types.js';
 import { CofferError } from '../errors/coffer-error.js';
 import type { ImportInput } from '../keys/key-import.js';
 import type { KeyFilter } from '../keys/key-service.js';
@@ -82,7 +83,7 @@ export const KEY_OPERATIONS = [
     keys: {},
     async run({ services, session }, body) {
       const { keyType, keyLengthBytes, ...template } = body;
-      const spec = { keyType, lengthBytes: keyLengthBytes } as KeySpec;
+      const spec = specFromRequest('secret', keyType, { keyLengthBytes });
       return { key: await services.keys.generateSymmetric(session, spec, template) };
     },
   }),
@@ -112,7 +113,8 @@ export const KEY_OPERATIONS = [
     keys: {},
     async run({ services, session }, body) {
       const { keyType, curve, modulusBits, publicExponent, ...template } = body;
-      return services.keys.generatePair(session, pairSpec(keyType, curve, modulusBits, publicExponent), template);
+      const spec = specFromRequest('pair', keyType, { curve, modulusBits, publicExponent });
+      return services.keys.generatePair(session, spec, template);
     },
   }),
   operation<ImportBody, Record<string, never>>({
@@ -229,19 +231,6 @@ function listFilter(query: Omit<ListQuery, 'after' | 'limit'>): KeyFilter {
     filter[name] = (FILTER_FLAGS as readonly string[]).includes(name) ? value === 'true' : value;
   }
   return filter as KeyFilter;
-}
-
-/** The pair spec from the request: the fields each key type needs, and nothing else. */
-function pairSpec(keyType: string, curve?: string, modulusBits?: number, publicExponent?: number): KeySpec {
-  if (keyType === 'ec' || keyType === 'ec-edwards') {
-    if (curve === undefined) throw new CofferError('MISSING_FIELD', 'body.curve');
-    return { keyType, curve };
-  }
-  if (keyType === 'rsa') {
-    if (modulusBits === undefined) throw new CofferError('MISSING_FIELD', 'body.modulusBits');
-    return { keyType, modulusBits, ...(publicExponent === undefined ? {} : { publicExponent }) };
-  }
-  throw new CofferError('MECHANISM_INVALID', 'key pairs are ec, ec-edwards or rsa');
 }
 
 /** Exactly one of `pem`, `der`, or `keyType` with `value`. */

@@ -1,6 +1,9 @@
 import { generateKey, type KeyObject } from 'node:crypto';
 import { CofferError } from '../../errors/coffer-error.js';
-import type { KeyShape, KeySpec, KeyTypeProvider } from '../types.js';
+import type { KeyShape, KeySpec } from '../types.js';
+import { aesZeroBlock } from './check-value-sources.js';
+import { RAW_SECRET } from './key-encodings.js';
+import { requiredField, type KeyTypeEntry } from './key-type.js';
 import { specFor } from './spec.js';
 
 /** AES key lengths in bytes: AES-128, AES-192, AES-256 (FIPS 197). */
@@ -35,4 +38,15 @@ function shape(key: KeyObject): KeyShape {
   return { valueLen: key.symmetricKeySize };
 }
 
-export const aesKeys: KeyTypeProvider = { keyType: 'aes', checkSpec, checkKey, generateSecret, shape };
+export const aesKeys: KeyTypeEntry<'aes'> = {
+  keyType: 'aes',
+  checkSpec,
+  checkKey,
+  generateSecret,
+  shape,
+  encodings: { secret: RAW_SECRET },
+  opensslTypes: [],
+  specFromRequest: (fields) => ({ keyType: 'aes', lengthBytes: requiredField(fields, 'keyLengthBytes') }),
+  specFromShape: (stored) => ({ keyType: 'aes', lengthBytes: stored.valueLen ?? 0 }),
+  checkValueSource: aesZeroBlock,
+};

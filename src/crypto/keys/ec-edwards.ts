@@ -1,7 +1,10 @@
 import { generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
 import { CofferError } from '../../errors/coffer-error.js';
 import { signAsync, verifyAsync } from '../async-sign.js';
-import type { GeneratedKeyPair, KeyShape, KeySpec, KeyTypeProvider } from '../types.js';
+import type { GeneratedKeyPair, KeyShape, KeySpec } from '../types.js';
+import { sha1OfPublicKeyInfo } from './check-value-sources.js';
+import { PAIR_ENCODINGS } from './key-encodings.js';
+import { requiredField, type KeyTypeEntry } from './key-type.js';
 import { specFor } from './spec.js';
 
 /** Edwards curves Coffer supports (CKK_EC_EDWARDS): Ed25519 only. */
@@ -51,7 +54,7 @@ export async function generateEdwardsKeyPair(source: EdwardsPairSource = generat
   return pair;
 }
 
-export const ecEdwardsKeys: KeyTypeProvider = {
+export const ecEdwardsKeys: KeyTypeEntry<'ec-edwards'> = {
   keyType: 'ec-edwards',
   checkSpec,
   checkKey,
@@ -63,4 +66,9 @@ export const ecEdwardsKeys: KeyTypeProvider = {
     checkKey(key);
     return { curve: 'ed25519' };
   },
+  encodings: PAIR_ENCODINGS,
+  opensslTypes: ['ed25519'],
+  specFromRequest: (fields) => ({ keyType: 'ec-edwards', curve: requiredField(fields, 'curve') }),
+  specFromShape: (stored) => ({ keyType: 'ec-edwards', curve: stored.curve ?? '' }),
+  checkValueSource: sha1OfPublicKeyInfo,
 };

@@ -1,6 +1,10 @@
 import { generateKeyPair, type KeyObject } from 'node:crypto';
 import { CofferError } from '../../errors/coffer-error.js';
-import type { GeneratedKeyPair, KeyShape, KeySpec, KeyTypeProvider } from '../types.js';
+import type { GeneratedKeyPair, KeyShape, KeySpec } from '../types.js';
+import { sha1OfPublicKeyInfo } from './check-value-sources.js';
+import { requireNamedCurve } from './ec-named-curve.js';
+import { PAIR_ENCODINGS } from './key-encodings.js';
+import { requiredField, type KeyTypeEntry } from './key-type.js';
 import { checkedPair } from './pairwise.js';
 import { specFor } from './spec.js';
 
@@ -30,11 +34,16 @@ function specCurve(spec: KeySpec): EcCurve {
   return curve;
 }
 
-/** The curve of an EC key, by Coffer's name. */
+/**
+ * The curve of an EC key, by Coffer's name. A key whose encoding spells out its curve parameters
+ * instead of naming the curve is refused (ATTRIBUTE_VALUE_INVALID), even when OpenSSL matches
+ * them to a named curve: see ec-named-curve.ts.
+ */
 function curveOf(key: KeyObject): EcCurve {
   if (key.type === 'secret' || key.asymmetricKeyType !== 'ec') {
     throw new CofferError('KEY_TYPE_INCONSISTENT', 'not an EC key');
   }
+  requireNamedCurve(key, 'ATTRIBUTE_VALUE_INVALID');
   const openssl = key.asymmetricKeyDetails?.namedCurve;
   const curve = EC_CURVE_NAMES.find((name) => EC_CURVES[name] === openssl);
   if (curve === undefined) throw curveError();
@@ -65,10 +74,15 @@ async function generatePair(spec: KeySpec): Promise<GeneratedKeyPair> {
   return generateEcKeyPair(specCurve(spec));
 }
 
-export const ecKeys: KeyTypeProvider = {
+export const ecKeys: KeyTypeEntry<'ec'> = {
   keyType: 'ec',
   checkSpec: (spec) => void specCurve(spec),
   checkKey: (key) => void curveOf(key),
   generatePair,
   shape: (key): KeyShape => ({ curve: curveOf(key) }),
+  encodings: PAIR_ENCODINGS,
+  opensslTypes: ['ec'],
+  specFromRequest: (fields) => ({ keyType: 'ec', curve: requiredField(fields, 'curve') }),
+  specFromShape: (stored) => ({ keyType: 'ec', curve: stored.curve ?? '' }),
+  checkValueSource: sha1OfPublicKeyInfo,
 };

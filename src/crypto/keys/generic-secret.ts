@@ -1,6 +1,9 @@
 import { generateKey, KeyObject } from 'node:crypto';
 import { CofferError } from '../../errors/coffer-error.js';
-import type { KeyShape, KeySpec, KeyTypeProvider, MechanismName } from '../types.js';
+import type { KeyShape, KeySpec, MechanismName } from '../types.js';
+import { sha1OfValue } from './check-value-sources.js';
+import { RAW_SECRET } from './key-encodings.js';
+import { requiredField, type KeyTypeEntry } from './key-type.js';
 import { specFor } from './spec.js';
 
 /**
@@ -49,10 +52,15 @@ function shape(key: KeyObject): KeyShape {
   return { valueLen: key.symmetricKeySize };
 }
 
-export const genericSecretKeys: KeyTypeProvider = {
+export const genericSecretKeys: KeyTypeEntry<'generic-secret'> = {
   keyType: 'generic-secret',
   checkSpec,
   checkKey,
   generateSecret,
   shape,
+  encodings: { secret: RAW_SECRET },
+  opensslTypes: [],
+  specFromRequest: (fields) => ({ keyType: 'generic-secret', lengthBytes: requiredField(fields, 'keyLengthBytes') }),
+  specFromShape: (stored) => ({ keyType: 'generic-secret', lengthBytes: stored.valueLen ?? 0 }),
+  checkValueSource: sha1OfValue,
 };

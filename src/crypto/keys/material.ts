@@ -1,17 +1,8 @@
-import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { CofferError } from '../../errors/coffer-error.js';
 import type { KeyClass, KeyType } from '../types.js';
-import { keyTypeProvider } from './registry.js';
-
-/** Key type of each asymmetric key type OpenSSL reports that Coffer supports. */
-const ASYMMETRIC_KEY_TYPES: Readonly<Record<string, KeyType>> = { ec: 'ec', rsa: 'rsa', ed25519: 'ec-edwards' };
-
-/** How each key class is parsed from its persisted bytes. */
-const IMPORTERS: Readonly<Record<KeyClass, (bytes: Buffer) => KeyObject>> = {
-  secret: (bytes) => createSecretKey(bytes),
-  private: (bytes) => createPrivateKey({ key: bytes, format: 'der', type: 'pkcs8' }),
-  public: (bytes) => createPublicKey({ key: bytes, format: 'der', type: 'spki' }),
-};
+import { CLASS_ENCODINGS } from './key-encodings.js';
+import { encodingOf, keyTypeForOpenssl, keyTypeProvider } from './registry.js';
 
 /**
  * The bytes of a key, to be sealed by the barrier: secret → raw value, private → PKCS#8 DER,
@@ -19,14 +10,7 @@ const IMPORTERS: Readonly<Record<KeyClass, (bytes: Buffer) => KeyObject>> = {
  * soon as it has been sealed: it is plaintext key material.
  */
 export function exportKeyMaterial(key: KeyObject): Buffer {
-  switch (key.type) {
-    case 'secret':
-      return key.export();
-    case 'private':
-      return key.export({ type: 'pkcs8', format: 'der' });
-    case 'public':
-      return key.export({ type: 'spki', format: 'der' });
-  }
+  return CLASS_ENCODINGS[key.type].export(key);
 }
 
 /**
@@ -37,9 +21,11 @@ export function exportKeyMaterial(key: KeyObject): Buffer {
  * Node copies the bytes, so the caller may zero `bytes` afterwards.
  */
 export function importKeyMaterial(keyClass: KeyClass, keyType: KeyType, bytes: Buffer): KeyObject {
+  const encoding = encodingOf(keyClass, keyType);
+  if (!encoding) throw new CofferError('KEY_TYPE_INCONSISTENT', `${keyType} keys are not ${keyClass} keys`);
   let key: KeyObject;
   try {
-    key = IMPORTERS[keyClass](bytes);
+    key = encoding.parse(bytes);
   } catch (error) {
     throw new CofferError('ATTRIBUTE_VALUE_INVALID', `not a valid ${keyClass} key encoding`, {
       cause: error,
@@ -60,7 +46,7 @@ export function keyTypeOf(key: KeyObject): KeyType {
   if (key.type === 'secret') {
     throw new CofferError('KEY_TYPE_INCONSISTENT', "a secret key's type comes from its record, not its bytes");
   }
-  const keyType = ASYMMETRIC_KEY_TYPES[key.asymmetricKeyType ?? ''];
+  const keyType = keyTypeForOpenssl(key.asymmetricKeyType);
   if (keyType === undefined) {
     throw new CofferError('MECHANISM_INVALID', `unsupported asymmetric key type ${key.asymmetricKeyType ?? 'unknown'}`);
   }

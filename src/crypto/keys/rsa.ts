@@ -1,6 +1,9 @@
 import { constants, generateKeyPair, type KeyObject } from 'node:crypto';
 import { CofferError } from '../../errors/coffer-error.js';
-import type { GeneratedKeyPair, KeyShape, KeySpec, KeyTypeProvider } from '../types.js';
+import type { GeneratedKeyPair, KeyShape, KeySpec } from '../types.js';
+import { sha1OfPublicKeyInfo } from './check-value-sources.js';
+import { PAIR_ENCODINGS } from './key-encodings.js';
+import { requiredField, type KeyTypeEntry } from './key-type.js';
 import { checkedPair } from './pairwise.js';
 import { specFor } from './spec.js';
 
@@ -68,10 +71,23 @@ export async function generateRsaKeyPair(
   return checkedPair(pair, PAIRWISE_PSS);
 }
 
-export const rsaKeys: KeyTypeProvider = {
+export const rsaKeys: KeyTypeEntry<'rsa'> = {
   keyType: 'rsa',
   checkSpec,
   checkKey: (key) => void shape(key),
   generatePair: (spec) => generateRsaKeyPair(spec),
   shape,
+  encodings: PAIR_ENCODINGS,
+  opensslTypes: ['rsa'],
+  specFromRequest: (fields) => ({
+    keyType: 'rsa',
+    modulusBits: requiredField(fields, 'modulusBits'),
+    ...(fields.publicExponent === undefined ? {} : { publicExponent: fields.publicExponent }),
+  }),
+  specFromShape: (stored) => ({
+    keyType: 'rsa',
+    modulusBits: stored.modulusBits ?? 0,
+    ...(stored.publicExponent && { publicExponent: stored.publicExponent }),
+  }),
+  checkValueSource: sha1OfPublicKeyInfo,
 };

@@ -4,6 +4,7 @@ import { checkDerivedLength } from '../kdf/derive-length.js';
 import { hkdfAsync } from '../kdf/hkdf-async.js';
 import { x963Kdf } from '../kdf/x963.js';
 import { publicKeyFromPoint } from '../keys/ec-key-bytes.js';
+import { hasNamedCurve } from '../keys/ec-named-curve.js';
 import type { DeriveMechanism, HashName, MechanismParams } from '../types.js';
 import { HKDF_MAX_PARAM_BYTES } from './hkdf-derive.js';
 import { requireKey } from './key-requirements.js';
@@ -33,7 +34,7 @@ function kdfParam(params: MechanismParams): Kdf {
   return kdf;
 }
 
-/** The peer's public key, SPKI DER or an uncompressed point, on the base key's curve. */
+/** The peer's public key, SPKI DER (naming its curve) or an uncompressed point, on the base key's curve. */
 function peerKey(params: MechanismParams, baseKey: KeyObject): KeyObject {
   const bytes = bufferParam(params, 'publicKey', MAX_PUBLIC_KEY_BYTES, NAME);
   if (bytes === undefined || bytes.length === 0) throw paramError('needs the peer publicKey');
@@ -50,6 +51,8 @@ function peerKey(params: MechanismParams, baseKey: KeyObject): KeyObject {
   if (peer.asymmetricKeyType !== 'ec' || peer.asymmetricKeyDetails?.namedCurve !== curve) {
     throw paramError('publicKey must be on the base key curve');
   }
+  // OpenSSL names the curve of explicit parameters that match one; the encoding must name it.
+  if (!hasNamedCurve(peer)) throw paramError('publicKey must name its curve (explicit curve parameters are refused)');
   return peer;
 }
 
