@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { CliIo } from '../src/cli/io.js';
+import { main } from '../src/cli/main.js';
 import { signBytes } from '../src/client/index.js';
 import { codeOf, type ApiAnswer } from './support/api.js';
 import { auditEvents, count } from './support/audit-events.js';
@@ -153,5 +157,37 @@ describe('changing your own MFA or quorum key needs the password and MFA (real n
     assert.equal((await summary('ned')).mfa, false);
     const other = await t.api.call('DELETE', '/v1/users/admin/mfa', { token, body: { password } });
     assert.equal(codeOf(other), 'PERMISSION_DENIED');
+  });
+
+  test('the CLI confirms with the login password, and signs the MFA confirmation with --mfa-key-file', async () => {
+    const { password } = await t.cryptoUser('oli');
+    const out: string[] = [];
+    const io: CliIo = {
+      env: { COFFER_ENDPOINT: t.node.url, COFFER_CA_FILE: t.dir.caCert, COFFER_PIN: `oli:${password}` },
+      cwd: t.root,
+      interactive: false,
+      writeOut: (text) => void out.push(text),
+      writeErr: (text) => void out.push(text),
+      promptLine: () => Promise.reject(new Error('no prompt')),
+      promptSecret: () => Promise.reject(new Error('no prompt')),
+    };
+    const files = (name: string, keys = signerKeys()) => {
+      const publicFile = join(t.root, `${name}.pub`);
+      const privateFile = join(t.root, `${name}.key`);
+      writeFileSync(publicFile, keys.publicPem);
+      writeFileSync(privateFile, keys.privateKey.export({ format: 'pem', type: 'pkcs8' }));
+      return { publicFile, privateFile };
+    };
+    const mfa = files('oli-mfa');
+    const quorum = files('oli-quorum');
+    const run = (args: string[]) => main([...args, '--json'], io);
+    const mfaArgs = ['user', 'change-mfa', 'token-sign', '--public-key-file', mfa.publicFile];
+    assert.equal(await run([...mfaArgs, '--private-key-file', mfa.privateFile]), 0, out.join(''));
+    const quorumArgs = ['user', 'change-quorum', 'token-sign', 'register', '--public-key', quorum.publicFile];
+    const withMfa = ['--private-key-file', quorum.privateFile, '--mfa-key-file', mfa.privateFile];
+    assert.equal(await run([...quorumArgs, ...withMfa]), 0, out.join(''));
+    assert.equal((await summary('oli')).quorumKey, true);
+    assert.equal(await run(['user', 'change-mfa', 'token-sign', '--deregister', '--mfa-key-file', mfa.privateFile]), 0);
+    assert.equal((await summary('oli')).mfa, false, out.join(''));
   });
 });
