@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { codeOf } from './support/api.js';
+import { auditEvents, count } from './support/audit-events.js';
 import { startTestNode, type TestNode } from './support/test-node.js';
 
 describe('identity over the API (dev node, real TLS)', () => {
@@ -129,6 +130,43 @@ describe('identity over the API (dev node, real TLS)', () => {
     });
     assert.equal(key.status, 201);
     assert.equal(codeOf(await t.api.call('DELETE', '/v1/users/gina', { token: admin })), 'USER_OWNS_KEYS');
+  });
+
+  test('logout is audited; a logout with a bad or missing token is an audited refusal', async () => {
+    const token = await t.api.login('admin', t.adminPassword);
+    assert.equal((await t.api.call('DELETE', '/v1/sessions/current', { token })).status, 204);
+    const again = await t.api.call('DELETE', '/v1/sessions/current', { token });
+    assert.equal(codeOf(again), 'SESSION_INVALID');
+    assert.equal(again.status, 401);
+    assert.equal(codeOf(await t.api.call('DELETE', '/v1/sessions/current')), 'NOT_AUTHENTICATED');
+    const events = await auditEvents(t.api, admin, { action: 'session.logout' });
+    assert.ok(events.some((event) => event.result === 'success' && event.actor === 'admin'));
+    assert.equal(count(events, 'session.logout', 'failure', 'SESSION_INVALID') >= 1, true);
+    assert.equal(count(events, 'session.logout', 'failure', 'NOT_AUTHENTICATED') >= 1, true);
+    assert.ok(!JSON.stringify(events).includes(token), 'no token in the audit log');
+  });
+
+  test('input refusals of identity operations are audited, without the raw input', async () => {
+    const typo = 'my-Secret-Passw0rd!';
+    assert.equal(
+      codeOf(await t.api.call('POST', '/v1/sessions', { body: { username: typo, password: 'whatever-pw' } })),
+      'USERNAME_INVALID',
+    );
+    const erin = await t.cryptoUser('ivy');
+    const short = await t.api.call('PUT', '/v1/users/me/password', {
+      token: erin.token,
+      body: { currentPassword: erin.password, newPassword: 'short' },
+    });
+    assert.equal(codeOf(short), 'PASSWORD_INVALID');
+    assert.equal(
+      codeOf(await t.api.call('POST', '/v1/users/bad-name/unlock', { token: admin, body: {} })),
+      'USERNAME_INVALID',
+    );
+    const events = await auditEvents(t.api, admin, { result: 'failure' });
+    assert.ok(count(events, 'session.login', 'failure', 'USERNAME_INVALID') >= 1);
+    assert.ok(count(events, 'user.change-password', 'failure', 'PASSWORD_INVALID') >= 1);
+    assert.ok(count(events, 'user.unlock', 'failure', 'USERNAME_INVALID') >= 1);
+    assert.ok(!JSON.stringify(events).includes(typo), 'the rejected username is not logged');
   });
 
   test('logins and refusals are in the audit log', async () => {

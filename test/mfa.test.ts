@@ -33,14 +33,14 @@ describe('MFA login (token-sign) on a real node', () => {
     t = await startTestNode();
     const user = await t.cryptoUser('mia');
     password = user.password;
-    const answer = await registerKey(t.api, user.token, 'mfa', registered);
+    const answer = await registerKey(t.api, user.token, 'mfa', registered, user.password);
     assert.equal(answer.status, 200, answer.text);
     assert.equal(answer.body.mfa, true);
   });
   after(() => t.stop());
 
   test('keys that are not RSA ≥ 2048 or P-256, or an unproven key, are refused', async () => {
-    const { token } = await t.cryptoUser('noah');
+    const { token, password: noahPassword } = await t.cryptoUser('noah');
     const { publicKey } = await import('node:crypto').then((c) => c.generateKeyPairSync('ec', { namedCurve: 'P-384' }));
     const issued = await t.api.call<Challenge>('POST', '/v1/users/me/mfa/registration-token', { token, body: {} });
     const weak = await t.api.call('PUT', '/v1/users/me/mfa', {
@@ -49,6 +49,7 @@ describe('MFA login (token-sign) on a real node', () => {
         publicKey: publicKey.export({ format: 'pem', type: 'spki' }),
         challengeId: issued.body.challengeId,
         signature: 'AA==',
+        password: noahPassword,
       },
     });
     assert.equal(codeOf(weak), 'PUBLIC_KEY_INVALID');
@@ -59,6 +60,7 @@ describe('MFA login (token-sign) on a real node', () => {
         publicKey: other.publicPem,
         challengeId: issued.body.challengeId,
         signature: signBytes(signerKeys().privateKey, Buffer.from(issued.body.challenge, 'base64')),
+        password: noahPassword,
       },
     });
     assert.equal(codeOf(unproven), 'CHALLENGE_INVALID');
@@ -87,7 +89,7 @@ describe('MFA login (token-sign) on a real node', () => {
 
   test('an RSA key works too, PKCS#1 v1.5 (the SDK signs)', async () => {
     const { token: rita, password: pw } = await t.cryptoUser('rita');
-    assert.equal((await registerKey(t.api, rita, 'mfa', rsaKeys)).status, 200);
+    assert.equal((await registerKey(t.api, rita, 'mfa', rsaKeys, pw)).status, 200);
     const client = new CofferClient({ endpoints: [t.node.url], ca: readFileSync(t.dir.caCert) });
     try {
       await assert.rejects(client.login('rita', pw), (error: unknown) => isCofferApiError(error, 'MFA_REQUIRED'));
@@ -104,7 +106,7 @@ describe('MFA login (token-sign) on a real node', () => {
   test('any other key fails, counts toward the lockout, and five lock the account', async () => {
     const { password: pw } = await t.cryptoUser('otto');
     const otto = await t.api.login('otto', pw);
-    assert.equal((await registerKey(t.api, otto, 'mfa', registered)).status, 200);
+    assert.equal((await registerKey(t.api, otto, 'mfa', registered, pw)).status, 200);
     const impostor = signerKeys();
     for (let attempt = 1; attempt <= 5; attempt++) {
       const challenge = await challengeFor('otto', pw);

@@ -33,7 +33,8 @@ describe('quorum on the user service: three admins, M = 2 (real node, real TLS)'
     }
     for (const name of ['admin', 'admin2', 'admin3']) {
       keys[name] = signerKeys(name === 'admin2' ? 'rsa' : 'ec');
-      const registered = await registerKey(t.api, tokens[name]!, 'quorum', keys[name]!);
+      const password = name === 'admin' ? t.adminPassword : `${name}-password`;
+      const registered = await registerKey(t.api, tokens[name]!, 'quorum', keys[name]!, password);
       assert.equal(registered.status, 200, registered.text);
       assert.equal(registered.body.quorumKey, true);
     }
@@ -188,7 +189,7 @@ describe('quorum on the user service: three admins, M = 2 (real node, real TLS)'
     const file = await generateToken(t.api, tokens.admin!, { service: 'user' });
     const carol = await t.api.login('carol', 'carol-password');
     const carolKey = signerKeys();
-    assert.equal((await registerKey(t.api, carol, 'quorum', carolKey)).status, 200);
+    assert.equal((await registerKey(t.api, carol, 'quorum', carolKey, 'carol-password')).status, 200);
     const byCryptoUser = approve(file, [...signers('admin2'), ['carol', carolKey]]);
     assert.equal(
       codeOf(
@@ -290,15 +291,17 @@ describe('key-usage quorum on a key', () => {
 
   before(async () => {
     t = await startTestNode();
-    carol = (await t.cryptoUser('carol')).token;
-    dave = (await t.cryptoUser('dave')).token;
+    const carolUser = await t.cryptoUser('carol');
+    const daveUser = await t.cryptoUser('dave');
+    carol = carolUser.token;
+    dave = daveUser.token;
     const key = await t.api.call<{ key: { handle: string } }>('POST', '/v1/keys/symmetric', {
       token: carol,
       body: { keyType: 'aes', keyLengthBytes: 32, label: 'quorum-key' },
     });
     handle = key.body.key.handle;
-    assert.equal((await registerKey(t.api, carol, 'quorum', carolKey)).status, 200);
-    assert.equal((await registerKey(t.api, dave, 'quorum', daveKey)).status, 200);
+    assert.equal((await registerKey(t.api, carol, 'quorum', carolKey, carolUser.password)).status, 200);
+    assert.equal((await registerKey(t.api, dave, 'quorum', daveKey, daveUser.password)).status, 200);
   });
   after(() => t.stop());
 
@@ -337,9 +340,9 @@ describe('key-usage quorum on a key', () => {
   });
 
   test('an approval by a user the key is not shared with does not count', async () => {
-    const erin = (await t.cryptoUser('erin')).token;
+    const { token: erin, password: erinPassword } = await t.cryptoUser('erin');
     const erinKey = signerKeys();
-    assert.equal((await registerKey(t.api, erin, 'quorum', erinKey)).status, 200);
+    assert.equal((await registerKey(t.api, erin, 'quorum', erinKey, erinPassword)).status, 200);
     const file = approve(await generateToken(t.api, dave, { service: 'key-usage' }), [
       ['dave', daveKey],
       ['erin', erinKey],

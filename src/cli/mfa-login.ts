@@ -1,4 +1,4 @@
-import { CofferClient, isCofferApiError, type CofferSession } from '../client/index.js';
+import { CofferClient, isCofferApiError, type CofferSession, type KeyChangeConfirmation } from '../client/index.js';
 import type { Credentials } from './credentials.js';
 import type { CliIo } from './io.js';
 import { readText, signedChallenge, writeChallenge } from './token-files.js';
@@ -34,4 +34,17 @@ export async function loginWithMfa(
     const challenge = error.details.challenge as { challengeId: string; challenge: string; expiresAt: string };
     return writeChallenge(io, flags.mfaTokenFile, challenge, 'MFA login');
   }
+}
+
+/**
+ * The confirmation a change of your own MFA or quorum key needs: the login password, and the
+ * `--mfa-key-file` key (when given) to sign the node's MFA confirmation challenge.
+ */
+export async function keyChangeConfirmation(
+  credentials: Credentials,
+  flags: MfaFlags,
+  io: CliIo,
+): Promise<KeyChangeConfirmation> {
+  if (flags.mfaKeyFile === undefined) return { password: credentials.password };
+  return { password: credentials.password, mfaPrivateKey: await readText(io, flags.mfaKeyFile) };
 }

@@ -2,6 +2,7 @@
 export { CofferClient, type CofferClientOptions, type LoginMfa, type MfaChallengeAnswer } from './client.js';
 export * from './quorum-file.js';
 export type { KeyQuorumValues, QuorumServiceName, QuorumTokenSummary, RegistrationToken } from './quorum.js';
+export type { KeyChangeConfirmation } from './users.js';
 export { CofferSession } from './session.js';
 export type * from './audit.js';
 export { CofferApiError, CofferConnectionError, isCofferApiError } from './errors.js';

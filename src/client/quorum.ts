@@ -1,6 +1,5 @@
 import type { QuorumToken } from './quorum-file.js';
 import type { Requester } from './transport.js';
-import type { UserSummary } from './types.js';
 
 export type QuorumServiceName = 'user' | 'quorum' | 'cluster' | 'key-management' | 'key-usage';
 
@@ -26,9 +25,8 @@ export interface KeyQuorumValues {
   readonly 'key-usage': number;
 }
 
-/** Quorum tokens and values, MFA and quorum key registration, for a session's token. */
+/** Quorum tokens and values, for a session's token (MFA and quorum key registration: users.ts). */
 export function quorumCalls(request: Requester, token: string) {
-  const keyPath = (purpose: 'mfa' | 'quorum') => (purpose === 'mfa' ? 'mfa' : 'quorum-key');
   return {
     async generateQuorumToken(
       service: QuorumServiceName,
@@ -64,22 +62,6 @@ export function quorumCalls(request: Requester, token: string) {
       values: { 'key-management'?: number; 'key-usage'?: number },
     ): Promise<KeyQuorumValues> {
       return request<KeyQuorumValues>('PUT', `/v1/keys/${encodeURIComponent(handle)}/quorum`, { token, body: values });
-    },
-    registrationToken(purpose: 'mfa' | 'quorum'): Promise<RegistrationToken> {
-      return request<RegistrationToken>('POST', `/v1/users/me/${keyPath(purpose)}/registration-token`, {
-        token,
-        body: {},
-      });
-    },
-    registerKey(
-      purpose: 'mfa' | 'quorum',
-      publicKey: string,
-      proof: { challengeId: string; signature: string },
-    ): Promise<UserSummary> {
-      return request<UserSummary>('PUT', `/v1/users/me/${keyPath(purpose)}`, { token, body: { publicKey, ...proof } });
-    },
-    deregisterKey(username: string, purpose: 'mfa' | 'quorum'): Promise<UserSummary> {
-      return request<UserSummary>('DELETE', `/v1/users/${encodeURIComponent(username)}/${keyPath(purpose)}`, { token });
     },
     /** An admin sets another user's password (under the user quorum). */
     async changeUserPassword(username: string, newPassword: string): Promise<void> {

@@ -36,6 +36,9 @@ export class CofferSession {
   readonly deleteUser: UserCalls['deleteUser'];
   readonly unlockUser: UserCalls['unlockUser'];
   readonly changeOwnPassword: UserCalls['changeOwnPassword'];
+  readonly registrationToken: UserCalls['registrationToken'];
+  readonly registerKey: UserCalls['registerKey'];
+  readonly deregisterKey: UserCalls['deregisterKey'];
   readonly generateSymmetricKey: KeyCalls['generateSymmetricKey'];
   readonly generateKeyPair: KeyCalls['generateKeyPair'];
   readonly listKeys: KeyCalls['listKeys'];
@@ -65,7 +68,7 @@ export class CofferSession {
   readonly withOperation: MultipartCalls['withOperation'];
   /** Audit search, export, checkpoints, the audit public key, and key usage counts. */
   readonly audit: ReturnType<typeof auditCalls>;
-  /** Quorum tokens, values, and MFA / quorum key registration. */
+  /** Quorum tokens and values. */
   readonly quorum: QuorumCalls;
 
   constructor(request: Requester, login: LoginResult) {
@@ -83,6 +86,9 @@ export class CofferSession {
       deleteUser: this.deleteUser,
       unlockUser: this.unlockUser,
       changeOwnPassword: this.changeOwnPassword,
+      registrationToken: this.registrationToken,
+      registerKey: this.registerKey,
+      deregisterKey: this.deregisterKey,
     } = users);
     ({
       generateSymmetricKey: this.generateSymmetricKey,

@@ -111,6 +111,16 @@ export const ERRORS = {
     ckr: 'CKR_PIN_LOCKED',
     message: 'The account is locked after too many failed logins; an admin must unlock it',
   },
+  LOGIN_BUSY: {
+    status: 429,
+    ckr: 'CKR_FUNCTION_FAILED',
+    message: 'Too many login attempts for this user are being checked at once; retry shortly',
+  },
+  PASSWORD_REQUIRED: {
+    status: 401,
+    ckr: 'CKR_PIN_INCORRECT',
+    message: 'This change needs your password (and, with MFA, a signed challenge) besides the session',
+  },
   USER_NOT_ACTIVATED: {
     status: 403,
     ckr: 'CKR_USER_PIN_NOT_INITIALIZED',
@@ -137,7 +147,7 @@ export const ERRORS = {
   MFA_REQUIRED: {
     status: 401,
     ckr: 'CKR_PIN_INCORRECT',
-    message: 'This user logs in with MFA: sign the challenge and log in again with it',
+    message: 'This user has MFA: sign the challenge and send the request again with its signature',
   },
   PUBLIC_KEY_INVALID: {
     status: 400,

@@ -7,7 +7,8 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
  * that issued the challenge, which the SDK's endpoint preference does. A node restart
  * forgets them, which only means asking again.
  */
-export type ChallengePurpose = 'mfa-login' | 'register-mfa' | 'register-quorum';
+/** `mfa-confirm`: the MFA signature that confirms a change of the user's own MFA or quorum key. */
+export type ChallengePurpose = 'mfa-login' | 'mfa-confirm' | 'register-mfa' | 'register-quorum';
 
 export interface IssuedChallenge {
   readonly challengeId: string;

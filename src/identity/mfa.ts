@@ -1,5 +1,5 @@
 import { CofferError } from '../errors/coffer-error.js';
-import type { ChallengeStore, IssuedChallenge } from './challenges.js';
+import type { ChallengePurpose, ChallengeStore, IssuedChallenge } from './challenges.js';
 import { parseSignerKey, verifySignature } from './signer-keys.js';
 import type { UserRecord } from './user-record.js';
 
@@ -17,6 +17,9 @@ export class MfaRequiredError extends CofferError {
   }
 }
 
+/** Which challenges an MFA answer may sign: a login's, or a key change's confirmation. */
+export type MfaPurpose = Extract<ChallengePurpose, 'mfa-login' | 'mfa-confirm'>;
+
 /**
  * The MFA step of a login, after the password verified: nothing for a user without an MFA key;
  * a fresh challenge (MfaRequiredError) when no answer was given; else whether the answer is a
@@ -26,10 +29,11 @@ export function checkMfa(
   user: UserRecord,
   answer: MfaAnswer | undefined,
   challenges: Pick<ChallengeStore, 'issue' | 'take'>,
+  purpose: MfaPurpose = 'mfa-login',
 ): boolean {
   if (!user.mfaKey) return true;
-  if (!answer) throw new MfaRequiredError(challenges.issue(user.username, 'mfa-login'));
-  const challenge = challenges.take(answer.challengeId, user.username, 'mfa-login');
+  if (!answer) throw new MfaRequiredError(challenges.issue(user.username, purpose));
+  const challenge = challenges.take(answer.challengeId, user.username, purpose);
   if (!challenge) return false;
   return verifySignature(parseSignerKey(user.mfaKey.publicKey), challenge, Buffer.from(answer.signature, 'base64'));
 }

@@ -4,6 +4,7 @@ import type { RecordReader } from '../records/record-reader.js';
 import type { RecordWriter } from '../records/record-writer.js';
 import type { ChallengeStore, IssuedChallenge } from './challenges.js';
 import { normalizeUsername } from './credential-rules.js';
+import { LoginAttempts, type Proof } from './login-attempts.js';
 import type { ApprovalPlan, QuorumService } from './quorum-service.js';
 import { canonicalPem, parseSignerKey, verifySignature } from './signer-keys.js';
 import type { Session } from './sessions.js';
@@ -28,12 +29,19 @@ const CHALLENGE = { mfa: 'register-mfa', quorum: 'register-quorum' } as const;
  * `user change-mfa token-sign` and `user change-quorum token-sign register`: a user registers a
  * public key after proving possession of its private key by signing a registration token the
  * node issued. An admin may deregister another user's MFA key, under the user quorum.
+ *
+ * A session token alone changes neither key: the user also proves the password and, with an MFA
+ * key registered, signs a fresh `mfa-confirm` challenge with it — checked under the lockout, so
+ * a wrong password counts as a failed login.
  */
 export class UserKeyService {
   private readonly clock: () => Date;
 
+  private readonly attempts: LoginAttempts;
+
   constructor(private readonly deps: UserKeyDeps) {
     this.clock = deps.clock ?? (() => new Date());
+    this.attempts = new LoginAttempts({ ...deps, clock: this.clock });
   }
 
   registrationToken(session: Session, purpose: KeyPurpose): IssuedChallenge {
@@ -45,6 +53,7 @@ export class UserKeyService {
     purpose: KeyPurpose,
     publicKeyPem: string,
     proof: { readonly challengeId: string; readonly signature: string },
+    confirm: Partial<Proof>,
   ): Promise<UserSummary> {
     const event = { actor: session.username, action: ACTION[purpose], target: userPath(session.username) };
     let key;
@@ -53,31 +62,70 @@ export class UserKeyService {
     } catch (error) {
       return this.refuse(event, 'PUBLIC_KEY_INVALID', error);
     }
-    const token = this.deps.challenges.take(proof.challengeId, session.username, CHALLENGE[purpose]);
-    if (!token || !verifySignature(key, token, Buffer.from(proof.signature, 'base64')))
-      return this.refuse(event, 'CHALLENGE_INVALID');
     const registered = { publicKey: canonicalPem(key), registeredAt: this.clock().toISOString() };
-    const user = await this.change(session.username, (current) => ({ ...current, [FIELD[purpose]]: registered }), {
-      ...event,
-      details: { keyType: key.asymmetricKeyType ?? 'unknown' },
+    const keyType = key.asymmetricKeyType ?? 'unknown';
+    // The registration token is taken only once the user is verified, so an MFA_REQUIRED round
+    // trip does not spend it.
+    const user = await this.confirmed(session, confirm, purpose, () => {
+      const token = this.deps.challenges.take(proof.challengeId, session.username, CHALLENGE[purpose]);
+      if (!token || !verifySignature(key, token, Buffer.from(proof.signature, 'base64')))
+        throw new CofferError('CHALLENGE_INVALID');
+      return {
+        event: { ...event, result: 'success', details: { keyType } },
+        change: (current) => ({ ...current, [FIELD[purpose]]: registered }),
+      };
     });
     return summarize(user);
   }
 
-  /** Removes a registered key: a user's own, or (admin) another user's, under the user quorum. */
-  async deregister(session: Session, usernameInput: string, purpose: KeyPurpose): Promise<UserSummary> {
-    const username = normalizeUsername(usernameInput);
+  /**
+   * Removes a registered key: a user's own (with the password, and MFA when registered), or
+   * (admin) another user's, under the user quorum.
+   */
+  async deregister(
+    session: Session,
+    usernameInput: string,
+    purpose: KeyPurpose,
+    confirm: Partial<Proof> = {},
+  ): Promise<UserSummary> {
+    let username;
+    try {
+      username = normalizeUsername(usernameInput);
+    } catch (error) {
+      return this.refuse({ actor: session.username, action: ACTION[purpose] }, 'USERNAME_INVALID', error);
+    }
     const event = { actor: session.username, action: ACTION[purpose], target: userPath(username) };
     const other = username !== session.username;
-    if (other && session.role !== 'admin') return this.refuse(event, 'PERMISSION_DENIED');
-    const plan = other ? await this.deps.quorum?.approve(session, 'user') : undefined;
+    const details = { deregistered: true };
+    if (!other) {
+      const user = await this.confirmed(session, confirm, purpose, () => ({
+        event: { ...event, result: 'success', details },
+        change: ({ [FIELD[purpose]]: _removed, ...rest }) => rest,
+      }));
+      return summarize(user);
+    }
+    if (session.role !== 'admin') return this.refuse(event, 'PERMISSION_DENIED');
+    const plan = await this.deps.quorum?.approve(session, 'user');
     const user = await this.change(
       username,
       ({ [FIELD[purpose]]: _removed, ...rest }) => rest,
-      { ...event, details: { deregistered: true } },
+      { ...event, details },
       plan,
     );
     return summarize(user);
+  }
+
+  /** The user's own change, after the password (and MFA) verified; PASSWORD_REQUIRED without one. */
+  private async confirmed(
+    session: Session,
+    confirm: Partial<Proof>,
+    purpose: KeyPurpose,
+    onVerified: Parameters<LoginAttempts['verify']>[3],
+  ): Promise<UserRecord> {
+    const event = { actor: session.username, action: ACTION[purpose], target: userPath(session.username) };
+    if (!confirm.password) return this.refuse(event, 'PASSWORD_REQUIRED');
+    const proof = { password: confirm.password, mfa: confirm.mfa };
+    return this.attempts.verify(session.username, proof, { action: ACTION[purpose], mfa: 'mfa-confirm' }, onVerified);
   }
 
   private async change(

@@ -1,3 +1,4 @@
+import type { LoginReservation } from './lockout.js';
 import type { PasswordHash } from './password-hash.js';
 import type { Role } from './roles.js';
 
@@ -7,8 +8,12 @@ export interface UserRecord {
   readonly role: Role;
   /** Absent only for the unactivated admin. */
   readonly password?: PasswordHash;
+  /** Evaluated failed attempts since the last success or unlock (cluster-wide). */
   readonly failedLogins: number;
+  /** Set by the failure that reaches MAX_FAILED_LOGINS; cleared only by an admin's unlock. */
   readonly locked: boolean;
+  /** Password checks reserved and not yet resolved (see lockout.ts); absent means none. */
+  readonly loginsInFlight?: readonly LoginReservation[];
   readonly createdAt: string;
   readonly updatedAt: string;
   /** The public key that signs this user's MFA login challenges (token-sign), when registered. */

@@ -160,7 +160,10 @@ describe('UserService', () => {
     assert.equal(session.role, 'admin');
     assert.deepEqual(
       events.map((e) => [e.actor, e.action, e.result, e.details?.session]),
-      [['admin', 'session.login', 'success', session.id]],
+      [
+        ['admin', 'session.attempt', 'success', undefined],
+        ['admin', 'session.login', 'success', session.id],
+      ],
     );
   });
 
@@ -179,7 +182,10 @@ describe('UserService', () => {
       const events = await refusedWith('LOGIN_FAILED', () => env.service.login('carol', newPassword()));
       assert.deepEqual(
         events.map((e) => [e.actor, e.action, e.result, e.code]),
-        [['carol', 'session.login', 'failure', 'LOGIN_FAILED']],
+        [
+          ['carol', 'session.attempt', 'success', undefined],
+          ['carol', 'session.login', 'failure', 'LOGIN_FAILED'],
+        ],
         `attempt ${attempt}`,
       );
       const stored = await userRecord('carol');
@@ -224,7 +230,10 @@ describe('UserService', () => {
     const events = await eventsOf(() => env.service.login('dave', Buffer.from(password)));
     assert.deepEqual(
       events.map((e) => [e.action, e.result]),
-      [['session.login', 'success']],
+      [
+        ['session.attempt', 'success'],
+        ['session.login', 'success'],
+      ],
     );
     assert.equal((await userRecord('dave'))?.failedLogins, 0);
     for (let i = 0; i < 4; i++) await assert.rejects(env.service.login('dave', newPassword()), hasCode('LOGIN_FAILED'));
@@ -314,7 +323,10 @@ describe('UserService', () => {
     );
     assert.deepEqual(
       refused.map((e) => [e.actor, e.action, e.target, e.result, e.code]),
-      [['erin', 'user.change-password', 'user/erin', 'failure', 'LOGIN_FAILED']],
+      [
+        ['erin', 'session.attempt', 'user/erin', 'success', undefined],
+        ['erin', 'user.change-password', 'user/erin', 'failure', 'LOGIN_FAILED'],
+      ],
     );
     const after = await env.reader.get(userPath('erin'), 'user');
     assert.ok(before && after);
@@ -336,7 +348,10 @@ describe('UserService', () => {
     );
     assert.deepEqual(
       events.map((e) => [e.actor, e.action, e.result]),
-      [['frank', 'user.change-password', 'success']],
+      [
+        ['frank', 'session.attempt', 'success'],
+        ['frank', 'user.change-password', 'success'],
+      ],
     );
     assert.equal(env.sessions.resolve(frank.token).username, 'frank', 'the acting session stays');
     assert.throws(() => env.sessions.resolve(other.token), hasCode('SESSION_INVALID'));

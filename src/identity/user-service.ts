@@ -5,13 +5,14 @@ import type { AuditEventInput } from '../audit/audit-event.js';
 import { checkPassword, normalizeUsername } from './credential-rules.js';
 import { decoyHash, hashPassword, verifyPassword } from './password-hash.js';
 import { ChallengeStore } from './challenges.js';
-import { checkMfa, MfaRequiredError, type MfaAnswer } from './mfa.js';
+import { LoginAttempts } from './login-attempts.js';
+import { unlock } from './lockout.js';
+import type { MfaAnswer } from './mfa.js';
 import type { ApprovalPlan, QuorumService } from './quorum-service.js';
 import type { CreatableRole } from './roles.js';
 import type { Session, SessionManager } from './sessions.js';
 import {
   FIRST_ADMIN,
-  MAX_FAILED_LOGINS,
   USER_PREFIX,
   decodeUser,
   encodeUser,
@@ -24,7 +25,7 @@ import {
 export interface UserServiceDeps {
   readonly reader: Pick<RecordReader, 'get' | 'page'>;
   readonly writer: Pick<RecordWriter, 'commit'>;
-  readonly sessions: Pick<SessionManager, 'open' | 'closeUser'>;
+  readonly sessions: Pick<SessionManager, 'open' | 'resolve' | 'close' | 'closeUser'>;
   /** Whether keys are owned by or shared with a user (such a user cannot be deleted). */
   readonly ownsKeys: (username: string) => Promise<boolean>;
   readonly clock?: () => Date;
@@ -46,16 +47,19 @@ interface Loaded {
 export class UserService {
   private readonly clock: () => Date;
 
-  private readonly challenges: Pick<ChallengeStore, 'issue' | 'take'>;
+  private readonly attempts: LoginAttempts;
 
   constructor(private readonly deps: UserServiceDeps) {
     this.clock = deps.clock ?? (() => new Date());
-    this.challenges = deps.challenges ?? new ChallengeStore();
+    const challenges = deps.challenges ?? new ChallengeStore();
+    this.attempts = new LoginAttempts({ reader: deps.reader, writer: deps.writer, challenges, clock: this.clock });
   }
 
   /** Sets the first admin's password: `cluster activate`. */
   async activate(password: Buffer): Promise<UserSummary> {
-    checkPassword(password);
+    await this.checked({ actor: 'anonymous', action: 'cluster.activate', target: userPath(FIRST_ADMIN) }, () =>
+      checkPassword(password),
+    );
     const loaded = await this.load(FIRST_ADMIN);
     if (!loaded || loaded.user.role !== 'unactivated-admin') {
       return this.refuse(
@@ -79,16 +83,20 @@ export class UserService {
   }
 
   /**
-   * A login: the password, then (for a user with an MFA key) the signed challenge. A right
-   * password without an answer is refused with MFA_REQUIRED and a fresh challenge; a wrong
-   * answer counts toward the lockout like a wrong password.
+   * A login: the password, then (for a user with an MFA key) the signed challenge, checked under
+   * the lockout (login-attempts.ts). A right password without an answer is refused with
+   * MFA_REQUIRED and a fresh challenge; a wrong answer counts toward the lockout like a wrong
+   * password.
    */
   async login(
     usernameInput: string,
     password: Buffer,
     mfa?: MfaAnswer,
   ): Promise<{ token: string; session: Session; expiresAt: number }> {
-    const username = normalizeUsername(usernameInput);
+    // The raw input is not audited: a password typed into the username field stays out of the log.
+    const username = await this.checked({ actor: 'anonymous', action: 'session.login' }, () =>
+      normalizeUsername(usernameInput),
+    );
     const event = { actor: username, action: 'session.login', target: userPath(username) };
     const loaded = await this.load(username);
     if (!loaded) {
@@ -97,40 +105,37 @@ export class UserService {
     }
     if (loaded.user.role === 'unactivated-admin') return this.refuse(event, 'USER_NOT_ACTIVATED');
     if (loaded.user.role === 'appliance') return this.refuse(event, 'PERMISSION_DENIED');
-    if (loaded.user.locked) return this.refuse(event, 'ACCOUNT_LOCKED');
-    const valid = loaded.user.password !== undefined && (await verifyPassword(password, loaded.user.password));
-    if (!valid || !(await this.secondFactor(loaded.user, mfa, event))) {
-      await this.countFailedLogin(username);
-      throw new CofferError('LOGIN_FAILED');
-    }
-    const opened = this.deps.sessions.open(username, loaded.user.role);
-    if (loaded.user.failedLogins > 0) {
-      await this.update(username, (user) => ({ ...user, failedLogins: 0 }), {
-        ...event,
-        result: 'success',
-        details: { session: opened.session.id },
-      });
-    } else {
-      await this.deps.writer.commit({
-        event: { ...event, result: 'success', details: { session: opened.session.id } },
-      });
-    }
-    return opened;
-  }
-
-  /** The MFA step; an MFA_REQUIRED answer is audited (it is not a failed attempt). */
-  private async secondFactor(
-    user: UserRecord,
-    mfa: MfaAnswer | undefined,
-    event: Omit<AuditEventInput, 'result'>,
-  ): Promise<boolean> {
+    const opened: { value?: ReturnType<SessionManager['open']> } = {};
     try {
-      return checkMfa(user, mfa, this.challenges);
+      await this.attempts.verify(username, { password, mfa }, { action: 'session.login', mfa: 'mfa-login' }, (user) => {
+        opened.value = this.deps.sessions.open(username, user.role);
+        return { event: { ...event, result: 'success', details: { session: opened.value.session.id } } };
+      });
     } catch (error) {
-      if (error instanceof MfaRequiredError)
-        await this.deps.writer.commit({ event: { ...event, result: 'failure', code: 'MFA_REQUIRED' } });
+      // Opened, but the success could not be committed: no session without its audit event.
+      if (opened.value) this.deps.sessions.close(opened.value.token);
       throw error;
     }
+    return opened.value!;
+  }
+
+  /** Ends the session of `token`; an unknown or missing token is an audited refusal. */
+  async logout(token: string | undefined): Promise<void> {
+    const event = { actor: 'anonymous', action: 'session.logout' };
+    const session = await this.checked(event, () => {
+      if (token === undefined) throw new CofferError('NOT_AUTHENTICATED');
+      return this.deps.sessions.resolve(token);
+    });
+    await this.deps.writer.commit({
+      event: {
+        actor: session.username,
+        action: 'session.logout',
+        target: userPath(session.username),
+        result: 'success',
+        details: { session: session.id },
+      },
+    });
+    this.deps.sessions.close(token!);
   }
 
   async list(): Promise<UserSummary[]> {
@@ -140,8 +145,12 @@ export class UserService {
   }
 
   async create(actor: Session, usernameInput: string, role: CreatableRole, password: Buffer): Promise<UserSummary> {
-    const username = normalizeUsername(usernameInput);
-    checkPassword(password);
+    const username = await this.checked({ actor: actor.username, action: 'user.create' }, () =>
+      normalizeUsername(usernameInput),
+    );
+    await this.checked({ actor: actor.username, action: 'user.create', target: userPath(username) }, () =>
+      checkPassword(password),
+    );
     const now = this.stamp();
     const user: UserRecord = {
       username,
@@ -165,7 +174,9 @@ export class UserService {
   }
 
   async delete(actor: Session, usernameInput: string): Promise<void> {
-    const username = normalizeUsername(usernameInput);
+    const username = await this.checked({ actor: actor.username, action: 'user.delete' }, () =>
+      normalizeUsername(usernameInput),
+    );
     const event = { actor: actor.username, action: 'user.delete', target: userPath(username) };
     const loaded = await this.load(username);
     if (!loaded) return this.refuse(event, 'USER_NOT_FOUND');
@@ -189,9 +200,11 @@ export class UserService {
    * user quorum; the user's sessions end.
    */
   async changePassword(actor: Session, usernameInput: string, next: Buffer): Promise<void> {
-    const username = normalizeUsername(usernameInput);
-    checkPassword(next);
+    const username = await this.checked({ actor: actor.username, action: 'user.change-password' }, () =>
+      normalizeUsername(usernameInput),
+    );
     const event = { actor: actor.username, action: 'user.change-password', target: userPath(username) };
+    await this.checked(event, () => checkPassword(next));
     const loaded = await this.load(username);
     if (!loaded || loaded.user.role === 'unactivated-admin' || loaded.user.role === 'appliance')
       return this.refuse(event, 'USER_NOT_FOUND');
@@ -202,47 +215,33 @@ export class UserService {
     this.deps.sessions.closeUser(username, username === actor.username ? actor.id : undefined);
   }
 
-  /** A user changes their own password, proving the current one; their other sessions end. */
+  /**
+   * A user changes their own password, proving the current one; their other sessions end. A
+   * wrong current password is a failed login: it counts toward the lockout, so a stolen session
+   * token cannot be used to guess the password.
+   */
   async changeOwnPassword(actor: Session, current: Buffer, next: Buffer): Promise<void> {
-    checkPassword(next);
     const event = { actor: actor.username, action: 'user.change-password', target: userPath(actor.username) };
-    const loaded = await this.load(actor.username);
-    if (!loaded?.user.password || !(await verifyPassword(current, loaded.user.password))) {
-      // A wrong current password is a failed login: it counts toward the lockout, so a stolen
-      // session token cannot be used to guess the password.
-      await this.countFailedLogin(actor.username, 'user.change-password');
-      throw new CofferError('LOGIN_FAILED');
-    }
-    const password = await hashPassword(next);
-    await this.save({ ...loaded.user, password, updatedAt: this.stamp() }, loaded.modRevision, {
-      ...event,
-      result: 'success',
+    await this.checked(event, () => checkPassword(next));
+    await this.attempts.verify(actor.username, { password: current }, { action: 'user.change-password' }, async () => {
+      // Hashed only once the current password verified: a refused guess costs one scrypt.
+      const password = await hashPassword(next);
+      return { event: { ...event, result: 'success' }, change: (user) => ({ ...user, password }) };
     });
     this.deps.sessions.closeUser(actor.username, actor.id);
   }
 
   async unlock(actor: Session, usernameInput: string): Promise<UserSummary> {
-    const username = normalizeUsername(usernameInput);
+    const username = await this.checked({ actor: actor.username, action: 'user.unlock' }, () =>
+      normalizeUsername(usernameInput),
+    );
     const event = { actor: actor.username, action: 'user.unlock', target: userPath(username) };
-    const user = await this.update(username, (current) => ({ ...current, locked: false, failedLogins: 0 }), {
+    const user = await this.update(username, (current) => unlock(current, this.clock().getTime()), {
       ...event,
       result: 'success',
     });
     if (!user) return this.refuse(event, 'USER_NOT_FOUND');
     return summarize(user);
-  }
-
-  /** Counts a failed login in the store (so the count is cluster-wide) and locks at the limit. */
-  private async countFailedLogin(username: string, action = 'session.login'): Promise<void> {
-    const event = { actor: username, action, target: userPath(username), result: 'failure' as const };
-    await this.update(
-      username,
-      (user) => {
-        const failedLogins = user.failedLogins + 1;
-        return { ...user, failedLogins, locked: failedLogins >= MAX_FAILED_LOGINS };
-      },
-      { ...event, code: 'LOGIN_FAILED' },
-    );
   }
 
   /** Read-modify-write of one user, retried on a concurrent change (compare by revision). */
@@ -259,7 +258,7 @@ export class UserService {
         await this.save(user, loaded.modRevision, event);
         return user;
       } catch (error) {
-        if (!isCofferError(error, 'CONFLICT') || attempt >= 4) throw error;
+        if (!isCofferError(error, 'CONFLICT') || attempt >= 16) throw error;
       }
     }
   }
@@ -278,6 +277,16 @@ export class UserService {
       ],
       event,
     });
+  }
+
+  /** Runs an input check; its refusal (a CofferError) is audited before it is thrown. */
+  private async checked<T>(event: Omit<AuditEventInput, 'result'>, check: () => T): Promise<T> {
+    try {
+      return check();
+    } catch (error) {
+      if (isCofferError(error)) return this.refuse(event, error.code);
+      throw error;
+    }
   }
 
   /** Audits a refusal, then throws it. */

@@ -24,12 +24,17 @@ export function signerKeys(kind: 'ec' | 'rsa' = 'ec'): SignerKeys {
   return { publicPem: pair.publicKey.export({ format: 'pem', type: 'spki' }).toString(), privateKey: pair.privateKey };
 }
 
-/** Registers `keys` as the session user's MFA or quorum key, proving possession. */
+/**
+ * Registers `keys` as the session user's MFA or quorum key, proving possession, confirmed by the
+ * user's password (and, when `mfaKey` is given, by signing the MFA confirmation challenge).
+ */
 export async function registerKey(
   api: Api,
   token: string,
   purpose: 'mfa' | 'quorum',
   keys: SignerKeys,
+  password: string,
+  mfaKey?: SignerKeys,
 ): Promise<ApiAnswer> {
   const path = purpose === 'mfa' ? 'mfa' : 'quorum-key';
   const issued = await api.call<{ challengeId: string; challenge: string }>(
@@ -39,10 +44,28 @@ export async function registerKey(
   );
   if (issued.status !== 201) throw new Error(`registration token: ${issued.text}`);
   const signature = signBytes(keys.privateKey, Buffer.from(issued.body.challenge, 'base64'));
-  return api.call('PUT', `/v1/users/me/${path}`, {
-    token,
-    body: { publicKey: keys.publicPem, challengeId: issued.body.challengeId, signature },
-  });
+  const body = { publicKey: keys.publicPem, challengeId: issued.body.challengeId, signature, password };
+  return confirmed(api, 'PUT', `/v1/users/me/${path}`, token, body, mfaKey);
+}
+
+/**
+ * Sends a change of the user's own keys; with `mfaKey`, answers MFA_REQUIRED by signing the
+ * challenge it carries and sending again.
+ */
+export async function confirmed(
+  api: Api,
+  method: 'PUT' | 'DELETE',
+  path: string,
+  token: string,
+  body: Record<string, unknown>,
+  mfaKey?: SignerKeys,
+): Promise<ApiAnswer> {
+  const first = await api.call(method, path, { token, body });
+  const challenge = (first.body as { error?: { challenge?: { challengeId: string; challenge: string } } }).error
+    ?.challenge;
+  if (!mfaKey || !challenge) return first;
+  const signature = signBytes(mfaKey.privateKey, Buffer.from(challenge.challenge, 'base64'));
+  return api.call(method, path, { token, body: { ...body, mfa: { challengeId: challenge.challengeId, signature } } });
 }
 
 export async function generateToken(

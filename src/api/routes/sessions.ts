@@ -1,11 +1,25 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { MfaRequiredError, type MfaAnswer } from '../../identity/mfa.js';
 import { bearerToken, sessionOf } from '../auth.js';
 import { errorBody } from '../error-handler.js';
 import { base64, object, password, username } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 
-const mfa = object({ challengeId: { type: 'string', maxLength: 64 }, signature: base64 }, ['challengeId', 'signature']);
+export const mfa = object({ challengeId: { type: 'string', maxLength: 64 }, signature: base64 }, [
+  'challengeId',
+  'signature',
+]);
+
+/** Runs `answer`; an MFA_REQUIRED refusal goes out with the challenge to sign inside the error. */
+export async function withMfaChallenge<T>(reply: FastifyReply, answer: () => Promise<T>): Promise<T | FastifyReply> {
+  try {
+    return await answer();
+  } catch (error) {
+    if (!(error instanceof MfaRequiredError)) throw error;
+    const body = errorBody(error);
+    return reply.code(error.status).send({ error: { ...body.error, challenge: error.challenge } });
+  }
+}
 
 export function sessionRoutes(app: FastifyInstance, services: ApiServices): void {
   app.post<{ Body: { username: string; password: string; mfa?: MfaAnswer } }>(
@@ -14,18 +28,20 @@ export function sessionRoutes(app: FastifyInstance, services: ApiServices): void
     async (request, reply) => {
       const secret = Buffer.from(request.body.password, 'utf8');
       try {
-        const { token, session, expiresAt } = await services.users.login(
-          request.body.username,
-          secret,
-          request.body.mfa,
-        );
-        reply.code(201);
-        return { token, username: session.username, role: session.role, expiresAt: new Date(expiresAt).toISOString() };
-      } catch (error) {
-        // MFA: the challenge to sign travels inside the error answer.
-        if (!(error instanceof MfaRequiredError)) throw error;
-        const body = errorBody(error);
-        return reply.code(error.status).send({ error: { ...body.error, challenge: error.challenge } });
+        return await withMfaChallenge(reply, async () => {
+          const { token, session, expiresAt } = await services.users.login(
+            request.body.username,
+            secret,
+            request.body.mfa,
+          );
+          reply.code(201);
+          return {
+            token,
+            username: session.username,
+            role: session.role,
+            expiresAt: new Date(expiresAt).toISOString(),
+          };
+        });
       } finally {
         secret.fill(0);
       }
@@ -37,8 +53,15 @@ export function sessionRoutes(app: FastifyInstance, services: ApiServices): void
     return { username: session.username, role: session.role, sessionId: session.id };
   });
 
-  app.delete('/v1/sessions/current', { config: { authenticated: true } }, async (request, reply) => {
-    services.sessions.close(bearerToken(request));
+  // Not `authenticated`: the service resolves the token itself, so a bad one is an audited refusal.
+  app.delete('/v1/sessions/current', async (request, reply) => {
+    let token: string | undefined;
+    try {
+      token = bearerToken(request);
+    } catch {
+      token = undefined;
+    }
+    await services.users.logout(token);
     return reply.code(204).send();
   });
 }

@@ -1,17 +1,44 @@
 import type { FastifyInstance } from 'fastify';
+import type { MfaAnswer } from '../../identity/mfa.js';
 import type { KeyPurpose } from '../../identity/user-keys.js';
 import { sessionOf } from '../auth.js';
-import { base64, emptyObject, object, username } from '../schemas.js';
+import { base64, emptyObject, object, password, username } from '../schemas.js';
 import type { ApiServices } from '../services.js';
+import { mfa, withMfaChallenge } from './sessions.js';
+
+/**
+ * The user's confirmation of a change to their own keys. Optional in the schema so that its
+ * absence is the service's audited PASSWORD_REQUIRED, not an unaudited schema refusal.
+ */
+const confirmation = { password, mfa } as const;
 
 const registration = object(
   {
     publicKey: { type: 'string', maxLength: 16_384 },
     challengeId: { type: 'string', maxLength: 64 },
     signature: base64,
+    ...confirmation,
   },
   ['publicKey', 'challengeId', 'signature'],
 );
+
+interface Confirmation {
+  readonly password?: string;
+  readonly mfa?: MfaAnswer;
+}
+
+/** Runs `use` with the confirmation's password as a Buffer, zeroed afterwards. */
+async function confirming<T>(
+  body: Confirmation | undefined,
+  use: (confirm: { password?: Buffer; mfa?: MfaAnswer }) => Promise<T>,
+): Promise<T> {
+  const secret = body?.password === undefined ? undefined : Buffer.from(body.password, 'utf8');
+  try {
+    return await use({ password: secret, mfa: body?.mfa });
+  } finally {
+    secret?.fill(0);
+  }
+}
 
 const ROUTES = [
   { purpose: 'mfa', path: 'mfa', operation: 'user.change-mfa' },
@@ -31,20 +58,40 @@ export function userKeyRoutes(app: FastifyInstance, services: ApiServices): void
       async (request, reply) => reply.code(201).send(services.userKeys.registrationToken(sessionOf(request), purpose)),
     );
 
-    app.put<{ Body: { publicKey: string; challengeId: string; signature: string } }>(
+    app.put<{ Body: { publicKey: string; challengeId: string; signature: string } & Confirmation }>(
       `/v1/users/me/${path}`,
       { config: { operation }, schema: { body: registration } },
-      (request) =>
-        services.userKeys.register(sessionOf(request), purpose, request.body.publicKey, {
-          challengeId: request.body.challengeId,
-          signature: request.body.signature,
-        }),
+      (request, reply) =>
+        withMfaChallenge(reply, () =>
+          confirming(request.body, (confirm) =>
+            services.userKeys.register(
+              sessionOf(request),
+              purpose,
+              request.body.publicKey,
+              { challengeId: request.body.challengeId, signature: request.body.signature },
+              confirm,
+            ),
+          ),
+        ),
     );
 
-    app.delete<{ Params: { username: string } }>(
+    // The user's own key: the body confirms it; an admin removing another user's: no body needed.
+    app.delete<{ Params: { username: string }; Body?: Confirmation }>(
       `/v1/users/:username/${path}`,
-      { config: { operation }, schema: { params: object({ username }, ['username']) } },
-      (request) => services.userKeys.deregister(sessionOf(request), request.params.username, purpose),
+      {
+        config: { operation },
+        schema: { params: object({ username }, ['username']), body: object(confirmation, []) },
+        // No body at all (an admin's request) is an empty confirmation, checked by the schema as one.
+        preValidation: async (request) => {
+          request.body ??= {};
+        },
+      },
+      (request, reply) =>
+        withMfaChallenge(reply, () =>
+          confirming(request.body, (confirm) =>
+            services.userKeys.deregister(sessionOf(request), request.params.username, purpose, confirm),
+          ),
+        ),
     );
   }
 }

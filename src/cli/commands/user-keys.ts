@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { signBytes, type CofferSession, type UserSummary } from '../../client/index.js';
+import { signBytes, type CofferSession, type KeyChangeConfirmation, type UserSummary } from '../../client/index.js';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
+import { keyChangeConfirmation } from '../mfa-login.js';
 import { execute, loginOnly, withAuthOptions, withSession, type AuthOptions, type CliContext } from '../run.js';
 import { readText, signedChallenge, writeChallenge } from '../token-files.js';
 
@@ -10,21 +11,23 @@ type Purpose = 'mfa' | 'quorum';
 /**
  * Registers the session user's MFA or quorum key, proving possession: signed here with
  * `--private-key-file`, or offline through a token file (first run writes the registration
- * token; the second run, with the file signed, registers).
+ * token; the second run, with the file signed, registers). The login password (and the
+ * `--mfa-key-file` key, for a user with MFA) confirms the change.
  */
 async function register(
   session: CofferSession,
   io: CliIo,
   purpose: Purpose,
   files: { publicKey: string; privateKey?: string; token?: string },
+  confirm: KeyChangeConfirmation,
 ): Promise<UserSummary> {
   const publicKey = await readText(io, files.publicKey);
   const offline = files.token === undefined ? undefined : await signedChallenge(io, files.token);
-  if (offline) return session.quorum.registerKey(purpose, publicKey, offline);
-  const issued = await session.quorum.registrationToken(purpose);
+  if (offline) return session.registerKey(purpose, publicKey, offline, confirm);
+  const issued = await session.registrationToken(purpose);
   if (files.privateKey !== undefined) {
     const signature = signBytes(await readText(io, files.privateKey), Buffer.from(issued.challenge, 'base64'));
-    return session.quorum.registerKey(purpose, publicKey, { challengeId: issued.challengeId, signature });
+    return session.registerKey(purpose, publicKey, { challengeId: issued.challengeId, signature }, confirm);
   }
   if (files.token === undefined) throw new CliError('MISSING_ARGUMENT', 'give --private-key-file or a token file');
   return writeChallenge(io, files.token, issued, `${purpose} key registration`);
@@ -66,12 +69,16 @@ export function registerUserKeyCommands(user: Command, ctx: CliContext): void {
     .action((options: KeyOptions) =>
       execute(ctx, options, () =>
         withSession(ctx, loginOnly(options), async (session, login) => {
+          const confirm = await keyChangeConfirmation(login, options, ctx.io);
           if (options.deregister) {
-            return registered(await session.quorum.deregisterKey(options.username ?? login.username, 'mfa'), 'mfa');
+            const target = options.username ?? login.username;
+            // Your own key needs the confirmation; an admin removing another user's does not.
+            const own = target.toLowerCase() === login.username.toLowerCase();
+            return registered(await session.deregisterKey(target, 'mfa', own ? confirm : undefined), 'mfa');
           }
           if (options.publicKeyFile === undefined) throw new CliError('MISSING_ARGUMENT', 'give --public-key-file');
           const files = { publicKey: options.publicKeyFile, privateKey: options.privateKeyFile, token: options.token };
-          return registered(await register(session, ctx.io, 'mfa', files), 'mfa');
+          return registered(await register(session, ctx.io, 'mfa', files, confirm), 'mfa');
         }),
       ),
     );
@@ -90,13 +97,14 @@ export function registerUserKeyCommands(user: Command, ctx: CliContext): void {
     .option('--signed-token <file>', 'offline: the registration token file (written, then read back signed)')
     .action((options: KeyOptions) =>
       execute(ctx, options, () =>
-        withSession(ctx, options, async (session) => {
+        withSession(ctx, options, async (session, login) => {
           const files = {
             publicKey: options.publicKey!,
             privateKey: options.privateKeyFile,
             token: options.signedToken,
           };
-          return registered(await register(session, ctx.io, 'quorum', files), 'quorum');
+          const confirm = await keyChangeConfirmation(login, options, ctx.io);
+          return registered(await register(session, ctx.io, 'quorum', files, confirm), 'quorum');
         }),
       ),
     );

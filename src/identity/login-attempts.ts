@@ -1,0 +1,218 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AuditEventInput } from '../audit/audit-event.js';
+import { CofferError, isCofferError } from '../errors/coffer-error.js';
+import type { ErrorCode } from '../errors/registry.js';
+import type { RecordReader } from '../records/record-reader.js';
+import type { RecordWriter } from '../records/record-writer.js';
+import type { ChallengeStore } from './challenges.js';
+import { admit, fail, release, succeed } from './lockout.js';
+import { checkMfa, type MfaAnswer, type MfaPurpose } from './mfa.js';
+import { verifyPassword } from './password-hash.js';
+import { decodeUser, encodeUser, userPath, type UserRecord } from './user-record.js';
+
+export interface LoginAttemptDeps {
+  readonly reader: Pick<RecordReader, 'get'>;
+  readonly writer: Pick<RecordWriter, 'commit'>;
+  readonly challenges: Pick<ChallengeStore, 'issue' | 'take'>;
+  readonly clock?: () => Date;
+  /** How long an attempt waits for a free slot while others are being checked (default 10 s). */
+  readonly waitMs?: number;
+}
+
+/** What a user proves: the password, and (with an MFA key, when asked for) a signed challenge. */
+export interface Proof {
+  readonly password: Buffer;
+  readonly mfa?: MfaAnswer;
+}
+
+export interface AttemptOptions {
+  /** The audited action: 'session.login', 'user.change-password', 'user.change-mfa' … */
+  readonly action: string;
+  /** Which MFA challenge a user with an MFA key must sign too; none: the password alone. */
+  readonly mfa?: MfaPurpose;
+}
+
+/** What a verified attempt commits, in the transaction that clears the failure count. */
+export interface OnVerified {
+  readonly event: AuditEventInput;
+  /** A further change of the same user record (a new key, a new password). */
+  readonly change?: (user: UserRecord) => UserRecord;
+}
+
+/** Commits that lose a compare re-read and retry; contention is on one user record only. */
+const MAX_RETRIES = 32;
+const POLL_MS = { min: 10, max: 50 } as const;
+
+/**
+ * Password (and MFA) checks under the cluster-wide lockout (lockout.ts): each attempt is
+ * reserved in a compared store transaction BEFORE scrypt runs, and resolved in another, so
+ * however many arrive at once — on one node or many — at most MAX_FAILED_LOGINS wrong guesses
+ * are ever evaluated. Every outcome is audited: the reservation, each refusal, the success.
+ */
+export class LoginAttempts {
+  private readonly clock: () => Date;
+
+  constructor(private readonly deps: LoginAttemptDeps) {
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  /**
+   * Verifies `proof` for `user` (already loaded, and allowed to log in) and commits what
+   * `onVerified` returns. Refusals: ACCOUNT_LOCKED, LOGIN_BUSY, LOGIN_FAILED, MFA_REQUIRED
+   * (with a challenge; not a failed attempt).
+   */
+  async verify(
+    username: string,
+    proof: Proof,
+    options: AttemptOptions,
+    onVerified: (user: UserRecord) => OnVerified | Promise<OnVerified>,
+  ): Promise<UserRecord> {
+    const event = { actor: username, action: options.action, target: userPath(username) };
+    const id = randomBytes(12).toString('base64url');
+    const user = await this.reserve(username, id, event);
+    let verified: boolean;
+    try {
+      verified =
+        user.password !== undefined &&
+        (await verifyPassword(proof.password, user.password)) &&
+        (!options.mfa || checkMfa(user, proof.mfa, this.deps.challenges, options.mfa));
+    } catch (error) {
+      // MFA_REQUIRED (a right password, no MFA answer yet) is not a failed attempt: the slot
+      // goes back and the challenge travels with the refusal. So does any other error.
+      await this.resolve(username, (current) => release(current, id, this.now()), failure(event, error));
+      throw error;
+    }
+    if (!verified) {
+      await this.resolve(username, (current) => fail(current, id, this.now()), {
+        ...event,
+        result: 'failure',
+        code: 'LOGIN_FAILED',
+      });
+      throw new CofferError('LOGIN_FAILED');
+    }
+    return this.commitSuccess(username, id, event, onVerified);
+  }
+
+  /** Reserves an attempt, waiting while every slot is held by an attempt being checked. */
+  private async reserve(username: string, id: string, event: Omit<AuditEventInput, 'result'>): Promise<UserRecord> {
+    const deadline = Date.now() + (this.deps.waitMs ?? 10_000);
+    for (let attempt = 0; ; attempt++) {
+      const loaded = await this.load(username);
+      if (!loaded) return this.refuse(event, 'LOGIN_FAILED');
+      const admission = admit(loaded.user, id, this.now());
+      if (!admission.admitted) {
+        if (admission.reason === 'locked') return this.refuse(event, 'ACCOUNT_LOCKED');
+        if (Date.now() >= deadline) return this.refuse(event, 'LOGIN_BUSY');
+        await sleep(randomInt(POLL_MS.min, POLL_MS.max));
+        continue;
+      }
+      try {
+        await this.save(admission.user, loaded.modRevision, {
+          ...event,
+          action: 'session.attempt',
+          result: 'success',
+          details: { for: event.action },
+        });
+        return admission.user;
+      } catch (error) {
+        if (!isCofferError(error, 'CONFLICT') || attempt >= MAX_RETRIES) throw error;
+        await sleep(randomInt(0, POLL_MS.min));
+      }
+    }
+  }
+
+  /** Clears the count and commits the caller's change, unless the account locked meanwhile. */
+  private async commitSuccess(
+    username: string,
+    id: string,
+    event: Omit<AuditEventInput, 'result'>,
+    onVerified: (user: UserRecord) => OnVerified | Promise<OnVerified>,
+  ): Promise<UserRecord> {
+    const giveBack = (error: unknown) =>
+      this.resolve(username, (current) => release(current, id, this.now()), failure(event, error));
+    let plan: OnVerified | undefined;
+    for (let attempt = 0; ; attempt++) {
+      const loaded = await this.load(username);
+      if (!loaded) return this.refuse(event, 'LOGIN_FAILED');
+      const cleared = succeed(loaded.user, id, this.now());
+      let user: UserRecord;
+      let outcome: AuditEventInput;
+      if (!cleared) {
+        // A parallel failure locked the account first: the lock stands; refused, slot given back.
+        user = release(loaded.user, id, this.now());
+        outcome = { ...event, result: 'failure', code: 'ACCOUNT_LOCKED' };
+      } else {
+        try {
+          plan ??= await onVerified(cleared);
+        } catch (error) {
+          await giveBack(error);
+          throw error;
+        }
+        user = { ...(plan.change ? plan.change(cleared) : cleared), updatedAt: this.clock().toISOString() };
+        outcome = plan.event;
+      }
+      try {
+        await this.save(user, loaded.modRevision, outcome);
+      } catch (error) {
+        if (isCofferError(error, 'CONFLICT') && attempt < MAX_RETRIES) continue;
+        await giveBack(error).catch(() => undefined);
+        throw error;
+      }
+      if (!cleared) throw new CofferError('ACCOUNT_LOCKED');
+      return user;
+    }
+  }
+
+  /** Read-modify-write of the user's lockout state with its event, retried on a lost compare. */
+  private async resolve(
+    username: string,
+    transition: (user: UserRecord) => UserRecord,
+    event: AuditEventInput,
+  ): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const loaded = await this.load(username);
+      if (!loaded) {
+        await this.deps.writer.commit({ event });
+        return;
+      }
+      const next = transition(loaded.user);
+      const locked = next.locked && !loaded.user.locked;
+      try {
+        await this.save(next, loaded.modRevision, locked ? { ...event, details: { ...event.details, locked } } : event);
+        return;
+      } catch (error) {
+        if (!isCofferError(error, 'CONFLICT') || attempt >= MAX_RETRIES) throw error;
+        await sleep(randomInt(0, POLL_MS.min));
+      }
+    }
+  }
+
+  private async save(user: UserRecord, modRevision: number, event: AuditEventInput): Promise<void> {
+    await this.deps.writer.commit({
+      compares: [{ key: userPath(user.username), modRevision }],
+      changes: [{ type: 'put', path: userPath(user.username), kind: 'user', plaintext: encodeUser(user) }],
+      event,
+    });
+  }
+
+  private async refuse(event: Omit<AuditEventInput, 'result'>, code: ErrorCode): Promise<never> {
+    await this.deps.writer.commit({ event: { ...event, result: 'failure', code } });
+    throw new CofferError(code);
+  }
+
+  private async load(username: string): Promise<{ user: UserRecord; modRevision: number } | undefined> {
+    const record = await this.deps.reader.get(userPath(username), 'user');
+    return record && { user: decodeUser(record.plaintext), modRevision: record.modRevision };
+  }
+
+  private now(): number {
+    return this.clock().getTime();
+  }
+}
+
+/** The audited refusal for an error: its code when it has one. */
+function failure(event: Omit<AuditEventInput, 'result'>, error: unknown): AuditEventInput {
+  const code: ErrorCode = error instanceof CofferError ? error.code : 'INTERNAL_ERROR';
+  return { ...event, result: 'failure', code };
+}
