@@ -15,6 +15,7 @@ import { QuorumValueService } from '../identity/quorum-value-service.js';
 import { SessionManager } from '../identity/sessions.js';
 import { UserKeyService } from '../identity/user-keys.js';
 import { UserService } from '../identity/user-service.js';
+import { CallerIvCheck } from '../keys/caller-iv-rule.js';
 import { CryptoService } from '../keys/crypto-service.js';
 import { KeyRepository } from '../keys/key-repository.js';
 import { KeyService } from '../keys/key-service.js';
@@ -69,7 +70,9 @@ export function wireServices(
   const keys = new KeyService({ repository, writer, sessionKeys, quorum });
   const keyAdmin = { keys, repository, writer, quorum };
   const versions = new KeyVersions({ keys, reader, writer });
-  const crypto = new CryptoService(keys, versions, writer, quorum, audit.cryptoUse);
+  const policy = new ClusterPolicyStore(reader, writer, quorum, store);
+  const callerIv = new CallerIvCheck({ policy: () => policy.current(), writer });
+  const crypto = new CryptoService(keys, versions, writer, quorum, audit.cryptoUse, callerIv);
   const multipart = new MultipartOperations(crypto);
   sessions.onClose((session) => multipart.dropSession(session.id));
   const users = new UserService({
@@ -92,7 +95,6 @@ export function wireServices(
     logger,
     quorum,
   });
-  const policy = new ClusterPolicyStore(reader, writer, quorum);
   const services = {
     cluster,
     policy,

@@ -8,6 +8,7 @@ import type { Session } from '../identity/sessions.js';
 import { usableOn } from '../objects/attributes.js';
 import type { RecordWriter } from '../records/record-writer.js';
 import type { KeyObject } from 'node:crypto';
+import { defaultCallerIvCheck, type CallerIvCheck } from './caller-iv-rule.js';
 import type { KeyService } from './key-service.js';
 import type { LoadedKey } from './key-repository.js';
 import type { KeyVersions } from './key-versions.js';
@@ -47,6 +48,8 @@ export class CryptoService {
     private readonly quorum?: Pick<QuorumService, 'consumeForUse'>,
     /** Counts each use per key and, when configured, audits it (forced) before the key is used. */
     private readonly use?: Pick<CryptoUseAudit, 'used'>,
+    /** The caller-IV rule (caller-iv-rule.ts), shared with multi-part; without one, no caller IVs. */
+    readonly callerIv: Pick<CallerIvCheck, 'enforce'> = defaultCallerIvCheck(writer),
   ) {}
 
   async encrypt(
@@ -57,6 +60,7 @@ export class CryptoService {
     params: MechanismParams,
   ): Promise<CipherResult & { keyVersion: number }> {
     const { loaded, mech } = await this.prepare(session, handle, mechanismName, 'encrypt');
+    await this.callerIv.enforce(session, 'encrypt', mech, params, loaded.record);
     return { ...(await mech.encrypt(loaded.key, plaintext, params)), keyVersion: loaded.record.version };
   }
 

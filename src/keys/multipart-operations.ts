@@ -45,7 +45,7 @@ export class MultipartOperations {
   private readonly live = new Map<string, Live>();
 
   constructor(
-    private readonly crypto: Pick<CryptoService, 'prepare'>,
+    private readonly crypto: Pick<CryptoService, 'prepare' | 'callerIv'>,
     private readonly limits: MultipartLimits = MULTIPART_LIMITS,
   ) {}
 
@@ -113,6 +113,7 @@ export class MultipartOperations {
     if (keyHandle === undefined) throw new CofferError('MISSING_FIELD', 'body.keyHandle');
     if (kind === 'encrypt' || kind === 'decrypt') {
       const { loaded, mech } = await this.crypto.prepare(session, keyHandle, mechanismName, kind);
+      await this.crypto.callerIv.enforce(session, kind, mech, params, loaded.record);
       if (!mech.begin) throw new CofferError('MECHANISM_INVALID', `${mech.name} has no multi-part form`);
       return { ...base, stream: mech.begin(loaded.key, kind, params) };
     }
