@@ -16,7 +16,10 @@ type Actor = 'owner' | 'shared' | 'other' | 'admin';
 type Expect = 'ok' | `!${string}` | string;
 
 interface Fixture {
+  /** A wrapping key (wrap, unwrap, derive): a key is a wrapping key or a data key, never both. */
   readonly secret: string;
+  /** A data key (encrypt, decrypt). */
+  readonly dataKey: string;
   readonly privateKey: string;
   readonly publicKey: string;
   readonly alias: string;
@@ -243,7 +246,7 @@ const ROWS: readonly Row[] = [
     operation: 'crypto.encrypt',
     method: 'POST',
     path: () => '/v1/crypto/encrypt',
-    body: (f) => ({ keyHandle: f.secret, mechanism: 'AES_GCM', plaintext: b64('hello') }),
+    body: (f) => ({ keyHandle: f.dataKey, mechanism: 'AES_GCM', plaintext: b64('hello') }),
     expect: { owner: 'ok', shared: 'ok', other: KNF, admin: PD },
   },
   {
@@ -251,7 +254,7 @@ const ROWS: readonly Row[] = [
     method: 'POST',
     path: () => '/v1/crypto/decrypt',
     body: (f) => ({
-      keyHandle: f.secret,
+      keyHandle: f.dataKey,
       mechanism: 'AES_GCM',
       ciphertext: b64('x'.repeat(20)),
       iv: b64('y'.repeat(12)),
@@ -348,6 +351,11 @@ describe('the authorization matrix over the API (real node, real TLS)', () => {
       },
     });
     assert.equal(secret.status, 201, secret.text);
+    const data = await t.api.call<{ key: { handle: string } }>('POST', '/v1/keys/symmetric', {
+      token: tokens.owner,
+      body: { keyType: 'aes', keyLengthBytes: 32, label: `d${n}`, attributes: { encrypt: true, decrypt: true } },
+    });
+    assert.equal(data.status, 201, data.text);
     const pair = await t.api.call<{ publicKey: { handle: string }; privateKey: { handle: string } }>(
       'POST',
       '/v1/keys/pairs',
@@ -357,7 +365,12 @@ describe('the authorization matrix over the API (real node, real TLS)', () => {
       },
     );
     assert.equal(pair.status, 201, pair.text);
-    const handles = [secret.body.key.handle, pair.body.publicKey.handle, pair.body.privateKey.handle];
+    const handles = [
+      secret.body.key.handle,
+      pair.body.publicKey.handle,
+      pair.body.privateKey.handle,
+      data.body.key.handle,
+    ];
     for (const handle of handles) {
       const shared = await t.api.call('POST', `/v1/keys/${handle}/shares`, {
         token: tokens.owner,
@@ -375,6 +388,7 @@ describe('the authorization matrix over the API (real node, real TLS)', () => {
       secret: handles[0]!,
       publicKey: handles[1]!,
       privateKey: handles[2]!,
+      dataKey: handles[3]!,
       alias,
       name: `u${n}_${randomBytes(3).toString('hex')}`,
     };

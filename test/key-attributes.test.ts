@@ -79,13 +79,61 @@ describe('PATCH /v1/keys/:handle over the API', () => {
   });
 
   test('an admin grants trust (and nothing else); another user sees KEY_NOT_FOUND', async () => {
-    const key = await generate();
+    const refused = await patch((await generate()).handle, { attributes: { trusted: true } }, admin);
+    assert.equal(codeOf(refused), 'TEMPLATE_INCONSISTENT', 'only a wrapping key may be trusted');
+    const key = await generate({ attributes: { wrap: true, unwrap: true } });
     const granted = await patch(key.handle, { attributes: { trusted: true } }, admin);
     assert.equal(granted.status, 200, granted.text);
     assert.equal(granted.body.key.attributes.trusted, true);
     assert.equal(codeOf(await patch(key.handle, { label: 'admin' }, admin)), 'ATTRIBUTE_READ_ONLY');
     const bob = (await t.cryptoUser('bob_attr')).token;
     assert.equal(codeOf(await patch(key.handle, { label: 'bob' }, bob)), 'KEY_NOT_FOUND');
+  });
+
+  test('a trusted wrapping key keeps its usage: its owner cannot turn decrypt on, and it stays trusted', async () => {
+    const kek = await generate({ attributes: { wrap: true, unwrap: true } });
+    assert.deepEqual([kek.attributes.encrypt, kek.attributes.decrypt], [false, false], 'data-use defaults yield');
+    assert.equal((await patch(kek.handle, { attributes: { trusted: true } }, admin)).status, 200);
+    for (const attributes of [{ decrypt: true }, { wrap: false }, { trusted: false, decrypt: true }]) {
+      const refused = await patch(kek.handle, { attributes });
+      assert.equal(codeOf(refused), 'ATTRIBUTE_READ_ONLY', JSON.stringify(attributes));
+    }
+    const now = (await t.api.call<{ key: Key }>('GET', `/v1/keys/${kek.handle}`, { token: alice })).body.key;
+    assert.deepEqual([now.attributes.trusted, now.attributes.decrypt, now.attributes.wrap], [true, false, true]);
+  });
+
+  test('a key with wrap and decrypt cannot be made, by creation or by change', async () => {
+    for (const attributes of [
+      { wrap: true, decrypt: true },
+      { unwrap: true, encrypt: true },
+    ]) {
+      const made = await t.api.call('POST', '/v1/keys/symmetric', {
+        token: alice,
+        body: { keyType: 'aes', keyLengthBytes: 32, label: 'both', attributes },
+      });
+      assert.equal(codeOf(made), 'TEMPLATE_INCONSISTENT', JSON.stringify(attributes));
+      assert.equal(made.status, 400);
+    }
+    const pair = await t.api.call('POST', '/v1/keys/pairs', {
+      token: alice,
+      body: { keyType: 'rsa', modulusBits: 2048, privateAttributes: { unwrap: true, decrypt: true } },
+    });
+    assert.equal(codeOf(pair), 'TEMPLATE_INCONSISTENT');
+    const data = await generate();
+    const kek = await generate({ attributes: { wrap: true } });
+    for (const [key, attributes] of [
+      [data, { wrap: true }],
+      [data, { unwrap: true, encrypt: false }],
+      [kek, { decrypt: true }],
+    ] as const) {
+      assert.equal(
+        codeOf(await patch(key.handle, { attributes })),
+        'TEMPLATE_INCONSISTENT',
+        JSON.stringify(attributes),
+      );
+    }
+    const listed = await t.api.call<{ keys: Key[] }>('GET', '/v1/keys?wrap=true&decrypt=true', { token: alice });
+    assert.deepEqual(listed.body.keys, [], 'no key is both');
   });
 
   test('outside its start/end dates a key is not used; back inside it is', async () => {

@@ -267,8 +267,14 @@ describe('keys and crypto over the API', () => {
       ['/v1/crypto/encrypt', { keyHandle: aes.handle, mechanism: 'AES_XTS', plaintext: 'AA==' }, 'MECHANISM_INVALID'],
       [
         '/v1/crypto/encrypt',
-        { keyHandle: aes.handle, mechanism: 'AES_GCM', plaintext: 'AA==', iv: 'AAAA' },
+        { keyHandle: aes.handle, mechanism: 'AES_CBC_PAD', plaintext: 'AA==', iv: 'AAAA' },
         'MECHANISM_PARAM_INVALID',
+      ],
+      // The node makes AES-GCM IVs: a caller's is refused under the default policy.
+      [
+        '/v1/crypto/encrypt',
+        { keyHandle: aes.handle, mechanism: 'AES_GCM', plaintext: 'AA==', iv: 'AAAAAAAAAAAAAAAA' },
+        'IV_NOT_ALLOWED',
       ],
     ] as const;
     for (const [path, body, code] of cases) {

@@ -3,6 +3,8 @@ import type { QuorumService } from '../identity/quorum-service.js';
 import type { Session } from '../identity/sessions.js';
 import type { RecordReader } from '../records/record-reader.js';
 import type { RecordWriter } from '../records/record-writer.js';
+import { WatchedCache } from '../records/watched-cache.js';
+import type { StateStore } from '../store/state-store.js';
 
 /**
  * Cluster-wide policy switches, sealed at `sys/policy` like any record: changed only by an
@@ -12,21 +14,44 @@ import type { RecordWriter } from '../records/record-writer.js';
 export interface ClusterPolicy {
   /** Import of secret and private key values in plaintext (`POST /v1/keys/import`). */
   readonly allowPlaintextImport: boolean;
+  /**
+   * A caller's IV (AES-GCM) or initial counter block (AES-CTR) on encrypt, for clients that make
+   * their own (Java's SunPKCS11), and then only from a user who may also decrypt with the key
+   * (src/keys/caller-iv-rule.ts). Off: the node makes every such IV.
+   */
+  readonly allowCallerIv: boolean;
 }
 
-export const DEFAULT_POLICY: ClusterPolicy = { allowPlaintextImport: false };
+export const DEFAULT_POLICY: ClusterPolicy = { allowPlaintextImport: false, allowCallerIv: false };
+/** The policy's switches, for the route schema and the CLI. */
+export const POLICY_SWITCHES = Object.keys(DEFAULT_POLICY) as readonly (keyof ClusterPolicy)[];
 export const POLICY_PATH = 'sys/policy';
 
 export class ClusterPolicyStore {
+  private readonly cache?: WatchedCache<ClusterPolicy>;
+
   constructor(
     private readonly reader: Pick<RecordReader, 'get'>,
     private readonly writer: Pick<RecordWriter, 'commit'>,
     /** The `cluster` quorum service's approval, when its value is above 1. */
     private readonly quorum?: Pick<QuorumService, 'approve'>,
-  ) {}
+    /** The store watch that keeps `current()` fresh; without it `current()` reads the store. */
+    store?: Pick<StateStore, 'watch'>,
+  ) {
+    if (store) this.cache = new WatchedCache(store, POLICY_PATH, async () => this.get());
+  }
 
+  /** The policy as stored: one store read. */
   async get(): Promise<ClusterPolicy> {
     return (await this.load()).policy;
+  }
+
+  /**
+   * The policy for hot paths (every encrypt): from a cache the store watch evicts on any change
+   * to the record, wherever in the cluster it was written, so no store read per call.
+   */
+  async current(): Promise<ClusterPolicy> {
+    return this.cache ? this.cache.get(POLICY_PATH) : this.get();
   }
 
   async set(actor: Session, change: Partial<ClusterPolicy>): Promise<ClusterPolicy> {
@@ -55,6 +80,8 @@ export class ClusterPolicyStore {
         throw new CofferError('CONFLICT', 'the policy changed meanwhile; read it again');
       throw error;
     }
+    // This node sees its own change at once, before the watch event arrives (etcd's is async).
+    this.cache?.clear();
     return next;
   }
 

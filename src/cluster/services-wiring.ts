@@ -15,6 +15,7 @@ import { QuorumValueService } from '../identity/quorum-value-service.js';
 import { SessionManager } from '../identity/sessions.js';
 import { UserKeyService } from '../identity/user-keys.js';
 import { UserService } from '../identity/user-service.js';
+import { CallerIvCheck } from '../keys/caller-iv-rule.js';
 import { CryptoService } from '../keys/crypto-service.js';
 import { KeyRepository } from '../keys/key-repository.js';
 import { KeyService } from '../keys/key-service.js';
@@ -67,6 +68,7 @@ export function wireServices(
     keyValues: (handle) => keyQuorumValues.get(keyQuorumPath(handle)),
   });
   const challenges = new ChallengeStore();
+  const policy = new ClusterPolicyStore(reader, writer, quorum, store);
   const gate = new KeyUseGate({
     load: (handle) => repository.load(handle),
     aliases: repository.aliases,
@@ -74,6 +76,7 @@ export function wireServices(
     writer,
     quorum,
     use: audit.cryptoUse,
+    callerIv: new CallerIvCheck({ policy: () => policy.current(), writer }),
   });
   const keys = new KeyService({ repository, writer, sessionKeys });
   const keyAdmin = { repository, sessionKeys, writer };
@@ -101,7 +104,6 @@ export function wireServices(
     logger,
     quorum,
   });
-  const policy = new ClusterPolicyStore(reader, writer, quorum);
   const services = {
     gate,
     cluster,

@@ -46,7 +46,10 @@ export type HashName = 'sha1' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
  * never silently ignoring one.
  */
 export interface MechanismParams {
-  /** IV / nonce / initial counter block. AES-GCM: when absent the node makes one (as CloudHSM). */
+  /**
+   * IV / nonce / initial counter block. AES-GCM and AES-CTR encrypt: when absent the node makes
+   * one (as CloudHSM) and returns it; a caller's is subject to the caller-IV rule.
+   */
   readonly iv?: Buffer;
   readonly aad?: Buffer;
   readonly tagLengthBits?: number;
@@ -110,6 +113,13 @@ export interface CipherMechanism extends MechanismBase {
    * check), so a key's older versions may be tried in turn; false for unauthenticated modes.
    */
   readonly authenticated: boolean;
+  /**
+   * True when, on encrypt without an `iv`, the node makes the IV (AES-GCM) or the initial
+   * counter block (AES-CTR) and returns it. For these modes a repeated IV under one key turns
+   * encrypt into decrypt, so a caller's IV on encrypt is admitted only by the caller-IV rule
+   * (src/keys/caller-iv-rule.ts).
+   */
+  readonly makesIv?: boolean;
   encrypt(key: KeyObject, plaintext: Buffer, params: MechanismParams): Promise<CipherResult>;
   decrypt(key: KeyObject, ciphertext: Buffer, params: MechanismParams): Promise<Buffer>;
   /** Multi-part, when the mode can stream. */

@@ -204,6 +204,12 @@ export const ERRORS = {
     ckr: 'CKR_MECHANISM_PARAM_INVALID',
     message: 'The mechanism parameters are invalid',
   },
+  IV_NOT_ALLOWED: {
+    status: 403,
+    ckr: 'CKR_MECHANISM_PARAM_INVALID',
+    message:
+      'The node makes the IV on encrypt: a caller IV needs the cluster policy allowCallerIv and a key that may also decrypt',
+  },
   ATTRIBUTE_TYPE_INVALID: {
     status: 400,
     ckr: 'CKR_ATTRIBUTE_TYPE_INVALID',
@@ -218,6 +224,11 @@ export const ERRORS = {
     status: 403,
     ckr: 'CKR_ATTRIBUTE_READ_ONLY',
     message: 'The attribute cannot be set or changed this way',
+  },
+  TEMPLATE_INCONSISTENT: {
+    status: 400,
+    ckr: 'CKR_TEMPLATE_INCONSISTENT',
+    message: 'The attributes contradict each other (a key is a wrapping key or a data key, never both)',
   },
   ATTRIBUTE_SENSITIVE: {
     status: 403,

@@ -107,8 +107,17 @@ describe('KeyAttributeService', () => {
     await assert.rejects(env.attributes.set(carol, key.handle, { label: 'x' }), coffer('KEY_NOT_FOUND'));
   });
 
-  test('an admin grants trust to a secret key but changes nothing else; the owner cannot grant it', async () => {
-    const key = await env.aes(alice);
+  test('an admin grants trust to a wrapping key but changes nothing else; the owner cannot grant it', async () => {
+    await assert.rejects(
+      env.attributes.set(admin, (await env.aes(alice)).handle, { attributes: { trusted: true } }),
+      coffer('TEMPLATE_INCONSISTENT'),
+      'a data key is never trusted',
+    );
+    const key = await env.keys.generateSymmetric(
+      alice,
+      { keyType: 'aes', lengthBytes: 32 },
+      { label: 'kek', attributes: { wrap: true, unwrap: true } },
+    );
     await assert.rejects(
       env.attributes.set(alice, key.handle, { attributes: { trusted: true } }),
       coffer('ATTRIBUTE_READ_ONLY'),

@@ -376,7 +376,5 @@ export function creationAttributes(
 ): KeyRecord['attributes'] {
   const resolved = resolveCreationAttributes(keyClass, requested ?? {}, origin);
   if (resolved.ok) return resolved.attributes;
-  if (resolved.reason === 'type')
-    throw new CofferError('ATTRIBUTE_TYPE_INVALID', `${resolved.attribute} for a ${keyClass} key`);
-  throw new CofferError('ATTRIBUTE_READ_ONLY', resolved.attribute);
+  throw new CofferError(resolved.code, resolved.detail);
 }

@@ -9,6 +9,7 @@ import { usableOn } from '../objects/attributes.js';
 import { parseHandle } from '../objects/key-handle.js';
 import type { KeyRecord } from '../objects/key-record.js';
 import type { RecordWriter } from '../records/record-writer.js';
+import { defaultCallerIvCheck, type CallerIvCheck } from './caller-iv-rule.js';
 import { ALIAS_PREFIX, type AliasDirectory, isAliasReference } from './key-aliases.js';
 import type { LoadedKey } from './key-repository.js';
 import { fitsMechanism, type MechanismLookup } from './key-rules.js';
@@ -33,6 +34,8 @@ export interface AdmitOptions {
   readonly action: string;
   /** The mechanism by name, for the usage roles. */
   readonly mechanism?: string;
+  /** Whether the request brings its own IV (encrypt): the caller-IV rule then decides. */
+  readonly callerIv?: boolean;
 }
 
 export interface KeyUseGateDeps {
@@ -45,6 +48,8 @@ export interface KeyUseGateDeps {
   readonly clock?: () => Date;
   /** The mechanism registry by default (a unit test may bring its own mechanisms). */
   readonly mechanisms?: MechanismLookup;
+  /** The caller-IV rule (caller-iv-rule.ts); without one, no caller IV is accepted on encrypt. */
+  readonly callerIv?: Pick<CallerIvCheck, 'enforce'>;
 }
 
 /**
@@ -52,15 +57,18 @@ export interface KeyUseGateDeps {
  * mechanism exists for the use, the caller may see the key (a key it may not see is reported
  * exactly as a missing one), the role allows a session key, the caller is who the role needs
  * (owner, owner or admin), the key's class and type fit the mechanism, the key is enabled, its
- * usage attribute is true and today is within its dates, the quorum is met, and the use is
+ * usage attribute is true and today is within its dates, a caller's IV is allowed (encrypt),
+ * the quorum is met, and the use is
  * counted (and audited when per-use logging is on) — all before any key material is touched.
  * Every refusal is audited with the operation's name. The rules are KEY_ROLES' rows.
  */
 export class KeyUseGate {
   private readonly clock: () => Date;
+  private readonly callerIv: Pick<CallerIvCheck, 'enforce'>;
 
   constructor(private readonly deps: KeyUseGateDeps) {
     this.clock = deps.clock ?? (() => new Date());
+    this.callerIv = deps.callerIv ?? defaultCallerIvCheck(deps.writer);
   }
 
   /** The key a reference (0x… handle or alias/<name>) names, if the session may see it. */
@@ -93,6 +101,8 @@ export class KeyUseGate {
     const target = `key/${record.handle}`;
     const broken = this.firstBroken(session, record, rule, mech);
     if (broken) return refuse(broken.code, broken.detail, target);
+    if (mech?.kind === 'cipher' && role === 'encrypt')
+      await this.callerIv.enforce(session, role, mech, { callerIv: options.callerIv === true }, record);
     const stored = record.attributes.token !== false;
     // Session keys have no quorum values: they live and die with one login session.
     if (stored && rule.quorum === 'key-usage') await this.deps.quorum?.consumeForUse(session, record, options.action);

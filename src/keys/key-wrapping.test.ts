@@ -11,7 +11,8 @@ import { TEST_WRAP, transferEnv, type TransferEnv } from '../../test/support/tra
 const code = (expected: ErrorCode) => (error: unknown) => isCofferError(error, expected);
 const aesKey = (): KeyObject => generateKeySync('aes', { length: 256 });
 
-const WRAPPER = { encrypt: true, decrypt: true, wrap: true, unwrap: true, trusted: false };
+// A wrapping key only: a key is a wrapping key or a data key, never both (objects/attributes.ts).
+const WRAPPER = { encrypt: false, decrypt: false, wrap: true, unwrap: true, trusted: false };
 const PAYLOAD = { encrypt: true, decrypt: true, extractable: true, sensitive: true, wrapWithTrusted: false };
 
 describe('the wrap rule table', () => {

@@ -134,7 +134,12 @@ export class MultipartOperations {
     if (keyHandle === undefined) throw new CofferError('MISSING_FIELD', 'body.keyHandle');
     const action = `crypto.${kind}`;
     if (kind === 'encrypt' || kind === 'decrypt') {
-      const { loaded, mech } = await this.gate.admit(session, keyHandle, kind, { action, mechanism: mechanismName });
+      const callerIv = params.iv !== undefined;
+      const { loaded, mech } = await this.gate.admit(session, keyHandle, kind, {
+        action,
+        mechanism: mechanismName,
+        callerIv,
+      });
       if (!mech.begin) throw new CofferError('MECHANISM_INVALID', `${mech.name} has no multi-part form`);
       const key = { handle: loaded.record.handle, role: kind, mech };
       // An authenticated mode releases no plaintext before its tag is checked: it holds it.

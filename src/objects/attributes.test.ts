@@ -2,6 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KeyClass } from '../crypto/types.js';
 import {
+  ATTRIBUTE_CONFLICTS,
   BOOLEAN_ATTRIBUTES,
   BOOLEAN_ATTRIBUTE_NAMES,
   changeAllowed,
@@ -167,6 +168,24 @@ function directionOf(change: Change, to: boolean): boolean {
   return change === 'any' || (change === 'only-to-true' && to) || (change === 'only-to-false' && !to);
 }
 
+/** The refusal of a resolution, without its detail text. */
+function refusalOf(result: ReturnType<typeof resolveCreationAttributes>) {
+  return result.ok ? result : { attribute: result.attribute, reason: result.reason, code: result.code };
+}
+
+/**
+ * The exclusive usage groups, written out independently: a key is a wrapping key or a data
+ * key. The per-attribute PATCH tests start from a key whose other group is off, so they test
+ * the direction rules alone; the conflict rules have their own tables below.
+ */
+const WRAPPING: readonly BooleanAttribute[] = ['wrap', 'unwrap'];
+const DATA: readonly BooleanAttribute[] = ['encrypt', 'decrypt'];
+function otherGroupOff(name: BooleanAttribute): Partial<Record<BooleanAttribute, boolean>> {
+  const other = WRAPPING.includes(name) ? DATA : DATA.includes(name) ? WRAPPING : [];
+  return Object.fromEntries(other.map((attribute) => [attribute, false]));
+}
+const USAGE: readonly BooleanAttribute[] = ['encrypt', 'decrypt', 'sign', 'verify', 'wrap', 'unwrap', 'derive'];
+
 /** Attributes the node computes from the key's origin rather than from defaults. */
 const COMPUTED = new Set<BooleanAttribute>(['local', 'alwaysSensitive', 'neverExtractable']);
 
@@ -202,21 +221,27 @@ describe('the attribute table', () => {
         if (!carried) {
           test(`${keyClass}: refused at creation with reason 'type', both values`, () => {
             for (const value of [true, false]) {
-              assert.deepEqual(resolveCreationAttributes(keyClass, { [name]: value }, { generatedHere: true }), {
-                ok: false,
-                attribute: name,
-                reason: 'type',
-              });
+              assert.deepEqual(
+                refusalOf(resolveCreationAttributes(keyClass, { [name]: value }, { generatedHere: true })),
+                {
+                  attribute: name,
+                  reason: 'type',
+                  code: 'ATTRIBUTE_TYPE_INVALID',
+                },
+              );
             }
           });
         } else if (!rule.settable) {
           test(`${keyClass}: node-only, refused at creation with reason 'read-only', both values`, () => {
             for (const value of [true, false]) {
-              assert.deepEqual(resolveCreationAttributes(keyClass, { [name]: value }, { generatedHere: true }), {
-                ok: false,
-                attribute: name,
-                reason: 'read-only',
-              });
+              assert.deepEqual(
+                refusalOf(resolveCreationAttributes(keyClass, { [name]: value }, { generatedHere: true })),
+                {
+                  attribute: name,
+                  reason: 'read-only',
+                  code: 'ATTRIBUTE_READ_ONLY',
+                },
+              );
             }
           });
         } else {
@@ -242,7 +267,7 @@ describe('the attribute table', () => {
       });
 
       for (const keyClass of rule.classes) {
-        const owner = (from: boolean) => base(keyClass, { [name]: from });
+        const owner = (from: boolean) => base(keyClass, { ...otherGroupOff(name), [name]: from });
         test(`${keyClass}: PATCH by the owner, both directions, and never when not modifiable`, () => {
           for (const [from, to] of [
             [false, true],
@@ -366,15 +391,15 @@ describe('resolveCreationAttributes', () => {
   });
 
   test('an unknown attribute name is refused with reason type', () => {
-    assert.deepEqual(resolveCreationAttributes('secret', { bogus: true }, { generatedHere: true }), {
-      ok: false,
+    assert.deepEqual(refusalOf(resolveCreationAttributes('secret', { bogus: true }, { generatedHere: true })), {
       attribute: 'bogus',
       reason: 'type',
+      code: 'ATTRIBUTE_TYPE_INVALID',
     });
-    assert.deepEqual(resolveCreationAttributes('secret', { Sensitive: true }, { generatedHere: true }), {
-      ok: false,
+    assert.deepEqual(refusalOf(resolveCreationAttributes('secret', { Sensitive: true }, { generatedHere: true })), {
       attribute: 'Sensitive',
       reason: 'type',
+      code: 'ATTRIBUTE_TYPE_INVALID',
     });
   });
 
@@ -385,8 +410,8 @@ describe('resolveCreationAttributes', () => {
       >;
       assert.deepEqual(Object.keys(requested), [name]);
       assert.deepEqual(
-        resolveCreationAttributes('secret', requested, { generatedHere: true }),
-        { ok: false, attribute: name, reason: 'type' },
+        refusalOf(resolveCreationAttributes('secret', requested, { generatedHere: true })),
+        { attribute: name, reason: 'type', code: 'ATTRIBUTE_TYPE_INVALID' },
         name,
       );
     }
@@ -394,7 +419,7 @@ describe('resolveCreationAttributes', () => {
 
   test('the first offending attribute is named, and nothing is resolved', () => {
     const result = resolveCreationAttributes('public', { encrypt: true, sign: true }, { generatedHere: true });
-    assert.deepEqual(result, { ok: false, attribute: 'sign', reason: 'type' });
+    assert.deepEqual(refusalOf(result), { attribute: 'sign', reason: 'type', code: 'ATTRIBUTE_TYPE_INVALID' });
   });
 
   test('several settable values at once are all applied', () => {
@@ -544,16 +569,142 @@ describe('planAttributeChange as a whole', () => {
   });
 
   test('trusted: only an admin grants it; the owner may drop it; an admin changes nothing else', () => {
-    assert.equal(planAttributeChange(base('public'), { attributes: { trusted: true } }, 'owner').ok, false);
-    const granted = planAttributeChange(base('public'), { attributes: { trusted: true } }, 'admin');
+    const wrapping = base('public', { wrap: true });
+    assert.equal(planAttributeChange(wrapping, { attributes: { trusted: true } }, 'owner').ok, false);
+    const granted = planAttributeChange(wrapping, { attributes: { trusted: true } }, 'admin');
     assert.ok(granted.ok);
     assert.equal(granted.fields.attributes.trusted, true);
-    const trusted = { ...base('secret'), attributes: { ...base('secret').attributes, trusted: true } };
+    const trusted = base('secret', { wrap: true, encrypt: false, decrypt: false, trusted: true });
     const dropped = planAttributeChange(trusted, { attributes: { trusted: false } }, 'owner');
     assert.ok(dropped.ok);
     assert.equal(dropped.fields.attributes.trusted, false);
     const adminOther = planAttributeChange(base('secret'), { attributes: { encrypt: false } }, 'admin');
     assert.equal(adminOther.ok ? 'ok' : adminOther.code, 'ATTRIBUTE_READ_ONLY');
+  });
+});
+
+describe('the attribute conflict rules (ATTRIBUTE_CONFLICTS)', () => {
+  test('are the rules written out here: wrap/data exclusive, trusted needs a wrapping key, trust freezes usage', () => {
+    assert.deepEqual(
+      ATTRIBUTE_CONFLICTS.exclusive.map((row) => row.groups),
+      [[WRAPPING, DATA]],
+    );
+    assert.deepEqual(
+      ATTRIBUTE_CONFLICTS.requires.map((row) => [row.attribute, row.values]),
+      [['trusted', { wrap: true, encrypt: false, decrypt: false }]],
+    );
+    assert.deepEqual(
+      ATTRIBUTE_CONFLICTS.frozen.map((row) => [row.while, [...row.attributes].sort()]),
+      [['trusted', [...USAGE].sort()]],
+    );
+  });
+
+  test('the defaults of every class break no rule', () => {
+    for (const keyClass of CLASSES) assert.ok(resolveCreationAttributes(keyClass, {}, { generatedHere: true }).ok);
+  });
+
+  test('creation: data-use defaults yield to an explicit wrap/unwrap; both asked for is TEMPLATE_INCONSISTENT', () => {
+    const cases: [KeyClass, Record<string, boolean>, Partial<Record<BooleanAttribute, boolean>> | string][] = [
+      ['secret', {}, { encrypt: true, decrypt: true, wrap: false, unwrap: false }],
+      ['secret', { wrap: true }, { encrypt: false, decrypt: false, wrap: true, unwrap: false }],
+      ['secret', { unwrap: true }, { encrypt: false, decrypt: false, wrap: false, unwrap: true }],
+      ['secret', { wrap: true, unwrap: true }, { encrypt: false, decrypt: false, wrap: true, unwrap: true }],
+      ['secret', { wrap: true, encrypt: false }, { encrypt: false, decrypt: false, wrap: true }],
+      ['secret', { wrap: false, encrypt: true }, { encrypt: true, decrypt: true, wrap: false }],
+      ['secret', { encrypt: true }, { encrypt: true, decrypt: true, wrap: false, unwrap: false }],
+      ['secret', { wrap: true, encrypt: true }, 'encrypt'],
+      ['secret', { unwrap: true, decrypt: true }, 'decrypt'],
+      ['secret', { wrap: true, unwrap: true, encrypt: true, decrypt: true }, 'encrypt'],
+      ['public', { wrap: true }, { wrap: true, encrypt: false }],
+      ['public', { wrap: true, encrypt: true }, 'encrypt'],
+      ['private', { unwrap: true }, { unwrap: true, decrypt: false }],
+      ['private', { unwrap: true, decrypt: true }, 'decrypt'],
+      ['private', { decrypt: true, sign: true }, { decrypt: true, unwrap: false, sign: true }],
+    ];
+    for (const [keyClass, requested, expected] of cases) {
+      const result = resolveCreationAttributes(keyClass, requested, { generatedHere: true });
+      const label = `${keyClass} ${JSON.stringify(requested)}`;
+      if (typeof expected === 'string') {
+        assert.deepEqual(
+          refusalOf(result),
+          { attribute: expected, reason: 'inconsistent', code: 'TEMPLATE_INCONSISTENT' },
+          label,
+        );
+      } else {
+        assert.ok(result.ok, label);
+        for (const [name, value] of Object.entries(expected))
+          assert.equal(result.attributes[name as BooleanAttribute], value, `${label}: ${name}`);
+      }
+    }
+  });
+
+  test('change: no key becomes both a wrapping and a data key', () => {
+    const data = base('secret');
+    const wrapping = base('secret', { wrap: true, unwrap: true, encrypt: false, decrypt: false });
+    const cases: [ChangeableFields, Record<string, boolean>, string | undefined][] = [
+      [data, { wrap: true }, 'TEMPLATE_INCONSISTENT'],
+      [data, { unwrap: true }, 'TEMPLATE_INCONSISTENT'],
+      [data, { wrap: true, encrypt: false }, 'TEMPLATE_INCONSISTENT'],
+      [data, { wrap: true, encrypt: false, decrypt: false }, undefined],
+      [wrapping, { decrypt: true }, 'TEMPLATE_INCONSISTENT'],
+      [wrapping, { encrypt: true }, 'TEMPLATE_INCONSISTENT'],
+      [wrapping, { encrypt: true, decrypt: true, wrap: false, unwrap: false }, undefined],
+      [wrapping, { sign: true }, undefined],
+      [base('public', { wrap: true }), { encrypt: true }, 'TEMPLATE_INCONSISTENT'],
+      [base('private', { unwrap: true }), { decrypt: true }, 'TEMPLATE_INCONSISTENT'],
+    ];
+    for (const [key, attributes, code] of cases) {
+      const plan = planAttributeChange(key, { attributes }, 'owner');
+      assert.equal(plan.ok ? undefined : plan.code, code, JSON.stringify(attributes));
+    }
+  });
+
+  test('change: a key made before the rule keeps changes the rule does not concern', () => {
+    const legacy = base('secret', { wrap: true, unwrap: true });
+    assert.ok(planAttributeChange(legacy, { label: 'renamed', attributes: { sensitive: true } }, 'owner').ok);
+    const halfFixed = planAttributeChange(legacy, { attributes: { encrypt: false } }, 'owner');
+    assert.equal(halfFixed.ok ? 'ok' : halfFixed.code, 'TEMPLATE_INCONSISTENT', 'decrypt is still on');
+    assert.ok(planAttributeChange(legacy, { attributes: { encrypt: false, decrypt: false } }, 'owner').ok);
+    const trust = planAttributeChange(legacy, { attributes: { trusted: true } }, 'admin');
+    assert.equal(trust.ok ? 'ok' : trust.code, 'TEMPLATE_INCONSISTENT', 'a key with data use is never trusted');
+  });
+
+  test('trusted: an admin sets it only on a wrapping key', () => {
+    const cases: [ChangeableFields, boolean][] = [
+      [base('secret', { wrap: true, encrypt: false, decrypt: false }), true],
+      [base('secret', { unwrap: true, encrypt: false, decrypt: false }), false],
+      [base('secret'), false],
+      [base('public', { wrap: true }), true],
+      [base('public'), false],
+    ];
+    for (const [key, allowed] of cases) {
+      const plan = planAttributeChange(key, { attributes: { trusted: true } }, 'admin');
+      assert.equal(
+        plan.ok ? 'ok' : plan.code,
+        allowed ? 'ok' : 'TEMPLATE_INCONSISTENT',
+        JSON.stringify(key.attributes),
+      );
+    }
+  });
+
+  test('trusted: every usage attribute is frozen while the key is trusted, in both directions', () => {
+    const trusted = base('secret', { wrap: true, encrypt: false, decrypt: false, trusted: true });
+    for (const name of USAGE) {
+      const plan = planAttributeChange(trusted, { attributes: { [name]: !trusted.attributes[name] } }, 'owner');
+      assert.deepEqual(plan.ok ? 'ok' : [plan.code, plan.attribute], ['ATTRIBUTE_READ_ONLY', name], name);
+    }
+    const dropAndChange = planAttributeChange(trusted, { attributes: { trusted: false, sign: true } }, 'owner');
+    assert.equal(dropAndChange.ok ? 'ok' : dropAndChange.code, 'ATTRIBUTE_READ_ONLY', 'frozen in the same request');
+    const dropped = planAttributeChange(trusted, { attributes: { trusted: false } }, 'owner');
+    assert.ok(dropped.ok);
+    assert.ok(
+      planAttributeChange(
+        { ...trusted, attributes: dropped.fields.attributes },
+        { attributes: { sign: true } },
+        'owner',
+      ).ok,
+    );
+    assert.ok(planAttributeChange(trusted, { label: 'renamed' }, 'owner').ok, 'other attributes still change');
   });
 });
 

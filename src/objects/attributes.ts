@@ -85,30 +85,153 @@ export type BooleanAttributes = Record<BooleanAttribute, boolean>;
 
 export const BOOLEAN_ATTRIBUTE_NAMES = Object.keys(BOOLEAN_ATTRIBUTES) as BooleanAttribute[];
 
+/** What a key may be used for (the PKCS#11 usage attributes). */
+export const USAGE_ATTRIBUTES = [
+  'encrypt',
+  'decrypt',
+  'sign',
+  'verify',
+  'wrap',
+  'unwrap',
+  'derive',
+] as const satisfies readonly BooleanAttribute[];
+
+/**
+ * The rules between attributes, as data (Clulow's attacks: no sequence of calls may yield a
+ * key's value). resolveCreationAttributes and planAttributeChange read these rows; nothing else
+ * decides. Two groups are exclusive when a key may not have a true attribute in both; at
+ * creation a default yields to an explicit request of the other group, two explicit requests
+ * conflict (TEMPLATE_INCONSISTENT). A requirement says what must hold while an attribute is
+ * true (TEMPLATE_INCONSISTENT otherwise). A freeze says which attributes may not change while
+ * another is true (ATTRIBUTE_READ_ONLY).
+ */
+export const ATTRIBUTE_CONFLICTS = {
+  exclusive: [
+    {
+      groups: [
+        ['wrap', 'unwrap'],
+        ['encrypt', 'decrypt'],
+      ],
+      reason: 'a key is either a wrapping key (wrap, unwrap) or a data key (encrypt, decrypt), never both',
+    },
+  ],
+  requires: [
+    {
+      // Chosen: trust marks a wrapping key (the one CKA_WRAP_WITH_TRUSTED keys may be wrapped
+      // with), so only a pure wrapping key may be trusted.
+      attribute: 'trusted',
+      values: { wrap: true, encrypt: false, decrypt: false },
+      reason: 'only a wrapping key (wrap true, encrypt and decrypt false) may be trusted',
+    },
+  ],
+  frozen: [{ while: 'trusted', attributes: USAGE_ATTRIBUTES, reason: "a trusted key's usage attributes are frozen" }],
+} as const satisfies {
+  readonly exclusive: readonly {
+    readonly groups: readonly [readonly BooleanAttribute[], readonly BooleanAttribute[]];
+    readonly reason: string;
+  }[];
+  readonly requires: readonly {
+    readonly attribute: BooleanAttribute;
+    readonly values: Readonly<Partial<BooleanAttributes>>;
+    readonly reason: string;
+  }[];
+  readonly frozen: readonly {
+    readonly while: BooleanAttribute;
+    readonly attributes: readonly BooleanAttribute[];
+    readonly reason: string;
+  }[];
+};
+
+type Flags = Readonly<Partial<Record<string, boolean>>>;
+
+const isTrue = (flags: Flags, names: readonly string[]): string | undefined =>
+  names.find((name) => flags[name] === true);
+
+/** The first exclusion or requirement `attributes` break, among the rows `touched` concerns (all when absent). */
+function inconsistency(
+  attributes: Flags,
+  touched?: readonly string[],
+): { readonly attribute: string; readonly reason: string } | undefined {
+  const concerns = (names: readonly string[]): boolean => !touched || names.some((name) => touched.includes(name));
+  for (const row of ATTRIBUTE_CONFLICTS.exclusive) {
+    const [one, other] = row.groups;
+    const clash = isTrue(attributes, one) !== undefined ? isTrue(attributes, other) : undefined;
+    if (clash !== undefined && concerns([...one, ...other])) return { attribute: clash, reason: row.reason };
+  }
+  for (const row of ATTRIBUTE_CONFLICTS.requires) {
+    const values: Readonly<Partial<BooleanAttributes>> = row.values;
+    const names = Object.keys(values) as BooleanAttribute[];
+    const broken = names.find((name) => (attributes[name] ?? false) !== values[name]);
+    if (attributes[row.attribute] === true && broken !== undefined && concerns([row.attribute, ...names]))
+      return { attribute: broken, reason: row.reason };
+  }
+  return undefined;
+}
+
+/**
+ * At creation, per exclusion row: a group asked for explicitly (true) turns the other group's
+ * defaults off, so a default never conflicts; both asked for explicitly is a conflict, reported
+ * by inconsistency() after, naming an attribute that was asked for.
+ */
+function yieldDefaults(attributes: Partial<BooleanAttributes>, requested: Flags): void {
+  for (const row of ATTRIBUTE_CONFLICTS.exclusive) {
+    const [one, other] = row.groups;
+    for (const [asked, yielding] of [
+      [one, other],
+      [other, one],
+    ] as const) {
+      if (isTrue(requested, asked) === undefined) continue;
+      for (const name of yielding) if (requested[name] === undefined && name in attributes) attributes[name] = false;
+    }
+  }
+}
+
 /** Label and CKA_ID limits: what a client controls has a bound. */
 export const LABEL_MAX_CHARS = 127;
 export const ID_MAX_BYTES = 64;
 
+/** Why a new key's attributes are refused, with the error code each reason answers. */
+export const CREATION_REFUSAL_CODES = {
+  type: 'ATTRIBUTE_TYPE_INVALID',
+  'read-only': 'ATTRIBUTE_READ_ONLY',
+  inconsistent: 'TEMPLATE_INCONSISTENT',
+} as const;
+
+export type CreationRefusal = {
+  [R in keyof typeof CREATION_REFUSAL_CODES]: {
+    ok: false;
+    attribute: string;
+    reason: R;
+    code: (typeof CREATION_REFUSAL_CODES)[R];
+    /** The error detail, naming the attribute (never a value). */
+    detail: string;
+  };
+}[keyof typeof CREATION_REFUSAL_CODES];
+
+function creationRefusal(reason: CreationRefusal['reason'], attribute: string, detail: string): CreationRefusal {
+  return { ok: false, attribute, reason, code: CREATION_REFUSAL_CODES[reason], detail } as CreationRefusal;
+}
+
 /**
  * Resolves the boolean attributes of a new key of `keyClass` from the table's defaults and
  * the owner's requested values: refuses attributes the class does not carry, and attributes
- * only the node may set. The node-computed ones (local, alwaysSensitive, neverExtractable)
- * follow from how the key came to be.
+ * only the node may set; lets defaults yield to an explicit request they conflict with, and
+ * refuses requests that conflict with each other (ATTRIBUTE_CONFLICTS). The node-computed ones
+ * (local, alwaysSensitive, neverExtractable) follow from how the key came to be.
  */
 export function resolveCreationAttributes(
   keyClass: KeyClass,
-  requested: Readonly<Partial<Record<string, boolean>>>,
+  requested: Flags,
   origin: { readonly generatedHere: boolean },
-):
-  | { ok: true; attributes: Partial<BooleanAttributes> }
-  | { ok: false; attribute: string; reason: 'type' | 'read-only' } {
+): { ok: true; attributes: Partial<BooleanAttributes> } | CreationRefusal {
   for (const name of Object.keys(requested)) {
     // Own properties only: 'constructor', 'toString', '__proto__' … are not attributes.
     const rule = Object.hasOwn(BOOLEAN_ATTRIBUTES, name)
       ? (BOOLEAN_ATTRIBUTES[name as BooleanAttribute] as Rule<boolean>)
       : undefined;
-    if (!rule || !rule.classes.includes(keyClass)) return { ok: false, attribute: name, reason: 'type' };
-    if (!rule.settableAtCreation) return { ok: false, attribute: name, reason: 'read-only' };
+    if (!rule || !rule.classes.includes(keyClass))
+      return creationRefusal('type', name, `${name} for a ${keyClass} key`);
+    if (!rule.settableAtCreation) return creationRefusal('read-only', name, name);
   }
   const attributes: Partial<BooleanAttributes> = {};
   for (const name of BOOLEAN_ATTRIBUTE_NAMES) {
@@ -117,6 +240,9 @@ export function resolveCreationAttributes(
     const value = requested[name] ?? rule.defaults[keyClass];
     if (value !== undefined) attributes[name] = value;
   }
+  yieldDefaults(attributes, requested);
+  const conflict = inconsistency(attributes);
+  if (conflict) return creationRefusal('inconsistent', conflict.attribute, `${conflict.attribute}: ${conflict.reason}`);
   attributes.local = origin.generatedHere;
   if (keyClass !== 'public') {
     attributes.alwaysSensitive = origin.generatedHere && attributes.sensitive === true;
@@ -203,7 +329,8 @@ export type AttributeChangeRequest = Partial<Record<ValueAttribute, string | nul
 /** The fields of a key that attribute changes touch. */
 export type ChangeableFields = Pick<KeyRecord, 'class' | 'label' | 'id' | 'attributes' | 'startDate' | 'endDate'>;
 
-export type AttributeRefusal = 'ATTRIBUTE_TYPE_INVALID' | 'ATTRIBUTE_VALUE_INVALID' | 'ATTRIBUTE_READ_ONLY';
+export type AttributeRefusal =
+  'ATTRIBUTE_TYPE_INVALID' | 'ATTRIBUTE_VALUE_INVALID' | 'ATTRIBUTE_READ_ONLY' | 'TEMPLATE_INCONSISTENT';
 
 export type ChangePlan =
   | {
@@ -275,6 +402,8 @@ export function planAttributeChange(
     attributes[name] = to;
     changed.push(name);
   }
+  const conflict = conflictOfChange(current.attributes, attributes, changed);
+  if (conflict) return conflict;
   return {
     ok: true,
     changed,
@@ -290,6 +419,25 @@ export function planAttributeChange(
 
 function refusal(code: AttributeRefusal, attribute: string, reason: string): ChangePlan {
   return { ok: false, code, attribute, reason };
+}
+
+/**
+ * The ATTRIBUTE_CONFLICTS rows a change breaks: a frozen attribute changed while (before or
+ * after) the freezing one is true, or a result that breaks an exclusion or requirement the
+ * changed attributes concern. A key made before a rule existed keeps its other changes.
+ */
+function conflictOfChange(
+  before: Partial<BooleanAttributes>,
+  after: Partial<BooleanAttributes>,
+  changed: readonly string[],
+): ChangePlan | undefined {
+  for (const row of ATTRIBUTE_CONFLICTS.frozen) {
+    const frozen = changed.find((name) => (row.attributes as readonly string[]).includes(name));
+    if (frozen !== undefined && (before[row.while] === true || after[row.while] === true))
+      return refusal('ATTRIBUTE_READ_ONLY', frozen, row.reason);
+  }
+  const broken = changed.length > 0 ? inconsistency(after, changed) : undefined;
+  return broken && refusal('TEMPLATE_INCONSISTENT', broken.attribute, broken.reason);
 }
 
 /**

@@ -14,7 +14,7 @@ interface KeyBody extends MechanismParamFields {
 
 const post = (name: string) => ({ method: 'POST', url: `/v1/crypto/${name}` }) as const;
 const usedKey = <R extends 'encrypt' | 'decrypt' | 'sign' | 'verify'>(role: R) =>
-  ({ key: { role, field: 'keyHandle', mechanismField: 'mechanism' } }) as const;
+  ({ key: { role, field: 'keyHandle', mechanismField: 'mechanism', ivField: 'iv' } }) as const;
 
 /** The single-part crypto operations: each its own route, and an item of /v1/batch. */
 export const CRYPTO_OPERATIONS = [

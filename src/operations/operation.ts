@@ -12,6 +12,8 @@ export interface KeyDeclaration<I> {
   readonly field: keyof I & string;
   /** The input field naming the mechanism, for the usage roles (encrypt … derive). */
   readonly mechanismField?: keyof I & string;
+  /** The input field of a caller's IV, for encrypt: the caller-IV rule decides whether it may. */
+  readonly ivField?: keyof I & string;
 }
 
 /** Where the /v1 JSON API serves an operation. */

@@ -25,6 +25,7 @@ export async function runOperation(
     keys[name] = await services.gate.admit(session, reference, declared.role, {
       action: op.name,
       ...(typeof mechanism === 'string' && { mechanism }),
+      ...(declared.ivField !== undefined && { callerIv: input[declared.ivField] !== undefined }),
     });
   }
   const context = { services, session, keys } as OperationContext<AnyOperation['keys']>;

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { POLICY_SWITCHES, type ClusterPolicy } from '../../cluster/cluster-policy.js';
 import { sessionOf } from '../auth.js';
 import { object } from '../schemas.js';
 import type { ApiServices } from '../services.js';
@@ -9,11 +10,12 @@ export function clusterPolicyRoutes(app: FastifyInstance, services: ApiServices)
     policy: await services.policy.get(),
   }));
 
-  app.put<{ Body: { allowPlaintextImport?: boolean } }>(
+  const switches = Object.fromEntries(POLICY_SWITCHES.map((name) => [name, { type: 'boolean' }]));
+  app.put<{ Body: Partial<ClusterPolicy> }>(
     '/v1/cluster/policy',
     {
       config: { operation: 'cluster.set-policy' },
-      schema: { body: object({ allowPlaintextImport: { type: 'boolean' } }, []) },
+      schema: { body: object(switches, []) },
     },
     async (request) => ({ policy: await services.policy.set(sessionOf(request), request.body) }),
   );

@@ -82,8 +82,27 @@ describe('AES_CTR', () => {
     );
   });
 
-  test('refuses a missing or wrong-length IV, a bad counterBits and other parameters', async () => {
-    for (const params of [{}, { iv: Buffer.alloc(12) }, { iv: Buffer.alloc(16), counterBits: 0 }]) {
+  test('makes a fresh counter block on encrypt when none is given: random nonce, counter from zero', async () => {
+    const plaintext = randomBytes(70);
+    const seen = new Set<string>();
+    for (let round = 0; round < 200; round += 1) {
+      const { output, iv } = await aesCtr.encrypt(key, plaintext, {});
+      assert.equal(iv?.length, 16);
+      assert.equal(iv!.readUInt32BE(12), 0, 'the low 32 bits count from zero');
+      seen.add(iv!.toString('hex'));
+      if (round === 0) assert.deepEqual(await aesCtr.decrypt(key, output, { iv: iv! }), plaintext);
+    }
+    assert.equal(seen.size, 200, 'no counter block repeats');
+    const small = await aesCtr.encrypt(key, Buffer.alloc(16 * 256), { counterBits: 8 });
+    assert.equal(small.iv![15], 0, 'a smaller counter field is zeroed whole, so it has all its room');
+    const stream = aesCtr.begin!(key, 'encrypt', {});
+    assert.equal(stream.iv?.length, 16);
+  });
+
+  test('refuses a missing or wrong-length IV on decrypt, a bad counterBits and other parameters', async () => {
+    await assert.rejects(aesCtr.decrypt(key, Buffer.alloc(16), {}), coffer('MECHANISM_PARAM_INVALID', 'iv'));
+    assert.throws(() => aesCtr.begin!(key, 'decrypt', {}), coffer('MECHANISM_PARAM_INVALID', 'iv'));
+    for (const params of [{ iv: Buffer.alloc(12) }, { iv: Buffer.alloc(16), counterBits: 0 }, { counterBits: 0 }]) {
       await assert.rejects(aesCtr.encrypt(key, Buffer.alloc(16), params), coffer('MECHANISM_PARAM_INVALID'));
     }
     for (const counterBits of [0, 129, 1.5, Number.NaN]) {

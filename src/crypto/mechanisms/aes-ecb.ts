@@ -6,8 +6,9 @@ import { onlyParams } from './params.js';
 
 /**
  * AES-ECB (NIST SP 800-38A §6.1) as PKCS#11 CKM_AES_ECB: no parameters, no padding, input in
- * whole blocks. Offered because CloudHSM offers it (legacy formats, key check values); equal
- * plaintext blocks give equal ciphertext blocks, so it is not for general data.
+ * whole blocks. Internal only, never in the mechanism registry (so never offered by the API):
+ * equal plaintext blocks give equal ciphertext blocks, and ECB decrypt with a wrapping key
+ * would undo an AES_KEY_WRAP blob block by block. The self-tests exercise it.
  */
 class AesEcb implements CipherMechanism {
   readonly name = 'AES_ECB' as const;

@@ -22,6 +22,8 @@ class AesGcm implements CipherMechanism {
   readonly keyClasses = { encrypt: 'secret', decrypt: 'secret' } as const;
   /** The tag fails for a wrong key. */
   readonly authenticated = true;
+  /** The node makes the 96-bit IV on encrypt (random, SP 800-38D §8.2.2) unless one is given. */
+  readonly makesIv = true;
 
   async encrypt(key: KeyObject, plaintext: Buffer, params: MechanismParams): Promise<CipherResult> {
     requireAesKey(key, this.name);

@@ -5,7 +5,7 @@ export type ParamName = keyof MechanismParams;
 
 /**
  * Refuses every parameter a mechanism does not take (MECHANISM_PARAM_INVALID), so a caller who
- * sends `iv` to AES_ECB or `aad` to AES_CBC learns it was not used instead of trusting it was.
+ * sends `aad` to AES_CBC or `iv` to AES_CMAC learns it was not used instead of trusting it was.
  */
 export function onlyParams(params: MechanismParams, allowed: readonly ParamName[], mechanism: MechanismName): void {
   for (const [name, value] of Object.entries(params)) {

@@ -8,7 +8,6 @@ const SYMMETRIC = {
   AES_CBC: ['cipher'],
   AES_CBC_PAD: ['cipher'],
   AES_CTR: ['cipher'],
-  AES_ECB: ['cipher'],
   AES_GCM: ['cipher', 'wrap'],
   AES_CMAC: ['signature'],
   SHA1_HMAC: ['signature'],
@@ -41,6 +40,18 @@ describe('mechanism registry: symmetric mechanisms', () => {
     assert.equal(cipherMechanism('AES_GCM').kind, 'cipher');
     assert.equal(mechanismOfKind('AES_GCM', 'wrap').kind, 'wrap');
     assert.equal(mechanism('AES_GCM').kind, 'cipher', 'the unqualified lookup keeps its old answer');
+  });
+
+  test('AES_ECB is no mechanism the API offers (ECB decrypt would undo AES_KEY_WRAP blobs)', () => {
+    assert.ok(!MECHANISM_NAMES.includes('AES_ECB'));
+    assert.throws(() => cipherMechanism('AES_ECB'), coffer('MECHANISM_INVALID'));
+    assert.throws(() => mechanism('AES_ECB'), coffer('MECHANISM_INVALID'));
+  });
+
+  test('the ciphers whose repeated IV turns encrypt into decrypt say the node makes it', () => {
+    assert.equal(cipherMechanism('AES_GCM').makesIv, true);
+    assert.equal(cipherMechanism('AES_CTR').makesIv, true);
+    assert.notEqual(cipherMechanism('AES_CBC').makesIv, true);
   });
 
   test('a name of another kind is refused with MECHANISM_INVALID', () => {

@@ -13,7 +13,7 @@ import {
 /** Every mechanism issue 3 asks for, by kind, written out independently of the registry. */
 const HASHES = ['SHA1', 'SHA224', 'SHA256', 'SHA384', 'SHA512'];
 const EXPECTED: Record<string, readonly string[]> = {
-  cipher: ['AES_GCM', 'AES_CBC', 'AES_CBC_PAD', 'AES_CTR', 'AES_ECB', 'RSA_PKCS', 'RSA_PKCS_OAEP'],
+  cipher: ['AES_GCM', 'AES_CBC', 'AES_CBC_PAD', 'AES_CTR', 'RSA_PKCS', 'RSA_PKCS_OAEP'],
   signature: [
     'AES_CMAC',
     ...HASHES.map((hash) => `${hash}_HMAC`),

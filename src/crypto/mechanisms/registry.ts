@@ -3,7 +3,6 @@ import type { CipherMechanism, Mechanism, MechanismName, SignatureMechanism } fr
 import { aesCbc, aesCbcPad } from './aes-cbc.js';
 import { aesCmac } from './aes-cmac.js';
 import { aesCtr } from './aes-ctr.js';
-import { aesEcb } from './aes-ecb.js';
 import { aesGcm } from './aes-gcm.js';
 import { aesGcmWrap } from './aes-gcm-wrap.js';
 import { aesKeyWrap, aesKeyWrapPad } from './aes-key-wrap.js';
@@ -11,13 +10,17 @@ import { ASYMMETRIC_MECHANISMS } from './asymmetric.js';
 import { DIGEST_MECHANISMS } from './digest.js';
 import { HMAC_MECHANISMS } from './hmac.js';
 
-/** Every mechanism. A new mechanism is one file and one line here. */
+/**
+ * Every mechanism the API offers. A new mechanism is one file and one line here. AES_ECB is
+ * not one of them: ECB decrypt undoes an AES_KEY_WRAP blob block by block, so it is no data
+ * mechanism; the node keeps the primitive for its own use only (check values, KATs).
+ */
 const MECHANISMS: readonly Mechanism[] = [
   aesGcm,
   // Asymmetric (RSA, ECDSA, EdDSA, RSA-OAEP/RSA-AES wrap) and derivations (ECDH, HKDF, SP 800-108).
   ...ASYMMETRIC_MECHANISMS,
   // Symmetric: AES modes and AES-CMAC, HMACs, digests, AES key wrapping (AES_GCM again, as 'wrap').
-  ...[aesCbc, aesCbcPad, aesCtr, aesEcb, aesCmac, ...HMAC_MECHANISMS, ...DIGEST_MECHANISMS],
+  ...[aesCbc, aesCbcPad, aesCtr, aesCmac, ...HMAC_MECHANISMS, ...DIGEST_MECHANISMS],
   ...[aesKeyWrap, aesKeyWrapPad, aesGcmWrap],
 ];
 
