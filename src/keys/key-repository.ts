@@ -35,10 +35,13 @@ const CACHE_LIMIT = 100_000;
 /**
  * Key records in the store: where they live, their indexes, and an in-memory cache of opened
  * keys by handle. The cache is kept honest by a watch on the key prefix, so a change written
- * anywhere (another node, later) evicts the stale entry.
+ * anywhere (another node, later) evicts the stale entry, and a load that raced with a change is
+ * not cached.
  */
 export class KeyRepository {
   private readonly cache = new Map<string, LoadedKey>();
+  /** Counts key changes seen by the watch: a load that raced with one is not cached. */
+  private changes = 0;
   private readonly unwatch: Unsubscribe;
   /** Aliases (alias/<name>) and their index from key to aliases (key-aliases.ts). */
   readonly aliases: AliasDirectory;
@@ -49,12 +52,18 @@ export class KeyRepository {
     private readonly reader: Pick<RecordReader, 'get' | 'keys'>,
   ) {
     this.aliases = new AliasDirectory(reader);
-    this.unwatch = store.watch(KEY_PREFIX, (event) => this.cache.delete(event.key.slice(KEY_PREFIX.length)));
+    this.unwatch = store.watch(KEY_PREFIX, (event) => {
+      this.changes++;
+      this.cache.delete(event.key.slice(KEY_PREFIX.length));
+    });
   }
 
   async load(handle: string): Promise<LoadedKey | undefined> {
     const cached = this.cache.get(handle);
     if (cached) return cached;
+    // A change committed between this read and the insert below (a disable, an unshare) must
+    // not leave the older record cached: such a load is used once and not kept.
+    const changesBefore = this.changes;
     const opened = await this.reader.get(keyPath(handle), 'key');
     if (!opened) return undefined;
     try {
@@ -64,6 +73,7 @@ export class KeyRepository {
         key: importKeyMaterial(record.class, record.keyType, material),
         modRevision: opened.modRevision,
       };
+      if (this.changes !== changesBefore) return loaded;
       if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value as string);
       this.cache.set(handle, loaded);
       return loaded;

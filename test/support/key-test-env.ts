@@ -1,4 +1,5 @@
 import { AuditReader } from '../../src/audit/audit-reader.js';
+import type { Barrier } from '../../src/barrier/barrier.js';
 import type { AuditEvent } from '../../src/audit/audit-event.js';
 import type { Role } from '../../src/identity/roles.js';
 import type { Session } from '../../src/identity/sessions.js';
@@ -23,6 +24,7 @@ import { KeyUseGate } from '../../src/keys/key-use-gate.js';
  */
 export interface KeyTestEnv {
   readonly store: SqliteStore;
+  readonly barrier: Barrier;
   readonly reader: RecordReader;
   readonly writer: RecordWriter;
   readonly repository: KeyRepository;
@@ -78,6 +80,7 @@ export async function keyTestEnv(): Promise<KeyTestEnv> {
   let sessionCount = 0;
   return {
     store,
+    barrier,
     reader,
     writer,
     repository,
