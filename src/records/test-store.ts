@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Barrier, KEYRING_PATH } from '../barrier/barrier.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
+import { RecordFreshness } from './record-freshness.js';
 import { RecordReader } from './record-reader.js';
 import { RecordWriter } from './record-writer.js';
 
@@ -33,12 +34,15 @@ export async function openTestStore(prefix = 'coffer-test-'): Promise<TestStore>
   const barrier = new Barrier(store);
   await barrier.unseal(rootKey);
   rootKey.fill(0);
+  // A new store has no chain yet: nothing to walk, every record is written from here on.
+  const freshness = new RecordFreshness();
+  freshness.load(new Map(), 0);
   return {
     dir,
     store,
     barrier,
-    reader: new RecordReader(store, barrier),
-    writer: new RecordWriter(store, barrier, 'node-1'),
+    reader: new RecordReader(store, barrier, freshness),
+    writer: new RecordWriter(store, barrier, 'node-1', undefined, { freshness }),
     async close() {
       await store.close();
       await rm(dir, { recursive: true, force: true });
