@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { AuditReader } from '../audit/audit-reader.js';
 import { GENESIS_HASH, chainHash, type AuditEvent } from '../audit/audit-event.js';
 import { Barrier } from '../barrier/barrier.js';
+import { recordHeader } from '../barrier/sealed-record.js';
 import { isCofferError } from '../errors/coffer-error.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
 import { RecordReader } from './record-reader.js';
@@ -191,6 +192,57 @@ describe('RecordWriter and RecordReader', () => {
       (await events()).map((e) => e.seq),
       [1, 2],
     );
+  });
+
+  test('each record is sealed with the seq of its event, which names the records put and deleted', async () => {
+    const first = await node.writer.commit({
+      changes: [
+        { type: 'put', path: 'key/0x01', kind: 'key', plaintext: Buffer.from('k') },
+        { type: 'index', path: 'idx/key-label/abc/0x01' },
+      ],
+      event: { actor: 'alice', action: 'key.generate', result: 'success' },
+    });
+    assert.deepEqual(first.put, ['key/0x01'], 'index entries are not named');
+    assert.equal(first.deleted, undefined);
+    assert.equal(recordHeader('key/0x01', (await node.store.get('key/0x01'))!.value).seq, first.seq);
+    const second = await node.writer.commit({
+      changes: [
+        { type: 'delete', path: 'key/0x01' },
+        { type: 'delete', path: 'idx/key-label/abc/0x01' },
+      ],
+      event: { actor: 'alice', action: 'key.delete', result: 'success' },
+    });
+    assert.deepEqual(second.deleted, ['key/0x01']);
+    assert.equal(second.put, undefined);
+    const login = await node.writer.commit({ event: { actor: 'alice', action: 'session.login', result: 'success' } });
+    assert.equal('put' in login || 'deleted' in login, false, 'an event that writes nothing names nothing');
+    assertChain(await events());
+  });
+
+  test('a commit retried after another node moved the head is sealed again with its new seq', async () => {
+    const other = await openNode('node-b');
+    await node.writer.commit({ event: { actor: 'a', action: 'x', result: 'success' } });
+    // node-b's cached head is now stale: its first attempt fails and it retries at seq 3.
+    await other.writer.commit({ event: { actor: 'b', action: 'y', result: 'success' } });
+    await node.writer.commit({ event: { actor: 'a', action: 'x', result: 'success' } });
+    const late = await other.writer.commit({
+      changes: [{ type: 'put', path: 'user/bob', kind: 'user', plaintext: Buffer.from('b') }],
+      event: { actor: 'b', action: 'user.create', result: 'success' },
+    });
+    assert.equal(late.seq, 4);
+    assert.equal(recordHeader('user/bob', (await node.store.get('user/bob'))!.value).seq, 4);
+  });
+
+  test('with the head gone the chain is not restarted over its history (AUDIT_HEAD_MISSING)', async () => {
+    await node.writer.commit({ event: { actor: 'a', action: 'x', result: 'success' } });
+    const firstEvent = (await node.store.get(auditEventPath(1)))!.value;
+    await node.store.txn([], [{ type: 'delete', key: AUDIT_HEAD_PATH }]);
+    const fresh = await openNode('node-c');
+    await assert.rejects(
+      fresh.writer.commit({ event: { actor: 'a', action: 'x', result: 'success' } }),
+      (error: unknown) => isCofferError(error, 'AUDIT_HEAD_MISSING'),
+    );
+    assert.deepEqual((await node.store.get(auditEventPath(1)))!.value, firstEvent);
   });
 
   test('a failed caller compare gives CONFLICT and writes nothing: no record, no event, seq unchanged', async () => {
