@@ -93,6 +93,25 @@ describe('coffer audit export | verify | search | tail', () => {
     assert.match(pinned.err.join(''), /pinned/);
   });
 
+  test('verify --anchor: a checkpoint kept off the node shows an export cut before it', async () => {
+    const signed = io(t.root);
+    assert.equal(await main(['audit', 'checkpoint', '--json', ...connection], signed), 0, signed.err.join(''));
+    await writeFile(join(t.root, 'anchor.json'), signed.out.join(''));
+    const { seq } = (JSON.parse(signed.out.join('')) as { data: { seq: number } }).data;
+    assert.equal(await main(['audit', 'export', '--path', 'anchored.jsonl', ...connection], io(t.root)), 0);
+    const anchored = io(t.root);
+    assert.equal(await main(['audit', 'verify', 'anchored.jsonl', '--anchor', 'anchor.json'], anchored), 0);
+    assert.match(anchored.out.join(''), new RegExp(`anchored at seq:\\s+${seq}\\n`));
+
+    // The export cut just before the anchored event: its own earlier checkpoints still verify.
+    const lines = (await readFile(join(t.root, 'anchored.jsonl'), 'utf8')).trimEnd().split('\n');
+    const at = lines.findIndex((line) => line.startsWith('{"type":"event"') && line.includes(`"seq":${seq},`));
+    await writeFile(join(t.root, 'cut.jsonl'), lines.slice(0, at).join('\n') + '\n');
+    const cut = io(t.root);
+    assert.equal(await main(['audit', 'verify', 'cut.jsonl', '--anchor', 'anchor.json'], cut), 1);
+    assert.match(cut.err.join(''), /AUDIT_CHAIN_BROKEN: .*before the anchored checkpoint/);
+  });
+
   test('search filters on the node; tail is bounded', async () => {
     const found = io(t.root);
     assert.equal(

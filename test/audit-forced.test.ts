@@ -11,6 +11,7 @@ import { isCofferError } from '../src/errors/coffer-error.js';
 import type { Session } from '../src/identity/sessions.js';
 import { KeyRepository } from '../src/keys/key-repository.js';
 import { KeyService } from '../src/keys/key-service.js';
+import { AuditKeyCheckpoints } from '../src/audit/checkpoint-signer.js';
 import { KeyUseGate } from '../src/keys/key-use-gate.js';
 import { RecordReader } from '../src/records/record-reader.js';
 import { RecordWriter } from '../src/records/record-writer.js';
@@ -53,7 +54,8 @@ test('forced audit: when the event cannot be appended the change fails and nothi
     const barrier = new Barrier(store);
     await barrier.unseal(rootKey);
     const reader = new RecordReader(store, barrier);
-    const writer = new RecordWriter(store, barrier, 'node-1', undefined, { checkpointEvery: 4 });
+    const signer = new AuditKeyCheckpoints({ reader, barrier, nodeId: 'node-1' });
+    const writer = new RecordWriter(store, barrier, 'node-1', undefined, { checkpoints: { every: 4, signer } });
     const repository = new KeyRepository(store, barrier, reader);
     const keys = new KeyService({ repository, writer });
     const gate = new KeyUseGate({ load: (handle) => repository.load(handle), aliases: repository.aliases, writer });

@@ -1,7 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import type { Barrier } from '../barrier/barrier.js';
+import type { RecordReader } from '../records/record-reader.js';
 import type { Change } from '../records/record-writer.js';
-import type { StateStore } from '../store/state-store.js';
 
 /** Where the cluster's audit key lives, sealed like every record. */
 export const AUDIT_KEY_PATH = 'sys/audit-key';
@@ -45,13 +44,10 @@ export function generateAuditKey(): { key: AuditKey; change: Change } {
 }
 
 /** The stored audit key, or undefined for a cluster initialized before audit keys existed. */
-export async function loadAuditKey(
-  store: Pick<StateStore, 'get'>,
-  barrier: Pick<Barrier, 'openRecord'>,
-): Promise<AuditKey | undefined> {
-  const entry = await store.get(AUDIT_KEY_PATH);
-  if (!entry) return undefined;
-  const der = barrier.openRecord(AUDIT_KEY_PATH, 'audit-key', entry.value);
+export async function loadAuditKey(reader: Pick<RecordReader, 'get'>): Promise<AuditKey | undefined> {
+  const record = await reader.get(AUDIT_KEY_PATH, 'audit-key');
+  if (!record) return undefined;
+  const der = record.plaintext;
   try {
     return new AuditKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }));
   } finally {

@@ -1,12 +1,11 @@
-import type { Barrier } from '../barrier/barrier.js';
 import { CofferError } from '../errors/coffer-error.js';
 import type { Session } from '../identity/sessions.js';
 import type { RecordReader } from '../records/record-reader.js';
 import { AUDIT_HEAD_PATH, type RecordWriter } from '../records/record-writer.js';
-import type { StateStore } from '../store/state-store.js';
 import type { AuditEvent } from './audit-event.js';
 import { loadAuditKey, type AuditKey } from './audit-key.js';
 import { AuditReader } from './audit-reader.js';
+import type { AuditKeyCheckpoints } from './checkpoint-signer.js';
 import { isEmptyFilter, matcher, type AuditFilter } from './audit-search.js';
 import { AUDIT_CHECKPOINT_PREFIX, checkpointPath, type Checkpoint } from './checkpoint.js';
 import { EXPORT_FORMAT, exportLine, type ExportHeader } from './export-format.js';
@@ -32,10 +31,10 @@ export interface ExportPage {
 
 export interface AuditServiceDeps {
   readonly clusterId: string;
-  readonly store: Pick<StateStore, 'get'>;
-  readonly barrier: Pick<Barrier, 'openRecord'>;
   readonly reader: Pick<RecordReader, 'page' | 'get'>;
-  readonly writer: Pick<RecordWriter, 'commit' | 'currentAuditKey'>;
+  readonly writer: Pick<RecordWriter, 'commit'>;
+  /** The audit key the writer signs checkpoints with, while loaded. */
+  readonly signer: Pick<AuditKeyCheckpoints, 'currentKey'>;
 }
 
 /** Reading the audit log — pages, searches, exports — and signing checkpoints on request. */
@@ -131,6 +130,6 @@ export class AuditService {
   }
 
   private async auditKey(): Promise<AuditKey | undefined> {
-    return this.deps.writer.currentAuditKey ?? (await loadAuditKey(this.deps.store, this.deps.barrier));
+    return this.deps.signer.currentKey ?? (await loadAuditKey(this.deps.reader));
   }
 }

@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
 import type { Barrier } from '../barrier/barrier.js';
+import type { RecordFreshness } from '../records/record-freshness.js';
 import type { RecordReader } from '../records/record-reader.js';
 import { RecordWriter } from '../records/record-writer.js';
 import type { StateStore } from '../store/state-store.js';
 import { AuditService } from './audit-service.js';
+import { ChainAtUnseal } from './chain-at-unseal.js';
+import { AuditKeyCheckpoints } from './checkpoint-signer.js';
 import { CryptoUseAudit } from './crypto-use.js';
 import { KeyUsageService } from './key-usage-service.js';
 import { sealAwareWriter } from './seal-hook.js';
@@ -22,21 +25,26 @@ export const DEFAULT_CHECKPOINT_EVERY = 256;
 export const DEFAULT_USAGE_FLUSH_MS = 10_000;
 
 /**
- * The audit parts of a node, wired once: the writer (with checkpoints), the usage counters and
- * their periodic flush, per-operation crypto logging, and the services the API reads through.
+ * The audit parts of a node, wired once: the writer (with the checkpoint signer and the
+ * freshness map the reader checks), the chain check at unseal, the usage counters and their
+ * periodic flush, per-operation crypto logging, and the services the API reads through.
  */
 export function wireAudit(deps: {
   readonly store: StateStore;
   readonly barrier: Barrier;
   readonly reader: RecordReader;
+  /** The reader's freshness map: the writer keeps it, the chain check at unseal builds it. */
+  readonly freshness: RecordFreshness;
   readonly nodeId: string;
   readonly clusterId: string;
   readonly logger: Logger;
   readonly options?: AuditNodeOptions;
 }) {
-  const { store, barrier, reader, nodeId, logger, options = {} } = deps;
+  const { store, barrier, reader, freshness, nodeId, logger, options = {} } = deps;
+  const signer = new AuditKeyCheckpoints({ reader, barrier, nodeId });
   const writer = new RecordWriter(store, barrier, nodeId, undefined, {
-    checkpointEvery: options.auditCheckpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
+    checkpoints: { every: options.auditCheckpointEvery ?? DEFAULT_CHECKPOINT_EVERY, signer },
+    freshness,
   });
   const usage = new UsageCounters({ reader, writer, nodeId });
   const reportFlush = (error: unknown): void =>
@@ -50,8 +58,10 @@ export function wireAudit(deps: {
     usage,
     cryptoUse: new CryptoUseAudit(usage, writer, options.auditCryptoUse === true),
     /** For the cluster service: flushes and signs a checkpoint at seal. */
-    clusterWriter: sealAwareWriter(writer, usage, reportFlush),
-    audit: new AuditService({ clusterId: deps.clusterId, store, barrier, reader, writer }),
+    clusterWriter: sealAwareWriter(writer, signer, usage, reportFlush),
+    /** For the cluster service: verifies the chain against the store at every unseal. */
+    chain: new ChainAtUnseal({ store, barrier, freshness }),
+    audit: new AuditService({ clusterId: deps.clusterId, reader, writer, signer }),
     keyUsage: new KeyUsageService({ usage }),
     start(): void {
       const every = options.usageFlushMs ?? DEFAULT_USAGE_FLUSH_MS;

@@ -1,5 +1,6 @@
-import type { AuditEvent } from './audit-event.js';
+import type { CheckpointSigner } from '../records/checkpoint-signer.js';
 import type { Commit, RecordWriter } from '../records/record-writer.js';
+import type { AuditEvent } from './audit-event.js';
 import type { UsageCounters } from './usage-counters.js';
 
 /**
@@ -8,7 +9,8 @@ import type { UsageCounters } from './usage-counters.js';
  * drops the audit private key from memory: a sealed node holds no key.
  */
 export function sealAwareWriter(
-  writer: Pick<RecordWriter, 'commit' | 'forgetAuditKey'>,
+  writer: Pick<RecordWriter, 'commit'>,
+  signer: Pick<CheckpointSigner, 'forget'>,
   usage: Pick<UsageCounters, 'flush'>,
   onFlushError: (error: unknown) => void,
 ): Pick<RecordWriter, 'commit'> {
@@ -18,7 +20,7 @@ export function sealAwareWriter(
       // Sealing must stay possible: a failed flush is reported, its counts stay in memory.
       await usage.flush().catch(onFlushError);
       const event = await writer.commit({ ...commit, checkpoint: true });
-      writer.forgetAuditKey();
+      signer.forget();
       return event;
     },
   };

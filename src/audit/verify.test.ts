@@ -254,4 +254,71 @@ describe('verifyExport', () => {
     lines.splice(2, 0, '');
     assert.equal(verifyExport(text(lines)).broken?.seq, 2);
   });
+
+  describe('anchored on a checkpoint kept off the node', () => {
+    const full = exportOf(12, 4);
+    /** The checkpoint an operator exported at seq 8, before the log was cut. */
+    const anchor = (
+      JSON.parse(full.find((line) => line.includes('"type":"checkpoint"') && line.includes('"seq":8'))!) as {
+        checkpoint: Checkpoint;
+      }
+    ).checkpoint;
+
+    test('an export that holds the anchored seq with its hash verifies, and says so', () => {
+      const report = verifyExport(text(full), { anchor });
+      assert.equal(report.ok, true, report.broken?.reason);
+      assert.equal(report.anchoredSeq, 8);
+    });
+
+    test('an export truncated before the anchor (a re-signed shorter chain) fails', () => {
+      // The node's own signatures cover the cut chain: only the anchor shows what is missing.
+      const cut = exportOf(6, 3);
+      assert.equal(verifyExport(text(cut)).ok, true, 'intact on its own');
+      const report = verifyExport(text(cut), { anchor });
+      assert.equal(report.ok, false);
+      assert.equal(report.broken?.seq, 7);
+      assert.match(report.broken!.reason, /before the anchored checkpoint/);
+    });
+
+    test('another chain at the anchored seq fails there', () => {
+      const forked = exportOf(12, 4).map((line) => line.replace('"label 3"', '"label three"'));
+      // Re-hash the forked chain so it is intact on its own.
+      const relinked = relink(forked);
+      assert.equal(verifyExport(text(relinked)).ok, true);
+      assert.equal(verifyExport(text(relinked), { anchor }).broken?.seq, 8);
+    });
+
+    test('an anchor that is altered, of another key or cluster, or before the export starts fails', () => {
+      for (const bad of [
+        { ...anchor, hash: 'cd'.repeat(32) },
+        { ...anchor, seq: 9 },
+        checkpointAt(anchor, generateAuditKey().key),
+        checkpointAt(anchor, key, 'another-cluster'),
+      ])
+        assert.equal(verifyExport(text(full), { anchor: bad }).ok, false, JSON.stringify(bad));
+      assert.equal(verifyExport(text(exportOf(3, 3, key, 8)), { anchor }).ok, false);
+    });
+  });
 });
+
+function checkpointAt(at: Checkpoint, signer: AuditKey, clusterId = CLUSTER): Checkpoint {
+  return signCheckpoint({ seq: at.seq, hash: at.hash, time: at.time, node: at.node, clusterId }, signer);
+}
+
+/** An export's events re-hashed and its checkpoints re-signed, as a forger with the key would. */
+function relink(lines: readonly string[]): string[] {
+  let prevHash = GENESIS_HASH;
+  let last: AuditEvent | undefined;
+  return lines.map((line, index) => {
+    if (index === 0) return line;
+    const parsed = JSON.parse(line) as ExportLine;
+    if (parsed.type === 'event') {
+      const { hash: _hash, ...rest } = parsed.event;
+      const unhashed = { ...rest, prevHash };
+      last = { ...unhashed, hash: chainHash(unhashed) };
+      prevHash = last.hash;
+      return exportLine({ type: 'event', event: last });
+    }
+    return exportLine({ type: 'checkpoint', checkpoint: checkpoint(last!) });
+  });
+}

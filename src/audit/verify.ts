@@ -6,6 +6,11 @@ import { EXPORT_FORMAT, type ExportHeader } from './export-format.js';
 export interface VerifyOptions {
   /** Pin the audit key (PEM or base64 SPKI DER): an export re-signed with another key then fails. */
   readonly publicKey?: string;
+  /**
+   * A signed checkpoint kept off the node (`coffer audit checkpoint --json`): the export must
+   * hold its seq with its hash, so a chain truncated or rolled back behind it fails.
+   */
+  readonly anchor?: Checkpoint;
 }
 
 export interface BrokenLink {
@@ -25,6 +30,8 @@ export interface VerifyReport {
   readonly firstSeq?: number;
   readonly lastSeq?: number;
   readonly lastCheckpointSeq?: number;
+  /** The anchored checkpoint's seq, found in the export with its hash. */
+  readonly anchoredSeq?: number;
   /** Events after the last checkpoint: chained, but not covered by a signature. */
   readonly unsignedTail: number;
   readonly broken?: BrokenLink;
@@ -68,6 +75,7 @@ export function verifyExport(text: string, options: VerifyOptions = {}): VerifyR
     firstSeq: state.firstSeq,
     lastSeq: state.lastSeq,
     lastCheckpointSeq: state.lastCheckpointSeq,
+    ...(options.anchor && broken === undefined && { anchoredSeq: options.anchor.seq }),
     unsignedTail: state.unsignedTail,
     ...(broken && { broken }),
   });
@@ -77,10 +85,13 @@ export function verifyExport(text: string, options: VerifyOptions = {}): VerifyR
       const line = parseLine(text, expected);
       if (index === 0) {
         state.header = checkHeader(line, options);
+        if (options.anchor) checkAnchor(options.anchor, state.header);
         continue;
       }
       if (line.type === 'event') {
         const event = checkEvent(line.event, expected, state.lastHash);
+        if (event.seq === options.anchor?.seq && event.hash !== options.anchor.hash)
+          throw new Broken(event.seq, 'the chain differs here from the anchored checkpoint');
         state.firstSeq ??= event.seq;
         state.lastSeq = event.seq;
         state.lastHash = event.hash;
@@ -100,6 +111,12 @@ export function verifyExport(text: string, options: VerifyOptions = {}): VerifyR
     }
   }
   if (!state.header) return report({ seq: undefined, line: 1, reason: 'the export has no header' });
+  const anchored = options.anchor?.seq;
+  if (anchored !== undefined && (state.lastSeq ?? state.header.after) < anchored) {
+    const end = state.lastSeq ?? state.header.after;
+    const reason = `the export ends at seq ${end}, before the anchored checkpoint: events were removed`;
+    return report({ seq: end + 1, line: lines.length, reason });
+  }
   if (state.events > 0 && state.checkpoints === 0) {
     return report({ seq: state.firstSeq, line: 2, reason: 'no checkpoint: nothing in the export is signed' });
   }
@@ -164,6 +181,26 @@ function checkCheckpoint(
   if (checkpoint.publicKey !== header.publicKey) throw new Broken(lastSeq, `${at} names another audit key`);
   if (typeof checkpoint.signature !== 'string' || !checkpointSignatureValid(checkpoint, header.publicKey))
     throw new Broken(lastSeq, `${at}: the signature does not verify with the audit public key`);
+}
+
+/** The anchor is a checkpoint of this cluster, by the export's key, inside the export's range. */
+function checkAnchor(value: unknown, header: ExportHeader): void {
+  if (!isObject(value)) throw new Broken(undefined, 'the anchor is not a checkpoint');
+  const anchor = value as unknown as Checkpoint;
+  if (
+    !Number.isSafeInteger(anchor.seq) ||
+    anchor.seq < 1 ||
+    typeof anchor.hash !== 'string' ||
+    !HEX64.test(anchor.hash)
+  )
+    throw new Broken(undefined, 'the anchor is not a checkpoint (seq and hash)');
+  if (anchor.clusterId !== header.clusterId) throw new Broken(undefined, 'the anchor is of another cluster');
+  if (anchor.publicKey !== header.publicKey)
+    throw new Broken(undefined, 'the anchor is signed by another audit key than the export');
+  if (typeof anchor.signature !== 'string' || !checkpointSignatureValid(anchor, header.publicKey))
+    throw new Broken(undefined, 'the anchor: the signature does not verify with the audit public key');
+  if (anchor.seq <= header.after)
+    throw new Broken(anchor.seq, `the export starts after the anchored checkpoint (seq ${anchor.seq})`);
 }
 
 /** A PEM or base64 SPKI DER public key as base64 SPKI DER. */

@@ -19,7 +19,13 @@ function hasCode(code: 'INTEGRITY_ERROR' | 'NODE_SEALED' | 'UNSEAL_FAILED' | 'NO
 
 /** Writes `keyring` sealed by `rootKey` at the keyring path, replacing any earlier one. */
 async function putKeyring(store: SqliteStore, rootKey: Buffer, keyring: Keyring): Promise<void> {
-  const value = sealRecord(createSecretKey(rootKey), ROOT_KEY_TERM, KEYRING_PATH, 'keyring', keyring.serialize());
+  const value = sealRecord(
+    createSecretKey(rootKey),
+    { term: ROOT_KEY_TERM, seq: 0 },
+    KEYRING_PATH,
+    'keyring',
+    keyring.serialize(),
+  );
   const result = await store.txn([], [{ type: 'put', key: KEYRING_PATH, value }]);
   assert.ok(result.succeeded);
 }
@@ -69,7 +75,7 @@ describe('Barrier', () => {
     assert.equal(barrier.sealed, false);
     assert.deepEqual(barrier.identity, IDENTITY);
     const plaintext = randomBytes(20);
-    const sealed = barrier.sealRecord('user/alice', 'user', plaintext);
+    const sealed = barrier.sealRecord('user/alice', 'user', plaintext, 1);
     assert.equal(recordTerm('user/alice', sealed), 1);
     assert.deepEqual(barrier.openRecord('user/alice', 'user', sealed), plaintext);
   });
@@ -106,14 +112,14 @@ describe('Barrier', () => {
   test('a sealed barrier refuses sealRecord, openRecord, blindIndex and identity with NODE_SEALED', async () => {
     const { rootKey, barrier } = await initialized();
     const check = (): void => {
-      assert.throws(() => barrier.sealRecord('user/a', 'user', Buffer.from('x')), hasCode('NODE_SEALED'));
+      assert.throws(() => barrier.sealRecord('user/a', 'user', Buffer.from('x'), 1), hasCode('NODE_SEALED'));
       assert.throws(() => barrier.openRecord('user/a', 'user', Buffer.alloc(64)), hasCode('NODE_SEALED'));
       assert.throws(() => barrier.blindIndex('label', 'x'), hasCode('NODE_SEALED'));
       assert.throws(() => barrier.identity, hasCode('NODE_SEALED'));
     };
     check();
     await barrier.unseal(rootKey);
-    const sealed = barrier.sealRecord('user/a', 'user', Buffer.from('x'));
+    const sealed = barrier.sealRecord('user/a', 'user', Buffer.from('x'), 1);
     barrier.seal();
     assert.equal(barrier.sealed, true);
     check();
@@ -123,7 +129,7 @@ describe('Barrier', () => {
   test('openRecord refuses a record moved to another path, opened as another kind, or tampered', async () => {
     const { rootKey, barrier } = await initialized();
     await barrier.unseal(rootKey);
-    const sealed = barrier.sealRecord('key/0x0000000000000001', 'key', randomBytes(32));
+    const sealed = barrier.sealRecord('key/0x0000000000000001', 'key', randomBytes(32), 1);
     assert.throws(() => barrier.openRecord('key/0x0000000000000002', 'key', sealed), hasCode('INTEGRITY_ERROR'));
     assert.throws(() => barrier.openRecord('key/0x0000000000000001', 'user', sealed), hasCode('INTEGRITY_ERROR'));
     const altered = Buffer.from(sealed);
@@ -137,7 +143,7 @@ describe('Barrier', () => {
     const keyringEntry = await store.get(KEYRING_PATH);
     assert.ok(keyringEntry);
     assert.throws(() => barrier.openRecord(KEYRING_PATH, 'keyring', keyringEntry.value), hasCode('INTEGRITY_ERROR'));
-    const sealed = barrier.sealRecord('p', 'user', Buffer.from('x'));
+    const sealed = barrier.sealRecord('p', 'user', Buffer.from('x'), 1);
     const futureTerm = Buffer.from(sealed);
     futureTerm.writeUInt32BE(9, 1);
     assert.throws(() => barrier.openRecord('p', 'user', futureTerm), hasCode('INTEGRITY_ERROR'));
@@ -151,14 +157,14 @@ describe('Barrier', () => {
     const barrier = new Barrier(store);
     await barrier.unseal(rootKey);
     const plaintext = randomBytes(16);
-    const old = barrier.sealRecord('user/alice', 'user', plaintext);
+    const old = barrier.sealRecord('user/alice', 'user', plaintext, 1);
     assert.equal(recordTerm('user/alice', old), 1);
     const indexBefore = barrier.blindIndex('label', 'my key');
 
     await putKeyring(store, rootKey, keyring.rotate(NOW));
     barrier.seal();
     await barrier.unseal(rootKey);
-    const fresh = barrier.sealRecord('user/bob', 'user', plaintext);
+    const fresh = barrier.sealRecord('user/bob', 'user', plaintext, 1);
     assert.equal(recordTerm('user/bob', fresh), 2);
     assert.deepEqual(barrier.openRecord('user/alice', 'user', old), plaintext);
     assert.deepEqual(barrier.openRecord('user/bob', 'user', fresh), plaintext);

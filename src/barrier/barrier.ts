@@ -3,7 +3,7 @@ import { CofferError } from '../errors/coffer-error.js';
 import type { Operation, StateStore } from '../store/state-store.js';
 import { Keyring, type KeyringIdentity } from './keyring.js';
 import type { RecordKind } from './record-kinds.js';
-import { ROOT_KEY_TERM, openRecord, recordTerm, sealRecord } from './sealed-record.js';
+import { ROOT_KEY_TERM, openRecord, recordHeader, sealRecord } from './sealed-record.js';
 
 export const KEYRING_PATH = 'sys/keyring';
 
@@ -51,14 +51,15 @@ export class Barrier {
     this.keyring = undefined;
   }
 
-  sealRecord(path: string, kind: RecordKind, plaintext: Buffer): Buffer {
+  /** Seals a record written by the commit of audit event `seq` (see sealed-record.ts). */
+  sealRecord(path: string, kind: RecordKind, plaintext: Buffer, seq: number): Buffer {
     const keyring = this.unsealedKeyring();
-    return sealRecord(keyring.activeKey, keyring.activeTerm, path, kind, plaintext);
+    return sealRecord(keyring.activeKey, { term: keyring.activeTerm, seq }, path, kind, plaintext);
   }
 
   openRecord(path: string, kind: RecordKind, sealed: Buffer): Buffer {
     const keyring = this.unsealedKeyring();
-    const term = recordTerm(path, sealed);
+    const { term } = recordHeader(path, sealed);
     if (term === ROOT_KEY_TERM) throw new CofferError('INTEGRITY_ERROR', `record ${path} is not a data record`);
     return openRecord(keyring.keyFor(term), path, kind, sealed);
   }
@@ -84,7 +85,9 @@ export class Barrier {
 function sealKeyring(rootKey: Buffer, keyring: Keyring): Operation {
   const plaintext = keyring.serialize();
   try {
-    const value = sealRecord(rootKeyObject(rootKey), ROOT_KEY_TERM, KEYRING_PATH, 'keyring', plaintext);
+    // Seq 0: the keyring is written before the audit chain's first event.
+    const header = { term: ROOT_KEY_TERM, seq: 0 };
+    const value = sealRecord(rootKeyObject(rootKey), header, KEYRING_PATH, 'keyring', plaintext);
     return { type: 'put', key: KEYRING_PATH, value };
   } finally {
     plaintext.fill(0);

@@ -39,7 +39,7 @@ describe('Keyring', () => {
   test('after rotate, records sealed under term 1 still open while new records use term 2', () => {
     const original = Keyring.create(IDENTITY, T0);
     const plaintext = randomBytes(24);
-    const old = sealRecord(original.activeKey, original.activeTerm, 'user/alice', 'user', plaintext);
+    const old = sealRecord(original.activeKey, { term: original.activeTerm, seq: 1 }, 'user/alice', 'user', plaintext);
 
     const rotated = original.rotate(T1);
     assert.equal(rotated.activeTerm, 2);
@@ -51,7 +51,7 @@ describe('Keyring', () => {
     assert.equal(recordTerm('user/alice', old), 1);
     assert.deepEqual(openRecord(rotated.keyFor(recordTerm('user/alice', old)), 'user/alice', 'user', old), plaintext);
 
-    const fresh = sealRecord(rotated.activeKey, rotated.activeTerm, 'user/bob', 'user', plaintext);
+    const fresh = sealRecord(rotated.activeKey, { term: rotated.activeTerm, seq: 1 }, 'user/bob', 'user', plaintext);
     assert.equal(recordTerm('user/bob', fresh), 2);
     assert.deepEqual(openRecord(rotated.keyFor(2), 'user/bob', 'user', fresh), plaintext);
     assert.throws(() => openRecord(rotated.keyFor(1), 'user/bob', 'user', fresh), isIntegrityError);
@@ -69,7 +69,7 @@ describe('Keyring', () => {
     assert.deepEqual(bytesOf(back.indexKey), bytesOf(keyring.indexKey));
     assert.throws(() => back.keyFor(4), isIntegrityError);
     // A record sealed before serialization opens with the deserialized keyring.
-    const sealed = sealRecord(keyring.activeKey, keyring.activeTerm, 'p', 'key', Buffer.from('x'));
+    const sealed = sealRecord(keyring.activeKey, { term: keyring.activeTerm, seq: 1 }, 'p', 'key', Buffer.from('x'));
     assert.deepEqual(openRecord(back.keyFor(recordTerm('p', sealed)), 'p', 'key', sealed), Buffer.from('x'));
   });
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Barrier } from '../barrier/barrier.js';
 import type { ClusterMode } from '../barrier/keyring.js';
 import type { UnsealProgress, UnsealStatus } from '../barrier/unseal-progress.js';
-import { CofferError } from '../errors/coffer-error.js';
+import { CofferError, isCofferError } from '../errors/coffer-error.js';
 import type { QuorumService } from '../identity/quorum-service.js';
 import type { Session, SessionManager } from '../identity/sessions.js';
 import { FIRST_ADMIN, decodeUser, userPath } from '../identity/user-record.js';
@@ -34,6 +34,8 @@ export interface ClusterServiceDeps {
   readonly sessions: Pick<SessionManager, 'closeAll'>;
   readonly reader: Pick<RecordReader, 'get'>;
   readonly writer: Pick<RecordWriter, 'commit'>;
+  /** The audit chain checked against the store at unseal (and forgotten at seal). */
+  readonly chain: { verify(): Promise<void>; clear(): void };
   readonly keys: Pick<KeyRepository, 'evictAll'>;
   readonly logger: Logger;
   /** The `cluster` quorum service's approval, when its value is above 1. */
@@ -75,6 +77,15 @@ export class ClusterService {
       this.deps.barrier.seal();
       throw new CofferError('INTEGRITY_ERROR', 'cluster.json does not match the sealed keyring');
     }
+    try {
+      // Before anything is read or written: a rolled-back or truncated chain stops the node here.
+      await this.deps.chain.verify();
+    } catch (error) {
+      this.deps.barrier.seal();
+      const { code, detail } = isCofferError(error) ? error : { code: 'INTERNAL_ERROR', detail: undefined };
+      this.deps.logger.error({ code, detail }, 'the audit chain does not match the store: the node stays sealed');
+      throw error;
+    }
     await this.deps.writer.commit({
       event: { actor: 'anonymous', action: 'cluster.unseal', target: 'cluster', result: 'success' },
     });
@@ -100,6 +111,7 @@ export class ClusterService {
     this.deps.keys.evictAll();
     this.deps.progress.reset();
     this.deps.barrier.seal();
+    this.deps.chain.clear();
     this.deps.logger.warn({ by: actor.username }, 'node sealed');
   }
 

@@ -29,6 +29,7 @@ import { KeyVersions } from '../keys/key-versions.js';
 import { KeyWrapping } from '../keys/key-wrapping.js';
 import { SessionKeys } from '../keys/session-keys.js';
 import { MultipartOperations } from '../keys/multipart-operations.js';
+import { RecordFreshness } from '../records/record-freshness.js';
 import { RecordReader } from '../records/record-reader.js';
 import type { StateStore } from '../store/state-store.js';
 import { ClusterPolicyStore } from './cluster-policy.js';
@@ -42,11 +43,14 @@ export function wireServices(
   auditOptions: AuditNodeOptions,
 ) {
   const barrier = new Barrier(store);
-  const reader = new RecordReader(store, barrier);
+  // One freshness map: the reader refuses by it, the writer keeps it, unseal builds it.
+  const freshness = new RecordFreshness();
+  const reader = new RecordReader(store, barrier, freshness);
   const audit = wireAudit({
     store,
     barrier,
     reader,
+    freshness,
     nodeId: info.nodeId,
     clusterId: info.clusterId,
     logger,
@@ -100,6 +104,7 @@ export function wireServices(
     sessions,
     reader,
     writer: audit.clusterWriter,
+    chain: audit.chain,
     keys: repository,
     logger,
     quorum,

@@ -92,6 +92,21 @@ export const ERRORS = {
     ckr: 'CKR_DEVICE_ERROR',
     message: 'The audit event could not be appended, so the operation was refused',
   },
+  AUDIT_HEAD_MISSING: {
+    status: 500,
+    ckr: 'CKR_DEVICE_ERROR',
+    message: 'The store holds no audit head; the node stays sealed rather than restart the chain',
+  },
+  AUDIT_HEAD_STALE: {
+    status: 500,
+    ckr: 'CKR_DEVICE_ERROR',
+    message: 'The audit head is older than the store (events, checkpoints or records past it); the node stays sealed',
+  },
+  AUDIT_CHAIN_BROKEN: {
+    status: 500,
+    ckr: 'CKR_DEVICE_ERROR',
+    message: 'The stored audit chain has a gap or a broken link, or does not end at its head; the node stays sealed',
+  },
   INTERNAL_ERROR: { status: 500, ckr: 'CKR_GENERAL_ERROR', message: 'Internal error' },
 
   // Identity

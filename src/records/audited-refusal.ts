@@ -1,4 +1,4 @@
-import type { AuditEventInput } from '../audit/audit-event.js';
+import type { AuditEventInput } from './audit-chain.js';
 import { CofferError } from '../errors/coffer-error.js';
 import type { ErrorCode } from '../errors/registry.js';
 import type { RecordWriter } from './record-writer.js';

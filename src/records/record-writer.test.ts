@@ -4,11 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuditReader } from '../audit/audit-reader.js';
-import { GENESIS_HASH, chainHash, type AuditEvent } from '../audit/audit-event.js';
 import { Barrier } from '../barrier/barrier.js';
+import { recordHeader } from '../barrier/sealed-record.js';
 import { isCofferError } from '../errors/coffer-error.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
+import { GENESIS_HASH, chainHash, type AuditEvent } from './audit-chain.js';
 import { RecordReader } from './record-reader.js';
 import { AUDIT_EVENT_PREFIX, AUDIT_HEAD_PATH, RecordWriter, auditEventPath } from './record-writer.js';
 
@@ -39,6 +39,16 @@ function assertChain(events: readonly AuditEvent[]): void {
   });
 }
 
+/** The stored events in order (the record layer's view: src/audit/ builds its reader on this). */
+async function listEvents(reader: RecordReader, afterSeq: number, limit: number) {
+  const after = afterSeq > 0 ? auditEventPath(afterSeq) : undefined;
+  const page = await reader.page(AUDIT_EVENT_PREFIX, 'audit-event', { after, limit });
+  return {
+    events: page.records.map((record) => JSON.parse(record.plaintext.toString('utf8')) as AuditEvent),
+    more: page.more,
+  };
+}
+
 describe('RecordWriter and RecordReader', () => {
   let dir: string;
   let rootKey: Buffer;
@@ -60,7 +70,7 @@ describe('RecordWriter and RecordReader', () => {
   }
 
   async function events(reader: RecordReader = node.reader): Promise<AuditEvent[]> {
-    const page = await new AuditReader(reader).list(0, 1000);
+    const page = await listEvents(reader, 0, 1000);
     assert.equal(page.more, false);
     return page.events;
   }
@@ -191,6 +201,57 @@ describe('RecordWriter and RecordReader', () => {
       (await events()).map((e) => e.seq),
       [1, 2],
     );
+  });
+
+  test('each record is sealed with the seq of its event, which names the records put and deleted', async () => {
+    const first = await node.writer.commit({
+      changes: [
+        { type: 'put', path: 'key/0x01', kind: 'key', plaintext: Buffer.from('k') },
+        { type: 'index', path: 'idx/key-label/abc/0x01' },
+      ],
+      event: { actor: 'alice', action: 'key.generate', result: 'success' },
+    });
+    assert.deepEqual(first.put, ['key/0x01'], 'index entries are not named');
+    assert.equal(first.deleted, undefined);
+    assert.equal(recordHeader('key/0x01', (await node.store.get('key/0x01'))!.value).seq, first.seq);
+    const second = await node.writer.commit({
+      changes: [
+        { type: 'delete', path: 'key/0x01' },
+        { type: 'delete', path: 'idx/key-label/abc/0x01' },
+      ],
+      event: { actor: 'alice', action: 'key.delete', result: 'success' },
+    });
+    assert.deepEqual(second.deleted, ['key/0x01']);
+    assert.equal(second.put, undefined);
+    const login = await node.writer.commit({ event: { actor: 'alice', action: 'session.login', result: 'success' } });
+    assert.equal('put' in login || 'deleted' in login, false, 'an event that writes nothing names nothing');
+    assertChain(await events());
+  });
+
+  test('a commit retried after another node moved the head is sealed again with its new seq', async () => {
+    const other = await openNode('node-b');
+    await node.writer.commit({ event: { actor: 'a', action: 'x', result: 'success' } });
+    // node-b's cached head is now stale: its first attempt fails and it retries at seq 3.
+    await other.writer.commit({ event: { actor: 'b', action: 'y', result: 'success' } });
+    await node.writer.commit({ event: { actor: 'a', action: 'x', result: 'success' } });
+    const late = await other.writer.commit({
+      changes: [{ type: 'put', path: 'user/bob', kind: 'user', plaintext: Buffer.from('b') }],
+      event: { actor: 'b', action: 'user.create', result: 'success' },
+    });
+    assert.equal(late.seq, 4);
+    assert.equal(recordHeader('user/bob', (await node.store.get('user/bob'))!.value).seq, 4);
+  });
+
+  test('with the head gone the chain is not restarted over its history (AUDIT_HEAD_MISSING)', async () => {
+    await node.writer.commit({ event: { actor: 'a', action: 'x', result: 'success' } });
+    const firstEvent = (await node.store.get(auditEventPath(1)))!.value;
+    await node.store.txn([], [{ type: 'delete', key: AUDIT_HEAD_PATH }]);
+    const fresh = await openNode('node-c');
+    await assert.rejects(
+      fresh.writer.commit({ event: { actor: 'a', action: 'x', result: 'success' } }),
+      (error: unknown) => isCofferError(error, 'AUDIT_HEAD_MISSING'),
+    );
+    assert.deepEqual((await node.store.get(auditEventPath(1)))!.value, firstEvent);
   });
 
   test('a failed caller compare gives CONFLICT and writes nothing: no record, no event, seq unchanged', async () => {
@@ -353,7 +414,7 @@ describe('RecordWriter and RecordReader', () => {
       ['user/carol'],
     );
     assert.equal(second.more, false);
-    const audit = await new AuditReader(node.reader).list(1, 1);
+    const audit = await listEvents(node.reader, 1, 1);
     assert.deepEqual(
       audit.events.map((e) => e.seq),
       [2],

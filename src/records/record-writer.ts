@@ -2,11 +2,20 @@ import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Barrier } from '../barrier/barrier.js';
 import type { RecordKind } from '../barrier/record-kinds.js';
-import { GENESIS_HASH, chainHash, type AuditEvent, type AuditEventInput } from '../audit/audit-event.js';
-import { AUDIT_KEY_PATH, generateAuditKey, loadAuditKey, type AuditKey } from '../audit/audit-key.js';
-import { checkpointPath, signCheckpoint } from '../audit/checkpoint.js';
 import { CofferError, isCofferError } from '../errors/coffer-error.js';
 import { MAX_TXN_OPERATIONS, type Compare, type Operation, type StateStore } from '../store/state-store.js';
+import {
+  AUDIT_HEAD_PATH,
+  GENESIS_HASH,
+  auditEventPath,
+  chainHash,
+  type AuditEvent,
+  type AuditEventInput,
+} from './audit-chain.js';
+import type { CheckpointSigner } from './checkpoint-signer.js';
+import type { RecordFreshness } from './record-freshness.js';
+
+export { AUDIT_EVENT_PREFIX, AUDIT_HEAD_PATH, auditEventPath } from './audit-chain.js';
 
 /** One change of a commit. Plaintext records are sealed here and then zeroed. */
 export type Change =
@@ -25,22 +34,23 @@ export interface Commit {
 
 export interface WriterOptions {
   /**
-   * Sign a checkpoint with the cluster's audit key whenever a transaction crosses a multiple of
-   * this many events (and whenever a commit asks for one). Absent: no checkpoints and no audit
-   * key (as at `cluster init`, which stores the key itself).
+   * Sign a checkpoint whenever a transaction crosses a multiple of `every` events (and whenever
+   * a commit asks for one). Absent: no checkpoints (as at `cluster init`, which stores the
+   * audit key itself).
    */
-  readonly checkpointEvery?: number;
+  readonly checkpoints?: { readonly every: number; readonly signer: CheckpointSigner };
+  /**
+   * The map of current record values the reader checks against; the writer keeps it on each
+   * commit, and writes nothing until the chain was verified into it after unseal.
+   */
+  readonly freshness?: RecordFreshness;
 }
 
-export const AUDIT_HEAD_PATH = 'audit/head';
-export const AUDIT_EVENT_PREFIX = 'audit/event/';
+/** Index entries live here: they hold no value, so the chain does not name their deletion. */
+const INDEX_PREFIX = 'idx/';
 /** Retries when another writer moved the audit head; with jittered backoff so none starves. */
 const MAX_ATTEMPTS = 16;
 const MAX_BACKOFF_MS = 64;
-
-export function auditEventPath(seq: number): string {
-  return AUDIT_EVENT_PREFIX + String(seq).padStart(16, '0');
-}
 
 interface Head {
   readonly seq: number;
@@ -48,10 +58,21 @@ interface Head {
   readonly modRevision: number;
 }
 
-/** A commit waiting for its transaction; operations are sealed already. */
+/** The sealed record paths a commit writes, as its event names them. */
+interface Written {
+  readonly put: readonly string[];
+  readonly deleted: readonly string[];
+}
+
+/**
+ * A commit waiting for its transaction. Its records are sealed only once its seq is known
+ * (the seq is in each record's sealed header), and sealed again on a retry with a new seq.
+ */
 interface Pending {
   readonly compares: readonly Compare[];
-  readonly operations: readonly Operation[];
+  /** The writer's own copies of the plaintexts, zeroed once the commit is settled. */
+  readonly changes: readonly Change[];
+  readonly written: Written;
   readonly event: AuditEventInput;
   readonly checkpoint: boolean;
   /** Every key it compares or writes: commits that share a key never share a transaction. */
@@ -69,20 +90,23 @@ const MAX_GROUP = 64;
  * exist. When the event cannot be appended the change fails too (forced audit). The audit head
  * is a compared record, so two writers anywhere in a cluster can never fork the chain.
  *
+ * Rollback: every record is sealed with the seq of the event that writes it, and the event
+ * names the paths it put and deleted, so the chain says which sealed value of a path is
+ * current (record-freshness.ts).
+ *
  * Group commit: commits that arrive while a transaction is being made durable wait in a queue
  * and go together in the next one — one fsync for many key generations — each keeping its own
  * audit event, in order. If one commit's condition fails, the group is retried one by one, so
  * only that commit fails with CONFLICT.
  *
- * Checkpoints: with `checkpointEvery`, the writer loads the cluster's audit key after each
- * unseal (creating it, audited, for a cluster made before audit keys existed) and adds a
- * signed checkpoint of the chain to the transaction that crosses each multiple of N events.
+ * Checkpoints: with `checkpoints`, the injected signer readies its key after each unseal and
+ * the writer adds a signed checkpoint of the chain to the transaction that crosses each
+ * multiple of N events.
  */
 export class RecordWriter {
   private readonly queue: Pending[] = [];
   private draining = false;
   private head: Head | undefined;
-  private auditKey: AuditKey | undefined;
 
   constructor(
     private readonly store: StateStore,
@@ -92,25 +116,51 @@ export class RecordWriter {
     private readonly options: WriterOptions = {},
   ) {}
 
-  /** Drops the audit private key from memory (at seal). It is loaded again after unseal. */
-  forgetAuditKey(): void {
-    this.auditKey = undefined;
-  }
-
-  /** The audit key in use, once loaded (undefined while sealed or with checkpoints off). */
-  get currentAuditKey(): AuditKey | undefined {
-    return this.auditKey;
-  }
-
   async commit(commit: Commit): Promise<AuditEvent> {
-    const operations = (commit.changes ?? []).map((change) => this.toOperation(change));
-    const compares = commit.compares ?? [];
-    const keys = [...compares.map((compare) => compare.key), ...operations.map((operation) => operation.key)];
+    const freshness = this.options.freshness;
+    if (freshness && !freshness.loaded && !this.barrier.sealed) {
+      // Unsealed but the chain not yet verified: a write now could race the walk at unseal.
+      throw new CofferError('NODE_SEALED', 'the audit chain is not verified yet');
+    }
     return new Promise<AuditEvent>((resolve, reject) => {
-      const checkpoint = commit.checkpoint === true;
-      this.queue.push({ compares, operations, event: commit.event, checkpoint, keys, resolve, reject });
+      this.queue.push(this.pending(commit, resolve, reject));
       this.drain();
     });
+  }
+
+  /** Takes its own copy of each plaintext (the caller's is zeroed now, as ever). */
+  private pending(commit: Commit, resolve: (event: AuditEvent) => void, reject: (error: unknown) => void): Pending {
+    const changes = (commit.changes ?? []).map((change): Change => {
+      if (change.type !== 'put') return change;
+      const plaintext = Buffer.from(change.plaintext);
+      change.plaintext.fill(0);
+      return { ...change, plaintext };
+    });
+    const zero = (): void => {
+      for (const change of changes) if (change.type === 'put') change.plaintext.fill(0);
+    };
+    const compares = commit.compares ?? [];
+    return {
+      compares,
+      changes,
+      written: {
+        put: changes.filter((change) => change.type === 'put').map((change) => change.path),
+        deleted: changes
+          .filter((change) => change.type === 'delete' && !change.path.startsWith(INDEX_PREFIX))
+          .map((change) => change.path),
+      },
+      event: commit.event,
+      checkpoint: commit.checkpoint === true,
+      keys: [...compares.map((compare) => compare.key), ...changes.map((change) => change.path)],
+      resolve: (event) => {
+        zero();
+        resolve(event);
+      },
+      reject: (error) => {
+        zero();
+        reject(error);
+      },
+    };
   }
 
   private drain(): void {
@@ -119,7 +169,7 @@ export class RecordWriter {
     void (async () => {
       try {
         while (this.queue.length > 0) {
-          await this.readyAuditKey();
+          await this.readySigner();
           await this.commitGroup(this.takeGroup());
           // Let requests that arrived meanwhile queue their commits, so the next transaction
           // carries all of them.
@@ -139,13 +189,13 @@ export class RecordWriter {
     let compares = 1;
     for (const next of this.queue) {
       const fits =
-        operations + next.operations.length + 1 <= MAX_TXN_OPERATIONS &&
-        compares + next.compares.length <= MAX_TXN_OPERATIONS &&
+        operations + next.changes.length + 1 <= MAX_TXN_OPERATIONS &&
+        compares + next.compares.length + 1 <= MAX_TXN_OPERATIONS &&
         !next.keys.some((key) => keys.has(key));
       if (group.length > 0 && (!fits || group.length >= MAX_GROUP)) break;
       group.push(next);
-      operations += next.operations.length + 1;
-      compares += next.compares.length;
+      operations += next.changes.length + 1;
+      compares += next.compares.length + 1;
       for (const key of next.keys) keys.add(key);
     }
     this.queue.splice(0, group.length);
@@ -162,9 +212,14 @@ export class RecordWriter {
         events = this.nextEvents(head, group);
         const last = events[events.length - 1]!;
         result = await this.store.txn(
-          [...group.flatMap((pending) => pending.compares), { key: AUDIT_HEAD_PATH, modRevision: head.modRevision }],
           [
-            ...group.flatMap((pending) => pending.operations),
+            ...group.flatMap((pending) => pending.compares),
+            { key: AUDIT_HEAD_PATH, modRevision: head.modRevision },
+            // The chain is append-only: an event is never written over another.
+            ...events.map((event) => ({ key: auditEventPath(event.seq), modRevision: 0 })),
+          ],
+          [
+            ...group.flatMap((pending, index) => this.sealChanges(pending, events[index]!.seq)),
             ...events.map((event) => this.eventOperation(event)),
             this.headOperation(last),
             ...this.checkpointOperations(head, last, group),
@@ -179,7 +234,10 @@ export class RecordWriter {
       if (result.succeeded) {
         const last = events[events.length - 1]!;
         this.head = { seq: last.seq, hash: last.hash, modRevision: result.revision };
-        group.forEach((pending, index) => pending.resolve(events[index]!));
+        group.forEach((pending, index) => {
+          this.options.freshness?.committed(events[index]!.seq, pending.written.put, pending.written.deleted);
+          pending.resolve(events[index]!);
+        });
         return;
       }
       this.head = await this.readHead();
@@ -196,94 +254,74 @@ export class RecordWriter {
       pending.reject(new CofferError('CONFLICT', 'the audit chain is under heavy contention'));
   }
 
-  /**
-   * With checkpoints on and the node unsealed: loads the audit key, or creates it (its own
-   * audited transaction, compared so two nodes never make two keys). A failure here leaves
-   * checkpoints off until the next commit tries again; it never blocks the commit itself.
-   */
-  private async readyAuditKey(): Promise<void> {
-    if (!this.options.checkpointEvery || this.barrier.sealed) {
-      this.auditKey = undefined;
-      return;
-    }
-    if (this.auditKey) return;
-    try {
-      this.auditKey = await loadAuditKey(this.store, this.barrier);
-      if (this.auditKey) return;
-      const created = generateAuditKey();
-      const committed = await new Promise<boolean>((resolve) => {
-        void this.commitGroup([
-          {
-            compares: [{ key: AUDIT_KEY_PATH, modRevision: 0 }],
-            operations: [this.toOperation(created.change)],
-            event: {
-              actor: 'system',
-              action: 'audit.key-create',
-              target: AUDIT_KEY_PATH,
-              result: 'success',
-              details: { keyId: created.key.keyId, algorithm: 'ed25519' },
-            },
-            checkpoint: false,
-            keys: [AUDIT_KEY_PATH],
-            resolve: () => resolve(true),
-            reject: () => resolve(false),
-          },
-        ]);
-      });
-      // Another node may have made it first: then use that one.
-      this.auditKey = committed ? created.key : await loadAuditKey(this.store, this.barrier);
-    } catch {
-      this.auditKey = undefined;
-    }
+  /** With checkpoints on: the signer readies its key while unsealed and forgets it while sealed. */
+  private async readySigner(): Promise<void> {
+    const signer = this.options.checkpoints?.signer;
+    if (!signer) return;
+    if (this.barrier.sealed) return signer.forget();
+    await signer.prepare(
+      (commit) =>
+        new Promise<boolean>((resolve) => {
+          void this.commitGroup([
+            this.pending(
+              commit,
+              () => resolve(true),
+              () => resolve(false),
+            ),
+          ]);
+        }),
+    );
   }
 
   /** A signed checkpoint when one is due: asked for, or the group crosses a multiple of N. */
   private checkpointOperations(head: Head, last: AuditEvent, group: readonly Pending[]): Operation[] {
-    const every = this.options.checkpointEvery;
-    const key = this.auditKey;
-    if (!every || !key) return [];
+    const checkpoints = this.options.checkpoints;
+    if (!checkpoints) return [];
+    const { every, signer } = checkpoints;
     const due =
       group.some((pending) => pending.checkpoint) || Math.floor(head.seq / every) !== Math.floor(last.seq / every);
-    if (!due) return [];
-    const checkpoint = signCheckpoint(
+    const record = due ? signer.sign(last) : undefined;
+    if (!record) return [];
+    return [
       {
-        seq: last.seq,
-        hash: last.hash,
-        time: last.time,
-        node: this.nodeId,
-        clusterId: this.barrier.identity.clusterId,
+        type: 'put',
+        key: record.path,
+        value: this.barrier.sealRecord(record.path, record.kind, record.plaintext, last.seq),
       },
-      key,
-    );
-    const path = checkpointPath(last.seq);
-    const value = this.barrier.sealRecord(path, 'audit-checkpoint', Buffer.from(JSON.stringify(checkpoint)));
-    return [{ type: 'put', key: path, value }];
+    ];
   }
 
   private async oneByOne(group: readonly Pending[]): Promise<void> {
     for (const pending of group) await this.commitGroup([pending]);
   }
 
-  private toOperation(change: Change): Operation {
-    switch (change.type) {
-      case 'put': {
-        const value = this.barrier.sealRecord(change.path, change.kind, change.plaintext);
-        change.plaintext.fill(0);
-        return { type: 'put', key: change.path, value };
+  /** The commit's changes as store operations, its records sealed with its event's seq. */
+  private sealChanges(pending: Pending, seq: number): Operation[] {
+    return pending.changes.map((change): Operation => {
+      switch (change.type) {
+        case 'put':
+          return {
+            type: 'put',
+            key: change.path,
+            value: this.barrier.sealRecord(change.path, change.kind, change.plaintext, seq),
+          };
+        case 'index':
+          return { type: 'put', key: change.path, value: Buffer.alloc(0) };
+        case 'delete':
+          return { type: 'delete', key: change.path };
       }
-      case 'index':
-        return { type: 'put', key: change.path, value: Buffer.alloc(0) };
-      case 'delete':
-        return { type: 'delete', key: change.path };
-    }
+    });
   }
 
   private nextEvents(head: Head, group: readonly Pending[]): AuditEvent[] {
     const events: AuditEvent[] = [];
     let previous = { seq: head.seq, hash: head.hash };
     for (const pending of group) {
+      const { put, deleted } = pending.written;
       const unhashed = {
         ...pending.event,
+        ...(put.length > 0 && { put }),
+        ...(deleted.length > 0 && { deleted }),
         seq: previous.seq + 1,
         time: this.clock().toISOString(),
         node: this.nodeId,
@@ -301,18 +339,23 @@ export class RecordWriter {
     return {
       type: 'put',
       key: path,
-      value: this.barrier.sealRecord(path, 'audit-event', Buffer.from(JSON.stringify(event))),
+      value: this.barrier.sealRecord(path, 'audit-event', Buffer.from(JSON.stringify(event)), event.seq),
     };
   }
 
   private headOperation(last: AuditEvent): Operation {
     const head = Buffer.from(JSON.stringify({ seq: last.seq, hash: last.hash }));
-    return { type: 'put', key: AUDIT_HEAD_PATH, value: this.barrier.sealRecord(AUDIT_HEAD_PATH, 'audit-head', head) };
+    const value = this.barrier.sealRecord(AUDIT_HEAD_PATH, 'audit-head', head, last.seq);
+    return { type: 'put', key: AUDIT_HEAD_PATH, value };
   }
 
   private async readHead(): Promise<Head> {
     const entry = await this.store.get(AUDIT_HEAD_PATH);
-    if (!entry) return { seq: 0, hash: GENESIS_HASH, modRevision: 0 };
+    if (!entry) {
+      // No head is a new chain only when there is no first event: never restart over history.
+      if (await this.store.get(auditEventPath(1))) throw new CofferError('AUDIT_HEAD_MISSING');
+      return { seq: 0, hash: GENESIS_HASH, modRevision: 0 };
+    }
     const { seq, hash } = JSON.parse(
       this.barrier.openRecord(AUDIT_HEAD_PATH, 'audit-head', entry.value).toString('utf8'),
     ) as { seq: number; hash: string };

@@ -6,6 +6,7 @@ import { Barrier, KEYRING_PATH } from '../../src/barrier/barrier.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite-store.js';
 import { RecordReader } from '../../src/records/record-reader.js';
 import { RecordWriter } from '../../src/records/record-writer.js';
+import { RecordFreshness } from '../../src/records/record-freshness.js';
 
 /**
  * For unit tests: a real SQLite store in a temporary directory with a fresh keyring, an
@@ -33,12 +34,15 @@ export async function openTestStore(prefix = 'coffer-test-'): Promise<TestStore>
   const barrier = new Barrier(store);
   await barrier.unseal(rootKey);
   rootKey.fill(0);
+  // A new store has no chain yet: nothing to walk, every record is written from here on.
+  const freshness = new RecordFreshness();
+  freshness.load(new Map(), 0);
   return {
     dir,
     store,
     barrier,
-    reader: new RecordReader(store, barrier),
-    writer: new RecordWriter(store, barrier, 'node-1'),
+    reader: new RecordReader(store, barrier, freshness),
+    writer: new RecordWriter(store, barrier, 'node-1', undefined, { freshness }),
     async close() {
       await store.close();
       await rm(dir, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { verifyExport, type VerifyReport } from '../../audit/verify.js';
+import type { Checkpoint } from '../../audit/checkpoint.js';
+import { verifyExport, type VerifyOptions, type VerifyReport } from '../../audit/verify.js';
 import { CliError } from '../errors.js';
 import { parseInteger } from '../data-input.js';
 import { keyValues } from '../output.js';
@@ -26,6 +27,22 @@ async function readText(path: string): Promise<string> {
   }
 }
 
+/**
+ * A checkpoint kept off the node: as `coffer audit checkpoint --json` writes it (the CLI's
+ * {"error_code": 0, "data": …}) or bare. Its shape and signature are checked by verify.
+ */
+async function readAnchor(path: string): Promise<Checkpoint> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await readText(path));
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError('INVALID_ARGUMENT', `--anchor ${path} is not JSON`);
+  }
+  const data = typeof value === 'object' && value !== null && 'data' in value ? value.data : value;
+  return data as Checkpoint;
+}
+
 function describe(report: VerifyReport): string {
   const range = report.events > 0 ? ` (seq ${report.firstSeq}–${report.lastSeq})` : '';
   const lines = keyValues([
@@ -34,6 +51,7 @@ function describe(report: VerifyReport): string {
     ['events', `${report.events}${range}`],
     ['checkpoints', report.checkpoints],
     ['last signed seq', report.lastCheckpointSeq],
+    ...(report.anchoredSeq !== undefined ? [['anchored at seq', report.anchoredSeq] as const] : []),
   ]);
   const tail =
     report.unsignedTail > 0
@@ -79,11 +97,18 @@ export function registerAuditFileCommands(audit: Command, ctx: CliContext): void
   withCommonOptions(audit.command('verify').description('verify an audit export offline: hash chain and signatures'))
     .argument('<file>', 'the export (coffer audit export)')
     .option('--public-key <file>', "pin the cluster's audit public key (PEM, from coffer audit public-key)")
-    .action((file: string, options: { json?: boolean; publicKey?: string }) =>
+    .option(
+      '--anchor <file>',
+      'a signed checkpoint kept off the node (coffer audit checkpoint --json): the export must reach it',
+    )
+    .action((file: string, options: { json?: boolean; publicKey?: string; anchor?: string }) =>
       execute(ctx, options, async () => {
         const text = await readText(resolve(ctx.io.cwd, file));
-        const pinned = options.publicKey && (await readText(resolve(ctx.io.cwd, options.publicKey)));
-        const report = verifyExport(text, pinned ? { publicKey: pinned } : {});
+        const verifyOptions: VerifyOptions = {
+          ...(options.publicKey && { publicKey: await readText(resolve(ctx.io.cwd, options.publicKey)) }),
+          ...(options.anchor && { anchor: await readAnchor(resolve(ctx.io.cwd, options.anchor)) }),
+        };
+        const report = verifyExport(text, verifyOptions);
         if (report.broken) {
           const { seq, line, reason } = report.broken;
           const where = seq === undefined ? `line ${line}` : `seq ${seq} (line ${line})`;
