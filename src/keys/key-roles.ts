@@ -48,7 +48,8 @@ export const KEY_ROLES: Readonly<Record<KeyRole, KeyRoleRule>> = {
   sign: { ...USE, usage: 'sign' },
   verify: { ...USE, usage: 'verify' },
   wrap: { ...USE, usage: 'wrap' },
-  unwrap: { ...USE, usage: 'unwrap' },
+  // C_UnwrapKey makes a key: key management (CloudHSM's), at the stricter of the key's two values.
+  unwrap: { ...USE, usage: 'unwrap', quorum: 'strictest' },
   derive: { ...USE, usage: 'derive' },
   export: { who: 'owner', usable: true, quorum: 'strictest', counted: true, sessionKeys: true },
   manage: { who: 'owner-or-admin', usable: false, quorum: 'key-management', counted: false, sessionKeys: true },

@@ -101,8 +101,8 @@ export class KeyUseGate {
     const target = `key/${record.handle}`;
     const broken = this.firstBroken(session, record, rule, mech);
     if (broken) return refuse(broken.code, broken.detail, target);
-    if (mech?.kind === 'cipher' && role === 'encrypt')
-      await this.callerIv.enforce(session, role, mech, { callerIv: options.callerIv === true }, record);
+    if (options.callerIv === true && mech?.kind === 'cipher' && role === 'encrypt')
+      await this.callerIv.enforce(session, role, mech, { callerIv: true }, record);
     const stored = record.attributes.token !== false;
     // Session keys have no quorum values: they live and die with one login session.
     if (stored && rule.quorum === 'key-usage') await this.deps.quorum?.consumeForUse(session, record, options.action);
