@@ -454,13 +454,7 @@ export function usableOn(record: Pick<KeyRecord, 'startDate' | 'endDate'>, date:
 
 /** The flags GET /v1/keys filters on (`encrypt=true`, `sensitive=false` …). */
 export const FILTER_FLAGS = [
-  'encrypt',
-  'decrypt',
-  'sign',
-  'verify',
-  'wrap',
-  'unwrap',
-  'derive',
+  ...USAGE_ATTRIBUTES,
   'extractable',
   'sensitive',
   'token',
