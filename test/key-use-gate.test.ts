@@ -130,6 +130,10 @@ describe('one key-use gate on every path', () => {
     ok(await unwrap(alice, kek, (wrapped.body as { wrappedKey: string }).wrappedKey), 'unwrap');
     const base = await aes({ derive: true }, {}, 'generic-secret');
     ok(await derive(alice, base), 'derive');
+    // A wrap whose second key is refused spends nothing of the first.
+    const disabled = await payload();
+    ok(await call(alice, 'PATCH', `/v1/keys/${disabled.handle}`, { endDate: YESTERDAY }), 'expire');
+    assert.equal(codeOf(await wrap(alice, kek, disabled)), 'KEY_FUNCTION_NOT_PERMITTED');
     const usage = async (key: Key) =>
       ((await call(alice, 'GET', `/v1/keys/${key.handle}/usage`)).body as { usage: { operations: object } }).usage
         .operations;

@@ -29,6 +29,12 @@ export interface Admission<M extends Mechanism | undefined = Mechanism | undefin
   approval(): Promise<ApprovalPlan | undefined>;
 }
 
+/** A key that passed the gate's checks, before its quorum and counting. */
+export interface Checked {
+  readonly loaded: LoadedKey;
+  readonly mech: Mechanism | undefined;
+}
+
 export interface AdmitOptions {
   /** The operation, as audited (crypto.encrypt, key.wrap …). */
   readonly action: string;
@@ -91,6 +97,15 @@ export class KeyUseGate {
   ): Promise<Admission<Extract<Mechanism, { kind: (typeof USAGE_MECHANISM_KIND)[U] }>>>;
   admit(session: Session, reference: string, role: KeyRole, options: AdmitOptions): Promise<Admission>;
   async admit(session: Session, reference: string, role: KeyRole, options: AdmitOptions): Promise<Admission> {
+    return this.use(session, await this.check(session, reference, role, options), role, options);
+  }
+
+  /**
+   * The checks alone, nothing spent: an operation with several keys checks them all before any
+   * quorum token is consumed or any use counted (`use`), so a refusal of its second key costs
+   * the first nothing.
+   */
+  async check(session: Session, reference: string, role: KeyRole, options: AdmitOptions): Promise<Checked> {
     const rule: KeyRoleRule = KEY_ROLES[role];
     const mech = rule.usage === undefined ? undefined : this.mechanism(rule.usage, options);
     const loaded = await this.find(session, reference);
@@ -98,11 +113,18 @@ export class KeyUseGate {
       this.refuse(session, options.action, target, code, detail);
     if (!loaded) return refuse('KEY_NOT_FOUND', 'no such key, or it is not yours to use', keyTarget(reference));
     const { record } = loaded;
-    const target = `key/${record.handle}`;
     const broken = this.firstBroken(session, record, rule, mech);
-    if (broken) return refuse(broken.code, broken.detail, target);
+    if (broken) return refuse(broken.code, broken.detail, `key/${record.handle}`);
     if (options.callerIv === true && mech?.kind === 'cipher' && role === 'encrypt')
       await this.callerIv.enforce(session, role, mech, { callerIv: true }, record);
+    return { loaded, mech };
+  }
+
+  /** After `check`: the key-usage quorum consumed, the use counted (and audited when logging). */
+  async use(session: Session, checked: Checked, role: KeyRole, options: AdmitOptions): Promise<Admission> {
+    const rule: KeyRoleRule = KEY_ROLES[role];
+    const { loaded, mech } = checked;
+    const { record } = loaded;
     const stored = record.attributes.token !== false;
     // Session keys have no quorum values: they live and die with one login session.
     if (stored && rule.quorum === 'key-usage') await this.deps.quorum?.consumeForUse(session, record, options.action);

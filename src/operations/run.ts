@@ -5,9 +5,9 @@ import type { AnyOperation, OperationContext, OperationResult } from './operatio
 import type { Services } from './services.js';
 
 /**
- * Runs one operation for a session whose permission for it was checked: every declared key is
- * admitted by the gate, in declaration order, and only then does the operation run. This is
- * the only way an operation reaches a key.
+ * Runs one operation for a session whose permission for it was checked: every declared key
+ * passes the gate's checks, in declaration order; then each is admitted (quorum, counting);
+ * only then does the operation run. This is the only way an operation reaches a key.
  */
 export async function runOperation(
   services: Services,
@@ -15,19 +15,25 @@ export async function runOperation(
   op: AnyOperation,
   input: Record<string, unknown>,
 ): Promise<OperationResult> {
-  const keys: Record<string, Admission> = {};
-  for (const [name, declared] of Object.entries(op.keys)) {
-    const reference = input[declared.field];
-    if (typeof reference !== 'string') throw new CofferError('MISSING_FIELD', declared.field);
-    const mechanism = declared.mechanismField === undefined ? undefined : input[declared.mechanismField];
-    if (declared.mechanismField !== undefined && typeof mechanism !== 'string')
-      throw new CofferError('MISSING_FIELD', declared.mechanismField);
-    keys[name] = await services.gate.admit(session, reference, declared.role, {
+  const declared = Object.entries(op.keys).map(([name, key]) => {
+    const reference = input[key.field];
+    if (typeof reference !== 'string') throw new CofferError('MISSING_FIELD', key.field);
+    const mechanism = key.mechanismField === undefined ? undefined : input[key.mechanismField];
+    if (key.mechanismField !== undefined && typeof mechanism !== 'string')
+      throw new CofferError('MISSING_FIELD', key.mechanismField);
+    const options = {
       action: op.name,
       ...(typeof mechanism === 'string' && { mechanism }),
-      ...(declared.ivField !== undefined && { callerIv: input[declared.ivField] !== undefined }),
-    });
-  }
+      ...(key.ivField !== undefined && { callerIv: input[key.ivField] !== undefined }),
+    };
+    return { name, role: key.role, reference, options };
+  });
+  // Every key is checked before any is spent (quorum, counting).
+  const checked = [];
+  for (const key of declared) checked.push(await services.gate.check(session, key.reference, key.role, key.options));
+  const keys: Record<string, Admission> = {};
+  for (const [index, key] of declared.entries())
+    keys[key.name] = await services.gate.use(session, checked[index]!, key.role, key.options);
   const context = { services, session, keys } as OperationContext<AnyOperation['keys']>;
   return op.run(context, input);
 }
