@@ -347,7 +347,7 @@ describe('the authorization matrix over the API (real node, real TLS)', () => {
         keyType: 'aes',
         keyLengthBytes: 32,
         label: `m${n}`,
-        attributes: { wrap: true, unwrap: true, derive: true, extractable: true },
+        attributes: { wrap: true, unwrap: true, derive: true },
       },
     });
     assert.equal(secret.status, 201, secret.text);

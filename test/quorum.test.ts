@@ -335,7 +335,9 @@ describe('key-usage quorum on a key', () => {
     const used = await encrypt(carol, withApproval(file));
     assert.equal(used.status, 200, used.text);
     assert.equal(codeOf(await encrypt(carol, withApproval(file))), 'QUORUM_TOKEN_INVALID');
-    const alone = approve(await generateToken(t.api, carol, { service: 'key-usage' }), [['carol', carolKey]]);
+    const alone = approve(await generateToken(t.api, carol, { service: 'key-usage', keyHandle: handle }), [
+      ['carol', carolKey],
+    ]);
     assert.equal(codeOf(await encrypt(carol, withApproval(alone))), 'QUORUM_APPROVALS_INSUFFICIENT');
   });
 
@@ -343,7 +345,7 @@ describe('key-usage quorum on a key', () => {
     const { token: erin, password: erinPassword } = await t.cryptoUser('erin');
     const erinKey = signerKeys();
     assert.equal((await registerKey(t.api, erin, 'quorum', erinKey, erinPassword)).status, 200);
-    const file = approve(await generateToken(t.api, dave, { service: 'key-usage' }), [
+    const file = approve(await generateToken(t.api, dave, { service: 'key-usage', keyHandle: handle }), [
       ['dave', daveKey],
       ['erin', erinKey],
     ]);
@@ -354,7 +356,7 @@ describe('key-usage quorum on a key', () => {
     const set = await t.api.call('PUT', `/v1/keys/${handle}/quorum`, { token: carol, body: { 'key-management': 2 } });
     assert.equal(set.status, 200, set.text);
     assert.equal(codeOf(await t.api.call('DELETE', `/v1/keys/${handle}`, { token: carol })), 'QUORUM_REQUIRED');
-    const file = approve(await generateToken(t.api, carol, { service: 'key-management' }), [
+    const file = approve(await generateToken(t.api, carol, { service: 'key-management', keyHandle: handle }), [
       ['carol', carolKey],
       ['dave', daveKey],
     ]);

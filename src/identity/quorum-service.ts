@@ -71,6 +71,8 @@ export class QuorumService {
     service: ServiceName,
     options: { readonly lifetimeMs?: number; readonly keyHandle?: string } = {},
   ): Promise<QuorumTokenRecord> {
+    if (isKeyService(service) && options.keyHandle === undefined)
+      throw new CofferError('MISSING_FIELD', `keyHandle: a ${service} token names the key its approvers approve for`);
     const now = this.clock();
     const lifetime = Math.min(options.lifetimeMs ?? DEFAULT_TOKEN_LIFETIME_MS, DEFAULT_TOKEN_LIFETIME_MS);
     const token = newToken({

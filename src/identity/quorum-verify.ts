@@ -42,8 +42,9 @@ export async function checkApproval(
   if (token.service !== request.service) return invalid(`the token is for the ${token.service} service`);
   if (token.requester !== request.username || token.sessionId !== request.sessionId)
     return invalid("the token belongs to another user's session or to an earlier session");
-  if (token.keyHandle !== undefined && token.keyHandle !== request.keyHandle)
-    return invalid('the token is for another key');
+  // A key service's approval names its key: approvers sign for one key, never for any.
+  if (request.keyHandle !== undefined && token.keyHandle !== request.keyHandle)
+    return invalid(token.keyHandle === undefined ? 'the token names no key' : 'the token is for another key');
   const data = Buffer.from(token.approvalData, 'base64');
   const approvers: string[] = [];
   const refused: string[] = [];

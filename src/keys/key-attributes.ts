@@ -33,8 +33,9 @@ export async function commitKeyChange(
   event: Omit<AuditEventInput, 'result'>,
 ): Promise<void> {
   if (admitted.record.attributes.token === false) {
+    // Replaced before the event is written, so two concurrent changes cannot both apply.
+    if (deps.sessionKeys && !deps.sessionKeys.replace(admitted.record, next)) throw new CofferError('CONFLICT');
     await deps.writer.commit({ event: { ...event, result: 'success' } });
-    deps.sessionKeys?.replace(next);
     return;
   }
   const { compares, changes } = deps.repository.replace(admitted.loaded, next);

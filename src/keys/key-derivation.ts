@@ -12,6 +12,8 @@ import type { Admission } from './key-use-gate.js';
 /** What a derive rule looks at, before the mechanism runs. */
 export interface DeriveCase {
   readonly base: KeyRecord;
+  /** Who derives: the owner of the base key, or a user it is shared with. */
+  readonly caller: string;
   readonly keyType: string;
   /** The derived key's attributes, resolved from the attribute table. */
   readonly attributes: KeyRecord['attributes'];
@@ -34,6 +36,22 @@ export const DERIVE_RULES: readonly Rule<DeriveCase>[] = [
     code: 'ATTRIBUTE_VALUE_INVALID',
     holds: ({ base, attributes }) => base.attributes.sensitive !== true || attributes.sensitive === true,
   },
+  {
+    // The same bytes can be derived again with another template: as a data key, that copy would
+    // decrypt what a derived wrapping key wraps. Wrapping keys are generated (or imported).
+    check: 'a derived key is not a wrapping key (wrap, unwrap)',
+    code: 'ATTRIBUTE_VALUE_INVALID',
+    holds: ({ attributes }) => attributes.wrap !== true && attributes.unwrap !== true,
+  },
+  {
+    // The same bytes can be derived again by anyone who may use the base: only the owner of an
+    // extractable, non-sensitive base may derive an extractable key from it.
+    check: 'a key derived from a sensitive, unextractable or shared base key is not extractable',
+    code: 'ATTRIBUTE_VALUE_INVALID',
+    holds: ({ base, caller, attributes }) =>
+      attributes.extractable !== true ||
+      (base.attributes.sensitive !== true && base.attributes.extractable === true && base.owner === caller),
+  },
 ];
 
 /**
@@ -51,6 +69,8 @@ export function derivedAttributes(
     ...attributes,
     alwaysSensitive: base.alwaysSensitive === true && attributes.sensitive === true,
     neverExtractable: base.neverExtractable === true && attributes.extractable === false,
+    // What may be wrapped only by a trusted key stays so in what is derived from it.
+    wrapWithTrusted: base.wrapWithTrusted === true || attributes.wrapWithTrusted === true,
   };
 }
 
@@ -69,7 +89,12 @@ export class KeyDerivation {
     const mech = base.mech;
     const details = { baseKey: base.record.handle, mechanism: mech.name };
     const attributes = derivedAttributes(base.record.attributes, request.template.attributes);
-    const broken = firstBroken(DERIVE_RULES, { base: base.record, keyType: request.keyType, attributes });
+    const broken = firstBroken(DERIVE_RULES, {
+      base: base.record,
+      caller: session.username,
+      keyType: request.keyType,
+      attributes,
+    });
     if (broken) {
       const event = { actor: session.username, action: 'key.derive', target: `key/${base.record.handle}`, details };
       await refuseAudited(this.deps.writer, event, broken.code, broken.check);

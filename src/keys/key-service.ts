@@ -14,6 +14,7 @@ import {
   ID_MAX_BYTES,
   LABEL_MAX_CHARS,
   matchesFlags,
+  pairConflict,
   resolveCreationAttributes,
   type FlagFilter,
 } from '../objects/attributes.js';
@@ -125,6 +126,12 @@ export class KeyService {
       ...creationAttributes('private', template.privateAttributes),
       ...tokenAttribute(template.token),
     };
+    const conflict = pairConflict(publicAttributes, privateAttributes);
+    if (conflict)
+      throw new CofferError(
+        'TEMPLATE_INCONSISTENT',
+        `public ${conflict.public} with private ${conflict.private}: a wrapped key would be read as data`,
+      );
     const pair = await provider.generatePair(spec);
     const publicHandle = newHandle();
     const privateHandle = newHandle();

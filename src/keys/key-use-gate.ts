@@ -79,14 +79,19 @@ export class KeyUseGate {
 
   /** The key a reference (0x… handle or alias/<name>) names, if the session may see it. */
   async find(session: Session, reference: string): Promise<LoadedKey | undefined> {
-    const handle = isAliasReference(reference)
+    const byAlias = isAliasReference(reference);
+    const handle = byAlias
       ? (await this.deps.aliases.resolve(reference.slice(ALIAS_PREFIX.length)))?.record.keyHandle
       : parseHandle(reference);
     if (handle === undefined) return undefined;
     const sessionKey = this.deps.sessionKeys?.get(handle);
     if (sessionKey) return sessionKey.sessionId === session.id ? sessionKey.loaded : undefined;
     const loaded = await this.deps.load(handle);
-    return loaded && canSee(session, loaded.record) ? loaded : undefined;
+    if (!loaded || !canSee(session, loaded.record)) return undefined;
+    // Alias names are cluster-wide: one names a key for its owner only, so another user's alias
+    // on a key shared with the caller cannot stand in for a name the caller meant as its own.
+    if (byAlias && session.role !== 'admin' && loaded.record.owner !== session.username) return undefined;
+    return loaded;
   }
 
   admit<U extends KeyUsage>(

@@ -48,6 +48,9 @@ export const WRAP_RULES: readonly Rule<WrapCase>[] = [
 
 /** What an unwrap rule looks at, before the mechanism runs. */
 export interface UnwrapCase {
+  readonly unwrapping: KeyRecord;
+  /** Who unwraps: the owner of the unwrapping key, or a user it is shared with. */
+  readonly caller: string;
   readonly keyClass: KeyClass;
   readonly keyType: string;
   /** The new key's attributes, resolved from the attribute table. */
@@ -68,7 +71,31 @@ export const UNWRAP_RULES: readonly Rule<UnwrapCase>[] = [
     code: 'ATTRIBUTE_VALUE_INVALID',
     holds: ({ attributes }) => attributes.sensitive === true,
   },
+  {
+    // Its material may be a data key's (an extractable data key wrapped, then unwrapped): as a
+    // wrapping key, that data key would decrypt what the copy wraps. Wrapping keys are made here.
+    check: 'an unwrapped key is not a wrapping key (wrap, unwrap)',
+    code: 'ATTRIBUTE_VALUE_INVALID',
+    holds: ({ attributes }) => attributes.wrap !== true && attributes.unwrap !== true,
+  },
+  {
+    // A user an unwrapping key is shared with may use the keys wrapped under it, not take them out.
+    check: 'a key unwrapped with another user’s key is not extractable',
+    code: 'ATTRIBUTE_VALUE_INVALID',
+    holds: ({ unwrapping, caller, attributes }) => attributes.extractable !== true || unwrapping.owner === caller,
+  },
 ];
+
+/**
+ * The attributes a copy keeps from its unwrapping key: what a trusted key unwraps was wrapped
+ * by a trusted key, so it may have been wrap-with-trusted; it stays so.
+ */
+export function unwrappedAttributes(
+  requested: KeyRecord['attributes'],
+  unwrapping: KeyRecord,
+): KeyRecord['attributes'] {
+  return unwrapping.attributes.trusted === true ? { ...requested, wrapWithTrusted: true } : requested;
+}
 
 /** Errors of a mechanism's unwrap that mean "these bytes are not a wrapped key for this key". */
 const UNWRAP_FAILURES: readonly ErrorCode[] = ['ENCRYPTED_DATA_INVALID', 'DATA_LEN_RANGE', 'WRAPPED_KEY_INVALID'];
@@ -130,8 +157,19 @@ export class KeyWrapping {
     const audit = { session, action: 'key.unwrap', target: unwrapping.record.handle, details };
     const fields = checkTemplate(request.template.label, request.template.id);
     const attributes =
-      keyClass === 'public' ? {} : creationAttributes(keyClass, request.template.attributes, { generatedHere: false });
-    const broken = firstBroken(UNWRAP_RULES, { keyClass, keyType, attributes });
+      keyClass === 'public'
+        ? {}
+        : unwrappedAttributes(
+            creationAttributes(keyClass, request.template.attributes, { generatedHere: false }),
+            unwrapping.record,
+          );
+    const broken = firstBroken(UNWRAP_RULES, {
+      unwrapping: unwrapping.record,
+      caller: session.username,
+      keyClass,
+      keyType,
+      attributes,
+    });
     if (broken) await this.refuse(audit, broken.code, broken.check);
     const approval = await unwrapping.approval();
     const key = await this.unwrapBytes(audit, mech, unwrapping.loaded.key, request, keyType as KeyType);

@@ -85,6 +85,8 @@ export class MultipartOperations {
     const live = this.find(session, operationId);
     try {
       await this.recheck(session, live);
+      // The operation may have ended (final, abort) while the gate ran.
+      if (this.live.get(operationId) !== live) throw new CofferError('OPERATION_NOT_INITIALIZED');
       this.count(live, data);
       if (live.stream) return live.stream.update(data);
       live.parts!.push(Buffer.from(data));
@@ -99,6 +101,7 @@ export class MultipartOperations {
     const live = this.find(session, operationId);
     try {
       await this.recheck(session, live);
+      if (this.live.get(operationId) !== live) throw new CofferError('OPERATION_NOT_INITIALIZED');
       this.count(live, data);
       if (live.finish) return await live.finish(Buffer.concat([...(live.parts ?? []), data]), signature);
       const stream = live.stream!;

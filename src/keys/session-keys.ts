@@ -15,10 +15,15 @@ export class SessionKeys {
     return this.keys.get(handle);
   }
 
-  /** A changed record of a session key (attributes): same material, same session. */
-  replace(record: LoadedKey['record']): void {
+  /**
+   * A changed record of a session key (attributes): same material, same session, and only if
+   * the record is still the one the change was decided on — else false (a concurrent change won).
+   */
+  replace(previous: LoadedKey['record'], record: LoadedKey['record']): boolean {
     const entry = this.keys.get(record.handle);
-    if (entry) this.keys.set(record.handle, { ...entry, loaded: { ...entry.loaded, record } });
+    if (!entry || entry.loaded.record !== previous) return false;
+    this.keys.set(record.handle, { ...entry, loaded: { ...entry.loaded, record } });
+    return true;
   }
 
   remove(handle: string): void {

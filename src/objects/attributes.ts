@@ -71,12 +71,14 @@ export const BOOLEAN_ATTRIBUTES = {
     true,
     'only-to-true',
   ),
-  encrypt: bool('CKA_ENCRYPT', ['secret', 'public'], { secret: true, public: false }, true, 'any'),
-  decrypt: bool('CKA_DECRYPT', PRIVATE_AND_SECRET, { secret: true, private: false }, true, 'any'),
+  // The data uses and the wrapping uses only ever go off: a key made a data key never becomes a
+  // wrapping key or back (a wrapping key turned data key would decrypt what it wrapped).
+  encrypt: bool('CKA_ENCRYPT', ['secret', 'public'], { secret: true, public: false }, true, 'only-to-false'),
+  decrypt: bool('CKA_DECRYPT', PRIVATE_AND_SECRET, { secret: true, private: false }, true, 'only-to-false'),
   sign: bool('CKA_SIGN', PRIVATE_AND_SECRET, { secret: false, private: true }, true, 'any'),
   verify: bool('CKA_VERIFY', ['secret', 'public'], { secret: false, public: true }, true, 'any'),
-  wrap: bool('CKA_WRAP', ['secret', 'public'], { secret: false, public: false }, true, 'any'),
-  unwrap: bool('CKA_UNWRAP', PRIVATE_AND_SECRET, { secret: false, private: false }, true, 'any'),
+  wrap: bool('CKA_WRAP', ['secret', 'public'], { secret: false, public: false }, true, 'only-to-false'),
+  unwrap: bool('CKA_UNWRAP', PRIVATE_AND_SECRET, { secret: false, private: false }, true, 'only-to-false'),
   derive: bool('CKA_DERIVE', PRIVATE_AND_SECRET, { secret: false, private: false }, true, 'any'),
 } as const satisfies Record<string, Rule<boolean>>;
 
@@ -114,6 +116,11 @@ export const ATTRIBUTE_CONFLICTS = {
       ],
       reason: 'a key is either a wrapping key (wrap, unwrap) or a data key (encrypt, decrypt), never both',
     },
+    {
+      // A copy of a wrapping key's material (unwrapped as a data key) would decrypt what it wraps.
+      groups: [['wrap', 'unwrap'], ['extractable']],
+      reason: 'a wrapping key (wrap, unwrap) is never extractable',
+    },
   ],
   requires: [
     {
@@ -122,6 +129,13 @@ export const ATTRIBUTE_CONFLICTS = {
       attribute: 'trusted',
       values: { wrap: true, encrypt: false, decrypt: false },
       reason: 'only a wrapping key (wrap true, encrypt and decrypt false) may be trusted',
+    },
+    {
+      // A trusted secret key exists nowhere else: had it ever been extractable, a copy of it
+      // (unwrapped as a data key) could read what wrap-with-trusted keys were wrapped under it.
+      attribute: 'trusted',
+      values: { neverExtractable: true },
+      reason: 'only a secret key that was never extractable may be trusted',
     },
   ],
   frozen: [{ while: 'trusted', attributes: USAGE_ATTRIBUTES, reason: "a trusted key's usage attributes are frozen" }],
@@ -142,6 +156,23 @@ export const ATTRIBUTE_CONFLICTS = {
   }[];
 };
 
+/**
+ * Across a key pair: what one half wraps, the other half must not decrypt (and what one half
+ * encrypts, the other must not unwrap), or a wrapped key would be read as data.
+ */
+export const PAIR_CONFLICTS = [
+  { public: 'wrap', private: 'decrypt' },
+  { public: 'encrypt', private: 'unwrap' },
+] as const satisfies readonly { readonly public: BooleanAttribute; readonly private: BooleanAttribute }[];
+
+/** The first pair conflict of a new pair's two attribute sets, or undefined. */
+export function pairConflict(
+  publicAttributes: Partial<BooleanAttributes>,
+  privateAttributes: Partial<BooleanAttributes>,
+): (typeof PAIR_CONFLICTS)[number] | undefined {
+  return PAIR_CONFLICTS.find((row) => publicAttributes[row.public] === true && privateAttributes[row.private] === true);
+}
+
 type Flags = Readonly<Partial<Record<string, boolean>>>;
 
 const isTrue = (flags: Flags, names: readonly string[]): string | undefined =>
@@ -161,7 +192,9 @@ function inconsistency(
   for (const row of ATTRIBUTE_CONFLICTS.requires) {
     const values: Readonly<Partial<BooleanAttributes>> = row.values;
     const names = Object.keys(values) as BooleanAttribute[];
-    const broken = names.find((name) => (attributes[name] ?? false) !== values[name]);
+    // An attribute the key's class does not carry (a public key's neverExtractable) is not asked.
+    const carried = names.filter((name) => name === row.attribute || name in attributes);
+    const broken = carried.find((name) => (attributes[name] ?? false) !== values[name]);
     if (attributes[row.attribute] === true && broken !== undefined && concerns([row.attribute, ...names]))
       return { attribute: broken, reason: row.reason };
   }
