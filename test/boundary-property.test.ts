@@ -939,14 +939,7 @@ describe('the boundary as a property: no call sequence yields a protected key', 
     assert.equal(codeOf(turned), 'ATTRIBUTE_READ_ONLY', turned.text);
   });
 
-  // ---- leaks found while writing this test (red until src/ is fixed; do not weaken) ----------
-
-  /** The protected key's value, read in process, and whether an answer's plaintext is it. */
-  const valueOf = async (handle: string): Promise<Buffer> => {
-    const loaded = await node().node.gate.find(sessions[0]!, handle);
-    assert.ok(loaded);
-    return loaded.key.export();
-  };
+  // ---- leaks found while writing this test, now refused ----------------------------------
 
   test('a pair whose public half wraps and private half decrypts is refused at creation', async () => {
     const pair = await as('alice', 'POST', '/v1/keys/pairs', {
