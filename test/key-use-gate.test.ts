@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { codeOf, type ApiAnswer } from './support/api.js';
 import { startTestNode, type TestNode } from './support/test-node.js';
@@ -243,5 +244,30 @@ describe('one key-use gate on every path', () => {
       ['crypto.sign', 'KEY_TYPE_INCONSISTENT', `key/${secret.handle}`],
       ['key.rotate', 'KEY_TYPE_INCONSISTENT', `key/${publicKey.handle}`],
     ]);
+  });
+  test('an imported public key wraps only once an admin trusts it; a wrapping pair keeps its private half in', async () => {
+    const outside = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = outside.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const imported = await call(alice, 'POST', '/v1/keys/import', { pem, attributes: { wrap: true } });
+    ok(imported, 'import');
+    const destination = (imported.body as { key: Key }).key;
+    const target = await payload();
+    const rsaWrap = () =>
+      call(alice, 'POST', '/v1/keys/wrap', {
+        wrappingKeyHandle: destination.handle,
+        keyHandle: target.handle,
+        mechanism: 'RSA_PKCS_OAEP',
+        hash: 'sha256',
+      });
+    assert.equal(codeOf(await rsaWrap()), 'KEY_FUNCTION_NOT_PERMITTED', 'untrusted imported destination');
+    ok(await call(admin, 'PATCH', `/v1/keys/${destination.handle}`, { attributes: { trusted: true } }), 'trust');
+    ok(await rsaWrap(), 'wrap to a trusted destination');
+    const leaky = await call(alice, 'POST', '/v1/keys/pairs', {
+      keyType: 'rsa',
+      modulusBits: 2048,
+      publicAttributes: { wrap: true },
+      privateAttributes: { unwrap: true, extractable: true },
+    });
+    assert.equal(codeOf(leaky), 'TEMPLATE_INCONSISTENT', 'the private half of a wrapping pair never leaves');
   });
 });

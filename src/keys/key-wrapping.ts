@@ -25,6 +25,14 @@ export interface WrapCase {
  */
 export const WRAP_RULES: readonly Rule<WrapCase>[] = [
   {
+    // The private half of a public key made elsewhere may sit here as a decrypt key (or anywhere):
+    // only a key pair made here is bound by the pair rules, or an admin vouches for the key.
+    check: 'a public wrapping key was generated here or is trusted by an admin',
+    code: 'KEY_FUNCTION_NOT_PERMITTED',
+    holds: ({ wrapping }) =>
+      wrapping.class !== 'public' || wrapping.attributes.local === true || wrapping.attributes.trusted === true,
+  },
+  {
     check: 'the key to wrap is a secret or private key (public keys are exported, not wrapped)',
     code: 'KEY_NOT_WRAPPABLE',
     holds: ({ target }) => target.class !== 'public',

@@ -163,6 +163,8 @@ export const ATTRIBUTE_CONFLICTS = {
 export const PAIR_CONFLICTS = [
   { public: 'wrap', private: 'decrypt' },
   { public: 'encrypt', private: 'unwrap' },
+  // A copy of the private half (wrapped out, unwrapped as a decrypt key) would read what the public half wraps.
+  { public: 'wrap', private: 'extractable' },
 ] as const satisfies readonly { readonly public: BooleanAttribute; readonly private: BooleanAttribute }[];
 
 /** The first pair conflict of a new pair's two attribute sets, or undefined. */
