@@ -6,7 +6,7 @@ import { CofferError } from '../errors/coffer-error.js';
 import type { Session } from '../identity/sessions.js';
 import type { KeyRecord } from '../objects/key-record.js';
 import { checkTemplate, creationAttributes, type KeyTemplate } from './key-service.js';
-import { checkKeyType, classHasType, firstBroken, type KeyTransferDeps, type Rule } from './key-rules.js';
+import { brokenDetail, checkKeyType, classHasType, firstBroken, type KeyTransferDeps, type Rule } from './key-rules.js';
 import type { Admission } from './key-use-gate.js';
 
 /** What a derive rule looks at, before the mechanism runs. */
@@ -97,7 +97,7 @@ export class KeyDerivation {
     });
     if (broken) {
       const event = { actor: session.username, action: 'key.derive', target: `key/${base.record.handle}`, details };
-      await refuseAudited(this.deps.writer, event, broken.code, broken.check);
+      await refuseAudited(this.deps.writer, event, broken.code, brokenDetail(broken));
     }
     const keyType = request.keyType as KeyType;
     keyTypeProvider(keyType).checkSpec({ keyType, lengthBytes: request.lengthBytes } as KeySpec);

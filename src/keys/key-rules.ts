@@ -31,6 +31,11 @@ export function firstBroken<C>(rules: readonly Rule<C>[], subject: C): Rule<C> |
   return rules.find((rule) => !rule.holds(subject));
 }
 
+/** A broken rule as a refusal's detail: the rule states what must hold, so say it is required. */
+export function brokenDetail(rule: Pick<Rule<never>, 'check'>): string {
+  return `required: ${rule.check}`;
+}
+
 /*
  * The key-type vocabulary below reads the one key type table (crypto/keys/registry.ts); these
  * names are kept for the services that call them.

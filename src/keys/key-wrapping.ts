@@ -8,7 +8,7 @@ import type { Session } from '../identity/sessions.js';
 import type { KeyRecord } from '../objects/key-record.js';
 import type { AuditDetails, KeyTemplate } from './key-service.js';
 import { checkTemplate, creationAttributes } from './key-service.js';
-import { classHasType, firstBroken, type KeyTransferDeps, parseKeyAs, type Rule } from './key-rules.js';
+import { brokenDetail, classHasType, firstBroken, type KeyTransferDeps, parseKeyAs, type Rule } from './key-rules.js';
 import type { Admission } from './key-use-gate.js';
 
 /** What a wrap rule looks at: the mechanism and both keys' records (never their material). */
@@ -134,7 +134,7 @@ export class KeyWrapping {
     const details = { wrappingKey: wrapping.record.handle, key: target.record.handle, mechanism: mech.name };
     const audit = { session, action: 'key.wrap', target: target.record.handle, details };
     const broken = firstBroken(WRAP_RULES, { wrapping: wrapping.record, target: target.record });
-    if (broken) await this.refuse(audit, broken.code, broken.check);
+    if (broken) await this.refuse(audit, broken.code, brokenDetail(broken));
     // The key-management approval of the key leaving the boundary, consumed with the audit event.
     const approval = await target.approval();
     const material = exportKeyMaterial(target.loaded.key);
@@ -178,7 +178,7 @@ export class KeyWrapping {
       keyType,
       attributes,
     });
-    if (broken) await this.refuse(audit, broken.code, broken.check);
+    if (broken) await this.refuse(audit, broken.code, brokenDetail(broken));
     const approval = await unwrapping.approval();
     const key = await this.unwrapBytes(audit, mech, unwrapping.loaded.key, request, keyType as KeyType);
     return this.deps.keys.createKey(
