@@ -352,6 +352,46 @@ describe('key-usage quorum on a key', () => {
     assert.equal(codeOf(await encrypt(dave, withApproval(file))), 'QUORUM_APPROVALS_INSUFFICIENT');
   });
 
+  test('a wrap whose two keys both have quorum takes an approval for each, in one header', async () => {
+    const make = async (attributes: Record<string, boolean>) => {
+      const made = await t.api.call<{ key: { handle: string } }>('POST', '/v1/keys/symmetric', {
+        token: carol,
+        body: { keyType: 'aes', keyLengthBytes: 32, attributes },
+      });
+      assert.equal(made.status, 201, made.text);
+      const key = made.body.key.handle;
+      const shared = await t.api.call('POST', `/v1/keys/${key}/shares`, { token: carol, body: { username: 'dave' } });
+      assert.equal(shared.status, 200, shared.text);
+      const set = await t.api.call('PUT', `/v1/keys/${key}/quorum`, { token: carol, body: { 'key-usage': 2 } });
+      assert.equal(set.status, 200, set.text);
+      return key;
+    };
+    const kek = await make({ wrap: true, unwrap: true });
+    const target = await make({ extractable: true });
+    const wrap = (headers?: Record<string, string>) =>
+      t.api.call('POST', '/v1/keys/wrap', {
+        token: carol,
+        body: { wrappingKeyHandle: kek, keyHandle: target, mechanism: 'AES_KEY_WRAP_PAD' },
+        ...(headers ? { headers } : {}),
+      });
+    const both: [string, SignerKeys][] = [
+      ['carol', carolKey],
+      ['dave', daveKey],
+    ];
+    const forUse = async () =>
+      approve(await generateToken(t.api, carol, { service: 'key-usage', keyHandle: kek }), both);
+    assert.equal(codeOf(await wrap()), 'QUORUM_REQUIRED');
+    // One approval is the wrapping key's: the key to wrap has none for its own service and key.
+    assert.equal(codeOf(await wrap(withApproval(await forUse()))), 'QUORUM_TOKEN_INVALID', "the target's is missing");
+    // Exporting the target takes a key-management token at the stricter of its two values (2).
+    const forExport = approve(
+      await generateToken(t.api, carol, { service: 'key-management', keyHandle: target }),
+      both,
+    );
+    const wrapped = await wrap(withApproval([await forUse(), forExport]));
+    assert.equal(wrapped.status, 200, wrapped.text);
+  });
+
   test('deletion is under the key-management value', async () => {
     const set = await t.api.call('PUT', `/v1/keys/${handle}/quorum`, { token: carol, body: { 'key-management': 2 } });
     assert.equal(set.status, 200, set.text);

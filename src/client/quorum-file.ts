@@ -69,7 +69,14 @@ export function addApproval(
   return { ...file, signatures: [...others, { username, signature }] };
 }
 
-/** The header value that carries a file's approvals to the node. */
-export function approvalHeader(file: QuorumTokenFile): string {
-  return Buffer.from(JSON.stringify({ token: file.token, signatures: file.signatures }), 'utf8').toString('base64');
+/**
+ * The header value that carries a file's approvals to the node; several files (at most 4) when
+ * one operation needs approvals for several keys, as a wrap whose two keys both have quorum.
+ */
+export function approvalHeader(file: QuorumTokenFile | readonly QuorumTokenFile[]): string {
+  const approval = (one: QuorumTokenFile) => ({ token: one.token, signatures: one.signatures });
+  const value = Array.isArray(file)
+    ? (file as readonly QuorumTokenFile[]).map(approval)
+    : approval(file as QuorumTokenFile);
+  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64');
 }

@@ -3,27 +3,30 @@ import { CofferError } from '../errors/coffer-error.js';
 import { MAX_QUORUM_VALUE, type ApprovalInput } from './quorum-token.js';
 
 /**
- * The approval a request carries (header `x-coffer-quorum-approval`: base64 of
- * `{"token","signatures":[{"username","signature"}]}`), held for the duration of the request so
+ * The approvals a request carries (header `x-coffer-quorum-approval`: base64 of
+ * `{"token","signatures":[{"username","signature"}]}`, or of a list of up to
+ * MAX_APPROVALS_PER_REQUEST of them when an operation needs approvals for several keys — a wrap
+ * whose wrapping key and key to wrap both have quorum), held for the duration of the request so
  * that any service a request reaches — user changes, key management, key use, batch items —
- * finds it without every route and body schema knowing about quorum.
+ * finds them without every route and body schema knowing about quorum.
  */
 export const APPROVAL_HEADER = 'x-coffer-quorum-approval';
-const MAX_HEADER_CHARS = 12_000;
+export const MAX_APPROVALS_PER_REQUEST = 4;
+const MAX_HEADER_CHARS = 12_000 * MAX_APPROVALS_PER_REQUEST;
 
-const context = new AsyncLocalStorage<ApprovalInput | undefined>();
+const context = new AsyncLocalStorage<readonly ApprovalInput[]>();
 
-export function runWithApproval(approval: ApprovalInput | undefined, next: () => void): void {
-  context.run(approval, next);
+export function runWithApproval(approvals: readonly ApprovalInput[], next: () => void): void {
+  context.run(approvals, next);
 }
 
-export function currentApproval(): ApprovalInput | undefined {
-  return context.getStore();
+export function currentApprovals(): readonly ApprovalInput[] {
+  return context.getStore() ?? [];
 }
 
-/** Parses the header value; INVALID_FIELD when it is not an approval. */
-export function parseApprovalHeader(value: string | string[] | undefined): ApprovalInput | undefined {
-  if (value === undefined || value === '') return undefined;
+/** Parses the header value; INVALID_FIELD when it is not an approval or a list of them. */
+export function parseApprovalHeader(value: string | string[] | undefined): readonly ApprovalInput[] {
+  if (value === undefined || value === '') return [];
   if (Array.isArray(value) || value.length > MAX_HEADER_CHARS) throw new CofferError('INVALID_FIELD', APPROVAL_HEADER);
   let parsed: unknown;
   try {
@@ -31,11 +34,13 @@ export function parseApprovalHeader(value: string | string[] | undefined): Appro
   } catch {
     throw new CofferError('INVALID_FIELD', APPROVAL_HEADER);
   }
-  if (!isApproval(parsed)) throw new CofferError('INVALID_FIELD', APPROVAL_HEADER);
-  return {
-    token: parsed.token,
-    signatures: parsed.signatures.map((s) => ({ username: s.username, signature: s.signature })),
-  };
+  const list: unknown[] = Array.isArray(parsed) ? parsed : [parsed];
+  if (list.length === 0 || list.length > MAX_APPROVALS_PER_REQUEST || !list.every(isApproval))
+    throw new CofferError('INVALID_FIELD', APPROVAL_HEADER);
+  return (list as ApprovalInput[]).map((approval) => ({
+    token: approval.token,
+    signatures: approval.signatures.map((s) => ({ username: s.username, signature: s.signature })),
+  }));
 }
 
 function isApproval(value: unknown): value is ApprovalInput {

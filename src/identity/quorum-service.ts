@@ -1,9 +1,9 @@
 import type { AuditEventInput } from '../audit/audit-event.js';
 import { CofferError } from '../errors/coffer-error.js';
-import type { RecordReader } from '../records/record-reader.js';
+import type { OpenedRecord, RecordReader } from '../records/record-reader.js';
 import type { Change, RecordWriter } from '../records/record-writer.js';
 import type { Compare } from '../store/state-store.js';
-import { currentApproval } from './quorum-approval-context.js';
+import { currentApprovals } from './quorum-approval-context.js';
 import {
   DEFAULT_TOKEN_LIFETIME_MS,
   MAX_LIVE_TOKENS,
@@ -13,6 +13,7 @@ import {
   isKeyService,
   newToken,
   tokenPath,
+  type ApprovalInput,
   type QuorumService as ServiceName,
   type QuorumTokenRecord,
 } from './quorum-token.js';
@@ -138,7 +139,8 @@ export class QuorumService {
     let required = await this.required(service, key?.handle);
     for (const other of alsoCovering) required = Math.max(required, await this.required(other, key?.handle));
     if (required <= 1) return undefined;
-    const approval = currentApproval();
+    const found = await this.approvalFor(service, key?.handle);
+    const approval = found?.approval;
     const event = {
       actor: session.username,
       action: 'quorum.token.consume',
@@ -147,7 +149,7 @@ export class QuorumService {
     const details: Record<string, string | number> = { service, required };
     if (key) details.key = key.handle;
     if (!approval) return this.refuse({ ...event, details }, 'QUORUM_REQUIRED');
-    const record = await this.deps.reader.get(tokenPath(approval.token), 'quorum-token');
+    const record = found.record;
     const token = record && decodeToken(record.plaintext);
     const mayApprove = key
       ? (user: UserRecord) => user.username === key.owner || key.sharedWith.includes(user.username)
@@ -167,6 +169,28 @@ export class QuorumService {
       changes: [{ type: 'delete', path: tokenPath(approval.token) }],
       details: { quorumToken: approval.token, approvers: check.approvers.join(',') },
     };
+  }
+
+  /**
+   * Of the request's approvals, the one whose token is for this service and key, read; with a
+   * single approval, that one whatever it is for (its check then says what is wrong with it).
+   */
+  private async approvalFor(
+    service: ServiceName,
+    keyHandle: string | undefined,
+  ): Promise<{ approval: ApprovalInput; record: OpenedRecord | undefined } | undefined> {
+    const approvals = currentApprovals();
+    const read = async (approval: ApprovalInput) => ({
+      approval,
+      record: await this.deps.reader.get(tokenPath(approval.token), 'quorum-token'),
+    });
+    if (approvals.length <= 1) return approvals[0] && read(approvals[0]);
+    for (const approval of approvals) {
+      const candidate = await read(approval);
+      const token = candidate.record && decodeToken(candidate.record.plaintext);
+      if (token && token.service === service && token.keyHandle === keyHandle) return candidate;
+    }
+    return read(approvals[0]!);
   }
 
   /**

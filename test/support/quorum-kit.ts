@@ -82,6 +82,6 @@ export function approve(file: QuorumTokenFile, approvers: readonly [string, Sign
   return approvers.reduce((signed, [username, keys]) => addApproval(signed, username, keys.privateKey), file);
 }
 
-export function withApproval(file: QuorumTokenFile): Record<string, string> {
+export function withApproval(file: QuorumTokenFile | readonly QuorumTokenFile[]): Record<string, string> {
   return { [APPROVAL_HEADER]: approvalHeader(file) };
 }

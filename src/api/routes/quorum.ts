@@ -15,19 +15,19 @@ const value = { type: 'integer', minimum: 1, maximum: 8 } as const;
 
 /**
  * Quorum (M of N), CloudHSM's token-sign flow: tokens, the cluster's quorum values, and a key's
- * own values. Any request may carry an approval in the `x-coffer-quorum-approval` header; it is
+ * own values. Any request may carry approvals in the `x-coffer-quorum-approval` header; they are
  * held for the request so the service that needs it finds it (see quorum-approval-context.ts).
  */
 export function quorumRoutes(app: FastifyInstance, services: ApiServices): void {
   app.addHook('onRequest', (request, _reply, done) => {
-    let approval: ApprovalInput | undefined;
+    let approvals: readonly ApprovalInput[];
     try {
-      approval = parseApprovalHeader(request.headers[APPROVAL_HEADER]);
+      approvals = parseApprovalHeader(request.headers[APPROVAL_HEADER]);
     } catch (error) {
       done(error as Error);
       return;
     }
-    runWithApproval(approval, () => done());
+    runWithApproval(approvals, () => done());
   });
 
   app.post<{ Body: { service: QuorumService; keyHandle?: string; timeoutSeconds?: number } }>(
