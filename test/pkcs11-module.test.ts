@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { execFile, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { writePkcs11Config } from '../src/cluster/pkcs11-config.js';
+import { startTestNode, type TestNode } from './support/test-node.js';
+
+/**
+ * The PKCS#11 module (pkcs11/) against a real node: the real pkcs11-tool (opensc) loads
+ * libcoffer-pkcs11.so, and the module's own C test program checks argument handling, session
+ * and login states, threads and the fork rule — under valgrind when it is installed. Every
+ * process started here is stopped in `after`, also when a test fails.
+ */
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const PKCS11_DIR = join(REPO, 'pkcs11');
+const MODULE = join(PKCS11_DIR, 'build', 'libcoffer-pkcs11.so');
+const C_TEST = join(PKCS11_DIR, 'build', 'coffer-p11-test');
+
+const has = (command: string): boolean => !spawnSync(command, ['--version'], { stdio: 'ignore' }).error;
+const compilerMissing = !has('cc') || !has('make');
+const skipAll = compilerMissing ? 'no C compiler or make: run `make test` (it installs the build packages)' : false;
+const skipTool = !has('pkcs11-tool') ? 'pkcs11-tool is missing: `make test` installs opensc' : false;
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+describe('the PKCS#11 module', { skip: skipAll }, () => {
+  let t: TestNode;
+  let env: NodeJS.ProcessEnv;
+  let userPin: string;
+  const running = new Set<ChildProcess>();
+
+  /** Runs a program without blocking the event loop (the node under test lives in this process). */
+  function run(file: string, args: readonly string[], timeoutMs = 60_000): Promise<Run> {
+    return new Promise((resolve) => {
+      const child = execFile(file, args, { env, timeout: timeoutMs, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+        running.delete(child);
+        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+        resolve({ code, stdout, stderr });
+      });
+      running.add(child);
+    });
+  }
+
+  const tool = (...args: string[]): Promise<Run> => run('pkcs11-tool', ['--module', MODULE, ...args]);
+
+  before(async () => {
+    const built = spawnSync('make', ['-C', PKCS11_DIR, 'test'], { encoding: 'utf8' });
+    assert.equal(built.status, 0, `make -C pkcs11 test:\n${built.stdout}\n${built.stderr}`);
+    assert.ok(existsSync(MODULE) && existsSync(C_TEST));
+    t = await startTestNode();
+    const user = await t.cryptoUser('p11user');
+    userPin = `p11user:${user.password}`;
+    const conf = join(t.root, 'pkcs11.json');
+    await writePkcs11Config(conf, {
+      endpoints: [t.node.url],
+      caFile: t.dir.caCert,
+      certFile: t.init.clientCert!,
+      keyFile: t.init.clientKey!,
+    });
+    env = { PATH: process.env.PATH, COFFER_PKCS11_CONF: conf };
+  });
+
+  after(async () => {
+    for (const child of running) child.kill('SIGKILL');
+    await t?.stop();
+  });
+
+  test('pkcs11-tool -I: the library', { skip: skipTool }, async () => {
+    const answer = await tool('-I');
+    assert.equal(answer.code, 0, answer.stderr);
+    assert.match(answer.stdout, /Cryptoki version 2\.40/);
+    assert.match(answer.stdout, /Manufacturer\s+Coffer/);
+    assert.match(answer.stdout, /Library\s+Coffer PKCS#11 module \(ver 0\.1\)/);
+  });
+
+  test('pkcs11-tool -L: one slot, its token labelled and numbered by the cluster', { skip: skipTool }, async () => {
+    const answer = await tool('-L');
+    assert.equal(answer.code, 0, answer.stderr);
+    const serial = t.init.clusterId.replaceAll('-', '').slice(0, 16).toUpperCase();
+    assert.match(answer.stdout, new RegExp(`token label\\s+: Coffer ${serial.slice(0, 8)}`));
+    assert.match(answer.stdout, new RegExp(`serial num\\s+: ${serial}`));
+    assert.match(answer.stdout, /token flags\s+:.*login required/);
+    assert.match(answer.stdout, /token flags\s+:.*rng/);
+  });
+
+  test('pkcs11-tool -M: the node’s mechanisms, without a login', { skip: skipTool }, async () => {
+    const answer = await tool('-M');
+    assert.equal(answer.code, 0, answer.stderr);
+    for (const name of ['AES-GCM', 'SHA256-RSA-PKCS', 'ECDSA', 'SHA256-HMAC', 'AES-KEY-WRAP', 'SHA256'])
+      assert.match(answer.stdout, new RegExp(`^\\s+${name}[,\\s]`, 'm'), name);
+    assert.match(answer.stdout, /AES-GCM, keySize=\{16,32\}, encrypt, decrypt, wrap, unwrap/);
+    assert.match(answer.stdout, /SHA256-RSA-PKCS, keySize=\{2048,4096\}, sign, verify/);
+    assert.doesNotMatch(answer.stdout, /AES-ECB/, 'ECB is no data mechanism');
+  });
+
+  test(
+    'pkcs11-tool --login -O: logs in with user:password; finding objects is not built yet',
+    { skip: skipTool },
+    async () => {
+      const answer = await tool('--login', '--pin', userPin, '-O');
+      assert.doesNotMatch(answer.stderr, /C_Login|CKR_PIN_INCORRECT/, answer.stderr);
+      // C_FindObjects* answer CKR_FUNCTION_NOT_SUPPORTED in this slice, honestly.
+      assert.match(answer.stderr, /C_FindObjectsInit failed.*CKR_FUNCTION_NOT_SUPPORTED/, answer.stderr);
+    },
+  );
+
+  test('pkcs11-tool --login --pin wrong: CKR_PIN_INCORRECT', { skip: skipTool }, async () => {
+    const answer = await tool('--login', '--pin', 'p11user:not-the-password', '-O');
+    assert.notEqual(answer.code, 0);
+    assert.match(answer.stderr, /CKR_PIN_INCORRECT/);
+  });
+
+  test('pkcs11-tool --generate-random 32: 32 bytes from the node', { skip: skipTool }, async () => {
+    const out = join(t.root, 'random.bin');
+    const answer = await tool('--login', '--pin', userPin, '--generate-random', '32', '--output-file', out);
+    assert.equal(answer.code, 0, answer.stderr);
+    const bytes = await readFile(out);
+    assert.equal(bytes.length, 32);
+    assert.notDeepEqual(bytes, Buffer.alloc(32));
+  });
+
+  test('the C test program: arguments, states, threads, fork (under valgrind when present)', async () => {
+    const pins = { COFFER_P11_TEST_USER_PIN: userPin, COFFER_P11_TEST_SO_PIN: `admin:${t.adminPassword}` };
+    const saved = env;
+    env = { ...env, ...pins };
+    try {
+      const valgrind = has('valgrind');
+      const answer = valgrind
+        ? await run(
+            'valgrind',
+            ['--error-exitcode=99', '--leak-check=full', '--errors-for-leak-kinds=definite', '--quiet', C_TEST, MODULE],
+            300_000,
+          )
+        : await run(C_TEST, [MODULE]);
+      const failed = answer.stdout.split('\n').filter((line) => line.startsWith('not ok'));
+      assert.deepEqual(failed, [], answer.stdout);
+      assert.equal(answer.code, 0, `${answer.stdout}\n${answer.stderr}`);
+      assert.match(answer.stdout, /^0 failure\(s\)$/m);
+    } finally {
+      env = saved;
+    }
+  });
+});
