@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFile, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { devUp } from '../src/cluster/dev-up.js';
+import type { RunningNode } from '../src/cluster/node.js';
 import { writePkcs11Config } from '../src/cluster/pkcs11-config.js';
+import { createLogger } from '../src/util/logger.js';
 import { startTestNode, type TestNode } from './support/test-node.js';
 
 /**
@@ -30,30 +34,41 @@ interface Run {
   readonly stderr: string;
 }
 
+const running = new Set<ChildProcess>();
+
+/** Runs a program without blocking the event loop (the node under test lives in this process). */
+function run(file: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(file, args, { env, timeout: timeoutMs, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      running.delete(child);
+      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+      resolve({ code, stdout, stderr });
+    });
+    running.add(child);
+  });
+}
+
+/** Stops whatever a test left running (a timeout kills too; this covers a failing assertion). */
+function stopAll(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+}
+
+function buildModule(): void {
+  const built = spawnSync('make', ['-C', PKCS11_DIR, 'test'], { encoding: 'utf8' });
+  assert.equal(built.status, 0, `make -C pkcs11 test:\n${built.stdout}\n${built.stderr}`);
+  assert.ok(existsSync(MODULE) && existsSync(C_TEST));
+}
+
 describe('the PKCS#11 module', { skip: skipAll }, () => {
   let t: TestNode;
   let env: NodeJS.ProcessEnv;
   let userPin: string;
-  const running = new Set<ChildProcess>();
 
-  /** Runs a program without blocking the event loop (the node under test lives in this process). */
-  function run(file: string, args: readonly string[], timeoutMs = 60_000): Promise<Run> {
-    return new Promise((resolve) => {
-      const child = execFile(file, args, { env, timeout: timeoutMs, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-        running.delete(child);
-        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-        resolve({ code, stdout, stderr });
-      });
-      running.add(child);
-    });
-  }
-
-  const tool = (...args: string[]): Promise<Run> => run('pkcs11-tool', ['--module', MODULE, ...args]);
+  const tool = (...args: string[]): Promise<Run> => run('pkcs11-tool', ['--module', MODULE, ...args], env);
 
   before(async () => {
-    const built = spawnSync('make', ['-C', PKCS11_DIR, 'test'], { encoding: 'utf8' });
-    assert.equal(built.status, 0, `make -C pkcs11 test:\n${built.stdout}\n${built.stderr}`);
-    assert.ok(existsSync(MODULE) && existsSync(C_TEST));
+    buildModule();
     t = await startTestNode();
     const user = await t.cryptoUser('p11user');
     userPin = `p11user:${user.password}`;
@@ -68,7 +83,7 @@ describe('the PKCS#11 module', { skip: skipAll }, () => {
   });
 
   after(async () => {
-    for (const child of running) child.kill('SIGKILL');
+    stopAll();
     await t?.stop();
   });
 
@@ -128,23 +143,51 @@ describe('the PKCS#11 module', { skip: skipAll }, () => {
 
   test('the C test program: arguments, states, threads, fork (under valgrind when present)', async () => {
     const pins = { COFFER_P11_TEST_USER_PIN: userPin, COFFER_P11_TEST_SO_PIN: `admin:${t.adminPassword}` };
-    const saved = env;
-    env = { ...env, ...pins };
-    try {
-      const valgrind = has('valgrind');
-      const answer = valgrind
-        ? await run(
-            'valgrind',
-            ['--error-exitcode=99', '--leak-check=full', '--errors-for-leak-kinds=definite', '--quiet', C_TEST, MODULE],
-            300_000,
-          )
-        : await run(C_TEST, [MODULE]);
-      const failed = answer.stdout.split('\n').filter((line) => line.startsWith('not ok'));
-      assert.deepEqual(failed, [], answer.stdout);
-      assert.equal(answer.code, 0, `${answer.stdout}\n${answer.stderr}`);
-      assert.match(answer.stdout, /^0 failure\(s\)$/m);
-    } finally {
-      env = saved;
-    }
+    const withPins = { ...env, ...pins };
+    // memcheck: any invalid access, or memory definitely lost, fails the run (exit 99).
+    const answer = has('valgrind')
+      ? await run(
+          'valgrind',
+          ['--error-exitcode=99', '--leak-check=full', '--errors-for-leak-kinds=definite', '--quiet', C_TEST, MODULE],
+          withPins,
+          300_000,
+        )
+      : await run(C_TEST, [MODULE], withPins);
+    const failed = answer.stdout.split('\n').filter((line) => line.startsWith('not ok'));
+    assert.deepEqual(failed, [], answer.stdout);
+    assert.equal(answer.code, 0, `${answer.stdout}\n${answer.stderr}`);
+    assert.match(answer.stdout, /^0 failure\(s\)$/m);
+  });
+});
+
+describe('coffer up and the PKCS#11 module', { skip: skipAll || skipTool }, () => {
+  let root: string;
+  let node: RunningNode | undefined;
+
+  before(async () => {
+    buildModule();
+    root = await mkdtemp(join(tmpdir(), 'coffer-up-p11-'));
+  });
+
+  after(async () => {
+    stopAll();
+    await node?.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  test('writes pkcs11.json into the data dir; pkcs11-tool -L works with it as it is', async () => {
+    const up = await devUp({ dataDir: join(root, 'data'), port: 0, logger: createLogger({ level: 'silent' }) });
+    node = up.node;
+    const conf = up.node.dir.pkcs11Config;
+    assert.equal((await stat(conf)).mode & 0o777, 0o600);
+    const written = JSON.parse(await readFile(conf, 'utf8')) as { endpoints: string[]; caFile: string };
+    assert.deepEqual(written.endpoints, [up.node.url]);
+    assert.equal(written.caFile, 'tls/ca.crt', 'relative to the data dir, where the file is');
+    const answer = await run('pkcs11-tool', ['--module', MODULE, '-L'], {
+      PATH: process.env.PATH,
+      COFFER_PKCS11_CONF: conf,
+    });
+    assert.equal(answer.code, 0, answer.stderr);
+    assert.match(answer.stdout, /token label\s+: Coffer [0-9A-F]{8}/);
   });
 });

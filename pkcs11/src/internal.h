@@ -62,13 +62,18 @@ void coffer_leave(void);
 const struct coffer_config *coffer_state_config(void);
 
 /* ---- session.c (state held under the module lock) ---- */
-void coffer_sessions_reset(int wipe_only);
+/* Forgets every session and the login, zeroing the token; no word to the node. */
+void coffer_sessions_reset(void);
 /* The application's login token (a copy, the caller frees with coffer_free_secret), or NULL. */
 CK_RV coffer_session_token(CK_SESSION_HANDLE session, char **token);
 CK_ULONG coffer_session_count(CK_ULONG *rw_count);
 int coffer_session_valid(CK_SESSION_HANDLE session);
 /* Logs out of the node (best effort) and forgets the login; used by C_Finalize. */
 void coffer_logout_all(void);
+
+/* ---- mechanism.c ---- */
+/* Forgets the node's mechanism list (C_Initialize fetches it again on first use). */
+void coffer_mechanisms_reset(void);
 
 /* ---- slot.c ---- */
 CK_RV coffer_check_slot(CK_SLOT_ID slot);

@@ -110,8 +110,15 @@ struct mechanism_list {
   CK_ULONG count;
 };
 
+/* The node's list, fetched once per C_Initialize (a node's mechanisms change only with its
+   version, and a new version means a restart, after which applications initialize again). */
+static struct mechanism_list cache;
+static int cached;
+
+void coffer_mechanisms_reset(void) { cached = 0; }
+
 /* GET /v1/mechanisms, folded into one entry per CKM_ value. */
-static CK_RV fetch(struct mechanism_list *list) {
+static CK_RV fetch_from_node(struct mechanism_list *list) {
   json_object *answer = NULL, *entries;
   memset(list, 0, sizeof *list);
   CK_RV rv = coffer_http(coffer_state_config(), "GET", "/v1/mechanisms", NULL, NULL, &answer);
@@ -135,6 +142,16 @@ static CK_RV fetch(struct mechanism_list *list) {
     add_key_sizes(key_types, &list->infos[at]);
   }
   json_object_put(answer);
+  return CKR_OK;
+}
+
+static CK_RV fetch(struct mechanism_list *list) {
+  if (!cached) {
+    CK_RV rv = fetch_from_node(&cache);
+    if (rv != CKR_OK) return rv;
+    cached = 1;
+  }
+  *list = cache;
   return CKR_OK;
 }
 

@@ -31,8 +31,7 @@ static void forget_login(void) {
   login_type = NOT_LOGGED_IN;
 }
 
-void coffer_sessions_reset(int wipe_only) {
-  (void)wipe_only;
+void coffer_sessions_reset(void) {
   forget_login();
   free(sessions);
   sessions = NULL;

@@ -22,7 +22,7 @@ static void before_fork(void) { pthread_mutex_lock(&lock); }
 static void after_fork_parent(void) { pthread_mutex_unlock(&lock); }
 static void after_fork_child(void) {
   if (initialized) {
-    coffer_sessions_reset(1);
+    coffer_sessions_reset();
     coffer_config_free(&config);
     initialized = 0;
   }
@@ -66,7 +66,8 @@ CK_RV C_Initialize(CK_VOID_PTR pInitArgs) {
       if (rv != CKR_OK) coffer_config_free(&config);
     }
     if (rv == CKR_OK) {
-      coffer_sessions_reset(1);
+      coffer_sessions_reset();
+      coffer_mechanisms_reset();
       initialized = 1;
       owner_pid = getpid();
     }
@@ -80,7 +81,7 @@ CK_RV C_Finalize(CK_VOID_PTR pReserved) {
   CK_RV rv = coffer_enter();
   if (rv != CKR_OK) return rv;
   coffer_logout_all();
-  coffer_sessions_reset(0);
+  coffer_sessions_reset();
   coffer_transport_cleanup();
   coffer_config_free(&config);
   initialized = 0;
