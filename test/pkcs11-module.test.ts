@@ -22,6 +22,7 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const PKCS11_DIR = join(REPO, 'pkcs11');
 const MODULE = join(PKCS11_DIR, 'build', 'libcoffer-pkcs11.so');
 const C_TEST = join(PKCS11_DIR, 'build', 'coffer-p11-test');
+const SANITIZED = join(PKCS11_DIR, 'build', 'sanitize');
 
 const has = (command: string): boolean => !spawnSync(command, ['--version'], { stdio: 'ignore' }).error;
 const compilerMissing = !has('cc') || !has('make');
@@ -55,8 +56,8 @@ function stopAll(): void {
 }
 
 function buildModule(): void {
-  const built = spawnSync('make', ['-C', PKCS11_DIR, 'test'], { encoding: 'utf8' });
-  assert.equal(built.status, 0, `make -C pkcs11 test:\n${built.stdout}\n${built.stderr}`);
+  const built = spawnSync('make', ['-C', PKCS11_DIR, 'test', 'sanitize'], { encoding: 'utf8' });
+  assert.equal(built.status, 0, `make -C pkcs11 test sanitize:\n${built.stdout}\n${built.stderr}`);
   assert.ok(existsSync(MODULE) && existsSync(C_TEST));
 }
 
@@ -141,9 +142,32 @@ describe('the PKCS#11 module', { skip: skipAll }, () => {
     assert.notDeepEqual(bytes, Buffer.alloc(32));
   });
 
+  const cTestEnv = (): NodeJS.ProcessEnv => ({
+    ...env,
+    COFFER_P11_TEST_USER_PIN: userPin,
+    COFFER_P11_TEST_SO_PIN: `admin:${t.adminPassword}`,
+  });
+
+  function assertAllPassed(answer: Run): void {
+    const failed = answer.stdout.split('\n').filter((line) => line.startsWith('not ok'));
+    assert.deepEqual(failed, [], answer.stdout);
+    assert.equal(answer.code, 0, `${answer.stdout}\n${answer.stderr}`);
+    assert.match(answer.stdout, /^0 failure\(s\)$/m);
+  }
+
+  test('the C test program under ASan and UBSan (make -C pkcs11 sanitize)', async () => {
+    const answer = await run(
+      join(SANITIZED, 'coffer-p11-test'),
+      [join(SANITIZED, 'libcoffer-pkcs11.so')],
+      { ...cTestEnv(), ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0', UBSAN_OPTIONS: 'print_stacktrace=1' },
+      120_000,
+    );
+    assertAllPassed(answer);
+    assert.doesNotMatch(answer.stderr, /Sanitizer/, answer.stderr);
+  });
+
   test('the C test program: arguments, states, threads, fork (under valgrind when present)', async () => {
-    const pins = { COFFER_P11_TEST_USER_PIN: userPin, COFFER_P11_TEST_SO_PIN: `admin:${t.adminPassword}` };
-    const withPins = { ...env, ...pins };
+    const withPins = cTestEnv();
     // memcheck: any invalid access, or memory definitely lost, fails the run (exit 99).
     const answer = has('valgrind')
       ? await run(
@@ -153,10 +177,7 @@ describe('the PKCS#11 module', { skip: skipAll }, () => {
           300_000,
         )
       : await run(C_TEST, [MODULE], withPins);
-    const failed = answer.stdout.split('\n').filter((line) => line.startsWith('not ok'));
-    assert.deepEqual(failed, [], answer.stdout);
-    assert.equal(answer.code, 0, `${answer.stdout}\n${answer.stderr}`);
-    assert.match(answer.stdout, /^0 failure\(s\)$/m);
+    assertAllPassed(answer);
   });
 });
 
