@@ -45,6 +45,8 @@ CK_RV coffer_ckr_of(const char *code);
 /* ---- transport.c ---- */
 CK_RV coffer_transport_init(void);
 void coffer_transport_cleanup(void);
+/* In a child after fork(): forgets the parent's connections without closing them. */
+void coffer_transport_abandon(void);
 /*
  * One request to /v1 on the first endpoint that answers. `token` (may be NULL) goes as a bearer
  * token; `body` (may be NULL) as JSON. On CKR_OK, *response holds the parsed answer (may be

@@ -23,6 +23,7 @@ static void after_fork_parent(void) { pthread_mutex_unlock(&lock); }
 static void after_fork_child(void) {
   if (initialized) {
     coffer_sessions_reset();
+    coffer_transport_abandon();
     coffer_config_free(&config);
     initialized = 0;
   }

@@ -1,6 +1,7 @@
 /*
  * The HTTP client: one HTTPS request to the node's /v1 API per call, over TLS 1.3 with the
- * cluster CA and the client certificate from the configuration. An endpoint that cannot be
+ * cluster CA and the client certificate from the configuration. One curl handle serves every
+ * call (they run under the module lock), so its connections are reused across calls. An endpoint that cannot be
  * reached is skipped for the next; when none answers, the call fails with CKR_DEVICE_ERROR.
  * Request and response bodies may carry secrets (PIN, session token, random bytes): their
  * buffers are zeroed before they are freed.
@@ -55,11 +56,25 @@ static size_t on_data(char *chunk, size_t size, size_t count, void *user) {
   return length;
 }
 
+static CURL *handle;
+/* A parent's handle, left untouched in a child: closing it would end the parent's TLS
+   connection on the shared socket. Kept here, not lost, until the process exits. */
+static CURL *volatile abandoned; /* volatile: a store never read is not optimised away */
+
 CK_RV coffer_transport_init(void) {
   return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? CKR_OK : CKR_GENERAL_ERROR;
 }
 
-void coffer_transport_cleanup(void) { curl_global_cleanup(); }
+void coffer_transport_cleanup(void) {
+  if (handle != NULL) curl_easy_cleanup(handle);
+  handle = NULL;
+  curl_global_cleanup();
+}
+
+void coffer_transport_abandon(void) {
+  if (handle != NULL) abandoned = handle;
+  handle = NULL;
+}
 
 static void wipe_headers(struct curl_slist *headers) {
   for (struct curl_slist *item = headers; item != NULL; item = item->next) coffer_wipe(item->data, strlen(item->data));
@@ -70,14 +85,12 @@ static void wipe_headers(struct curl_slist *headers) {
 static CK_RV request_once(const struct coffer_config *config, const char *endpoint, const char *method,
                           const char *path, struct curl_slist *headers, const char *body, long *status,
                           struct buffer *answer) {
-  CURL *curl = curl_easy_init();
-  if (curl == NULL) return CKR_HOST_MEMORY;
+  if (handle == NULL && (handle = curl_easy_init()) == NULL) return CKR_HOST_MEMORY;
+  CURL *curl = handle;
+  curl_easy_reset(curl); /* options only: live connections stay for reuse */
   size_t url_length = strlen(endpoint) + strlen(path) + 1;
   char *url = malloc(url_length);
-  if (url == NULL) {
-    curl_easy_cleanup(curl);
-    return CKR_HOST_MEMORY;
-  }
+  if (url == NULL) return CKR_HOST_MEMORY;
   snprintf(url, url_length, "%s%s", endpoint, path);
   curl_easy_setopt(curl, CURLOPT_URL, url);
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
@@ -101,7 +114,9 @@ static CK_RV request_once(const struct coffer_config *config, const char *endpoi
   if (answer->overflow) rv = CKR_DEVICE_ERROR;
   else if (code != CURLE_OK) rv = code == CURLE_OUT_OF_MEMORY ? CKR_HOST_MEMORY : CKR_DEVICE_ERROR;
   else curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
-  curl_easy_cleanup(curl);
+  /* The handle must not keep pointers to what the caller frees (headers, body). */
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, NULL);
   free(url);
   return rv;
 }
