@@ -18,15 +18,18 @@ static int initialized;
 static pid_t owner_pid;
 static struct coffer_config config;
 
+/* In a child: drops the parent's state without a word to the node (it is the parent's). */
+static void forget_parent(void) {
+  coffer_sessions_reset();
+  coffer_transport_abandon();
+  coffer_config_free(&config);
+  initialized = 0;
+}
+
 static void before_fork(void) { pthread_mutex_lock(&lock); }
 static void after_fork_parent(void) { pthread_mutex_unlock(&lock); }
 static void after_fork_child(void) {
-  if (initialized) {
-    coffer_sessions_reset();
-    coffer_transport_abandon();
-    coffer_config_free(&config);
-    initialized = 0;
-  }
+  if (initialized) forget_parent();
   pthread_mutex_unlock(&lock);
 }
 static void register_atfork(void) { pthread_atfork(before_fork, after_fork_parent, after_fork_child); }
@@ -61,6 +64,7 @@ CK_RV C_Initialize(CK_VOID_PTR pInitArgs) {
   if (initialized && owner_pid == getpid()) {
     rv = CKR_CRYPTOKI_ALREADY_INITIALIZED;
   } else {
+    if (initialized) forget_parent(); /* a child the atfork handler did not see (a raw clone) */
     rv = coffer_config_load(&config);
     if (rv == CKR_OK) {
       rv = coffer_transport_init();
