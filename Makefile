@@ -1,20 +1,28 @@
 # Coffer: the two commands a newcomer needs are `make up` and `make test`.
 SHELL := /bin/bash
 NPM_STAMP := node_modules/.install-stamp
-DEBIAN_TEST_PACKAGES := openssl
+# openssl for interop tests; opensc (pkcs11-tool) and valgrind for the PKCS#11 module's tests.
+DEBIAN_TEST_PACKAGES := openssl opensc valgrind
 
-.PHONY: up test build lint format deps debian-deps clean
+.PHONY: up test build pkcs11 lint format deps debian-deps clean
 
-## make up: install, build, and run one dev node on the embedded SQLite store (./.coffer).
-up: build
+## make up: install, build (the node and the PKCS#11 module), and run one dev node on the
+## embedded SQLite store (./.coffer).
+up: build pkcs11
 	node dist/src/cli/main.js up $(ARGS)
 
 ## make test: install what the tests need, build, lint, and run every test.
-test: debian-deps build lint
+test: debian-deps build pkcs11 lint
 	node scripts/run-tests.mjs
 
 build: deps
 	npx tsc -p tsconfig.json
+
+# The PKCS#11 module (pkcs11/build/libcoffer-pkcs11.so) and its C test program. Two make runs:
+# the second reads pkg-config after the first has installed the build packages.
+pkcs11:
+	$(MAKE) -C pkcs11 debian-deps
+	$(MAKE) -C pkcs11 all test
 
 lint: deps
 	npx eslint .
@@ -40,3 +48,4 @@ debian-deps:
 
 clean:
 	rm -rf dist node_modules/.install-stamp
+	$(MAKE) -C pkcs11 clean

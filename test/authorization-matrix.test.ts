@@ -138,7 +138,6 @@ const ROWS: readonly Row[] = [
     body: () => ({ csr: 'not a csr' }),
     expect: crypto(PD, '!' + PD),
   },
-  { operation: 'mechanism.list', method: 'GET', path: () => '/v1/mechanisms', expect: crypto('ok', 'ok') },
   { operation: 'key.list', method: 'GET', path: () => '/v1/keys', expect: crypto('ok', 'ok') },
   {
     operation: 'key.generate',

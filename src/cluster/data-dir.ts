@@ -24,6 +24,8 @@ export interface DataDir {
   readonly devClientKey: string;
   /** The CLI's connection settings for this node (endpoint and file paths). */
   readonly clientConfig: string;
+  /** The PKCS#11 module's configuration for this node (COFFER_PKCS11_CONF). */
+  readonly pkcs11Config: string;
 }
 
 export const DEFAULT_DATA_DIR = '.coffer';
@@ -43,5 +45,6 @@ export function dataDir(root: string): DataDir {
     devClientCert: join(root, 'dev', 'client.crt'),
     devClientKey: join(root, 'dev', 'client.key'),
     clientConfig: join(root, 'client.json'),
+    pkcs11Config: join(root, 'pkcs11.json'),
   };
 }

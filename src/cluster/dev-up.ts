@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { exists, writePrivateFile } from '../util/files.js';
 import { dataDir } from './data-dir.js';
 import { initCluster } from './init.js';
+import { writePkcs11Config } from './pkcs11-config.js';
 import { startNode, type RunningNode } from './node.js';
 
 export interface DevUpResult {
@@ -50,6 +51,8 @@ export async function devUp(options: {
       keyFile: fromDataDir(dir.devClientKey),
     };
     await writePrivateFile(dir.clientConfig, JSON.stringify(clientConfig, null, 2) + '\n');
+    // The same connection for libcoffer-pkcs11.so; its relative paths are relative to the file.
+    await writePkcs11Config(dir.pkcs11Config, clientConfig);
   } catch (error) {
     await node.close();
     throw error;

@@ -54,7 +54,6 @@ const EXPECTED: Record<PolicyOperation, { admin: boolean; crypto: boolean }> = {
   'crypto.random': { admin: false, crypto: true },
   'crypto.batch': { admin: false, crypto: true },
   'key.rotate': { admin: false, crypto: true },
-  'mechanism.list': { admin: true, crypto: true },
 };
 
 function expected(role: Role, operation: PolicyOperation): boolean {

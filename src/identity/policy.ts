@@ -58,7 +58,6 @@ export const PERMISSIONS = {
   'crypto.random': ['crypto-user'],
   'crypto.batch': ['crypto-user'],
   'key.rotate': ['crypto-user'],
-  'mechanism.list': ['admin', 'crypto-user'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type PolicyOperation = keyof typeof PERMISSIONS;

@@ -2,9 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { allMechanisms } from '../../crypto/mechanisms/registry.js';
 import type { ApiServices } from '../services.js';
 
-/** GET /v1/mechanisms: what the node supports, as C_GetMechanismList would report it. */
+/**
+ * GET /v1/mechanisms: what the node supports, as C_GetMechanismList would report it. No
+ * session: PKCS#11 lists mechanisms before any login (pkcs11-tool -M, C_GetMechanismInfo), and
+ * the list is no secret; the client certificate is still required outside dev mode.
+ */
 export function mechanismRoutes(app: FastifyInstance, _services: ApiServices): void {
-  app.get('/v1/mechanisms', { config: { operation: 'mechanism.list' } }, async () => ({
+  app.get('/v1/mechanisms', async () => ({
     mechanisms: allMechanisms().map((entry) => ({
       name: entry.name,
       kind: entry.kind,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { devUp } from '../../cluster/dev-up.js';
 import { DEFAULT_DATA_DIR } from '../../cluster/data-dir.js';
 import { DEFAULT_PORT, startNode, type RunningNode } from '../../cluster/node.js';
@@ -52,12 +52,17 @@ function printDevBanner(node: RunningNode, adminPinFile: string, initialized: bo
     `  CA certificate  ${show(node.dir.caCert)}`,
     `  admin PIN       ${show(adminPinFile)}   (admin:<password>, for COFFER_PIN)`,
     `  client config   ${show(node.dir.clientConfig)}   (the CLI finds it from this directory)`,
+    `  PKCS#11 config  ${show(node.dir.pkcs11Config)}   (for pkcs11/build/libcoffer-pkcs11.so)`,
     '',
     'Next, in another terminal:',
     `  export COFFER_PIN=$(cat ${show(adminPinFile)})`,
     '  ./bin/coffer cluster status',
     '  ./bin/coffer user create --username alice --role crypto-user   (asks for her password)',
     '  (then the tour in README.md)',
+    '',
+    'PKCS#11 (docs/integrations/pkcs11-tool.md):',
+    `  export COFFER_PKCS11_CONF=${resolve(node.dir.pkcs11Config)}`,
+    '  pkcs11-tool --module pkcs11/build/libcoffer-pkcs11.so -L',
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');

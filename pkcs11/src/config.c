@@ -1,0 +1,155 @@
+/*
+ * Configuration: the JSON file named by COFFER_PKCS11_CONF, then the environment over it.
+ *   {"endpoints": ["https://host:2225"], "caFile": "...", "certFile": "...", "keyFile": "...",
+ *    "connectTimeoutMs": 5000, "requestTimeoutMs": 30000}
+ * Relative paths in the file are relative to the file's directory. The environment:
+ * COFFER_PKCS11_ENDPOINTS (comma-separated), COFFER_PKCS11_CA_FILE, COFFER_PKCS11_CERT_FILE,
+ * COFFER_PKCS11_KEY_FILE, COFFER_PKCS11_CONNECT_TIMEOUT_MS, COFFER_PKCS11_REQUEST_TIMEOUT_MS.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define DEFAULT_CONNECT_TIMEOUT_MS 5000L
+#define DEFAULT_REQUEST_TIMEOUT_MS 30000L
+
+static char *resolve(const char *base_dir, const char *path) {
+  if (path[0] == '/' || base_dir == NULL) return strdup(path);
+  size_t length = strlen(base_dir) + 1 + strlen(path) + 1;
+  char *joined = malloc(length);
+  if (joined != NULL) {
+    strcpy(joined, base_dir);
+    strcat(joined, "/");
+    strcat(joined, path);
+  }
+  return joined;
+}
+
+static CK_RV set_path(char **slot, const char *base_dir, const char *path) {
+  free(*slot);
+  *slot = resolve(base_dir, path);
+  return *slot == NULL ? CKR_HOST_MEMORY : CKR_OK;
+}
+
+static CK_RV add_endpoint(struct coffer_config *config, const char *url, size_t length) {
+  char **grown = realloc(config->endpoints, (config->endpoint_count + 1) * sizeof *grown);
+  if (grown == NULL) return CKR_HOST_MEMORY;
+  config->endpoints = grown;
+  char *copy = strndup(url, length);
+  if (copy == NULL) return CKR_HOST_MEMORY;
+  while (length > 0 && copy[length - 1] == '/') copy[--length] = '\0';
+  config->endpoints[config->endpoint_count++] = copy;
+  return CKR_OK;
+}
+
+static void clear_endpoints(struct coffer_config *config) {
+  for (size_t i = 0; i < config->endpoint_count; i++) free(config->endpoints[i]);
+  free(config->endpoints);
+  config->endpoints = NULL;
+  config->endpoint_count = 0;
+}
+
+static char *directory_of(const char *file) {
+  const char *slash = strrchr(file, '/');
+  if (slash == NULL) return strdup(".");
+  if (slash == file) return strdup("/");
+  return strndup(file, (size_t)(slash - file));
+}
+
+static CK_RV read_timeout(json_object *root, const char *key, long *out) {
+  json_object *value;
+  if (!json_object_object_get_ex(root, key, &value)) return CKR_OK;
+  if (!json_object_is_type(value, json_type_int) || json_object_get_int64(value) <= 0) return CKR_ARGUMENTS_BAD;
+  *out = (long)json_object_get_int64(value);
+  return CKR_OK;
+}
+
+static CK_RV read_file(struct coffer_config *config, const char *file) {
+  json_object *root = json_object_from_file(file);
+  if (root == NULL || !json_object_is_type(root, json_type_object)) {
+    if (root != NULL) json_object_put(root);
+    return CKR_GENERAL_ERROR;
+  }
+  char *base_dir = directory_of(file);
+  CK_RV rv = base_dir == NULL ? CKR_HOST_MEMORY : CKR_OK;
+  json_object *value;
+  if (rv == CKR_OK && json_object_object_get_ex(root, "endpoints", &value)) {
+    if (!json_object_is_type(value, json_type_array)) rv = CKR_GENERAL_ERROR;
+    for (size_t i = 0; rv == CKR_OK && i < json_object_array_length(value); i++) {
+      json_object *entry = json_object_array_get_idx(value, i);
+      if (!json_object_is_type(entry, json_type_string)) rv = CKR_GENERAL_ERROR;
+      else rv = add_endpoint(config, json_object_get_string(entry), (size_t)json_object_get_string_len(entry));
+    }
+  }
+  static const char *const path_keys[] = {"caFile", "certFile", "keyFile"};
+  char **path_slots[] = {&config->ca_file, &config->cert_file, &config->key_file};
+  for (size_t i = 0; rv == CKR_OK && i < 3; i++) {
+    if (!json_object_object_get_ex(root, path_keys[i], &value)) continue;
+    if (!json_object_is_type(value, json_type_string)) rv = CKR_GENERAL_ERROR;
+    else rv = set_path(path_slots[i], base_dir, json_object_get_string(value));
+  }
+  if (rv == CKR_OK) rv = read_timeout(root, "connectTimeoutMs", &config->connect_timeout_ms);
+  if (rv == CKR_OK) rv = read_timeout(root, "requestTimeoutMs", &config->request_timeout_ms);
+  if (rv == CKR_ARGUMENTS_BAD) rv = CKR_GENERAL_ERROR;
+  free(base_dir);
+  json_object_put(root);
+  return rv;
+}
+
+static CK_RV read_environment(struct coffer_config *config) {
+  const char *endpoints = getenv("COFFER_PKCS11_ENDPOINTS");
+  if (endpoints != NULL && endpoints[0] != '\0') {
+    clear_endpoints(config);
+    for (const char *start = endpoints; *start != '\0';) {
+      size_t length = strcspn(start, ",");
+      if (length > 0) {
+        CK_RV rv = add_endpoint(config, start, length);
+        if (rv != CKR_OK) return rv;
+      }
+      start += length;
+      if (*start == ',') start++;
+    }
+  }
+  static const char *const path_vars[] = {"COFFER_PKCS11_CA_FILE", "COFFER_PKCS11_CERT_FILE", "COFFER_PKCS11_KEY_FILE"};
+  char **path_slots[] = {&config->ca_file, &config->cert_file, &config->key_file};
+  for (size_t i = 0; i < 3; i++) {
+    const char *value = getenv(path_vars[i]);
+    if (value == NULL || value[0] == '\0') continue;
+    CK_RV rv = set_path(path_slots[i], NULL, value);
+    if (rv != CKR_OK) return rv;
+  }
+  static const char *const timeout_vars[] = {"COFFER_PKCS11_CONNECT_TIMEOUT_MS", "COFFER_PKCS11_REQUEST_TIMEOUT_MS"};
+  long *timeout_slots[] = {&config->connect_timeout_ms, &config->request_timeout_ms};
+  for (size_t i = 0; i < 2; i++) {
+    const char *value = getenv(timeout_vars[i]);
+    if (value == NULL || value[0] == '\0') continue;
+    char *end;
+    long parsed = strtol(value, &end, 10);
+    if (*end != '\0' || parsed <= 0) return CKR_GENERAL_ERROR;
+    *timeout_slots[i] = parsed;
+  }
+  return CKR_OK;
+}
+
+CK_RV coffer_config_load(struct coffer_config *config) {
+  memset(config, 0, sizeof *config);
+  config->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
+  config->request_timeout_ms = DEFAULT_REQUEST_TIMEOUT_MS;
+  const char *file = getenv("COFFER_PKCS11_CONF");
+  CK_RV rv = CKR_OK;
+  if (file != NULL && file[0] != '\0') rv = read_file(config, file);
+  if (rv == CKR_OK) rv = read_environment(config);
+  if (rv == CKR_OK && config->endpoint_count == 0) rv = CKR_GENERAL_ERROR;
+  if (rv != CKR_OK) coffer_config_free(config);
+  return rv;
+}
+
+void coffer_config_free(struct coffer_config *config) {
+  clear_endpoints(config);
+  free(config->ca_file);
+  free(config->cert_file);
+  free(config->key_file);
+  memset(config, 0, sizeof *config);
+}

@@ -1,0 +1,189 @@
+/*
+ * Mechanisms: what GET /v1/mechanisms lists, as CKM_ values. Coffer names a mechanism by its
+ * CKM_ name without the prefix; one table maps the names to values, and one maps the key types
+ * to the key sizes the node accepts (bytes for AES and generic secrets, bits otherwise, as the
+ * spec counts them). A mechanism the node lists twice (AES_GCM cipher and wrap) has its flags
+ * merged; one the table does not know is left out rather than guessed.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+struct mechanism_name {
+  const char *name;
+  CK_MECHANISM_TYPE type;
+};
+
+static const struct mechanism_name MECHANISMS[] = {
+    {"AES_GCM", CKM_AES_GCM},
+    {"AES_CBC", CKM_AES_CBC},
+    {"AES_CBC_PAD", CKM_AES_CBC_PAD},
+    {"AES_CTR", CKM_AES_CTR},
+    {"AES_CMAC", CKM_AES_CMAC},
+    {"AES_KEY_WRAP", CKM_AES_KEY_WRAP},
+    {"AES_KEY_WRAP_PAD", CKM_AES_KEY_WRAP_PAD},
+    {"RSA_PKCS", CKM_RSA_PKCS},
+    {"RSA_PKCS_OAEP", CKM_RSA_PKCS_OAEP},
+    {"RSA_AES_KEY_WRAP", CKM_RSA_AES_KEY_WRAP},
+    {"SHA1_RSA_PKCS", CKM_SHA1_RSA_PKCS},
+    {"SHA224_RSA_PKCS", CKM_SHA224_RSA_PKCS},
+    {"SHA256_RSA_PKCS", CKM_SHA256_RSA_PKCS},
+    {"SHA384_RSA_PKCS", CKM_SHA384_RSA_PKCS},
+    {"SHA512_RSA_PKCS", CKM_SHA512_RSA_PKCS},
+    {"SHA1_RSA_PKCS_PSS", CKM_SHA1_RSA_PKCS_PSS},
+    {"SHA224_RSA_PKCS_PSS", CKM_SHA224_RSA_PKCS_PSS},
+    {"SHA256_RSA_PKCS_PSS", CKM_SHA256_RSA_PKCS_PSS},
+    {"SHA384_RSA_PKCS_PSS", CKM_SHA384_RSA_PKCS_PSS},
+    {"SHA512_RSA_PKCS_PSS", CKM_SHA512_RSA_PKCS_PSS},
+    {"ECDSA", CKM_ECDSA},
+    {"ECDSA_SHA1", CKM_ECDSA_SHA1},
+    {"ECDSA_SHA224", CKM_ECDSA_SHA224},
+    {"ECDSA_SHA256", CKM_ECDSA_SHA256},
+    {"ECDSA_SHA384", CKM_ECDSA_SHA384},
+    {"ECDSA_SHA512", CKM_ECDSA_SHA512},
+    {"EDDSA", CKM_EDDSA},
+    {"ECDH1_DERIVE", CKM_ECDH1_DERIVE},
+    {"HKDF_DERIVE", CKM_HKDF_DERIVE},
+    {"SP800_108_COUNTER_KDF", CKM_SP800_108_COUNTER_KDF},
+    {"SHA1_HMAC", CKM_SHA_1_HMAC},
+    {"SHA224_HMAC", CKM_SHA224_HMAC},
+    {"SHA256_HMAC", CKM_SHA256_HMAC},
+    {"SHA384_HMAC", CKM_SHA384_HMAC},
+    {"SHA512_HMAC", CKM_SHA512_HMAC},
+    {"SHA_1", CKM_SHA_1},
+    {"SHA224", CKM_SHA224},
+    {"SHA256", CKM_SHA256},
+    {"SHA384", CKM_SHA384},
+    {"SHA512", CKM_SHA512},
+};
+
+struct key_sizes {
+  const char *key_type;
+  CK_ULONG min, max;
+  CK_FLAGS flags;
+};
+
+/* The node's limits: src/crypto/keys/{aes,rsa,ec,ec-edwards,generic-secret}.ts. */
+static const struct key_sizes KEY_SIZES[] = {
+    {"aes", 16, 32, 0},
+    {"rsa", 2048, 4096, 0},
+    {"ec", 256, 521, CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS},
+    {"ec-edwards", 255, 255, 0},
+    {"generic-secret", 1, 800, 0},
+};
+
+static CK_FLAGS flags_of_kind(const char *kind) {
+  if (strcmp(kind, "cipher") == 0) return CKF_ENCRYPT | CKF_DECRYPT;
+  if (strcmp(kind, "signature") == 0) return CKF_SIGN | CKF_VERIFY;
+  if (strcmp(kind, "digest") == 0) return CKF_DIGEST;
+  if (strcmp(kind, "wrap") == 0) return CKF_WRAP | CKF_UNWRAP;
+  if (strcmp(kind, "derive") == 0) return CKF_DERIVE;
+  return 0;
+}
+
+static int type_of_name(const char *name, CK_MECHANISM_TYPE *type) {
+  for (size_t i = 0; i < sizeof MECHANISMS / sizeof MECHANISMS[0]; i++)
+    if (strcmp(MECHANISMS[i].name, name) == 0) {
+      *type = MECHANISMS[i].type;
+      return 1;
+    }
+  return 0;
+}
+
+static void add_key_sizes(json_object *key_types, CK_MECHANISM_INFO *info) {
+  for (size_t i = 0; key_types != NULL && i < json_object_array_length(key_types); i++) {
+    const char *key_type = json_object_get_string(json_object_array_get_idx(key_types, i));
+    for (size_t j = 0; key_type != NULL && j < sizeof KEY_SIZES / sizeof KEY_SIZES[0]; j++) {
+      if (strcmp(KEY_SIZES[j].key_type, key_type) != 0) continue;
+      if (info->ulMaxKeySize == 0 || KEY_SIZES[j].min < info->ulMinKeySize) info->ulMinKeySize = KEY_SIZES[j].min;
+      if (KEY_SIZES[j].max > info->ulMaxKeySize) info->ulMaxKeySize = KEY_SIZES[j].max;
+      info->flags |= KEY_SIZES[j].flags;
+    }
+  }
+}
+
+#define MAX_MECHANISMS (sizeof MECHANISMS / sizeof MECHANISMS[0])
+
+struct mechanism_list {
+  CK_MECHANISM_TYPE types[MAX_MECHANISMS];
+  CK_MECHANISM_INFO infos[MAX_MECHANISMS];
+  CK_ULONG count;
+};
+
+/* The node's list, fetched once per C_Initialize (a node's mechanisms change only with its
+   version, and a new version means a restart, after which applications initialize again). */
+static struct mechanism_list cache;
+static int cached;
+
+void coffer_mechanisms_reset(void) { cached = 0; }
+
+/* GET /v1/mechanisms, folded into one entry per CKM_ value. */
+static CK_RV fetch_from_node(struct mechanism_list *list) {
+  json_object *answer = NULL, *entries;
+  memset(list, 0, sizeof *list);
+  CK_RV rv = coffer_http(coffer_state_config(), "GET", "/v1/mechanisms", NULL, NULL, &answer);
+  if (rv != CKR_OK) return rv;
+  if (answer == NULL || !json_object_object_get_ex(answer, "mechanisms", &entries) ||
+      !json_object_is_type(entries, json_type_array)) {
+    if (answer != NULL) json_object_put(answer);
+    return CKR_DEVICE_ERROR;
+  }
+  for (size_t i = 0; i < json_object_array_length(entries); i++) {
+    json_object *entry = json_object_array_get_idx(entries, i), *name, *kind, *key_types = NULL;
+    CK_MECHANISM_TYPE type;
+    if (!json_object_object_get_ex(entry, "name", &name) || !json_object_object_get_ex(entry, "kind", &kind) ||
+        !type_of_name(json_object_get_string(name), &type))
+      continue;
+    json_object_object_get_ex(entry, "keyTypes", &key_types);
+    CK_ULONG at = 0;
+    while (at < list->count && list->types[at] != type) at++;
+    if (at == list->count) list->types[list->count++] = type;
+    list->infos[at].flags |= flags_of_kind(json_object_get_string(kind));
+    add_key_sizes(key_types, &list->infos[at]);
+  }
+  json_object_put(answer);
+  return CKR_OK;
+}
+
+static CK_RV fetch(struct mechanism_list *list) {
+  if (!cached) {
+    CK_RV rv = fetch_from_node(&cache);
+    if (rv != CKR_OK) return rv;
+    cached = 1;
+  }
+  *list = cache;
+  return CKR_OK;
+}
+
+CK_RV C_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pMechanismList, CK_ULONG_PTR pulCount) {
+  CK_RV rv = coffer_enter();
+  if (rv != CKR_OK) return rv;
+  struct mechanism_list list;
+  if ((rv = coffer_check_slot(slotID)) != CKR_OK) {
+  } else if (pulCount == NULL) rv = CKR_ARGUMENTS_BAD;
+  else rv = fetch(&list);
+  if (rv == CKR_OK) {
+    if (pMechanismList != NULL && *pulCount < list.count) rv = CKR_BUFFER_TOO_SMALL;
+    else if (pMechanismList != NULL) memcpy(pMechanismList, list.types, list.count * sizeof list.types[0]);
+    *pulCount = list.count;
+  }
+  coffer_leave();
+  return rv;
+}
+
+CK_RV C_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR pInfo) {
+  CK_RV rv = coffer_enter();
+  if (rv != CKR_OK) return rv;
+  struct mechanism_list list;
+  if ((rv = coffer_check_slot(slotID)) != CKR_OK) {
+  } else if (pInfo == NULL) rv = CKR_ARGUMENTS_BAD;
+  else rv = fetch(&list);
+  if (rv == CKR_OK) {
+    CK_ULONG at = 0;
+    while (at < list.count && list.types[at] != type) at++;
+    if (at == list.count) rv = CKR_MECHANISM_INVALID;
+    else *pInfo = list.infos[at];
+  }
+  coffer_leave();
+  return rv;
+}

@@ -1,0 +1,54 @@
+/* C_GenerateRandom: POST /v1/crypto/random, in pieces no larger than the node serves at once. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define RANDOM_CHUNK 65536UL /* MAX_RANDOM_BYTES in src/keys/crypto-service.ts */
+
+static CK_RV random_piece(const char *token, CK_BYTE_PTR out, CK_ULONG length) {
+  char body[64];
+  snprintf(body, sizeof body, "{\"length\":%lu}", length);
+  json_object *answer = NULL, *field;
+  CK_RV rv = coffer_http(coffer_state_config(), "POST", "/v1/crypto/random", token, body, &answer);
+  if (rv != CKR_OK) return rv;
+  size_t decoded = 0;
+  if (answer == NULL || !json_object_object_get_ex(answer, "random", &field) ||
+      !json_object_is_type(field, json_type_string))
+    rv = CKR_DEVICE_ERROR;
+  else {
+    char *text = (char *)json_object_get_string(field);
+    if (coffer_base64_decode(text, out, length, &decoded) != 0 || decoded != length) rv = CKR_DEVICE_ERROR;
+    coffer_wipe(text, strlen(text));
+  }
+  if (answer != NULL) json_object_put(answer);
+  return rv;
+}
+
+CK_RV C_GenerateRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR RandomData, CK_ULONG ulRandomLen) {
+  CK_RV rv = coffer_enter();
+  if (rv != CKR_OK) return rv;
+  char *token = NULL;
+  rv = coffer_session_token(hSession, &token);
+  if (rv == CKR_OK && RandomData == NULL && ulRandomLen > 0) rv = CKR_ARGUMENTS_BAD;
+  for (CK_ULONG done = 0; rv == CKR_OK && done < ulRandomLen;) {
+    CK_ULONG piece = ulRandomLen - done < RANDOM_CHUNK ? ulRandomLen - done : RANDOM_CHUNK;
+    rv = random_piece(token, RandomData + done, piece);
+    done += piece;
+  }
+  if (rv != CKR_OK && RandomData != NULL) coffer_wipe(RandomData, ulRandomLen);
+  coffer_free_secret(token);
+  coffer_leave();
+  return rv;
+}
+
+CK_RV C_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSeed, CK_ULONG ulSeedLen) {
+  CK_RV rv = coffer_enter();
+  if (rv != CKR_OK) return rv;
+  if (!coffer_session_valid(hSession)) rv = CKR_SESSION_HANDLE_INVALID;
+  else if (pSeed == NULL && ulSeedLen > 0) rv = CKR_ARGUMENTS_BAD;
+  else rv = CKR_RANDOM_SEED_NOT_SUPPORTED; /* the node's generator takes no outside seed */
+  coffer_leave();
+  return rv;
+}

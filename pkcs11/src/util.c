@@ -1,0 +1,51 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void coffer_wipe(void *buffer, size_t length) {
+  volatile unsigned char *bytes = buffer;
+  while (length-- > 0) *bytes++ = 0;
+}
+
+void coffer_free_secret(char *secret) {
+  if (secret == NULL) return;
+  coffer_wipe(secret, strlen(secret));
+  free(secret);
+}
+
+void coffer_pad(CK_UTF8CHAR *field, size_t width, const char *text) {
+  size_t length = strlen(text);
+  if (length > width) length = width;
+  memset(field, ' ', width);
+  memcpy(field, text, length);
+}
+
+static int sextet(unsigned char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+int coffer_base64_decode(const char *text, unsigned char *out, size_t capacity, size_t *length) {
+  size_t n = strlen(text), written = 0;
+  if (n % 4 != 0) return -1;
+  for (size_t i = 0; i < n; i += 4) {
+    int a = sextet((unsigned char)text[i]), b = sextet((unsigned char)text[i + 1]);
+    int last = i + 4 == n;
+    int pad3 = last && text[i + 2] == '=', pad4 = last && text[i + 3] == '=';
+    int c = pad3 ? 0 : sextet((unsigned char)text[i + 2]), d = pad4 ? 0 : sextet((unsigned char)text[i + 3]);
+    if (a < 0 || b < 0 || c < 0 || d < 0 || (pad3 && !pad4)) return -1;
+    unsigned long group = ((unsigned long)a << 18) | ((unsigned long)b << 12) | ((unsigned long)c << 6) | (unsigned long)d;
+    size_t bytes = pad3 ? 1 : pad4 ? 2 : 3;
+    if (written + bytes > capacity) return -1;
+    out[written++] = (unsigned char)(group >> 16);
+    if (bytes > 1) out[written++] = (unsigned char)(group >> 8);
+    if (bytes > 2) out[written++] = (unsigned char)group;
+  }
+  *length = written;
+  return 0;
+}
