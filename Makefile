@@ -40,11 +40,7 @@ $(NPM_STAMP): package.json package-lock.json
 
 # The tests drive the openssl CLI for interoperability; install it when missing.
 debian-deps:
-	@missing=""; for p in $(DEBIAN_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi; \
-	fi
+	@bash scripts/debian-packages.sh $(DEBIAN_TEST_PACKAGES)
 
 clean:
 	rm -rf dist node_modules/.install-stamp
