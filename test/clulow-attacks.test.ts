@@ -126,6 +126,8 @@ describe('attacks from the security review are refused', () => {
 
   const hkdf = { mechanism: 'HKDF_DERIVE', keyType: 'aes', keyLengthBytes: 32, salt: b64('s'), info: b64('app') };
   /** Alice's generic-secret derive base, shared with Bob, and the key she derives from it. */
+  const deriveFrom = (base: Key, token: string, attributes: Record<string, boolean>) =>
+    call(token, 'POST', '/v1/keys/derive', { baseKeyHandle: base.handle, ...hkdf, attributes });
   const sharedDeriveBase = async () => {
     const base = await gen(alice, { derive: true }, 'generic-secret');
     ok(await call(alice, 'POST', `/v1/keys/${base.handle}/shares`, { username: 'bob' }), 'share base');
@@ -142,30 +144,18 @@ describe('attacks from the security review are refused', () => {
     await gcmEncrypt(alice, aliceKey, 'alice payroll');
     // Bob asks for the same derivation, extractable: refused (another user's, sensitive base).
     refused(
-      await call(bob, 'POST', '/v1/keys/derive', {
-        baseKeyHandle: base.handle,
-        ...hkdf,
-        attributes: { extractable: true },
-      }),
+      await deriveFrom(base, bob, { extractable: true }),
       'ATTRIBUTE_VALUE_INVALID',
       'an extractable key derived from another user’s base',
     );
     // Nor as not sensitive; nor may Alice herself derive an extractable key from her sensitive base.
     refused(
-      await call(bob, 'POST', '/v1/keys/derive', {
-        baseKeyHandle: base.handle,
-        ...hkdf,
-        attributes: { sensitive: false },
-      }),
+      await deriveFrom(base, bob, { sensitive: false }),
       'ATTRIBUTE_VALUE_INVALID',
       'a non-sensitive key derived from a sensitive base',
     );
     refused(
-      await call(alice, 'POST', '/v1/keys/derive', {
-        baseKeyHandle: base.handle,
-        ...hkdf,
-        attributes: { extractable: true },
-      }),
+      await deriveFrom(base, alice, { extractable: true }),
       'ATTRIBUTE_VALUE_INVALID',
       'an extractable key derived from a sensitive base',
     );

@@ -158,7 +158,7 @@ export const ERRORS = {
     ckr: 'CKR_ACTION_PROHIBITED',
     message: 'The user still owns keys or has keys shared with it; delete or unshare them first',
   },
-  // MFA and quorum (issue 4)
+  // MFA and quorum
   MFA_REQUIRED: {
     status: 401,
     ckr: 'CKR_PIN_INCORRECT',

@@ -1,5 +1,5 @@
 import type { ClusterPolicy } from '../cluster/cluster-policy.js';
-import type { CipherMechanism, MechanismParams } from '../crypto/types.js';
+import type { CipherMechanism } from '../crypto/types.js';
 import type { Session } from '../identity/sessions.js';
 import type { KeyRecord } from '../objects/key-record.js';
 import { refuseAudited } from '../records/audited-refusal.js';
@@ -44,17 +44,18 @@ const CALLER_IV_REFUSALS: readonly {
  */
 export function callerIvRefusal(
   mechanism: Pick<CipherMechanism, 'name' | 'makesIv'>,
-  params: Pick<MechanismParams, 'iv'>,
+  /** Whether the request brings its own IV. */
+  callerIv: boolean,
   key: RuleKey,
   policy: RulePolicy,
 ): CallerIvRefusal | undefined {
-  if (!takesCallerIv(mechanism, params)) return undefined;
+  if (!takesCallerIv(mechanism, callerIv)) return undefined;
   const refusal = CALLER_IV_REFUSALS.find((row) => row.when(key, policy));
   return refusal && { code: 'IV_NOT_ALLOWED', reason: `${mechanism.name}: ${refusal.reason}` };
 }
 
-function takesCallerIv(mechanism: Pick<CipherMechanism, 'makesIv'>, params: Pick<MechanismParams, 'iv'>): boolean {
-  return mechanism.makesIv === true && params.iv !== undefined;
+function takesCallerIv(mechanism: Pick<CipherMechanism, 'makesIv'>, callerIv: boolean): boolean {
+  return mechanism.makesIv === true && callerIv;
 }
 
 export interface CallerIvDeps {
@@ -69,8 +70,8 @@ export class CallerIvCheck {
 
   /**
    * Call once the key is loaded and allowed for `operation`, before the mechanism runs (the
-   * key-use gate does, before quorum and counting); `params` are the request's, or only whether
-   * it carries an IV. Does
+   * key-use gate does, before quorum and counting); `callerIv`: whether the request brings
+   * its own IV. Does
    * nothing for decrypt, for mechanisms that make no IV and when no IV is given (the policy is
    * not even read); otherwise refuses, audited as `crypto.<operation>`, what the rule refuses.
    */
@@ -78,12 +79,11 @@ export class CallerIvCheck {
     session: Pick<Session, 'username'>,
     operation: string,
     mechanism: Pick<CipherMechanism, 'name' | 'makesIv'>,
-    params: Pick<MechanismParams, 'iv'> | { readonly callerIv: boolean },
+    callerIv: boolean,
     key: Pick<KeyRecord, 'attributes' | 'handle'>,
   ): Promise<void> {
-    const given = 'callerIv' in params ? params.callerIv : params.iv !== undefined;
-    if (operation !== 'encrypt' || mechanism.makesIv !== true || !given) return;
-    const refusal = callerIvRefusal(mechanism, { iv: Buffer.alloc(0) }, key, await this.deps.policy());
+    if (operation !== 'encrypt' || !takesCallerIv(mechanism, callerIv)) return;
+    const refusal = callerIvRefusal(mechanism, callerIv, key, await this.deps.policy());
     if (!refusal) return;
     await refuseAudited(
       this.deps.writer,

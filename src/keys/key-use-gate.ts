@@ -121,7 +121,7 @@ export class KeyUseGate {
     const broken = this.firstBroken(session, record, rule, mech);
     if (broken) return refuse(broken.code, broken.detail, `key/${record.handle}`);
     if (options.callerIv === true && mech?.kind === 'cipher' && role === 'encrypt')
-      await this.callerIv.enforce(session, role, mech, { callerIv: true }, record);
+      await this.callerIv.enforce(session, role, mech, true, record);
     return { loaded, mech };
   }
 

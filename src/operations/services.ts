@@ -44,7 +44,7 @@ export interface Services {
   readonly keyUsage: KeyUsageService;
   /** For auditing refusals made at the edge (authorization). */
   readonly writer: Pick<RecordWriter, 'commit'>;
-  /** M-of-N quorum: tokens, cluster values, per-key values (issue 4). */
+  /** M-of-N quorum: tokens, cluster values, per-key values. */
   readonly quorum: QuorumService;
   readonly quorumValues: QuorumValueService;
   readonly keyQuorum: KeyQuorumService;

@@ -10,7 +10,7 @@ import {
   signatureMechanism,
 } from './registry.js';
 
-/** Every mechanism issue 3 asks for, by kind, written out independently of the registry. */
+/** Every mechanism the node must offer, by kind, written out independently of the registry. */
 const HASHES = ['SHA1', 'SHA224', 'SHA256', 'SHA384', 'SHA512'];
 const EXPECTED: Record<string, readonly string[]> = {
   cipher: ['AES_GCM', 'AES_CBC', 'AES_CBC_PAD', 'AES_CTR', 'RSA_PKCS', 'RSA_PKCS_OAEP'],
