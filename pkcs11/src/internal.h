@@ -47,15 +47,26 @@ CK_RV coffer_transport_init(void);
 void coffer_transport_cleanup(void);
 /* In a child after fork(): forgets the parent's connections without closing them. */
 void coffer_transport_abandon(void);
+/* Around fork(): the pool's lock is held across it, so the child gets it unlocked. */
+void coffer_transport_before_fork(void);
+void coffer_transport_after_fork(void);
+/* The longest error code the node sends, with its NUL. */
+#define COFFER_CODE_MAX 48
 /*
- * One request to /v1 on the first endpoint that answers. `token` (may be NULL) goes as a bearer
- * token; `body` (may be NULL) as JSON. On CKR_OK, *response holds the parsed answer (may be
- * NULL for 204); the caller puts it. An error answer is mapped through coffer_ckr_of.
+ * One request to /v1, on the endpoint that answered last, else the next that answers. `token`
+ * (may be NULL) goes as a bearer token; `body` (may be NULL) as JSON. On CKR_OK, *response
+ * holds the parsed answer (may be NULL for 204); the caller puts it. An error answer is mapped
+ * through coffer_ckr_of, and its code copied into `code` when not NULL (else code is "").
+ * Safe from any thread, with or without the module lock: each call takes a connection of its
+ * own from a pool, so calls on many threads run at once.
  */
 CK_RV coffer_http(const struct coffer_config *config, const char *method, const char *path, const char *token,
-                  const char *body, json_object **response);
+                  const char *body, json_object **response, char code[COFFER_CODE_MAX]);
 
 /* ---- state.c ---- */
+/* The module lock without the initialization check (for releasing what a call holds). */
+void coffer_lock(void);
+void coffer_unlock(void);
 /* Locks the module's state. Returns CKR_CRYPTOKI_NOT_INITIALIZED (unlocked) when the calling
    process has not initialized the module (also in a child after fork()). */
 CK_RV coffer_enter(void);
@@ -63,15 +74,59 @@ void coffer_leave(void);
 /* The configuration; valid between coffer_enter and coffer_leave, and for copies taken then. */
 const struct coffer_config *coffer_state_config(void);
 
-/* ---- session.c (state held under the module lock) ---- */
-/* Forgets every session and the login, zeroing the token; no word to the node. */
-void coffer_sessions_reset(void);
-/* The application's login token (a copy, the caller frees with coffer_free_secret), or NULL. */
-CK_RV coffer_session_token(CK_SESSION_HANDLE session, char **token);
+/* ---- session.c: the session table and the login, under the module lock ---- */
+/* In a child after fork(): forgets every session and the login without a word to the node. */
+void coffer_sessions_forget(void);
+/* C_Finalize: logs out of the node (best effort) and ends every session. */
+void coffer_sessions_finalize(void);
+/* How many sessions are open, and how many of them read/write (under the module lock). */
 CK_ULONG coffer_session_count(CK_ULONG *rw_count);
-int coffer_session_valid(CK_SESSION_HANDLE session);
-/* Logs out of the node (best effort) and forgets the login; used by C_Finalize. */
-void coffer_logout_all(void);
+
+/*
+ * A call on one session. coffer_call_begin takes it from the table and holds it: the session's
+ * own lock is held until coffer_call_end (one call at a time per session, as the spec has it),
+ * the module lock is not, so calls on different sessions run at once, HTTP included. A session
+ * closed meanwhile is freed by the call that ends last.
+ */
+struct coffer_session;
+struct coffer_call {
+  struct coffer_session *session;
+  CK_SESSION_HANDLE handle;
+  CK_FLAGS flags;          /* the session's flags (CKF_RW_SESSION) */
+  CK_USER_TYPE user;       /* CKU_USER, CKU_SO, or COFFER_NOT_LOGGED_IN */
+  char *token;             /* a copy of the login's node token, or NULL; zeroed at the end */
+};
+#define COFFER_NOT_LOGGED_IN ((CK_USER_TYPE)~0UL)
+CK_RV coffer_call_begin(CK_SESSION_HANDLE handle, struct coffer_call *call);
+void coffer_call_end(struct coffer_call *call);
+/*
+ * coffer_http with the call's login token: CKR_USER_NOT_LOGGED_IN without a login. When the
+ * node no longer knows the token (it restarted, or the login expired), the login is forgotten
+ * and every session invalidated: the answer is CKR_SESSION_HANDLE_INVALID.
+ */
+CK_RV coffer_call_http(struct coffer_call *call, const char *method, const char *path, const char *body,
+                       json_object **response, char code[COFFER_CODE_MAX]);
+
+/*
+ * What a session holds between calls, one value per kind, owned by the file of its concern:
+ * `release` frees it (with the login token, or NULL in a child after fork() or without a
+ * login: then it must not call the node). It runs when the value is replaced, and when the
+ * session ends, outside the module lock.
+ */
+enum coffer_state_kind {
+  COFFER_STATE_FIND,
+  COFFER_STATE_ENCRYPT,
+  COFFER_STATE_DECRYPT,
+  COFFER_STATE_SIGN,
+  COFFER_STATE_VERIFY,
+  COFFER_STATE_DIGEST,
+  COFFER_STATE_OBJECTS, /* the session objects this session made (CKA_TOKEN false) */
+  COFFER_STATE_KINDS
+};
+typedef void (*coffer_release_fn)(void *value, const char *token);
+void *coffer_call_state(const struct coffer_call *call, enum coffer_state_kind kind);
+void coffer_call_set_state(struct coffer_call *call, enum coffer_state_kind kind, void *value,
+                           coffer_release_fn release);
 
 /* ---- mechanism.c ---- */
 /* Forgets the node's mechanism list (C_Initialize fetches it again on first use). */

@@ -121,7 +121,7 @@ void coffer_mechanisms_reset(void) { cached = 0; }
 static CK_RV fetch_from_node(struct mechanism_list *list) {
   json_object *answer = NULL, *entries;
   memset(list, 0, sizeof *list);
-  CK_RV rv = coffer_http(coffer_state_config(), "GET", "/v1/mechanisms", NULL, NULL, &answer);
+  CK_RV rv = coffer_http(coffer_state_config(), "GET", "/v1/mechanisms", NULL, NULL, &answer, NULL);
   if (rv != CKR_OK) return rv;
   if (answer == NULL || !json_object_object_get_ex(answer, "mechanisms", &entries) ||
       !json_object_is_type(entries, json_type_array)) {
