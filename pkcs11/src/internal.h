@@ -23,6 +23,14 @@ void coffer_pad(CK_UTF8CHAR *field, size_t width, const char *text);
 
 /* Decodes standard base64 into out (at most capacity bytes); 0 on success, -1 otherwise. */
 int coffer_base64_decode(const char *text, unsigned char *out, size_t capacity, size_t *length);
+/* Standard base64 with padding, NUL-terminated (malloc'd; NULL when out of memory). */
+char *coffer_base64_encode(const unsigned char *data, size_t length);
+
+/* An object handle as the node writes it: 0x and 16 lowercase hex digits. */
+#define COFFER_HANDLE_TEXT 19
+void coffer_handle_format(CK_OBJECT_HANDLE handle, char text[COFFER_HANDLE_TEXT]);
+/* 0 and *handle set for a well-formed non-zero handle, -1 otherwise. */
+int coffer_handle_parse(const char *text, CK_OBJECT_HANDLE *handle);
 
 /* ---- config.c ---- */
 struct coffer_config {
@@ -62,6 +70,19 @@ void coffer_transport_after_fork(void);
  */
 CK_RV coffer_http(const struct coffer_config *config, const char *method, const char *path, const char *token,
                   const char *body, json_object **response, char code[COFFER_CODE_MAX]);
+
+/* ---- json.c: bodies and answers (every string zeroed before it is freed) ---- */
+/* Zeroes every string in `object` (recursively), then drops the caller's reference. */
+void coffer_json_put_wiped(json_object *object);
+/* Zeroes every string in `object` without dropping a reference. */
+void coffer_json_wipe_values(json_object *object);
+/* The compact JSON text of `object`, a malloc'd copy (free with coffer_free_secret). */
+char *coffer_json_serialize(json_object *object);
+CK_RV coffer_json_add_base64(json_object *object, const char *field, const unsigned char *data, size_t length);
+CK_RV coffer_json_add_handle(json_object *object, const char *field, CK_OBJECT_HANDLE handle);
+/* A base64 field of an answer, decoded into a malloc'd buffer (CKR_DEVICE_ERROR if absent or bad). */
+CK_RV coffer_json_get_base64(json_object *object, const char *field, unsigned char **data, size_t *length);
+CK_RV coffer_json_get_handle(json_object *object, const char *field, CK_OBJECT_HANDLE *handle);
 
 /* ---- state.c ---- */
 /* The module lock without the initialization check (for releasing what a call holds). */
@@ -105,6 +126,10 @@ void coffer_call_end(struct coffer_call *call);
  * and every session invalidated: the answer is CKR_SESSION_HANDLE_INVALID.
  */
 CK_RV coffer_call_http(struct coffer_call *call, const char *method, const char *path, const char *body,
+                       json_object **response, char code[COFFER_CODE_MAX]);
+
+/* coffer_call_http with a JSON body (may be NULL), serialized and wiped after the call. */
+CK_RV coffer_call_json(struct coffer_call *call, const char *method, const char *path, json_object *body,
                        json_object **response, char code[COFFER_CODE_MAX]);
 
 /*
