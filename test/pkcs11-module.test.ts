@@ -114,6 +114,9 @@ describe('the PKCS#11 module', { skip: skipAll }, () => {
     assert.match(answer.stdout, /AES-GCM, keySize=\{16,32\}, encrypt, decrypt, wrap, unwrap/);
     assert.match(answer.stdout, /SHA256-RSA-PKCS, keySize=\{2048,4096\}, sign, verify/);
     assert.doesNotMatch(answer.stdout, /AES-ECB/, 'ECB is no data mechanism');
+    assert.match(answer.stdout, /AES-KEY-GEN, keySize=\{16,32\}, generate/);
+    assert.match(answer.stdout, /RSA-PKCS-KEY-PAIR-GEN, keySize=\{2048,4096\}, generate_key_pair/);
+    assert.match(answer.stdout, /ECDSA-KEY-PAIR-GEN, keySize=\{256,521\}, generate_key_pair/);
   });
 
   test(

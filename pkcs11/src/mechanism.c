@@ -55,6 +55,11 @@ static const struct mechanism_name MECHANISMS[] = {
     {"SHA256", CKM_SHA256},
     {"SHA384", CKM_SHA384},
     {"SHA512", CKM_SHA512},
+    {"AES_KEY_GEN", CKM_AES_KEY_GEN},
+    {"GENERIC_SECRET_KEY_GEN", CKM_GENERIC_SECRET_KEY_GEN},
+    {"RSA_PKCS_KEY_PAIR_GEN", CKM_RSA_PKCS_KEY_PAIR_GEN},
+    {"EC_KEY_PAIR_GEN", CKM_EC_KEY_PAIR_GEN},
+    {"EC_EDWARDS_KEY_PAIR_GEN", CKM_EC_EDWARDS_KEY_PAIR_GEN},
 };
 
 struct key_sizes {
@@ -78,6 +83,8 @@ static CK_FLAGS flags_of_kind(const char *kind) {
   if (strcmp(kind, "digest") == 0) return CKF_DIGEST;
   if (strcmp(kind, "wrap") == 0) return CKF_WRAP | CKF_UNWRAP;
   if (strcmp(kind, "derive") == 0) return CKF_DERIVE;
+  if (strcmp(kind, "generate") == 0) return CKF_GENERATE;
+  if (strcmp(kind, "generate-pair") == 0) return CKF_GENERATE_KEY_PAIR;
   return 0;
 }
 
