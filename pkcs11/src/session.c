@@ -158,7 +158,10 @@ CK_RV coffer_call_begin(CK_SESSION_HANDLE handle, struct coffer_call *call) {
   coffer_leave();
   if (rv != CKR_OK) return rv;
   pthread_mutex_lock(&session->lock);
-  if (session->closed) { /* closed while this call waited for the session's lock */
+  coffer_lock();
+  int closed = session->closed; /* closed while this call waited for the session's lock */
+  coffer_unlock();
+  if (closed) {
     coffer_call_end(call);
     return CKR_SESSION_HANDLE_INVALID;
   }

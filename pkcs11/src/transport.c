@@ -96,10 +96,12 @@ void coffer_transport_abandon(void) {
 
 static CURL *take_handle(size_t *endpoint) {
   pthread_mutex_lock(&pool_lock);
-  CURL *curl = pool_count > 0 ? pool[--pool_count] : NULL;
+  /* A new handle is made under the lock too: curl_easy_init guards its global state with a
+     spin lock of its own, which thread checkers cannot see. Rare: the pool keeps them. */
+  CURL *curl = pool_count > 0 ? pool[--pool_count] : curl_easy_init();
   *endpoint = preferred_endpoint;
   pthread_mutex_unlock(&pool_lock);
-  return curl != NULL ? curl : curl_easy_init();
+  return curl;
 }
 
 static void give_back(CURL *curl, size_t endpoint, int answered) {
