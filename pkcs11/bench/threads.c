@@ -36,8 +36,13 @@ static uint64_t now_ns(void) {
   return (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
 }
 
+/* A thread whose op failed this many times in a row stops: an op that cannot succeed would only
+ * spin (and load a remote HSM with calls that fail). */
+#define MAX_FAILURES_IN_A_ROW 100
+
 static void timed_loop(struct worker_thread *self, struct op_state *state, uint64_t deadline) {
   const struct op *op = self->op;
+  unsigned failures_in_a_row = 0;
   for (;;) {
     if (op->prepare != NULL) op->prepare(state);
     uint64_t begin = now_ns();
@@ -48,7 +53,11 @@ static void timed_loop(struct worker_thread *self, struct op_state *state, uint6
     if (failed == 0 && op->after != NULL) failed = op->after(state, &self->error);
     if (failed != 0) {
       self->errors++;
-    } else if (samples_add(&self->samples, end - begin) != 0) {
+      if (++failures_in_a_row == MAX_FAILURES_IN_A_ROW) break;
+      continue;
+    }
+    failures_in_a_row = 0;
+    if (samples_add(&self->samples, end - begin) != 0) {
       self->errors++;
       record_failure(&self->error, "out of memory for latency samples");
       break;
