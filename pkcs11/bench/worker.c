@@ -74,7 +74,7 @@ static void ready_and_wait(void *arg) {
   }
 }
 
-static void worker_process(struct module *module, const struct config *config, const struct op *op, long run_id,
+static _Noreturn void worker_process(struct module *module, const struct config *config, const struct op *op, long run_id,
                            unsigned index, int result_fd, int go_fd) {
   struct child_signal signal = {result_fd, go_fd};
   struct process_report report;
