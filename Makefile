@@ -1,8 +1,9 @@
 # Coffer: the two commands a newcomer needs are `make up` and `make test`.
 SHELL := /bin/bash
 NPM_STAMP := node_modules/.install-stamp
-# openssl for interop tests; opensc (pkcs11-tool) and valgrind for the PKCS#11 module's tests.
-DEBIAN_TEST_PACKAGES := openssl opensc valgrind
+# openssl for interop tests; opensc (pkcs11-tool) and valgrind for the PKCS#11 module's tests;
+# softhsm2, a second PKCS#11 module, for coffer-pkpspeed's test and bench/pkcs11-compare.sh.
+DEBIAN_TEST_PACKAGES := openssl opensc valgrind softhsm2
 
 .PHONY: up test build pkcs11 lint format deps debian-deps clean
 
