@@ -153,6 +153,29 @@ void *coffer_call_state(const struct coffer_call *call, enum coffer_state_kind k
 void coffer_call_set_state(struct coffer_call *call, enum coffer_state_kind kind, void *value,
                            coffer_release_fn release);
 
+/* ---- template.c: attributes on the wire, by the kinds of src/pkcs11/attribute-types.ts ---- */
+enum coffer_attribute_kind { COFFER_ATTR_BOOL, COFFER_ATTR_ULONG, COFFER_ATTR_ULONG_LIST, COFFER_ATTR_BYTES };
+/* 0 and *kind set (kind may be NULL) for a type Coffer speaks, -1 for any other. */
+int coffer_attribute_kind(CK_ATTRIBUTE_TYPE type, enum coffer_attribute_kind *kind);
+/*
+ * A template as the node's JSON array [{"type": n, "value": v}], in the template's order.
+ * CKR_ATTRIBUTE_TYPE_INVALID for a type not in the table, CKR_ATTRIBUTE_VALUE_INVALID for a
+ * length its kind cannot have, CKR_ARGUMENTS_BAD for a NULL value of non-zero length. The array
+ * may carry key material: put it with coffer_json_put_wiped.
+ */
+CK_RV coffer_template_json(const CK_ATTRIBUTE *templ, CK_ULONG count, json_object **array);
+/* coffer_template_json added to `body` as `field` (on error, body is unchanged). */
+CK_RV coffer_template_add(json_object *body, const char *field, const CK_ATTRIBUTE *templ, CK_ULONG count);
+/*
+ * The node's answer [{"type", "value"} | {"type", "error": "sensitive"|"invalid"}] into the
+ * template, by C_GetAttributeValue's rules: per attribute, no buffer → the size; too small →
+ * CK_UNAVAILABLE_INFORMATION and CKR_BUFFER_TOO_SMALL; sensitive → CK_UNAVAILABLE_INFORMATION
+ * and CKR_ATTRIBUTE_SENSITIVE; a type the answer lacks or calls invalid (or not in the table) →
+ * CK_UNAVAILABLE_INFORMATION and CKR_ATTRIBUTE_TYPE_INVALID. Every attribute is processed; the
+ * result is the first error met (CKR_DEVICE_ERROR, for a malformed answer, before any).
+ */
+CK_RV coffer_template_answer(json_object *answers, CK_ATTRIBUTE *templ, CK_ULONG count);
+
 /* ---- mechanism.c ---- */
 /* Forgets the node's mechanism list (C_Initialize fetches it again on first use). */
 void coffer_mechanisms_reset(void);
