@@ -179,6 +179,10 @@ CK_RV coffer_template_answer(json_object *answers, CK_ATTRIBUTE *templ, CK_ULONG
 /* ---- mechanism.c ---- */
 /* Forgets the node's mechanism list (C_Initialize fetches it again on first use). */
 void coffer_mechanisms_reset(void);
+/* Coffer's name of a mechanism (its CKM_ name without the prefix), or NULL for one it lacks. */
+const char *coffer_mechanism_name(CK_MECHANISM_TYPE type);
+/* CKF_GENERATE or CKF_GENERATE_KEY_PAIR for a generation mechanism the node takes, else 0. */
+CK_FLAGS coffer_mechanism_generates(CK_MECHANISM_TYPE type);
 
 /* ---- slot.c ---- */
 CK_RV coffer_check_slot(CK_SLOT_ID slot);
