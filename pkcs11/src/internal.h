@@ -176,6 +176,32 @@ CK_RV coffer_template_add(json_object *body, const char *field, const CK_ATTRIBU
  */
 CK_RV coffer_template_answer(json_object *answers, CK_ATTRIBUTE *templ, CK_ULONG count);
 
+/* ---- attributes.c ---- */
+/* C_GetAttributeValue on a call in progress (the login's, CKR_USER_NOT_LOGGED_IN without one). */
+CK_RV coffer_object_attributes(struct coffer_call *call, CK_OBJECT_HANDLE handle, CK_ATTRIBUTE *templ,
+                               CK_ULONG count);
+
+/* ---- session-objects.c: token and session objects ---- */
+/* /v1/pkcs11/objects/0x…<suffix> */
+#define COFFER_OBJECT_PATH 64
+void coffer_object_path(char path[COFFER_OBJECT_PATH], CK_OBJECT_HANDLE handle, const char *suffix);
+/* A template's CKA_TOKEN: 1 true, 0 false, -1 absent. */
+int coffer_template_token(const CK_ATTRIBUTE *templ, CK_ULONG count);
+/* The node's CKA_TOKEN of an object (1 or 0 in *token). */
+CK_RV coffer_object_is_token(struct coffer_call *call, CK_OBJECT_HANDLE handle, int *token);
+/* Whether the call may make an object of that CKA_TOKEN (1, 0, or -1: the spec's default, a
+   session object): CKR_USER_NOT_LOGGED_IN, CKR_SESSION_READ_ONLY for a token object in an R/O
+   session, or CKR_OK. */
+CK_RV coffer_check_new_object(const struct coffer_call *call, int token);
+/* Whether the call may change or destroy the object: as above, asking the node in an R/O session. */
+CK_RV coffer_check_object_writable(struct coffer_call *call, CK_OBJECT_HANDLE handle);
+/* A new object of this session (token as coffer_template_token; -1 asks the node): a session
+   object is remembered, and destroyed when the session closes. Best effort: the node drops
+   session objects at the logout anyway. */
+void coffer_object_made(struct coffer_call *call, CK_OBJECT_HANDLE handle, int token);
+/* An object destroyed: no longer to destroy when the session closes. */
+void coffer_object_gone(struct coffer_call *call, CK_OBJECT_HANDLE handle);
+
 /* ---- mechanism.c ---- */
 /* Forgets the node's mechanism list (C_Initialize fetches it again on first use). */
 void coffer_mechanisms_reset(void);
