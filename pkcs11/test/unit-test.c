@@ -7,19 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "internal.h"
-
-static int failures;
-
-#define CHECK(condition)                                                 \
-  do {                                                                   \
-    if (!(condition)) {                                                  \
-      failures++;                                                        \
-      printf("not ok - %s (line %d)\n", #condition, __LINE__);           \
-    } else {                                                             \
-      printf("ok - %s\n", #condition);                                   \
-    }                                                                    \
-  } while (0)
 
 /* The compact JSON of a template, or the CKR_ value as text when encoding fails. */
 static char encoded[4096];
