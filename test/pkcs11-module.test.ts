@@ -166,6 +166,24 @@ describe('the PKCS#11 module', { skip: skipAll }, () => {
     assert.doesNotMatch(other.stdout, /tool-/);
   });
 
+  test('pkcs11-tool --write-object, --read-object, --delete-object: a certificate', { skip: skipTool }, async () => {
+    const login = ['--login', '--pin', userPin];
+    const cert = ['--type', 'cert', '--label', 'tool-cert'];
+    const written = await tool(...login, '--write-object', certificateFile, ...cert, '--id', '04');
+    assert.equal(written.code, 0, written.stderr);
+    assert.match(written.stdout, /Certificate Object; type = X\.509 cert/);
+    assert.match(written.stdout, /subject:\s+DN: CN=Coffer Cluster CA/, 'the subject, taken from the certificate');
+    const back = join(t.root, 'certificate-back.der');
+    const read = await tool(...login, '--read-object', ...cert, '--output-file', back);
+    assert.equal(read.code, 0, read.stderr);
+    assert.deepEqual(await readFile(back), await readFile(certificateFile));
+    const deleted = await tool(...login, '--delete-object', ...cert);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    const listed = await tool(...login, '-O', '--type', 'cert');
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.doesNotMatch(listed.stdout, /tool-cert/);
+  });
+
   test('pkcs11-tool --login --pin wrong: CKR_PIN_INCORRECT', { skip: skipTool }, async () => {
     const answer = await tool('--login', '--pin', 'p11user:not-the-password', '-O');
     assert.notEqual(answer.code, 0);
