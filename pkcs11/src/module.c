@@ -38,33 +38,9 @@ NOT_SUPPORTED(C_SetAttributeValue, (CK_SESSION_HANDLE s, CK_OBJECT_HANDLE object
 NOT_SUPPORTED(C_FindObjectsInit, (CK_SESSION_HANDLE s, CK_ATTRIBUTE_PTR templ, CK_ULONG count))
 NOT_SUPPORTED(C_FindObjects, (CK_SESSION_HANDLE s, CK_OBJECT_HANDLE_PTR object, CK_ULONG max_count, CK_ULONG_PTR count))
 NOT_SUPPORTED(C_FindObjectsFinal, (CK_SESSION_HANDLE s))
-NOT_SUPPORTED(C_EncryptInit, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE key))
-NOT_SUPPORTED(C_Encrypt, (CK_SESSION_HANDLE s, CK_BYTE_PTR data, CK_ULONG data_len, CK_BYTE_PTR out, CK_ULONG_PTR out_len))
-NOT_SUPPORTED(C_EncryptUpdate, (CK_SESSION_HANDLE s, CK_BYTE_PTR part, CK_ULONG part_len, CK_BYTE_PTR out,
-                                CK_ULONG_PTR out_len))
-NOT_SUPPORTED(C_EncryptFinal, (CK_SESSION_HANDLE s, CK_BYTE_PTR out, CK_ULONG_PTR out_len))
-NOT_SUPPORTED(C_DecryptInit, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE key))
-NOT_SUPPORTED(C_Decrypt, (CK_SESSION_HANDLE s, CK_BYTE_PTR data, CK_ULONG data_len, CK_BYTE_PTR out, CK_ULONG_PTR out_len))
-NOT_SUPPORTED(C_DecryptUpdate, (CK_SESSION_HANDLE s, CK_BYTE_PTR part, CK_ULONG part_len, CK_BYTE_PTR out,
-                                CK_ULONG_PTR out_len))
-NOT_SUPPORTED(C_DecryptFinal, (CK_SESSION_HANDLE s, CK_BYTE_PTR out, CK_ULONG_PTR out_len))
-NOT_SUPPORTED(C_DigestInit, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR mechanism))
-NOT_SUPPORTED(C_Digest, (CK_SESSION_HANDLE s, CK_BYTE_PTR data, CK_ULONG data_len, CK_BYTE_PTR out, CK_ULONG_PTR out_len))
-NOT_SUPPORTED(C_DigestUpdate, (CK_SESSION_HANDLE s, CK_BYTE_PTR part, CK_ULONG part_len))
-NOT_SUPPORTED(C_DigestKey, (CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key))
-NOT_SUPPORTED(C_DigestFinal, (CK_SESSION_HANDLE s, CK_BYTE_PTR out, CK_ULONG_PTR out_len))
-NOT_SUPPORTED(C_SignInit, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE key))
-NOT_SUPPORTED(C_Sign, (CK_SESSION_HANDLE s, CK_BYTE_PTR data, CK_ULONG data_len, CK_BYTE_PTR out, CK_ULONG_PTR out_len))
-NOT_SUPPORTED(C_SignUpdate, (CK_SESSION_HANDLE s, CK_BYTE_PTR part, CK_ULONG part_len))
-NOT_SUPPORTED(C_SignFinal, (CK_SESSION_HANDLE s, CK_BYTE_PTR out, CK_ULONG_PTR out_len))
 NOT_SUPPORTED(C_SignRecoverInit, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE key))
 NOT_SUPPORTED(C_SignRecover, (CK_SESSION_HANDLE s, CK_BYTE_PTR data, CK_ULONG data_len, CK_BYTE_PTR out,
                               CK_ULONG_PTR out_len))
-NOT_SUPPORTED(C_VerifyInit, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE key))
-NOT_SUPPORTED(C_Verify, (CK_SESSION_HANDLE s, CK_BYTE_PTR data, CK_ULONG data_len, CK_BYTE_PTR signature,
-                         CK_ULONG signature_len))
-NOT_SUPPORTED(C_VerifyUpdate, (CK_SESSION_HANDLE s, CK_BYTE_PTR part, CK_ULONG part_len))
-NOT_SUPPORTED(C_VerifyFinal, (CK_SESSION_HANDLE s, CK_BYTE_PTR signature, CK_ULONG signature_len))
 NOT_SUPPORTED(C_VerifyRecoverInit, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE key))
 NOT_SUPPORTED(C_VerifyRecover, (CK_SESSION_HANDLE s, CK_BYTE_PTR signature, CK_ULONG signature_len, CK_BYTE_PTR out,
                                 CK_ULONG_PTR out_len))
