@@ -153,11 +153,62 @@ void *coffer_call_state(const struct coffer_call *call, enum coffer_state_kind k
 void coffer_call_set_state(struct coffer_call *call, enum coffer_state_kind kind, void *value,
                            coffer_release_fn release);
 
+/* ---- template.c: attributes on the wire, by the kinds of src/pkcs11/attribute-types.ts ---- */
+enum coffer_attribute_kind { COFFER_ATTR_BOOL, COFFER_ATTR_ULONG, COFFER_ATTR_ULONG_LIST, COFFER_ATTR_BYTES };
+/* 0 and *kind set (kind may be NULL) for a type Coffer speaks, -1 for any other. */
+int coffer_attribute_kind(CK_ATTRIBUTE_TYPE type, enum coffer_attribute_kind *kind);
+/*
+ * A template as the node's JSON array [{"type": n, "value": v}], in the template's order.
+ * CKR_ATTRIBUTE_TYPE_INVALID for a type not in the table, CKR_ATTRIBUTE_VALUE_INVALID for a
+ * length its kind cannot have, CKR_ARGUMENTS_BAD for a NULL value of non-zero length. The array
+ * may carry key material: put it with coffer_json_put_wiped.
+ */
+CK_RV coffer_template_json(const CK_ATTRIBUTE *templ, CK_ULONG count, json_object **array);
+/* coffer_template_json added to `body` as `field` (on error, body is unchanged). */
+CK_RV coffer_template_add(json_object *body, const char *field, const CK_ATTRIBUTE *templ, CK_ULONG count);
+/*
+ * The node's answer [{"type", "value"} | {"type", "error": "sensitive"|"invalid"}] into the
+ * template, by C_GetAttributeValue's rules: per attribute, no buffer → the size; too small →
+ * CK_UNAVAILABLE_INFORMATION and CKR_BUFFER_TOO_SMALL; sensitive → CK_UNAVAILABLE_INFORMATION
+ * and CKR_ATTRIBUTE_SENSITIVE; a type the answer lacks or calls invalid (or not in the table) →
+ * CK_UNAVAILABLE_INFORMATION and CKR_ATTRIBUTE_TYPE_INVALID. Every attribute is processed; the
+ * result is the first error met (CKR_DEVICE_ERROR, for a malformed answer, before any).
+ */
+CK_RV coffer_template_answer(json_object *answers, CK_ATTRIBUTE *templ, CK_ULONG count);
+
+/* ---- attributes.c ---- */
+/* C_GetAttributeValue on a call in progress (the login's, CKR_USER_NOT_LOGGED_IN without one). */
+CK_RV coffer_object_attributes(struct coffer_call *call, CK_OBJECT_HANDLE handle, CK_ATTRIBUTE *templ,
+                               CK_ULONG count);
+
+/* ---- session-objects.c: token and session objects ---- */
+/* /v1/pkcs11/objects/0x…<suffix> */
+#define COFFER_OBJECT_PATH 64
+void coffer_object_path(char path[COFFER_OBJECT_PATH], CK_OBJECT_HANDLE handle, const char *suffix);
+/* A template's CKA_TOKEN: 1 true, 0 false, -1 absent. */
+int coffer_template_token(const CK_ATTRIBUTE *templ, CK_ULONG count);
+/* The node's CKA_TOKEN of an object (1 or 0 in *token). */
+CK_RV coffer_object_is_token(struct coffer_call *call, CK_OBJECT_HANDLE handle, int *token);
+/* Whether the call may make an object of that CKA_TOKEN (1, 0, or -1: the spec's default, a
+   session object): CKR_USER_NOT_LOGGED_IN, CKR_SESSION_READ_ONLY for a token object in an R/O
+   session, or CKR_OK. */
+CK_RV coffer_check_new_object(const struct coffer_call *call, int token);
+/* Whether the call may change or destroy the object: as above, asking the node in an R/O session. */
+CK_RV coffer_check_object_writable(struct coffer_call *call, CK_OBJECT_HANDLE handle);
+/* A new object of this session (token as coffer_template_token; -1 asks the node): a session
+   object is remembered, and destroyed when the session closes. Best effort: the node drops
+   session objects at the logout anyway. */
+void coffer_object_made(struct coffer_call *call, CK_OBJECT_HANDLE handle, int token);
+/* An object destroyed: no longer to destroy when the session closes. */
+void coffer_object_gone(struct coffer_call *call, CK_OBJECT_HANDLE handle);
+
 /* ---- mechanism.c ---- */
 /* Forgets the node's mechanism list (C_Initialize fetches it again on first use). */
 void coffer_mechanisms_reset(void);
-/* The node's name of a mechanism (PKCS#11's without CKM_), or NULL for one Coffer does not know. */
+/* Coffer's name of a mechanism (its CKM_ name without the prefix), or NULL for one it lacks. */
 const char *coffer_mechanism_name(CK_MECHANISM_TYPE type);
+/* CKF_GENERATE or CKF_GENERATE_KEY_PAIR for a generation mechanism the node takes, else 0. */
+CK_FLAGS coffer_mechanism_generates(CK_MECHANISM_TYPE type);
 
 /* What a mechanism is used for: one bit each. */
 enum coffer_use {

@@ -1,5 +1,6 @@
 /*
- * Mechanisms: what GET /v1/mechanisms lists, as CKM_ values. Coffer names a mechanism by its
+ * Mechanisms: what GET /v1/mechanisms lists, as CKM_ values, plus the key generation mechanisms
+ * of the /v1/pkcs11/keys routes (CKF_GENERATE, CKF_GENERATE_KEY_PAIR). Coffer names a mechanism by its
  * CKM_ name without the prefix; one table maps the names to values, and one maps the key types
  * to the key sizes the node accepts (bytes for AES and generic secrets, bits otherwise, as the
  * spec counts them). A mechanism the node lists twice (AES_GCM cipher and wrap) has its flags
@@ -56,7 +57,40 @@ static const struct mechanism_name MECHANISMS[] = {
     {"SHA256", CKM_SHA256},
     {"SHA384", CKM_SHA384},
     {"SHA512", CKM_SHA512},
+    {"AES_KEY_GEN", CKM_AES_KEY_GEN},
+    {"GENERIC_SECRET_KEY_GEN", CKM_GENERIC_SECRET_KEY_GEN},
+    {"RSA_PKCS_KEY_PAIR_GEN", CKM_RSA_PKCS_KEY_PAIR_GEN},
+    {"EC_KEY_PAIR_GEN", CKM_EC_KEY_PAIR_GEN},
+    {"EC_EDWARDS_KEY_PAIR_GEN", CKM_EC_EDWARDS_KEY_PAIR_GEN},
 };
+
+const char *coffer_mechanism_name(CK_MECHANISM_TYPE type) {
+  for (size_t i = 0; i < sizeof MECHANISMS / sizeof MECHANISMS[0]; i++)
+    if (MECHANISMS[i].type == type) return MECHANISMS[i].name;
+  return NULL;
+}
+
+/* The generation mechanisms: what POST /v1/pkcs11/keys/generate and generate-pair take (the
+   contract fixes them; /v1/mechanisms lists the mechanisms of the crypto operations). */
+struct generation {
+  CK_MECHANISM_TYPE type;
+  CK_FLAGS flags; /* CKF_GENERATE or CKF_GENERATE_KEY_PAIR */
+  const char *key_type;
+};
+
+static const struct generation GENERATIONS[] = {
+    {CKM_AES_KEY_GEN, CKF_GENERATE, "aes"},
+    {CKM_GENERIC_SECRET_KEY_GEN, CKF_GENERATE, "generic-secret"},
+    {CKM_RSA_PKCS_KEY_PAIR_GEN, CKF_GENERATE_KEY_PAIR, "rsa"},
+    {CKM_EC_KEY_PAIR_GEN, CKF_GENERATE_KEY_PAIR, "ec"},
+    {CKM_EC_EDWARDS_KEY_PAIR_GEN, CKF_GENERATE_KEY_PAIR, "ec-edwards"},
+};
+
+CK_FLAGS coffer_mechanism_generates(CK_MECHANISM_TYPE type) {
+  for (size_t i = 0; i < sizeof GENERATIONS / sizeof GENERATIONS[0]; i++)
+    if (GENERATIONS[i].type == type) return GENERATIONS[i].flags;
+  return 0;
+}
 
 struct key_sizes {
   const char *key_type;
@@ -80,12 +114,6 @@ static CK_FLAGS flags_of_kind(const char *kind) {
   if (strcmp(kind, "wrap") == 0) return CKF_WRAP | CKF_UNWRAP;
   if (strcmp(kind, "derive") == 0) return CKF_DERIVE;
   return 0;
-}
-
-const char *coffer_mechanism_name(CK_MECHANISM_TYPE type) {
-  for (size_t i = 0; i < sizeof MECHANISMS / sizeof MECHANISMS[0]; i++)
-    if (MECHANISMS[i].type == type) return MECHANISMS[i].name;
-  return NULL;
 }
 
 /* Each use: the node's word for it, and the kind of mechanism that serves it. */
@@ -125,16 +153,18 @@ static int type_of_name(const char *name, CK_MECHANISM_TYPE *type) {
   return 0;
 }
 
-static void add_key_sizes(json_object *key_types, CK_MECHANISM_INFO *info) {
-  for (size_t i = 0; key_types != NULL && i < json_object_array_length(key_types); i++) {
-    const char *key_type = json_object_get_string(json_object_array_get_idx(key_types, i));
-    for (size_t j = 0; key_type != NULL && j < sizeof KEY_SIZES / sizeof KEY_SIZES[0]; j++) {
-      if (strcmp(KEY_SIZES[j].key_type, key_type) != 0) continue;
-      if (info->ulMaxKeySize == 0 || KEY_SIZES[j].min < info->ulMinKeySize) info->ulMinKeySize = KEY_SIZES[j].min;
-      if (KEY_SIZES[j].max > info->ulMaxKeySize) info->ulMaxKeySize = KEY_SIZES[j].max;
-      info->flags |= KEY_SIZES[j].flags;
-    }
+static void add_key_size(const char *key_type, CK_MECHANISM_INFO *info) {
+  for (size_t j = 0; key_type != NULL && j < sizeof KEY_SIZES / sizeof KEY_SIZES[0]; j++) {
+    if (strcmp(KEY_SIZES[j].key_type, key_type) != 0) continue;
+    if (info->ulMaxKeySize == 0 || KEY_SIZES[j].min < info->ulMinKeySize) info->ulMinKeySize = KEY_SIZES[j].min;
+    if (KEY_SIZES[j].max > info->ulMaxKeySize) info->ulMaxKeySize = KEY_SIZES[j].max;
+    info->flags |= KEY_SIZES[j].flags;
   }
+}
+
+static void add_key_sizes(json_object *key_types, CK_MECHANISM_INFO *info) {
+  for (size_t i = 0; key_types != NULL && i < json_object_array_length(key_types); i++)
+    add_key_size(json_object_get_string(json_object_array_get_idx(key_types, i)), info);
 }
 
 #define MAX_MECHANISMS (sizeof MECHANISMS / sizeof MECHANISMS[0])
@@ -192,7 +222,15 @@ static void add_offers(json_object *entry, const char *kind, json_object *key_ty
   }
 }
 
-/* GET /v1/mechanisms, folded into one entry per CKM_ value. */
+/* The entry of `type` in the list, added when missing. */
+static CK_ULONG entry_of(struct mechanism_list *list, CK_MECHANISM_TYPE type) {
+  CK_ULONG at = 0;
+  while (at < list->count && list->types[at] != type) at++;
+  if (at == list->count) list->types[list->count++] = type;
+  return at;
+}
+
+/* GET /v1/mechanisms, folded into one entry per CKM_ value, then the generation mechanisms. */
 static CK_RV fetch_from_node(struct mechanism_list *list) {
   json_object *answer = NULL, *entries;
   memset(list, 0, sizeof *list);
@@ -210,14 +248,17 @@ static CK_RV fetch_from_node(struct mechanism_list *list) {
         !type_of_name(json_object_get_string(name), &type))
       continue;
     json_object_object_get_ex(entry, "keyTypes", &key_types);
-    CK_ULONG at = 0;
-    while (at < list->count && list->types[at] != type) at++;
-    if (at == list->count) list->types[list->count++] = type;
+    CK_ULONG at = entry_of(list, type);
     list->infos[at].flags |= flags_of_kind(json_object_get_string(kind));
     add_key_sizes(key_types, &list->infos[at]);
     add_offers(entry, json_object_get_string(kind), key_types, list->offers[at]);
   }
   json_object_put(answer);
+  for (size_t i = 0; i < sizeof GENERATIONS / sizeof GENERATIONS[0]; i++) {
+    CK_ULONG at = entry_of(list, GENERATIONS[i].type);
+    list->infos[at].flags |= GENERATIONS[i].flags;
+    add_key_size(GENERATIONS[i].key_type, &list->infos[at]);
+  }
   return CKR_OK;
 }
 
