@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { execFile, spawnSync, type ChildProcess } from 'node:child_process';
-import { constants, createPublicKey, generateKeyPairSync, privateDecrypt, verify, X509Certificate } from 'node:crypto';
+import {
+  constants,
+  createDecipheriv,
+  createHmac,
+  createPublicKey,
+  generateKeyPairSync,
+  hkdfSync,
+  privateDecrypt,
+  verify,
+  X509Certificate,
+} from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -241,6 +251,7 @@ describe('the PKCS#11 module', { skip: skipAll }, () => {
   }
 
   const outsideRsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const KDF_BASE_VALUE = Buffer.from('a KDF base key this test knows!!');
 
   /** Fresh keys for one run of the crypto test (its usage counts are that run's alone). */
   async function cryptoKeys(): Promise<Record<string, Key>> {
@@ -272,7 +283,36 @@ describe('the PKCS#11 module', { skip: skipAll }, () => {
       attributes: { encrypt: true },
     });
     assert.equal(imported.status, 201, imported.text);
+    // Wrap and derive: a wrapping key, a key it may wrap, an RSA pair that wraps, two ECDH
+    // parties, and a KDF base key of a value this test knows (imported while an admin allows it).
+    const rsaKek = await pair({ keyType: 'rsa', modulusBits: 2048 }, { unwrap: true }, { wrap: true });
+    const ecA = await pair({ keyType: 'ec', curve: 'secp256r1' }, { derive: true }, {});
+    const ecB = await pair({ keyType: 'ec', curve: 'secp256r1' }, { derive: true }, {});
+    const admin = await t.api.login('admin', t.adminPassword);
+    const policy = (allowPlaintextImport: boolean) =>
+      t.api.call('PUT', '/v1/cluster/policy', { token: admin, body: { allowPlaintextImport } });
+    assert.equal((await policy(true)).status, 200);
+    let kdfBase;
+    try {
+      kdfBase = await api<{ key: Key }>('POST', '/v1/keys/import', {
+        keyType: 'generic-secret',
+        value: b64(KDF_BASE_VALUE),
+        attributes: { derive: true },
+      });
+    } finally {
+      assert.equal((await policy(false)).status, 200);
+    }
+    assert.equal(kdfBase.status, 201, kdfBase.text);
     return {
+      KEK: await symmetric('aes', { wrap: true, unwrap: true, encrypt: false, decrypt: false }),
+      TARGET: await symmetric('aes', { encrypt: true, decrypt: true, extractable: true }),
+      RSA_KEK_PUBLIC: rsaKek.publicKey,
+      RSA_KEK_PRIVATE: rsaKek.privateKey,
+      EC_A_PRIVATE: ecA.privateKey,
+      EC_A_PUBLIC: ecA.publicKey,
+      EC_B_PRIVATE: ecB.privateKey,
+      EC_B_PUBLIC: ecB.publicKey,
+      KDF_BASE: kdfBase.body.key,
       RSA_IMPORTED: imported.body.key,
       AES: await symmetric('aes', { encrypt: true, decrypt: true }),
       AES_ONCE: await symmetric('aes', { encrypt: true, decrypt: true }),
@@ -408,6 +448,20 @@ describe('the PKCS#11 module', { skip: skipAll }, () => {
       });
       assert.equal(answer.status, 200, `${name}: ${answer.text}`);
     }
+    // The derived keys, computed here: HKDF (RFC 5869) and SP 800-108 counter mode with HMAC.
+    const decryptBlock = (key: Buffer, block: Buffer): Buffer =>
+      createDecipheriv('aes-256-cbc', key, Buffer.alloc(16)).setAutoPadding(false).update(block);
+    const [hkdfBlock, hkdfPlain] = line('hkdf');
+    const hkdfKey = Buffer.from(hkdfSync('sha256', KDF_BASE_VALUE, 'salt', 'info', 32));
+    assert.deepEqual(decryptBlock(hkdfKey, hkdfBlock!), hkdfPlain);
+    const [kdfBlock, kdfPlain] = line('kdf108');
+    const fixed = Buffer.concat([Buffer.from('label\0context'), Buffer.from([0, 0, 1, 0])]);
+    const kdfKey = createHmac('sha256', KDF_BASE_VALUE)
+      .update(Buffer.from([0, 0, 0, 1]))
+      .update(fixed)
+      .digest();
+    assert.deepEqual(decryptBlock(kdfKey, kdfBlock!), kdfPlain);
+
     const [importedOaep, importedOaepPlain] = line('oaep-imported');
     const oaepOptions = { key: outsideRsa.privateKey, oaepHash: 'sha256', oaepLabel: Buffer.from('label') };
     assert.deepEqual(

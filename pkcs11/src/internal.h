@@ -146,6 +146,7 @@ enum coffer_state_kind {
   COFFER_STATE_VERIFY,
   COFFER_STATE_DIGEST,
   COFFER_STATE_OBJECTS, /* the session objects this session made (CKA_TOKEN false) */
+  COFFER_STATE_WRAP,    /* a wrapped key made for a C_WrapKey whose buffer was NULL or short */
   COFFER_STATE_KINDS
 };
 typedef void (*coffer_release_fn)(void *value, const char *token);
@@ -248,6 +249,9 @@ CK_RV coffer_mechanism_json(const CK_MECHANISM *mechanism, enum coffer_use use, 
  * written there. NULL when the application brought its own IV (or the mechanism takes none).
  */
 CK_BYTE_PTR coffer_mechanism_iv_target(const CK_MECHANISM *mechanism, enum coffer_use use, CK_ULONG *length);
+/* AES_GCM unwrap: the IV is the wrapped key's first 12 bytes; a pIv the application gives must
+   be zeros or that IV (CKR_MECHANISM_PARAM_INVALID otherwise). CKR_OK for other mechanisms. */
+CK_RV coffer_mechanism_check_wrapped_iv(const CK_MECHANISM *mechanism, const CK_BYTE *wrapped, CK_ULONG length);
 /* The length of a signature or MAC the mechanism makes, when the mechanism alone decides it
    (HMAC, CMAC, EdDSA); 0 when it depends on the key. */
 CK_ULONG coffer_mechanism_signature_length(CK_MECHANISM_TYPE type);

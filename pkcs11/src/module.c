@@ -42,13 +42,6 @@ NOT_SUPPORTED(C_SignEncryptUpdate, (CK_SESSION_HANDLE s, CK_BYTE_PTR part, CK_UL
                                     CK_ULONG_PTR out_len))
 NOT_SUPPORTED(C_DecryptVerifyUpdate, (CK_SESSION_HANDLE s, CK_BYTE_PTR part, CK_ULONG part_len, CK_BYTE_PTR out,
                                       CK_ULONG_PTR out_len))
-NOT_SUPPORTED(C_WrapKey, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE wrapping_key,
-                          CK_OBJECT_HANDLE key, CK_BYTE_PTR out, CK_ULONG_PTR out_len))
-NOT_SUPPORTED(C_UnwrapKey, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE unwrapping_key,
-                            CK_BYTE_PTR wrapped, CK_ULONG wrapped_len, CK_ATTRIBUTE_PTR templ, CK_ULONG count,
-                            CK_OBJECT_HANDLE_PTR key))
-NOT_SUPPORTED(C_DeriveKey, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE base_key,
-                            CK_ATTRIBUTE_PTR templ, CK_ULONG count, CK_OBJECT_HANDLE_PTR key))
 NOT_SUPPORTED(C_WaitForSlotEvent, (CK_FLAGS flags, CK_SLOT_ID_PTR slot, CK_VOID_PTR reserved))
 
 /* Legacy functions: the spec says they always answer CKR_FUNCTION_NOT_PARALLEL. */

@@ -183,8 +183,11 @@ static CK_RV gcm_fields(const CK_MECHANISM *mechanism, enum coffer_use use, json
   if (!gcm_view(mechanism, &gcm) || gcm.iv_length != GCM_IV_BYTES) return CKR_MECHANISM_PARAM_INVALID;
   CK_RV rv = add_bytes(body, "aad", gcm.aad, gcm.aad_length);
   if (rv == CKR_OK) rv = add_int(body, "tagLengthBits", gcm.tag_bits);
-  /* AES_GCM key wrap carries its IV inside the wrapped key, and the node always makes it. */
-  if (use == COFFER_USE_WRAP || use == COFFER_USE_UNWRAP) return rv;
+  /* AES_GCM key wrap carries its IV inside the wrapped key (iv‖ciphertext‖tag), and the node
+     always makes it: on wrap pIv must be left to the node (zeros); unwrap reads the IV from the
+     wrapped key (coffer_mechanism_check_wrapped_iv). */
+  if (use == COFFER_USE_WRAP) return rv == CKR_OK && !all_zero(gcm.iv, gcm.iv_length) ? CKR_MECHANISM_PARAM_INVALID : rv;
+  if (use == COFFER_USE_UNWRAP) return rv;
   if (rv == CKR_OK && !(makes_iv(use) && all_zero(gcm.iv, gcm.iv_length)))
     rv = add_bytes(body, "iv", gcm.iv, gcm.iv_length);
   return rv;
@@ -329,7 +332,7 @@ static CK_RV kdf_108_fields(const CK_MECHANISM *mechanism, json_object *body) {
   }
   const CK_BYTE *zero = memchr(fixed, 0, total);
   CK_RV rv = zero == NULL ? CKR_MECHANISM_PARAM_INVALID : add_string(body, "hash", hash->name);
-  if (rv == CKR_OK) rv = add_bytes(body, "label", fixed, (CK_ULONG)(zero - fixed));
+  if (rv == CKR_OK) rv = add_bytes(body, "kdfLabel", fixed, (CK_ULONG)(zero - fixed));
   if (rv == CKR_OK) rv = add_bytes(body, "context", zero + 1, (CK_ULONG)(total - (size_t)(zero - fixed) - 1));
   coffer_wipe(fixed, total);
   return rv;
@@ -385,4 +388,12 @@ CK_BYTE_PTR coffer_mechanism_iv_target(const CK_MECHANISM *mechanism, enum coffe
     return ctr->cb;
   }
   return NULL;
+}
+
+CK_RV coffer_mechanism_check_wrapped_iv(const CK_MECHANISM *mechanism, const CK_BYTE *wrapped, CK_ULONG length) {
+  struct gcm_view gcm;
+  if (mechanism->mechanism != CKM_AES_GCM || !gcm_view(mechanism, &gcm) || all_zero(gcm.iv, gcm.iv_length))
+    return CKR_OK;
+  if (length < GCM_IV_BYTES || gcm.iv_length != GCM_IV_BYTES) return CKR_MECHANISM_PARAM_INVALID;
+  return memcmp(gcm.iv, wrapped, GCM_IV_BYTES) == 0 ? CKR_OK : CKR_MECHANISM_PARAM_INVALID;
 }

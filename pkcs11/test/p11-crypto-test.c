@@ -91,6 +91,8 @@ static CK_SESSION_HANDLE session;
 static CK_OBJECT_HANDLE aes, aes_once, cmac, hmac, rsa_private, rsa_public, rsa_imported, ec_private, ec_public,
     ed_private, ed_public;
 
+static CK_OBJECT_HANDLE kek, target, rsa_kek_public, rsa_kek_private, ec_a, ec_a_public, ec_b, ec_b_public, kdf_base;
+
 static CK_BYTE message[300];
 
 /* ---- digests: in the module, no login needed ---- */
@@ -538,6 +540,188 @@ static void rsa_encryption(void) {
   CHECK_RV(p11->C_Decrypt(session, ciphertext, 256, plain, &plain_length), CKR_MECHANISM_INVALID);
 }
 
+/* ---- wrap, unwrap, derive ---- */
+
+static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+static CK_OBJECT_CLASS secret_class = CKO_SECRET_KEY;
+static CK_KEY_TYPE aes_type = CKK_AES;
+static CK_ULONG aes_length = 32;
+
+/* A session AES key's template: encrypt and decrypt, 32 bytes (the length only for derive). */
+#define AES_TEMPLATE(with_length)                                                              \
+  {                                                                                            \
+    {CKA_CLASS, &secret_class, sizeof secret_class}, {CKA_KEY_TYPE, &aes_type, sizeof aes_type}, \
+        {CKA_TOKEN, &no, sizeof no}, {CKA_ENCRYPT, &yes, sizeof yes}, {CKA_DECRYPT, &yes, sizeof yes}, \
+        {CKA_VALUE_LEN, &aes_length, (with_length) ? sizeof aes_length : 0},                    \
+  }
+
+/* Whether two keys are the same AES key: what one encrypts (AES-CBC), the other decrypts. */
+static int same_key(CK_OBJECT_HANDLE a, CK_OBJECT_HANDLE b) {
+  CK_BYTE iv[16] = {9}, ciphertext[64], plain[64];
+  CK_ULONG length = sizeof ciphertext, plain_length = sizeof plain;
+  CK_MECHANISM cbc = {CKM_AES_CBC, iv, sizeof iv};
+  if (p11->C_EncryptInit(session, &cbc, a) != CKR_OK || p11->C_Encrypt(session, message, 64, ciphertext, &length) != CKR_OK ||
+      p11->C_DecryptInit(session, &cbc, b) != CKR_OK ||
+      p11->C_Decrypt(session, ciphertext, length, plain, &plain_length) != CKR_OK)
+    return -1;
+  return plain_length == 64 && memcmp(plain, message, 64) == 0;
+}
+
+/* One AES-CBC block of `message` under `key` (IV zero), for the TS test to decrypt with the key
+   it computes itself. */
+static void report_block(const char *name, CK_OBJECT_HANDLE key) {
+  CK_BYTE iv[16] = {0}, block[16];
+  CK_ULONG length = sizeof block;
+  CK_MECHANISM cbc = {CKM_AES_CBC, iv, sizeof iv};
+  CHECK_RV(p11->C_EncryptInit(session, &cbc, key), CKR_OK);
+  CHECK_RV(p11->C_Encrypt(session, message, 16, block, &length), CKR_OK);
+  report(name, 2, block, length, message, (CK_ULONG)16);
+}
+
+/* Wraps `target` under `wrapping` (NULL, short, then enough), unwraps it under `unwrapping`. */
+static void wrap_round_trip(const char *name, CK_MECHANISM *mechanism, CK_OBJECT_HANDLE wrapping,
+                            CK_OBJECT_HANDLE unwrapping, CK_ULONG expected_length) {
+  CK_BYTE wrapped[600];
+  CK_ULONG length = 0, queried;
+  CK_ATTRIBUTE templ[] = AES_TEMPLATE(0);
+  CK_OBJECT_HANDLE unwrapped = CK_INVALID_HANDLE;
+  printf("# wrap %s\n", name);
+  CHECK_RV(p11->C_WrapKey(session, mechanism, wrapping, target, NULL, &length), CKR_OK);
+  CHECK(expected_length == 0 || length == expected_length);
+  queried = length;
+  length = 4;
+  CHECK_RV(p11->C_WrapKey(session, mechanism, wrapping, target, wrapped, &length), CKR_BUFFER_TOO_SMALL);
+  CHECK(length == queried);
+  length = sizeof wrapped;
+  CHECK_RV(p11->C_WrapKey(session, mechanism, wrapping, target, wrapped, &length), CKR_OK);
+  CHECK(length == queried);
+  CHECK_RV(p11->C_UnwrapKey(session, mechanism, unwrapping, wrapped, length, templ, 5, &unwrapped), CKR_OK);
+  CHECK(unwrapped != CK_INVALID_HANDLE && unwrapped != target);
+  CHECK(same_key(target, unwrapped) == 1);
+  CHECK_RV(p11->C_DestroyObject(session, unwrapped), CKR_OK);
+  wrapped[length - 1] ^= 1;
+  CHECK_RV(p11->C_UnwrapKey(session, mechanism, unwrapping, wrapped, length, templ, 5, &unwrapped), CKR_WRAPPED_KEY_INVALID);
+}
+
+static void wrapping(void) {
+  CK_MECHANISM kw = {CKM_AES_KEY_WRAP, NULL, 0}, kwp = {CKM_AES_KEY_WRAP_PAD, NULL, 0};
+  wrap_round_trip("AES_KEY_WRAP", &kw, kek, kek, 40);
+  wrap_round_trip("AES_KEY_WRAP_PAD", &kwp, kek, kek, 40);
+  CK_BYTE iv[12] = {0};
+  CK_GCM_PARAMS gcm = {iv, sizeof iv, 96, NULL, 0, 128};
+  CK_MECHANISM gcm_mechanism = {CKM_AES_GCM, &gcm, sizeof gcm};
+  /* The node makes the IV and puts it first in the wrapped key; it is written back to pIv. */
+  wrap_round_trip("AES_GCM", &gcm_mechanism, kek, kek, 12 + 32 + 16);
+  CHECK(!all_zero(iv, sizeof iv));
+  CK_BYTE wrapped[600];
+  CK_ULONG length = sizeof wrapped;
+  CHECK_RV(p11->C_WrapKey(session, &gcm_mechanism, kek, target, wrapped, &length), CKR_MECHANISM_PARAM_INVALID);
+  memset(iv, 0, sizeof iv);
+  CHECK_RV(p11->C_WrapKey(session, &gcm_mechanism, kek, target, wrapped, &length), CKR_OK);
+  CK_ATTRIBUTE templ[] = AES_TEMPLATE(0);
+  CK_OBJECT_HANDLE unwrapped;
+  iv[0] ^= 1; /* not the IV in the wrapped key */
+  CHECK_RV(p11->C_UnwrapKey(session, &gcm_mechanism, kek, wrapped, length, templ, 5, &unwrapped), CKR_MECHANISM_PARAM_INVALID);
+  CK_RSA_PKCS_OAEP_PARAMS oaep = {CKM_SHA256, CKG_MGF1_SHA256, CKZ_DATA_SPECIFIED, NULL, 0};
+  CK_MECHANISM oaep_mechanism = {CKM_RSA_PKCS_OAEP, &oaep, sizeof oaep};
+  wrap_round_trip("RSA_PKCS_OAEP", &oaep_mechanism, rsa_kek_public, rsa_kek_private, 256);
+  CK_RSA_AES_KEY_WRAP_PARAMS rsa_aes = {256, &oaep};
+  CK_MECHANISM rsa_aes_mechanism = {CKM_RSA_AES_KEY_WRAP, &rsa_aes, sizeof rsa_aes};
+  wrap_round_trip("RSA_AES_KEY_WRAP", &rsa_aes_mechanism, rsa_kek_public, rsa_kek_private, 256 + 40);
+  rsa_aes.ulAESKeyBits = 128;
+  CHECK_RV(p11->C_WrapKey(session, &rsa_aes_mechanism, rsa_kek_public, target, NULL, &length), CKR_MECHANISM_PARAM_INVALID);
+
+  /* Refusals: which key is missing, a key that may not leave, a data key as the wrapping key. */
+  length = sizeof wrapped;
+  CHECK_RV(p11->C_WrapKey(session, &kw, CK_INVALID_HANDLE, target, wrapped, &length), CKR_WRAPPING_KEY_HANDLE_INVALID);
+  CHECK_RV(p11->C_WrapKey(session, &kw, 0x0123456789abcdefUL, target, wrapped, &length), CKR_WRAPPING_KEY_HANDLE_INVALID);
+  CHECK_RV(p11->C_WrapKey(session, &kw, kek, 0x0123456789abcdefUL, wrapped, &length), CKR_KEY_HANDLE_INVALID);
+  CHECK_RV(p11->C_WrapKey(session, &kw, kek, aes, wrapped, &length), CKR_KEY_UNEXTRACTABLE);
+  CHECK_RV(p11->C_WrapKey(session, &kw, aes, target, wrapped, &length), CKR_KEY_FUNCTION_NOT_PERMITTED);
+  CHECK_RV(p11->C_WrapKey(session, &kw, rsa_kek_public, target, wrapped, &length), CKR_WRAPPING_KEY_TYPE_INCONSISTENT);
+  CHECK_RV(p11->C_WrapKey(session, &gcm_mechanism, kek, target, NULL, NULL), CKR_ARGUMENTS_BAD);
+  CK_MECHANISM cbc = {CKM_AES_CBC, iv, 16};
+  CHECK_RV(p11->C_WrapKey(session, &cbc, kek, target, wrapped, &length), CKR_MECHANISM_INVALID);
+  CHECK_RV(p11->C_UnwrapKey(session, &kw, 0x0123456789abcdefUL, wrapped, 40, templ, 5, &unwrapped),
+           CKR_UNWRAPPING_KEY_HANDLE_INVALID);
+  CHECK_RV(p11->C_UnwrapKey(session, &kw, kek, wrapped, 0, templ, 5, &unwrapped), CKR_WRAPPED_KEY_LEN_RANGE);
+  CHECK_RV(p11->C_UnwrapKey(session, &kw, kek, wrapped, 40, templ, 5, NULL), CKR_ARGUMENTS_BAD);
+  CHECK_RV(p11->C_UnwrapKey(session, &kw, kek, wrapped, 40, templ, 1, &unwrapped), CKR_TEMPLATE_INCOMPLETE);
+}
+
+/* CKA_EC_POINT of an EC public key (a DER OCTET STRING around the point, as PKCS#11 has it). */
+static CK_ULONG ec_point(CK_OBJECT_HANDLE key, CK_BYTE *point, CK_ULONG capacity) {
+  CK_ATTRIBUTE attribute = {CKA_EC_POINT, point, capacity};
+  CHECK_RV(p11->C_GetAttributeValue(session, key, &attribute, 1), CKR_OK);
+  return attribute.ulValueLen;
+}
+
+static CK_OBJECT_HANDLE derive(CK_MECHANISM *mechanism, CK_OBJECT_HANDLE base, CK_RV expected) {
+  CK_ATTRIBUTE templ[] = AES_TEMPLATE(1);
+  CK_OBJECT_HANDLE key = CK_INVALID_HANDLE;
+  CHECK_RV(p11->C_DeriveKey(session, mechanism, base, templ, 6, &key), expected);
+  return key;
+}
+
+static void deriving(void) {
+  CK_BYTE point_a[160], point_b[160], shared[] = "shared info";
+  CK_ULONG a_length = ec_point(ec_a_public, point_a, sizeof point_a), b_length = ec_point(ec_b_public, point_b, sizeof point_b);
+  printf("# ECDH1_DERIVE\n");
+  CK_ECDH1_DERIVE_PARAMS a_with_b = {CKD_SHA256_KDF, sizeof shared - 1, shared, b_length, point_b};
+  CK_ECDH1_DERIVE_PARAMS b_with_a = {CKD_SHA256_KDF, sizeof shared - 1, shared, a_length, point_a};
+  CK_MECHANISM ab = {CKM_ECDH1_DERIVE, &a_with_b, sizeof a_with_b}, ba = {CKM_ECDH1_DERIVE, &b_with_a, sizeof b_with_a};
+  CK_OBJECT_HANDLE k1 = derive(&ab, ec_a, CKR_OK), k2 = derive(&ba, ec_b, CKR_OK);
+  CHECK(k1 != CK_INVALID_HANDLE && same_key(k1, k2) == 1);
+  /* The raw point, without the OCTET STRING, and no KDF: Z itself (32 bytes on P-256). */
+  CK_ECDH1_DERIVE_PARAMS raw = {CKD_NULL, 0, NULL, b_length - 2, point_b + 2};
+  CK_ECDH1_DERIVE_PARAMS raw_back = {CKD_NULL, 0, NULL, a_length, point_a};
+  CK_MECHANISM raw_mechanism = {CKM_ECDH1_DERIVE, &raw, sizeof raw}, back = {CKM_ECDH1_DERIVE, &raw_back, sizeof raw_back};
+  CK_OBJECT_HANDLE z1 = derive(&raw_mechanism, ec_a, CKR_OK), z2 = derive(&back, ec_b, CKR_OK);
+  CHECK(same_key(z1, z2) == 1 && same_key(z1, k1) == 0);
+  CK_ECDH1_DERIVE_PARAMS bad_kdf = {0x99, 0, NULL, b_length, point_b};
+  CK_MECHANISM bad = {CKM_ECDH1_DERIVE, &bad_kdf, sizeof bad_kdf};
+  derive(&bad, ec_a, CKR_MECHANISM_PARAM_INVALID);
+  CK_ECDH1_DERIVE_PARAMS not_a_point = {CKD_NULL, 0, NULL, 5, (CK_BYTE_PTR) "point"};
+  CK_MECHANISM garbage = {CKM_ECDH1_DERIVE, &not_a_point, sizeof not_a_point};
+  derive(&garbage, ec_a, CKR_MECHANISM_PARAM_INVALID);
+  derive(&ab, 0x0123456789abcdefUL, CKR_KEY_HANDLE_INVALID);
+  derive(&ab, aes, CKR_KEY_TYPE_INCONSISTENT);
+
+  printf("# HKDF_DERIVE\n");
+  CK_HKDF_PARAMS hkdf = {CK_TRUE, CK_TRUE, CKM_SHA256, CKF_HKDF_SALT_DATA, (CK_BYTE_PTR) "salt", 4, 0, (CK_BYTE_PTR) "info", 4};
+  CK_MECHANISM hkdf_mechanism = {CKM_HKDF_DERIVE, &hkdf, sizeof hkdf};
+  CK_OBJECT_HANDLE h1 = derive(&hkdf_mechanism, kdf_base, CKR_OK), h2 = derive(&hkdf_mechanism, kdf_base, CKR_OK);
+  CHECK(h1 != h2 && same_key(h1, h2) == 1);
+  report_block("hkdf", h1);
+  hkdf.pInfo = (CK_BYTE_PTR) "other";
+  hkdf.ulInfoLen = 5;
+  CK_OBJECT_HANDLE h3 = derive(&hkdf_mechanism, kdf_base, CKR_OK);
+  CHECK(same_key(h1, h3) == 0);
+  hkdf.bExpand = CK_FALSE;
+  derive(&hkdf_mechanism, kdf_base, CKR_MECHANISM_PARAM_INVALID);
+
+  printf("# SP800_108_COUNTER_KDF\n");
+  CK_SP800_108_COUNTER_FORMAT counter = {CK_FALSE, 32};
+  CK_SP800_108_DKM_LENGTH_FORMAT dkm = {CK_SP800_108_DKM_LENGTH_SUM_OF_KEYS, CK_FALSE, 32};
+  CK_BYTE zero = 0;
+  CK_PRF_DATA_PARAM data[] = {
+      {CK_SP800_108_ITERATION_VARIABLE, &counter, sizeof counter},
+      {CK_SP800_108_BYTE_ARRAY, "label", 5},
+      {CK_SP800_108_BYTE_ARRAY, &zero, 1},
+      {CK_SP800_108_BYTE_ARRAY, "context", 7},
+      {CK_SP800_108_DKM_LENGTH, &dkm, sizeof dkm},
+  };
+  CK_SP800_108_KDF_PARAMS kdf = {CKM_SHA256_HMAC, 5, data, 0, NULL};
+  CK_MECHANISM kdf_mechanism = {CKM_SP800_108_COUNTER_KDF, &kdf, sizeof kdf};
+  CK_OBJECT_HANDLE s1 = derive(&kdf_mechanism, kdf_base, CKR_OK), s2 = derive(&kdf_mechanism, kdf_base, CKR_OK);
+  CHECK(same_key(s1, s2) == 1 && same_key(s1, h1) == 0);
+  report_block("kdf108", s1);
+  counter.ulWidthInBits = 16;
+  derive(&kdf_mechanism, kdf_base, CKR_MECHANISM_PARAM_INVALID);
+  CK_OBJECT_HANDLE handles[] = {k1, k2, z1, z2, h1, h2, h3, s1, s2};
+  for (size_t i = 0; i < sizeof handles / sizeof handles[0]; i++) CHECK_RV(p11->C_DestroyObject(session, handles[i]), CKR_OK);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: %s <module.so>\n", argv[0]);
@@ -552,6 +736,15 @@ int main(int argc, char **argv) {
   rsa_private = key_of("COFFER_P11_KEY_RSA_PRIVATE");
   rsa_public = key_of("COFFER_P11_KEY_RSA_PUBLIC");
   rsa_imported = key_of("COFFER_P11_KEY_RSA_IMPORTED");
+  kek = key_of("COFFER_P11_KEY_KEK");
+  target = key_of("COFFER_P11_KEY_TARGET");
+  rsa_kek_public = key_of("COFFER_P11_KEY_RSA_KEK_PUBLIC");
+  rsa_kek_private = key_of("COFFER_P11_KEY_RSA_KEK_PRIVATE");
+  ec_a = key_of("COFFER_P11_KEY_EC_A_PRIVATE");
+  ec_a_public = key_of("COFFER_P11_KEY_EC_A_PUBLIC");
+  ec_b = key_of("COFFER_P11_KEY_EC_B_PRIVATE");
+  ec_b_public = key_of("COFFER_P11_KEY_EC_B_PUBLIC");
+  kdf_base = key_of("COFFER_P11_KEY_KDF_BASE");
   ec_private = key_of("COFFER_P11_KEY_EC_PRIVATE");
   ec_public = key_of("COFFER_P11_KEY_EC_PUBLIC");
   ed_private = key_of("COFFER_P11_KEY_ED_PRIVATE");
@@ -583,6 +776,8 @@ int main(int argc, char **argv) {
   states_and_keys();
   signatures();
   rsa_encryption();
+  wrapping();
+  deriving();
   /* Operations left active at C_Finalize are ended with their sessions. */
   CK_BYTE iv[16] = {0};
   CK_MECHANISM cbc = {CKM_AES_CBC, iv, sizeof iv};
