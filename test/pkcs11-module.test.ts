@@ -488,6 +488,119 @@ describe('the PKCS#11 module', { skip: skipAll }, () => {
     assert.deepEqual(opened.stdout, pkcsPlain);
   }
 
+  test(
+    'pkcs11-tool --sign/--verify SHA256-RSA-PKCS and ECDSA-SHA256, checked by OpenSSL',
+    { skip: skipTool },
+    async () => {
+      const login = ['--login', '--pin', userPin];
+      // pkcs11-tool picks the key for --verify and --decrypt by CKA_ID alone: each has its own.
+      const made = async (shape: object, privateAttributes: object, publicAttributes: object, id: string) => {
+        const answer = await api<{ privateKey: Key; publicKey: Key }>('POST', '/v1/keys/pairs', {
+          ...shape,
+          id,
+          privateAttributes,
+          publicAttributes,
+        });
+        assert.equal(answer.status, 201, answer.text);
+        return answer.body;
+      };
+      const rsa = await made({ keyType: 'rsa', modulusBits: 2048 }, { sign: true }, { verify: true }, 'c0ff0e01');
+      const ec = await made({ keyType: 'ec', curve: 'secp256r1' }, { sign: true }, { verify: true }, 'c0ff0e02');
+      const data = join(t.root, 'tool-data.bin');
+      await writeFile(data, Buffer.from('what pkcs11-tool signs'));
+      const cases = [
+        ['SHA256-RSA-PKCS', 'c0ff0e01', rsa.publicKey, { padding: constants.RSA_PKCS1_PADDING }],
+        ['ECDSA-SHA256', 'c0ff0e02', ec.publicKey, { dsaEncoding: 'ieee-p1363' }],
+      ] as const;
+      for (const [mechanism, id, publicKey, options] of cases) {
+        const signature = join(t.root, `tool-${id}.sig`);
+        const signed = await tool(
+          ...login,
+          '--sign',
+          '--mechanism',
+          mechanism,
+          '--id',
+          id,
+          '--input-file',
+          data,
+          '--output-file',
+          signature,
+        );
+        assert.equal(signed.code, 0, signed.stderr);
+        const bytes = await readFile(signature);
+        assert.ok(
+          verify('sha256', await readFile(data), { key: await publicPem(publicKey), ...options }, bytes),
+          mechanism,
+        );
+        const verified = await tool(
+          ...login,
+          '--verify',
+          '--mechanism',
+          mechanism,
+          '--id',
+          id,
+          '--input-file',
+          data,
+          '--signature-file',
+          signature,
+        );
+        assert.equal(verified.code, 0, verified.stderr);
+        assert.match(verified.stdout, /Signature is valid/);
+        await writeFile(signature, Buffer.from(bytes.map((byte, i) => (i === 10 ? byte ^ 1 : byte))));
+        const refused = await tool(
+          ...login,
+          '--verify',
+          '--mechanism',
+          mechanism,
+          '--id',
+          id,
+          '--input-file',
+          data,
+          '--signature-file',
+          signature,
+        );
+        assert.match(`${refused.stdout}${refused.stderr}`, /Invalid signature|CKR_SIGNATURE_INVALID/);
+      }
+    },
+  );
+
+  test(
+    'pkcs11-tool --encrypt/--decrypt AES-CBC-PAD --iv, and the node decrypts what it encrypted',
+    { skip: skipTool },
+    async () => {
+      const login = ['--login', '--pin', userPin];
+      const key = await api<{ key: Key }>('POST', '/v1/keys/symmetric', {
+        keyType: 'aes',
+        keyLengthBytes: 32,
+        id: 'c0ff0e03',
+        attributes: { encrypt: true, decrypt: true },
+      });
+      assert.equal(key.status, 201, key.text);
+      const iv = '000102030405060708090a0b0c0d0e0f';
+      const plain = join(t.root, 'tool-plain.bin');
+      const sealed = join(t.root, 'tool-sealed.bin');
+      const opened = join(t.root, 'tool-opened.bin');
+      const text = Buffer.from('pkcs11-tool encrypts 45 bytes with AES-CBC-PAD');
+      await writeFile(plain, text);
+      const common = ['--mechanism', 'AES-CBC-PAD', '--iv', iv, '--id', 'c0ff0e03'];
+      const encrypted = await tool(...login, '--encrypt', ...common, '--input-file', plain, '--output-file', sealed);
+      assert.equal(encrypted.code, 0, encrypted.stderr);
+      const ciphertext = await readFile(sealed);
+      assert.equal(ciphertext.length, 48);
+      const byNode = await api<{ plaintext: string }>('POST', '/v1/crypto/decrypt', {
+        keyHandle: key.body.key.handle,
+        mechanism: 'AES_CBC_PAD',
+        ciphertext: b64(ciphertext),
+        iv: b64(Buffer.from(iv, 'hex')),
+      });
+      assert.equal(byNode.status, 200, byNode.text);
+      assert.deepEqual(Buffer.from(byNode.body.plaintext, 'base64'), text);
+      const decrypted = await tool(...login, '--decrypt', ...common, '--input-file', sealed, '--output-file', opened);
+      assert.equal(decrypted.code, 0, decrypted.stderr);
+      assert.deepEqual(await readFile(opened), text);
+    },
+  );
+
   async function runCryptoTest(program: string, module: string, extra: NodeJS.ProcessEnv, wrap?: string[]) {
     const keys = await cryptoKeys();
     const out = join(t.root, `crypto-${Date.now()}.out`);
