@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createPublicKey, X509Certificate } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { attributeTypeNumber, type AttributeTypeName } from '../src/pkcs11/attribute-types.js';
 import { codeOf, type ApiAnswer } from './support/api.js';
@@ -477,6 +477,12 @@ describe('the PKCS#11 face of the node', () => {
     ];
     const before = await keyCount(alice);
     refused(await call('POST', '/v1/pkcs11/objects', alice, { template: secret }), 'IMPORT_NOT_ALLOWED');
+    const privateTemplate = [
+      A('CKA_CLASS', CKO.PRIVATE_KEY),
+      A('CKA_KEY_TYPE', CKK.EC_EDWARDS),
+      A('CKA_VALUE', Buffer.alloc(32, 1)),
+    ];
+    refused(await call('POST', '/v1/pkcs11/objects', alice, { template: privateTemplate }), 'IMPORT_NOT_ALLOWED');
     assert.equal(await keyCount(alice), before);
     const policy = await call('PUT', '/v1/cluster/policy', admin, { allowPlaintextImport: true });
     assert.equal(policy.status, 200, policy.text);
@@ -485,6 +491,22 @@ describe('the PKCS#11 face of the node', () => {
       assert.equal(imported.status, 201, imported.text);
       const got = await read(alice, imported.body.handle, ['CKA_VALUE', 'CKA_VALUE_LEN', 'CKA_LOCAL']);
       assert.deepEqual([...got.values()], ['sensitive', 16, false]);
+      const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const scalar = Buffer.from(ec.privateKey.export({ format: 'jwk' }).d!, 'base64url');
+      const privateKey = await call<{ handle: string }>('POST', '/v1/pkcs11/objects', alice, {
+        template: [
+          A('CKA_CLASS', CKO.PRIVATE_KEY),
+          A('CKA_KEY_TYPE', CKK.EC),
+          A('CKA_TOKEN', true),
+          A('CKA_SIGN', true),
+          A('CKA_EC_PARAMS', P256),
+          A('CKA_VALUE', scalar),
+        ],
+      });
+      assert.equal(privateKey.status, 201, privateKey.text);
+      const shown = await read(alice, privateKey.body.handle, ['CKA_VALUE', 'CKA_PUBLIC_KEY_INFO']);
+      const spki = ec.publicKey.export({ type: 'spki', format: 'der' });
+      assert.deepEqual([...shown.values()], ['sensitive', b64(spki)]);
     } finally {
       await call('PUT', '/v1/cluster/policy', admin, { allowPlaintextImport: false });
     }
