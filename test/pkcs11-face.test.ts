@@ -231,6 +231,20 @@ describe('the PKCS#11 face of the node', () => {
     }
   });
 
+  test('an admin finds and reads keys as GET /v1/keys shows them, and makes or changes nothing', async () => {
+    const handle = await generate(alice, 'AES_KEY_GEN', aesTemplate('seen by admin'));
+    assert.ok((await find(admin, [A('CKA_LABEL', text('seen by admin'))])).handles.includes(handle));
+    assert.equal((await read(admin, handle, ['CKA_VALUE'])).get('CKA_VALUE'), 'sensitive');
+    const data = [A('CKA_CLASS', CKO.DATA), A('CKA_VALUE', text('x'))];
+    refused(await call('POST', '/v1/pkcs11/objects', admin, { template: data }), 'PERMISSION_DENIED');
+    const generated = { mechanism: 'AES_KEY_GEN', template: [A('CKA_VALUE_LEN', 16)] };
+    refused(await call('POST', '/v1/pkcs11/keys/generate', admin, generated), 'PERMISSION_DENIED');
+    refused(await call('DELETE', `/v1/pkcs11/objects/${handle}`, admin), 'PERMISSION_DENIED');
+    const patch = { template: [A('CKA_LABEL', text('admin was here'))] };
+    // As PATCH /v1/keys: the attribute table gives an admin CKA_TRUSTED only.
+    refused(await call('PATCH', `/v1/pkcs11/objects/${handle}`, admin, patch), 'ATTRIBUTE_READ_ONLY');
+  });
+
   test('find matches attributes exactly, never on key material, in handle order and paged', async () => {
     const label = 'findable';
     const one = await generate(alice, 'AES_KEY_GEN', aesTemplate(label));
