@@ -339,6 +339,7 @@ describe('the PKCS#11 module', { skip: skipAll }, () => {
       RSA_IMPORTED: imported.body.key,
       AES: await symmetric('aes', { encrypt: true, decrypt: true }),
       AES_ONCE: await symmetric('aes', { encrypt: true, decrypt: true }),
+      AES_REVOKED: await symmetric('aes', { encrypt: true, decrypt: true }),
       CMAC: await symmetric('aes', { sign: true, verify: true, encrypt: false, decrypt: false }),
       HMAC: await symmetric('generic-secret', { sign: true, verify: true }),
       RSA_PRIVATE: rsa.privateKey,
@@ -627,13 +628,36 @@ describe('the PKCS#11 module', { skip: skipAll }, () => {
     },
   );
 
+  /**
+   * The handshake of the C program's disabled_after_init: once it has begun an encryption and
+   * made <signal>.ready, the key's owner clears CKA_ENCRYPT through the node's API (the module
+   * knows nothing of it), then <signal>.done lets the program go on.
+   */
+  async function disableWhenReady(key: Key, signal: string, finished: () => boolean): Promise<void> {
+    while (!existsSync(`${signal}.ready`)) {
+      if (finished()) return; // the program ended first: its own checks say why
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const changed = await api('PATCH', `/v1/keys/${key.handle}`, { attributes: { encrypt: false } });
+    assert.equal(changed.status, 200, changed.text);
+    await writeFile(`${signal}.done`, '');
+  }
+
   async function runCryptoTest(program: string, module: string, extra: NodeJS.ProcessEnv, wrap?: string[]) {
     const keys = await cryptoKeys();
     const out = join(t.root, `crypto-${Date.now()}.out`);
-    const cryptoEnvironment = { ...(await cryptoEnv(keys, out)), ...extra };
-    const answer = wrap
-      ? await run(wrap[0]!, [...wrap.slice(1), program, module], cryptoEnvironment, 600_000)
-      : await run(program, [module], cryptoEnvironment, 300_000);
+    const signal = `${out}.signal`;
+    const cryptoEnvironment = { ...(await cryptoEnv(keys, out)), COFFER_P11_SIGNAL: signal, ...extra };
+    let finished = false;
+    const running = (
+      wrap
+        ? run(wrap[0]!, [...wrap.slice(1), program, module], cryptoEnvironment, 600_000)
+        : run(program, [module], cryptoEnvironment, 300_000)
+    ).finally(() => {
+      finished = true;
+    });
+    await disableWhenReady(keys.AES_REVOKED!, signal, () => finished);
+    const answer = await running;
     assertAllPassed(answer);
     await checkOutputs(keys, out);
     return answer;

@@ -257,6 +257,29 @@ CK_RV coffer_mechanism_check_wrapped_iv(const CK_MECHANISM *mechanism, const CK_
    (HMAC, CMAC, EdDSA); 0 when it depends on the key. */
 CK_ULONG coffer_mechanism_signature_length(CK_MECHANISM_TYPE type);
 
+/* ---- key-views.c: what the node last said of a key, for C_*Init's early errors ---- */
+/* How long a view is used before it is fetched again. */
+#define COFFER_KEY_VIEW_TTL_MS 2000
+struct coffer_key_view {
+  char key_class[16]; /* "secret", "public", "private" */
+  char key_type[32];  /* "aes", "ec", … */
+  int enabled;        /* the key's state is "enabled" */
+  unsigned uses;      /* the enum coffer_use bits its attributes allow */
+};
+/*
+ * The view of a key: a fresh one from the cache, else GET /v1/keys/:handle (with the call's
+ * login, no lock held), kept on success. CKR_KEY_HANDLE_INVALID for a key the node does not
+ * know or show. Only for early errors: the node's gate decides every use.
+ */
+CK_RV coffer_key_view(struct coffer_call *call, CK_OBJECT_HANDLE handle, struct coffer_key_view *view);
+/* The key changed, was destroyed, or a request about it failed: fetch its view again. */
+void coffer_key_view_forget(CK_OBJECT_HANDLE handle);
+/* Every view (C_Initialize, C_Finalize, a login or logout, a child after fork()). */
+void coffer_key_views_clear(void);
+/* Around fork(): the cache's lock is held across it, so the child gets it unlocked. */
+void coffer_key_views_before_fork(void);
+void coffer_key_views_after_fork(void);
+
 /* ---- operation.c: encrypt, decrypt, sign and verify operations, and the buffer protocol ---- */
 /* C_EncryptInit, C_DecryptInit, C_SignInit, C_VerifyInit. */
 CK_RV coffer_operation_init(CK_SESSION_HANDLE session, enum coffer_use use, CK_MECHANISM_PTR mechanism,

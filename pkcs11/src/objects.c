@@ -89,6 +89,7 @@ CK_RV C_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject) {
   if (rv == CKR_OK) {
     coffer_object_path(path, hObject, "");
     rv = coffer_call_http(&call, "DELETE", path, NULL, &answer, NULL);
+    coffer_key_view_forget(hObject); /* whatever the answer: the view may be stale */
   }
   if (rv == CKR_OK) coffer_object_gone(&call, hObject);
   if (answer != NULL) json_object_put(answer);
@@ -111,6 +112,7 @@ CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, 
     coffer_object_path(path, hObject, "");
     rv = send_template(&call, "PATCH", path, templ, NULL);
     templ = NULL;
+    coffer_key_view_forget(hObject); /* its uses or state may have changed */
   }
   coffer_json_put_wiped(templ);
   coffer_call_end(&call);

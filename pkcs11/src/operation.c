@@ -2,12 +2,20 @@
  * Encrypt, decrypt, sign and verify operations: what a session holds between C_*Init and the
  * call that ends the operation, and the output-buffer protocol of spec §5.2.
  *
- * C_*Init checks everything the spec has it check, on the node: a mechanism with a multi-part
- * form begins a node operation (POST /v1/crypto/operations: the key-use gate, the parameters,
- * the caller-IV rule), and the single-part call is that operation's final; a mechanism without
- * one (RSA encryption, ECDSA over a digest, EdDSA) has its key checked against the node's
- * mechanism list (GET /v1/keys/:handle) and runs through the single-part route. Either way the
+ * C_*Init asks the node nothing in the common case: it checks the mechanism and its parameters
+ * here, and the key against the key view cache (key-views.c: its type, state and uses, as the
+ * node last told them) for the spec's early errors. The node decides at the call that uses the
+ * key, through its key-use gate: C_Encrypt, C_Decrypt, C_Sign and C_Verify are one request to
+ * the single-part route (/v1/crypto/encrypt…), and the first C_*Update (or a C_*Final without
+ * one) begins the node's multi-part operation (POST /v1/crypto/operations), which its updates
+ * and final then feed. So an error only the node can tell (the policy refuses a caller IV, the
+ * key was disabled since the view was read) comes at that call, not at C_*Init. Either way the
  * key is used, and counted, once per operation.
+ *
+ * An IV the node makes (an all-zero AES-GCM pIv or AES-CTR counter block, see
+ * coffer_mechanism_iv_target) is written into the application's parameters by the call that
+ * runs the encryption (C_Encrypt, or the first C_EncryptUpdate), as AWS CloudHSM does: the
+ * application keeps its CK_GCM_PARAMS (or CK_AES_CTR_PARAMS) alive until then.
  *
  * The node does the work, so a call whose output buffer is NULL or too short runs once on the
  * node and keeps its result here: the call repeated with the same input (checked by its
@@ -56,6 +64,9 @@ struct operation {
   json_object *request;       /* keyHandle, mechanism and its parameters */
   char id[OPERATION_ID_MAX];  /* the node's multi-part operation while it lives, else "" */
   int multi_part;             /* the node has a multi-part form for the mechanism */
+  int begun;                  /* the node's multi-part operation was begun (by an update or final) */
+  CK_BYTE_PTR iv_target;      /* the application's pIv (or counter block) the node's IV goes to */
+  CK_ULONG iv_length;
   int updated;                /* a C_*Update was made: no single-part call any more */
   enum call_kind pending_call;
   unsigned char *pending;
@@ -91,10 +102,12 @@ static void end_operation(struct coffer_call *call, const struct use_row *row) {
   coffer_call_set_state(call, row->state, NULL, NULL);
 }
 
-/* A node call of this operation: the one key an operation names answers KEY_HANDLE_INVALID. */
-static CK_RV node_call(struct coffer_call *call, const char *method, const char *path, json_object *body,
-                       json_object **answer, char code[COFFER_CODE_MAX]) {
+/* A node call of this operation: the one key an operation names answers KEY_HANDLE_INVALID.
+   Any error may be news about the key: its view is fetched again at the next C_*Init. */
+static CK_RV node_call(struct coffer_call *call, const struct operation *op, const char *method, const char *path,
+                       json_object *body, json_object **answer, char code[COFFER_CODE_MAX]) {
   CK_RV rv = coffer_call_json(call, method, path, body, answer, code);
+  if (rv != CKR_OK) coffer_key_view_forget(op->key);
   if (rv != CKR_OK && strcmp(code, "KEY_NOT_FOUND") == 0) rv = CKR_KEY_HANDLE_INVALID;
   return rv;
 }
@@ -151,71 +164,28 @@ static CK_RV answer_bytes(json_object *answer, const char *field, int optional, 
 
 /* ---- C_*Init ---- */
 
-/* The node's IV, written where the application left it to the node (coffer_mechanism_iv_target). */
-static CK_RV write_back_iv(json_object *answer, CK_BYTE_PTR target, CK_ULONG target_length) {
+/* The node's IV, written where the application left it to the node (coffer_mechanism_iv_target);
+   by the call that ran the encryption, so the application's parameters must live until then. */
+static CK_RV write_back_iv(const struct operation *op, json_object *answer) {
+  if (op->iv_target == NULL) return CKR_OK;
   unsigned char *iv = NULL;
   size_t length = 0;
   CK_RV rv = coffer_json_get_base64(answer, "iv", &iv, &length);
-  if (rv == CKR_OK && length != target_length) rv = CKR_DEVICE_ERROR;
-  if (rv == CKR_OK) memcpy(target, iv, length);
+  if (rv == CKR_OK && length != op->iv_length) rv = CKR_DEVICE_ERROR;
+  if (rv == CKR_OK) memcpy(op->iv_target, iv, length);
   free(iv);
   return rv;
 }
 
-static CK_RV begin_on_node(struct coffer_call *call, struct operation *op, const CK_MECHANISM *mechanism) {
-  char code[COFFER_CODE_MAX];
-  json_object *body = NULL, *answer = NULL, *id;
-  if (json_object_deep_copy(op->request, &body, NULL) != 0) return CKR_HOST_MEMORY;
-  CK_RV rv = json_object_object_add(body, "operation", json_object_new_string(coffer_use_name(op->row->use))) == 0
-                 ? CKR_OK
-                 : CKR_HOST_MEMORY;
-  if (rv == CKR_OK) rv = node_call(call, "POST", "/v1/crypto/operations", body, &answer, code);
-  coffer_json_put_wiped(body);
-  if (rv == CKR_OK) {
-    if (answer == NULL || !json_object_object_get_ex(answer, "operationId", &id) ||
-        json_object_get_string_len(id) <= 0 || json_object_get_string_len(id) >= OPERATION_ID_MAX)
-      rv = CKR_DEVICE_ERROR;
-    else
-      memcpy(op->id, json_object_get_string(id), (size_t)json_object_get_string_len(id) + 1);
-  }
-  CK_ULONG iv_length = 0;
-  CK_BYTE_PTR iv_target = coffer_mechanism_iv_target(mechanism, op->row->use, &iv_length);
-  if (rv == CKR_OK && iv_target != NULL) rv = write_back_iv(answer, iv_target, iv_length);
-  coffer_json_put_wiped(answer);
-  return rv;
-}
-
-static int attribute_true(json_object *key, const char *name) {
-  json_object *attributes, *value;
-  return json_object_object_get_ex(key, "attributes", &attributes) &&
-         json_object_object_get_ex(attributes, name, &value) && json_object_is_type(value, json_type_boolean) &&
-         json_object_get_boolean(value);
-}
-
-static const char *string_field(json_object *object, const char *name) {
-  json_object *value;
-  if (object == NULL || !json_object_object_get_ex(object, name, &value) || !json_object_is_type(value, json_type_string))
-    return "";
-  return json_object_get_string(value);
-}
-
-/* For a single-part-only mechanism: the key exists, fits the mechanism as the node lists it,
-   is enabled and allows the use — the gate's order, so the answers are the node's. */
-static CK_RV check_key(struct coffer_call *call, struct operation *op, const struct coffer_offer *offer) {
-  char path[32 + COFFER_HANDLE_TEXT], handle[COFFER_HANDLE_TEXT], code[COFFER_CODE_MAX];
-  json_object *answer = NULL, *key;
-  coffer_handle_format(op->key, handle);
-  snprintf(path, sizeof path, "/v1/keys/%s", handle);
-  CK_RV rv = node_call(call, "GET", path, NULL, &answer, code);
-  if (rv == CKR_OK && (answer == NULL || !json_object_object_get_ex(answer, "key", &key))) rv = CKR_DEVICE_ERROR;
-  if (rv == CKR_OK) {
-    if (!coffer_offer_fits(offer, string_field(key, "class"), string_field(key, "keyType")))
-      rv = CKR_KEY_TYPE_INCONSISTENT;
-    else if (strcmp(string_field(key, "state"), "enabled") != 0 || !attribute_true(key, coffer_use_name(op->row->use)))
-      rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
-  }
-  if (answer != NULL) json_object_put(answer);
-  return rv;
+/* The key against its view: it fits the mechanism as the node lists it, is enabled and allows
+   the use, in the gate's order. Early errors only: the node decides at the call. */
+static CK_RV check_key(struct coffer_call *call, const struct operation *op, const struct coffer_offer *offer) {
+  struct coffer_key_view view;
+  CK_RV rv = coffer_key_view(call, op->key, &view);
+  if (rv != CKR_OK) return rv;
+  if (!coffer_offer_fits(offer, view.key_class, view.key_type)) return CKR_KEY_TYPE_INCONSISTENT;
+  if (!view.enabled || !(view.uses & (unsigned)op->row->use)) return CKR_KEY_FUNCTION_NOT_PERMITTED;
+  return CKR_OK;
 }
 
 static CK_RV start(struct coffer_call *call, const struct use_row *row, const CK_MECHANISM *mechanism,
@@ -232,7 +202,8 @@ static CK_RV start(struct coffer_call *call, const struct use_row *row, const CK
   if (rv == CKR_OK) rv = coffer_mechanism_offer(mechanism->mechanism, row->use, &offer);
   if (rv == CKR_OK) {
     op->multi_part = offer.multi_part;
-    rv = op->multi_part ? begin_on_node(call, op, mechanism) : check_key(call, op, &offer);
+    op->iv_target = coffer_mechanism_iv_target(mechanism, row->use, &op->iv_length);
+    rv = check_key(call, op, &offer);
   }
   if (rv != CKR_OK) {
     release(op, call->token);
@@ -278,17 +249,19 @@ static CK_RV begin_step(CK_SESSION_HANDLE session, enum coffer_use use, struct c
 }
 
 /* One node request of the operation with `data` under `field`, answering `output` (optional when asked). */
-static CK_RV run(struct coffer_call *call, const char *path, json_object *base, const char *field,
-                 const unsigned char *data, size_t length, const char *output, int optional, unsigned char **result,
-                 size_t *result_length) {
+static CK_RV run(struct coffer_call *call, const struct operation *op, const char *path, json_object *base,
+                 const char *field, const unsigned char *data, size_t length, const char *output, int optional,
+                 unsigned char **result, size_t *result_length) {
   char code[COFFER_CODE_MAX];
   json_object *body = NULL, *answer = NULL;
   if (base != NULL ? json_object_deep_copy(base, &body, NULL) != 0 : (body = json_object_new_object()) == NULL)
     return CKR_HOST_MEMORY;
   CK_RV rv = field == NULL ? CKR_OK : coffer_json_add_base64(body, field, data, length);
-  if (rv == CKR_OK) rv = node_call(call, "POST", path, body, &answer, code);
+  if (rv == CKR_OK) rv = node_call(call, op, "POST", path, body, &answer, code);
   coffer_json_put_wiped(body);
   if (rv == CKR_OK) rv = answer_bytes(answer, output, optional, result, result_length);
+  /* The single-part encrypt route answers the IV it made. */
+  if (rv == CKR_OK && base != NULL && op->row->use == COFFER_USE_ENCRYPT) rv = write_back_iv(op, answer);
   coffer_json_put_wiped(answer);
   return rv;
 }
@@ -297,17 +270,38 @@ static void operation_path(const struct operation *op, const char *step, char *p
   snprintf(path, size, "/v1/crypto/operations/%s/%s", op->id, step);
 }
 
-/* The whole input at once: the node operation's final, or the single-part route. */
+/* The node's multi-part operation, begun by the first C_*Update (or a C_*Final without one):
+   the gate admits the key here, and the node's IV, if it makes one, comes back. The begin
+   takes no data, so that first update is two requests. */
+static CK_RV ensure_begun(struct coffer_call *call, struct operation *op) {
+  if (op->begun) return CKR_OK;
+  char code[COFFER_CODE_MAX];
+  json_object *body = NULL, *answer = NULL, *id;
+  op->begun = 1; /* one try: a failed begin ends the operation */
+  if (json_object_deep_copy(op->request, &body, NULL) != 0) return CKR_HOST_MEMORY;
+  CK_RV rv = json_object_object_add(body, "operation", json_object_new_string(coffer_use_name(op->row->use))) == 0
+                 ? CKR_OK
+                 : CKR_HOST_MEMORY;
+  if (rv == CKR_OK) rv = node_call(call, op, "POST", "/v1/crypto/operations", body, &answer, code);
+  coffer_json_put_wiped(body);
+  if (rv == CKR_OK) {
+    if (answer == NULL || !json_object_object_get_ex(answer, "operationId", &id) ||
+        json_object_get_string_len(id) <= 0 || json_object_get_string_len(id) >= OPERATION_ID_MAX)
+      rv = CKR_DEVICE_ERROR;
+    else
+      memcpy(op->id, json_object_get_string(id), (size_t)json_object_get_string_len(id) + 1);
+  }
+  if (rv == CKR_OK) rv = write_back_iv(op, answer);
+  coffer_json_put_wiped(answer);
+  return rv;
+}
+
+/* The whole input at once: the single-part route, one request (decrypt and verify try each
+   of a rotated key's versions, newest first). */
 static CK_RV run_single(struct coffer_call *call, struct operation *op, const unsigned char *data, size_t length,
                         unsigned char **result, size_t *result_length) {
-  char path[OPERATION_ID_MAX + 48];
-  if (!op->multi_part)
-    return run(call, op->row->route, op->request, op->row->input, data, length, op->row->output, 0, result,
-               result_length);
-  operation_path(op, "final", path, sizeof path);
-  CK_RV rv = run(call, path, NULL, "data", data, length, op->row->final_output, 0, result, result_length);
-  if (rv == CKR_OK) op->id[0] = '\0'; /* the node ended it */
-  return rv;
+  return run(call, op, op->row->route, op->request, op->row->input, data, length, op->row->output, 0, result,
+             result_length);
 }
 
 CK_RV coffer_operation_single(CK_SESSION_HANDLE session, enum coffer_use use, CK_BYTE_PTR data, CK_ULONG length,
@@ -349,10 +343,12 @@ CK_RV coffer_operation_update(CK_SESSION_HANDLE session, enum coffer_use use, CK
     char path[OPERATION_ID_MAX + 48];
     unsigned char *result = NULL;
     size_t result_length = 0;
-    operation_path(op, "update", path, sizeof path);
     op->updated = 1;
-    rv = length == 0 ? answer_bytes(NULL, "output", 1, &result, &result_length)
-                     : run(&call, path, NULL, "data", part, length, "output", 1, &result, &result_length);
+    rv = ensure_begun(&call, op);
+    operation_path(op, "update", path, sizeof path);
+    if (rv == CKR_OK)
+      rv = length == 0 ? answer_bytes(NULL, "output", 1, &result, &result_length)
+                       : run(&call, op, path, NULL, "data", part, length, "output", 1, &result, &result_length);
     if (rv == CKR_OK && returns_output) rv = keep(op, UPDATE_CALL, result, result_length, part, length);
     else free(result);
   }
@@ -375,8 +371,9 @@ CK_RV coffer_operation_final(CK_SESSION_HANDLE session, enum coffer_use use, CK_
     char path[OPERATION_ID_MAX + 48];
     unsigned char *result = NULL;
     size_t result_length = 0;
+    rv = ensure_begun(&call, op);
     operation_path(op, "final", path, sizeof path);
-    rv = run(&call, path, NULL, NULL, NULL, 0, op->row->final_output, 0, &result, &result_length);
+    if (rv == CKR_OK) rv = run(&call, op, path, NULL, NULL, NULL, 0, op->row->final_output, 0, &result, &result_length);
     if (rv == CKR_OK) {
       op->id[0] = '\0';
       rv = keep(op, FINAL_CALL, result, result_length, NULL, 0);
@@ -402,15 +399,15 @@ CK_RV coffer_operation_verify(CK_SESSION_HANDLE session, CK_BYTE_PTR data, CK_UL
   if ((data == NULL && length > 0) || (signature == NULL && signature_length > 0)) rv = CKR_ARGUMENTS_BAD;
   else if (whole && op->updated) rv = CKR_OPERATION_ACTIVE;
   else if (!whole && !op->multi_part) rv = CKR_MECHANISM_INVALID;
-  else if ((op->multi_part ? (body = json_object_new_object()) == NULL
-                           : json_object_deep_copy(op->request, &body, NULL) != 0))
+  else if ((!whole ? (body = json_object_new_object()) == NULL : json_object_deep_copy(op->request, &body, NULL) != 0))
     rv = CKR_HOST_MEMORY;
   if (rv == CKR_OK && whole) rv = coffer_json_add_base64(body, "data", data, length);
   if (rv == CKR_OK) rv = coffer_json_add_base64(body, "signature", signature, signature_length);
+  if (rv == CKR_OK && !whole) rv = ensure_begun(&call, op);
   if (rv == CKR_OK) {
     char path[OPERATION_ID_MAX + 48];
-    if (op->multi_part) operation_path(op, "final", path, sizeof path);
-    rv = node_call(&call, "POST", op->multi_part ? path : op->row->route, body, &answer, code);
+    if (!whole) operation_path(op, "final", path, sizeof path);
+    rv = node_call(&call, op, "POST", !whole ? path : op->row->route, body, &answer, code);
     /* The node ends its operation at final, whatever the answer; any other failure (a request
        it refused before reaching the operation) leaves it for the release to delete. */
     if (rv == CKR_OK || rv == CKR_SIGNATURE_INVALID) op->id[0] = '\0';

@@ -81,7 +81,9 @@ static void closed_list_free(struct closed_list *closed) {
   free(closed->items);
 }
 
+/* Another login may see other keys: the key views go with the login. */
 static void forget_login(void) {
+  coffer_key_views_clear();
   coffer_free_secret(login_token);
   login_token = NULL;
   login_type = COFFER_NOT_LOGGED_IN;
@@ -281,6 +283,7 @@ static CK_RV close_sessions(CK_SESSION_HANDLE handle, int all) {
       ended_login = login_token; /* taken out: logged out below, outside the lock */
       login_token = NULL;
       login_type = COFFER_NOT_LOGGED_IN;
+      coffer_key_views_clear();
     }
   }
   coffer_leave();
@@ -416,6 +419,7 @@ CK_RV C_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR
     if (rv == CKR_OK) {
       login_token = token;
       login_type = userType;
+      coffer_key_views_clear();
     } else if (token != NULL) {
       json_object *ignored = NULL;
       (void)coffer_http(coffer_state_config(), "DELETE", "/v1/sessions/current", token, NULL, &ignored, NULL);

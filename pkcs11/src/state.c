@@ -3,7 +3,8 @@
  * behind one mutex (CKF_OS_LOCKING_OK: the module uses its own POSIX locks, whatever the
  * application passes). A child after fork() sees the module uninitialized: the atfork child
  * handler forgets the parent's sessions and login without a word to the node (they belong to
- * the parent), and the pid check catches a child made by a raw clone.
+ * the parent), and the pid check catches a child made by a raw clone. The key view cache has a
+ * lock of its own, taken last and never held with another.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
@@ -20,6 +21,7 @@ static struct coffer_config config;
 
 /* In a child: drops the parent's state without a word to the node (it is the parent's). */
 static void forget_parent(void) {
+  coffer_key_views_clear();
   coffer_sessions_forget();
   coffer_transport_abandon();
   coffer_config_free(&config);
@@ -31,12 +33,15 @@ static void forget_parent(void) {
 static void before_fork(void) {
   pthread_mutex_lock(&lock);
   coffer_transport_before_fork();
+  coffer_key_views_before_fork();
 }
 static void after_fork_parent(void) {
+  coffer_key_views_after_fork();
   coffer_transport_after_fork();
   pthread_mutex_unlock(&lock);
 }
 static void after_fork_child(void) {
+  coffer_key_views_after_fork();
   coffer_transport_after_fork();
   if (initialized) forget_parent();
   pthread_mutex_unlock(&lock);
@@ -84,6 +89,7 @@ CK_RV C_Initialize(CK_VOID_PTR pInitArgs) {
     }
     if (rv == CKR_OK) {
       coffer_mechanisms_reset();
+      coffer_key_views_clear();
       initialized = 1;
       owner_pid = getpid();
     }
@@ -97,6 +103,7 @@ CK_RV C_Finalize(CK_VOID_PTR pReserved) {
   CK_RV rv = coffer_enter();
   if (rv != CKR_OK) return rv;
   coffer_sessions_finalize();
+  coffer_key_views_clear();
   coffer_transport_cleanup();
   coffer_config_free(&config);
   initialized = 0;

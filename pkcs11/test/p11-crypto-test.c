@@ -6,6 +6,9 @@
  * COFFER_P11_KEY_* are the handles of keys the test made; COFFER_P11_NODE_* are a ciphertext
  * and a signature the node made. What the module produced is written to COFFER_P11_CRYPTO_OUT
  * (one "name hex…" line each) for the TS test to check independently (OpenSSL, the /v1 API).
+ * COFFER_P11_SIGNAL is a path for the one handshake with the TS test: the program makes
+ * <path>.ready and waits for <path>.done, which the TS test makes once it has changed a key
+ * through the node's API (not the module).
  * Prints one line per check and exits non-zero if any failed.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -14,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "coffer-pkcs11.h"
 
@@ -88,7 +93,7 @@ static int all_zero(const CK_BYTE *bytes, size_t length) {
 }
 
 static CK_SESSION_HANDLE session;
-static CK_OBJECT_HANDLE aes, aes_once, cmac, hmac, rsa_private, rsa_public, rsa_imported, ec_private, ec_public,
+static CK_OBJECT_HANDLE aes, aes_revoked, aes_once, cmac, hmac, rsa_private, rsa_public, rsa_imported, ec_private, ec_public,
     ed_private, ed_public;
 
 static CK_OBJECT_HANDLE kek, target, rsa_kek_public, rsa_kek_private, ec_a, ec_a_public, ec_b, ec_b_public, kdf_base;
@@ -220,14 +225,17 @@ static void aes_gcm(void) {
   CK_ULONG ciphertext_length = sizeof ciphertext;
   CK_GCM_PARAMS gcm = {iv, sizeof iv, 96, aad, 6, 128};
   CK_MECHANISM mechanism = {CKM_AES_GCM, &gcm, sizeof gcm};
-  /* A zero IV leaves it to the node, which writes its IV back into pIv at C_EncryptInit. */
+  /* A zero IV leaves it to the node, which writes its IV back into pIv at C_Encrypt. */
   round_trip("AES_GCM", &mechanism, &mechanism, aes, aes, 100, ciphertext, &ciphertext_length);
   CHECK(!all_zero(iv, sizeof iv));
   CHECK(ciphertext_length == 100 + 16);
   report("gcm", 4, iv, (CK_ULONG)sizeof iv, aad, (CK_ULONG)6, ciphertext, ciphertext_length, message, (CK_ULONG)100);
 
-  /* The IV now in pIv is the caller's: the node refuses a caller IV on encrypt. */
-  CHECK_RV(p11->C_EncryptInit(session, &mechanism, aes), CKR_MECHANISM_PARAM_INVALID);
+  /* The IV now in pIv is the caller's: the node refuses a caller IV on encrypt. The node
+     decides at the call that encrypts (C_EncryptInit asks it nothing), so the refusal comes at
+     C_Encrypt, and ends the operation. */
+  CHECK_RV(p11->C_EncryptInit(session, &mechanism, aes), CKR_OK);
+  CHECK_RV(p11->C_Encrypt(session, message, 10, ciphertext, &ciphertext_length), CKR_MECHANISM_PARAM_INVALID);
   CHECK_RV(p11->C_Encrypt(session, message, 10, ciphertext, &ciphertext_length), CKR_OPERATION_NOT_INITIALIZED);
   /* An IV length the node does not take. */
   CK_BYTE long_iv[16] = {0};
@@ -299,15 +307,20 @@ static void buffer_protocol(void) {
   CK_GCM_PARAMS gcm = {iv, sizeof iv, 96, NULL, 0, 128};
   CK_MECHANISM mechanism = {CKM_AES_GCM, &gcm, sizeof gcm};
   CK_ULONG length = 0;
-  /* A call that fails ends the operation; the IV written to pIv is then the caller's. */
+  /* A call that fails ends the operation. It never reached the node, so pIv is still zero
+     (the node's IV is written by the call that encrypts): a new operation may leave it to the
+     node again. */
   CHECK_RV(p11->C_EncryptInit(session, &mechanism, aes), CKR_OK);
   CHECK_RV(p11->C_Encrypt(session, message, 20, NULL, NULL), CKR_ARGUMENTS_BAD);
-  CHECK_RV(p11->C_EncryptInit(session, &mechanism, aes), CKR_MECHANISM_PARAM_INVALID);
-  memset(iv, 0, sizeof iv);
+  CHECK(all_zero(iv, sizeof iv));
+  CHECK_RV(p11->C_EncryptInit(session, &mechanism, aes), CKR_OK);
+  CHECK_RV(p11->C_EncryptInit(session, NULL, 0), CKR_OK);
+  CHECK(all_zero(iv, sizeof iv));
   printf("# buffer protocol: NULL, short, then enough\n");
   CHECK_RV(p11->C_EncryptInit(session, &mechanism, aes_once), CKR_OK);
   CHECK_RV(p11->C_Encrypt(session, message, 20, NULL, &length), CKR_OK);
   CHECK(length == 36);
+  CHECK(!all_zero(iv, sizeof iv)); /* the length query ran the encryption: the IV is there */
   length = 10;
   CHECK_RV(p11->C_Encrypt(session, message, 20, ciphertext, &length), CKR_BUFFER_TOO_SMALL);
   CHECK(length == 36);
@@ -329,9 +342,11 @@ static void buffer_protocol(void) {
   memset(iv, 0, sizeof iv);
   CK_BYTE iv_copy[12];
   CHECK_RV(p11->C_EncryptInit(session, &mechanism, aes), CKR_OK);
-  memcpy(iv_copy, iv, sizeof iv);
   CK_ULONG first = 0, last = 0;
   CHECK_RV(p11->C_EncryptUpdate(session, message, 40, NULL, &first), CKR_OK);
+  /* The first update began the node's operation, which made the IV. */
+  CHECK(!all_zero(iv, sizeof iv));
+  memcpy(iv_copy, iv, sizeof iv);
   CK_ULONG room = first;
   CHECK_RV(p11->C_EncryptUpdate(session, message, 40, ciphertext, &room), CKR_OK);
   CHECK(room == first && first <= 40); /* output as the node releases it */
@@ -365,7 +380,8 @@ static void states_and_keys(void) {
   CHECK_RV(p11->C_EncryptInit(session, &cbc, CK_INVALID_HANDLE), CKR_KEY_HANDLE_INVALID);
   CHECK_RV(p11->C_EncryptInit(session, &cbc, 0x0123456789abcdefUL), CKR_KEY_HANDLE_INVALID);
   CHECK_RV(p11->C_SignInit(session, &ecdsa, 0x0123456789abcdefUL), CKR_KEY_HANDLE_INVALID);
-  /* The wrong key type, through the node's gate (multi-part) and the module's check (single-part). */
+  /* The wrong key type, from the key's view (key-views.c) at C_*Init; the node's gate decides
+     again at the call. */
   CHECK_RV(p11->C_EncryptInit(session, &cbc, rsa_public), CKR_KEY_TYPE_INCONSISTENT);
   CHECK_RV(p11->C_SignInit(session, &ecdsa, aes), CKR_KEY_TYPE_INCONSISTENT);
   CHECK_RV(p11->C_SignInit(session, &ecdsa, ec_public), CKR_KEY_TYPE_INCONSISTENT);
@@ -406,6 +422,50 @@ static void states_and_keys(void) {
   CHECK_RV(p11->C_EncryptInit(extra, &cbc, aes), CKR_OK);
   CHECK_RV(p11->C_SignInit(extra, &hmac_mechanism, hmac), CKR_OK);
   CHECK_RV(p11->C_CloseSession(extra), CKR_OK);
+}
+
+/* Makes <COFFER_P11_SIGNAL>.ready, then waits (60 s at most) for the TS test's <…>.done. */
+static int handshake(void) {
+  char path[4096];
+  const char *signal = need("COFFER_P11_SIGNAL");
+  snprintf(path, sizeof path, "%s.ready", signal);
+  FILE *ready = fopen(path, "w");
+  if (ready == NULL) return 0;
+  fclose(ready);
+  snprintf(path, sizeof path, "%s.done", signal);
+  struct timespec pause = {0, 10 * 1000 * 1000};
+  for (int i = 0; i < 6000; i++) {
+    if (access(path, F_OK) == 0) return 1;
+    nanosleep(&pause, NULL);
+  }
+  return 0;
+}
+
+/* A key whose CKA_ENCRYPT the node's API clears after C_EncryptInit: the node refuses it at
+   C_Encrypt whatever the module's key view says (the view only answers early errors). */
+static void disabled_after_init(void) {
+  CK_BYTE iv[16] = {4}, out[64];
+  CK_ULONG length = sizeof out;
+  CK_MECHANISM cbc = {CKM_AES_CBC_PAD, iv, sizeof iv};
+  CK_SESSION_HANDLE second;
+  printf("# a key disabled through the node's API after C_EncryptInit\n");
+  CHECK_RV(p11->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &second), CKR_OK);
+  CHECK_RV(p11->C_EncryptInit(session, &cbc, aes_revoked), CKR_OK);
+  CHECK(handshake());
+  /* Within the view's time to live this C_EncryptInit answers from the stale view (CKR_OK);
+     later it fetches the view again and refuses. Either way the node decides at C_Encrypt. */
+  CK_RV stale = p11->C_EncryptInit(second, &cbc, aes_revoked);
+  printf("# C_EncryptInit after the change: 0x%lx\n", stale);
+  CHECK(stale == CKR_OK || stale == CKR_KEY_FUNCTION_NOT_PERMITTED);
+  CHECK_RV(p11->C_Encrypt(session, message, 16, out, &length), CKR_KEY_FUNCTION_NOT_PERMITTED);
+  CHECK_RV(p11->C_Encrypt(session, message, 16, out, &length), CKR_OPERATION_NOT_INITIALIZED);
+  length = sizeof out;
+  if (stale == CKR_OK) CHECK_RV(p11->C_Encrypt(second, message, 16, out, &length), CKR_KEY_FUNCTION_NOT_PERMITTED);
+  /* The node's refusal dropped the view: C_EncryptInit fetches it again and refuses early. */
+  CHECK_RV(p11->C_EncryptInit(session, &cbc, aes_revoked), CKR_KEY_FUNCTION_NOT_PERMITTED);
+  CHECK_RV(p11->C_DecryptInit(session, &cbc, aes_revoked), CKR_OK); /* decrypt is still allowed */
+  CHECK_RV(p11->C_DecryptInit(session, NULL, 0), CKR_OK);
+  CHECK_RV(p11->C_CloseSession(second), CKR_OK);
 }
 
 /* ---- signatures ---- */
@@ -734,6 +794,7 @@ int main(int argc, char **argv) {
   if (out_file == NULL) return 2;
   aes = key_of("COFFER_P11_KEY_AES");
   aes_once = key_of("COFFER_P11_KEY_AES_ONCE");
+  aes_revoked = key_of("COFFER_P11_KEY_AES_REVOKED");
   cmac = key_of("COFFER_P11_KEY_CMAC");
   hmac = key_of("COFFER_P11_KEY_HMAC");
   rsa_private = key_of("COFFER_P11_KEY_RSA_PRIVATE");
@@ -777,6 +838,7 @@ int main(int argc, char **argv) {
   aes_cbc_ctr();
   buffer_protocol();
   states_and_keys();
+  disabled_after_init();
   signatures();
   rsa_encryption();
   wrapping();
