@@ -1,8 +1,11 @@
 # Coffer: the two commands a newcomer needs are `make up` and `make test`.
 SHELL := /bin/bash
 NPM_STAMP := node_modules/.install-stamp
-# openssl for interop tests; opensc (pkcs11-tool) and valgrind for the PKCS#11 module's tests.
-DEBIAN_TEST_PACKAGES := openssl opensc valgrind
+# openssl for interop tests; opensc (pkcs11-tool) and valgrind for the PKCS#11 module's tests;
+# the real clients test/pkcs11-clients/ drives: OpenSSL's pkcs11 engine, nginx, curl, GnuTLS's
+# p11tool, OpenSSH and Java 17 (SunPKCS11).
+DEBIAN_TEST_PACKAGES := openssl opensc valgrind libengine-pkcs11-openssl nginx curl gnutls-bin \
+  openssh-client openjdk-17-jdk-headless
 
 .PHONY: up test build pkcs11 lint format deps debian-deps clean
 
