@@ -48,10 +48,23 @@ public final class CofferJce {
     } catch (Throwable error) {
       failures++;
       String reason = String.valueOf(error);
-      for (Throwable cause = error.getCause(); cause != null; cause = cause.getCause()) reason += " <- " + cause;
+      for (Throwable cause = error.getCause(); cause != null; cause = cause.getCause()) {
+        reason += " <- " + cause + pkcs11Call(cause);
+      }
+      if (error.getCause() == null) reason += pkcs11Call(error);
       System.out.println("not ok " + name + ": " + reason.replace('\n', ' '));
     }
     System.out.flush();
+  }
+
+  /** The C_ function a PKCS11Exception came from (its native frame), as " in C_…", or "". */
+  private static String pkcs11Call(Throwable error) {
+    for (StackTraceElement frame : error.getStackTrace()) {
+      if (frame.getClassName().equals("sun.security.pkcs11.wrapper.PKCS11") && frame.getMethodName().startsWith("C_")) {
+        return " in " + frame.getMethodName();
+      }
+    }
+    return "";
   }
 
   private static void require(boolean condition, String what) {
@@ -107,6 +120,7 @@ public final class CofferJce {
 
   /** Signs in the HSM; verifies in the HSM and, from the exported public key, in software. */
   private static void signAndVerify(String algorithm, String keyAlgorithm, KeyPair pair) throws Exception {
+    require(pair != null, "no key pair: its keygen check failed");
     Signature signer = Signature.getInstance(algorithm, provider);
     signer.initSign(pair.getPrivate());
     signer.update(DATA);
@@ -132,6 +146,7 @@ public final class CofferJce {
    * SP 800-38D does not recommend); the AAD is bound; a changed tag is refused.
    */
   private static void gcmRoundTrip() throws Exception {
+    require(aes != null, "no AES key: aes-keygen failed");
     byte[] plaintext = new byte[1000];
     new SecureRandom().nextBytes(plaintext);
     byte[] aad = "header".getBytes(StandardCharsets.UTF_8);
@@ -161,6 +176,7 @@ public final class CofferJce {
   }
 
   private static void cbcRoundTrip() throws Exception {
+    require(aes != null, "no AES key: aes-keygen failed");
     byte[] plaintext = "thirty-three bytes of plain text!".getBytes(StandardCharsets.UTF_8);
     byte[] iv = new byte[16];
     new SecureRandom().nextBytes(iv);
@@ -177,6 +193,7 @@ public final class CofferJce {
 
   /** A self-signed certificate for the RSA key, signed in the HSM, stored beside the key. */
   private static void storeAndReload() throws Exception {
+    require(store != null && rsa != null, "no key store or RSA key pair: an earlier check failed");
     certificate = SelfSigned.make("CN=Coffer JCE test", rsa, provider);
     certificate.verify(rsa.getPublic(), "SunRsaSign");
     store.setKeyEntry("coffer-jce", rsa.getPrivate(), null, new Certificate[] {certificate});
@@ -184,6 +201,7 @@ public final class CofferJce {
 
   /** A fresh load of the key store finds the entry; its key still signs for the certificate. */
   private static void reload(char[] pin) throws Exception {
+    require(certificate != null, "nothing stored: keystore-store-certificate failed");
     KeyStore fresh = KeyStore.getInstance("PKCS11", provider);
     fresh.load(null, pin);
     require(fresh.isKeyEntry("coffer-jce"), "a key entry named coffer-jce; aliases: " + java.util.Collections.list(fresh.aliases()));
