@@ -48,7 +48,9 @@ describe(`ssh-agent and ssh-keygen on the ${CLIENT_MODULE} module`, { skip }, ()
   test('pkcs11-tool makes the keys; their public halves in OpenSSH format', async () => {
     for (const key of keys) {
       ok(
-        await p11.userTool(...['--keypairgen', '--key-type', key.type, '--label', key.label, '--id', key.id]),
+        await p11.userTool(
+          ...['--keypairgen', '--key-type', key.type, '--label', key.label, '--id', key.id, '--usage-sign'],
+        ),
         `keypairgen ${key.label}`,
       );
       const pub = await publicKeyPem(p11, key.id, key.label);
