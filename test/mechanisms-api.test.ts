@@ -13,6 +13,8 @@ import { startTestNode, type TestNode } from './support/test-node.js';
 interface Key {
   handle: string;
   checkValue: string;
+  keyType: string;
+  class: string;
 }
 interface Pair {
   publicKey: Key;
@@ -267,6 +269,27 @@ describe('every mechanism through the HTTP API', () => {
       assert.equal(one.body.key.checkValue, two.body.key.checkValue, `${mechanism} is deterministic`);
       covered.add(`derive:${mechanism}`);
     }
+  });
+
+  test('key generation: the mechanism of each key type made a key of that type above', async () => {
+    const listed = await call<{ mechanisms: { name: string; kind: string; keyTypes: string[] }[] }>(
+      'GET',
+      '/v1/mechanisms',
+    );
+    const made: Record<string, Key> = {
+      aes: keys.aes!,
+      'generic-secret': keys.hmac!,
+      rsa: pairs.rsa!.privateKey,
+      ec: pairs.ec!.privateKey,
+      'ec-edwards': pairs.ed!.privateKey,
+    };
+    for (const entry of listed.body.mechanisms.filter((m) => m.kind === 'generate' || m.kind === 'generate-pair')) {
+      const keyType = entry.keyTypes[0]!;
+      assert.equal(made[keyType]?.keyType, keyType, entry.name);
+      assert.equal(entry.kind === 'generate', made[keyType]!.class === 'secret', entry.name);
+      covered.add(`${entry.kind}:${entry.name}`);
+    }
+    assert.ok(covered.has('generate:AES_KEY_GEN') && covered.has('generate-pair:RSA_PKCS_KEY_PAIR_GEN'));
   });
 
   test('every registered mechanism was exercised above', async () => {

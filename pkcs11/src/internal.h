@@ -23,6 +23,14 @@ void coffer_pad(CK_UTF8CHAR *field, size_t width, const char *text);
 
 /* Decodes standard base64 into out (at most capacity bytes); 0 on success, -1 otherwise. */
 int coffer_base64_decode(const char *text, unsigned char *out, size_t capacity, size_t *length);
+/* Standard base64 with padding, NUL-terminated (malloc'd; NULL when out of memory). */
+char *coffer_base64_encode(const unsigned char *data, size_t length);
+
+/* An object handle as the node writes it: 0x and 16 lowercase hex digits. */
+#define COFFER_HANDLE_TEXT 19
+void coffer_handle_format(CK_OBJECT_HANDLE handle, char text[COFFER_HANDLE_TEXT]);
+/* 0 and *handle set for a well-formed non-zero handle, -1 otherwise. */
+int coffer_handle_parse(const char *text, CK_OBJECT_HANDLE *handle);
 
 /* ---- config.c ---- */
 struct coffer_config {
@@ -47,15 +55,39 @@ CK_RV coffer_transport_init(void);
 void coffer_transport_cleanup(void);
 /* In a child after fork(): forgets the parent's connections without closing them. */
 void coffer_transport_abandon(void);
+/* Around fork(): the pool's lock is held across it, so the child gets it unlocked. */
+void coffer_transport_before_fork(void);
+void coffer_transport_after_fork(void);
+/* The longest error code the node sends, with its NUL. */
+#define COFFER_CODE_MAX 48
 /*
- * One request to /v1 on the first endpoint that answers. `token` (may be NULL) goes as a bearer
- * token; `body` (may be NULL) as JSON. On CKR_OK, *response holds the parsed answer (may be
- * NULL for 204); the caller puts it. An error answer is mapped through coffer_ckr_of.
+ * One request to /v1, on the endpoint that answered last, else the next that answers. `token`
+ * (may be NULL) goes as a bearer token; `body` (may be NULL) as JSON. On CKR_OK, *response
+ * holds the parsed answer (may be NULL for 204); the caller puts it. An error answer is mapped
+ * through coffer_ckr_of, and its code copied into `code` when not NULL (else code is "").
+ * Safe from any thread, with or without the module lock: each call takes a connection of its
+ * own from a pool, so calls on many threads run at once.
  */
 CK_RV coffer_http(const struct coffer_config *config, const char *method, const char *path, const char *token,
-                  const char *body, json_object **response);
+                  const char *body, json_object **response, char code[COFFER_CODE_MAX]);
+
+/* ---- json.c: bodies and answers (every string zeroed before it is freed) ---- */
+/* Zeroes every string in `object` (recursively), then drops the caller's reference. */
+void coffer_json_put_wiped(json_object *object);
+/* Zeroes every string in `object` without dropping a reference. */
+void coffer_json_wipe_values(json_object *object);
+/* The compact JSON text of `object`, a malloc'd copy (free with coffer_free_secret). */
+char *coffer_json_serialize(json_object *object);
+CK_RV coffer_json_add_base64(json_object *object, const char *field, const unsigned char *data, size_t length);
+CK_RV coffer_json_add_handle(json_object *object, const char *field, CK_OBJECT_HANDLE handle);
+/* A base64 field of an answer, decoded into a malloc'd buffer (CKR_DEVICE_ERROR if absent or bad). */
+CK_RV coffer_json_get_base64(json_object *object, const char *field, unsigned char **data, size_t *length);
+CK_RV coffer_json_get_handle(json_object *object, const char *field, CK_OBJECT_HANDLE *handle);
 
 /* ---- state.c ---- */
+/* The module lock without the initialization check (for releasing what a call holds). */
+void coffer_lock(void);
+void coffer_unlock(void);
 /* Locks the module's state. Returns CKR_CRYPTOKI_NOT_INITIALIZED (unlocked) when the calling
    process has not initialized the module (also in a child after fork()). */
 CK_RV coffer_enter(void);
@@ -63,19 +95,121 @@ void coffer_leave(void);
 /* The configuration; valid between coffer_enter and coffer_leave, and for copies taken then. */
 const struct coffer_config *coffer_state_config(void);
 
-/* ---- session.c (state held under the module lock) ---- */
-/* Forgets every session and the login, zeroing the token; no word to the node. */
-void coffer_sessions_reset(void);
-/* The application's login token (a copy, the caller frees with coffer_free_secret), or NULL. */
-CK_RV coffer_session_token(CK_SESSION_HANDLE session, char **token);
+/* ---- session.c: the session table and the login, under the module lock ---- */
+/* In a child after fork(): forgets every session and the login without a word to the node. */
+void coffer_sessions_forget(void);
+/* C_Finalize: logs out of the node (best effort) and ends every session. */
+void coffer_sessions_finalize(void);
+/* How many sessions are open, and how many of them read/write (under the module lock). */
 CK_ULONG coffer_session_count(CK_ULONG *rw_count);
-int coffer_session_valid(CK_SESSION_HANDLE session);
-/* Logs out of the node (best effort) and forgets the login; used by C_Finalize. */
-void coffer_logout_all(void);
+
+/*
+ * A call on one session. coffer_call_begin takes it from the table and holds it: the session's
+ * own lock is held until coffer_call_end (one call at a time per session, as the spec has it),
+ * the module lock is not, so calls on different sessions run at once, HTTP included. A session
+ * closed meanwhile is freed by the call that ends last.
+ */
+struct coffer_session;
+struct coffer_call {
+  struct coffer_session *session;
+  CK_SESSION_HANDLE handle;
+  CK_FLAGS flags;          /* the session's flags (CKF_RW_SESSION) */
+  CK_USER_TYPE user;       /* CKU_USER, CKU_SO, or COFFER_NOT_LOGGED_IN */
+  char *token;             /* a copy of the login's node token, or NULL; zeroed at the end */
+};
+#define COFFER_NOT_LOGGED_IN ((CK_USER_TYPE)~0UL)
+CK_RV coffer_call_begin(CK_SESSION_HANDLE handle, struct coffer_call *call);
+void coffer_call_end(struct coffer_call *call);
+/*
+ * coffer_http with the call's login token: CKR_USER_NOT_LOGGED_IN without a login. When the
+ * node no longer knows the token (it restarted, or the login expired), the login is forgotten
+ * and every session invalidated: the answer is CKR_SESSION_HANDLE_INVALID.
+ */
+CK_RV coffer_call_http(struct coffer_call *call, const char *method, const char *path, const char *body,
+                       json_object **response, char code[COFFER_CODE_MAX]);
+
+/* coffer_call_http with a JSON body (may be NULL), serialized and wiped after the call. */
+CK_RV coffer_call_json(struct coffer_call *call, const char *method, const char *path, json_object *body,
+                       json_object **response, char code[COFFER_CODE_MAX]);
+
+/*
+ * What a session holds between calls, one value per kind, owned by the file of its concern:
+ * `release` frees it (with the login token, or NULL in a child after fork() or without a
+ * login: then it must not call the node). It runs when the value is replaced, and when the
+ * session ends, outside the module lock.
+ */
+enum coffer_state_kind {
+  COFFER_STATE_FIND,
+  COFFER_STATE_ENCRYPT,
+  COFFER_STATE_DECRYPT,
+  COFFER_STATE_SIGN,
+  COFFER_STATE_VERIFY,
+  COFFER_STATE_DIGEST,
+  COFFER_STATE_OBJECTS, /* the session objects this session made (CKA_TOKEN false) */
+  COFFER_STATE_KINDS
+};
+typedef void (*coffer_release_fn)(void *value, const char *token);
+void *coffer_call_state(const struct coffer_call *call, enum coffer_state_kind kind);
+void coffer_call_set_state(struct coffer_call *call, enum coffer_state_kind kind, void *value,
+                           coffer_release_fn release);
+
+/* ---- template.c: attributes on the wire, by the kinds of src/pkcs11/attribute-types.ts ---- */
+enum coffer_attribute_kind { COFFER_ATTR_BOOL, COFFER_ATTR_ULONG, COFFER_ATTR_ULONG_LIST, COFFER_ATTR_BYTES };
+/* 0 and *kind set (kind may be NULL) for a type Coffer speaks, -1 for any other. */
+int coffer_attribute_kind(CK_ATTRIBUTE_TYPE type, enum coffer_attribute_kind *kind);
+/*
+ * A template as the node's JSON array [{"type": n, "value": v}], in the template's order.
+ * CKR_ATTRIBUTE_TYPE_INVALID for a type not in the table, CKR_ATTRIBUTE_VALUE_INVALID for a
+ * length its kind cannot have, CKR_ARGUMENTS_BAD for a NULL value of non-zero length. The array
+ * may carry key material: put it with coffer_json_put_wiped.
+ */
+CK_RV coffer_template_json(const CK_ATTRIBUTE *templ, CK_ULONG count, json_object **array);
+/* coffer_template_json added to `body` as `field` (on error, body is unchanged). */
+CK_RV coffer_template_add(json_object *body, const char *field, const CK_ATTRIBUTE *templ, CK_ULONG count);
+/*
+ * The node's answer [{"type", "value"} | {"type", "error": "sensitive"|"invalid"}] into the
+ * template, by C_GetAttributeValue's rules: per attribute, no buffer → the size; too small →
+ * CK_UNAVAILABLE_INFORMATION and CKR_BUFFER_TOO_SMALL; sensitive → CK_UNAVAILABLE_INFORMATION
+ * and CKR_ATTRIBUTE_SENSITIVE; a type the answer lacks or calls invalid (or not in the table) →
+ * CK_UNAVAILABLE_INFORMATION and CKR_ATTRIBUTE_TYPE_INVALID. Every attribute is processed; the
+ * result is the first error met (CKR_DEVICE_ERROR, for a malformed answer, before any).
+ */
+CK_RV coffer_template_answer(json_object *answers, CK_ATTRIBUTE *templ, CK_ULONG count);
+
+/* ---- attributes.c ---- */
+/* C_GetAttributeValue on a call in progress (the login's, CKR_USER_NOT_LOGGED_IN without one). */
+CK_RV coffer_object_attributes(struct coffer_call *call, CK_OBJECT_HANDLE handle, CK_ATTRIBUTE *templ,
+                               CK_ULONG count);
+
+/* ---- session-objects.c: token and session objects ---- */
+/* /v1/pkcs11/objects/0x…<suffix> */
+#define COFFER_OBJECT_PATH 64
+void coffer_object_path(char path[COFFER_OBJECT_PATH], CK_OBJECT_HANDLE handle, const char *suffix);
+/* A template's CKA_TOKEN: 1 true, 0 false, -1 absent. */
+int coffer_template_token(const CK_ATTRIBUTE *templ, CK_ULONG count);
+/* The node's CKA_TOKEN of an object (1 or 0 in *token). */
+CK_RV coffer_object_is_token(struct coffer_call *call, CK_OBJECT_HANDLE handle, int *token);
+/* Whether the call may make an object of that CKA_TOKEN (1, 0, or -1: the spec's default, a
+   session object): CKR_USER_NOT_LOGGED_IN, CKR_SESSION_READ_ONLY for a token object in an R/O
+   session, or CKR_OK. */
+CK_RV coffer_check_new_object(const struct coffer_call *call, int token);
+/* Whether the call may change or destroy the object: as above, asking the node in an R/O session. */
+CK_RV coffer_check_object_writable(struct coffer_call *call, CK_OBJECT_HANDLE handle);
+/* A new object of this session (token as coffer_template_token; -1 asks the node): a session
+   object is remembered, and destroyed when the session closes. Best effort: the node drops
+   session objects at the logout anyway. */
+void coffer_object_made(struct coffer_call *call, CK_OBJECT_HANDLE handle, int token);
+/* An object destroyed: no longer to destroy when the session closes. */
+void coffer_object_gone(struct coffer_call *call, CK_OBJECT_HANDLE handle);
 
 /* ---- mechanism.c ---- */
 /* Forgets the node's mechanism list (C_Initialize fetches it again on first use). */
 void coffer_mechanisms_reset(void);
+/* Coffer's name of a mechanism (its CKM_ name without the prefix), or NULL for one it lacks. */
+const char *coffer_mechanism_name(CK_MECHANISM_TYPE type);
+/* The CKF_ flags the node lists for a mechanism (0 for one it lists not); the list is fetched
+   on first use. Takes the module lock: call it outside. */
+CK_RV coffer_mechanism_flags(CK_MECHANISM_TYPE type, CK_FLAGS *flags);
 
 /* ---- slot.c ---- */
 CK_RV coffer_check_slot(CK_SLOT_ID slot);

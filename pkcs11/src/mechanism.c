@@ -1,6 +1,7 @@
 /*
- * Mechanisms: what GET /v1/mechanisms lists, as CKM_ values. Coffer names a mechanism by its
- * CKM_ name without the prefix; one table maps the names to values, and one maps the key types
+ * Mechanisms: what GET /v1/mechanisms lists, as CKM_ values (the key generation mechanisms
+ * too, with CKF_GENERATE or CKF_GENERATE_KEY_PAIR). Coffer names a mechanism by its CKM_ name
+ * without the prefix; one table maps the names to values, and one maps the key types
  * to the key sizes the node accepts (bytes for AES and generic secrets, bits otherwise, as the
  * spec counts them). A mechanism the node lists twice (AES_GCM cipher and wrap) has its flags
  * merged; one the table does not know is left out rather than guessed.
@@ -55,7 +56,18 @@ static const struct mechanism_name MECHANISMS[] = {
     {"SHA256", CKM_SHA256},
     {"SHA384", CKM_SHA384},
     {"SHA512", CKM_SHA512},
+    {"AES_KEY_GEN", CKM_AES_KEY_GEN},
+    {"GENERIC_SECRET_KEY_GEN", CKM_GENERIC_SECRET_KEY_GEN},
+    {"RSA_PKCS_KEY_PAIR_GEN", CKM_RSA_PKCS_KEY_PAIR_GEN},
+    {"EC_KEY_PAIR_GEN", CKM_EC_KEY_PAIR_GEN},
+    {"EC_EDWARDS_KEY_PAIR_GEN", CKM_EC_EDWARDS_KEY_PAIR_GEN},
 };
+
+const char *coffer_mechanism_name(CK_MECHANISM_TYPE type) {
+  for (size_t i = 0; i < sizeof MECHANISMS / sizeof MECHANISMS[0]; i++)
+    if (MECHANISMS[i].type == type) return MECHANISMS[i].name;
+  return NULL;
+}
 
 struct key_sizes {
   const char *key_type;
@@ -78,6 +90,8 @@ static CK_FLAGS flags_of_kind(const char *kind) {
   if (strcmp(kind, "digest") == 0) return CKF_DIGEST;
   if (strcmp(kind, "wrap") == 0) return CKF_WRAP | CKF_UNWRAP;
   if (strcmp(kind, "derive") == 0) return CKF_DERIVE;
+  if (strcmp(kind, "generate") == 0) return CKF_GENERATE;
+  if (strcmp(kind, "generate-pair") == 0) return CKF_GENERATE_KEY_PAIR;
   return 0;
 }
 
@@ -90,16 +104,18 @@ static int type_of_name(const char *name, CK_MECHANISM_TYPE *type) {
   return 0;
 }
 
-static void add_key_sizes(json_object *key_types, CK_MECHANISM_INFO *info) {
-  for (size_t i = 0; key_types != NULL && i < json_object_array_length(key_types); i++) {
-    const char *key_type = json_object_get_string(json_object_array_get_idx(key_types, i));
-    for (size_t j = 0; key_type != NULL && j < sizeof KEY_SIZES / sizeof KEY_SIZES[0]; j++) {
-      if (strcmp(KEY_SIZES[j].key_type, key_type) != 0) continue;
-      if (info->ulMaxKeySize == 0 || KEY_SIZES[j].min < info->ulMinKeySize) info->ulMinKeySize = KEY_SIZES[j].min;
-      if (KEY_SIZES[j].max > info->ulMaxKeySize) info->ulMaxKeySize = KEY_SIZES[j].max;
-      info->flags |= KEY_SIZES[j].flags;
-    }
+static void add_key_size(const char *key_type, CK_MECHANISM_INFO *info) {
+  for (size_t j = 0; key_type != NULL && j < sizeof KEY_SIZES / sizeof KEY_SIZES[0]; j++) {
+    if (strcmp(KEY_SIZES[j].key_type, key_type) != 0) continue;
+    if (info->ulMaxKeySize == 0 || KEY_SIZES[j].min < info->ulMinKeySize) info->ulMinKeySize = KEY_SIZES[j].min;
+    if (KEY_SIZES[j].max > info->ulMaxKeySize) info->ulMaxKeySize = KEY_SIZES[j].max;
+    info->flags |= KEY_SIZES[j].flags;
   }
+}
+
+static void add_key_sizes(json_object *key_types, CK_MECHANISM_INFO *info) {
+  for (size_t i = 0; key_types != NULL && i < json_object_array_length(key_types); i++)
+    add_key_size(json_object_get_string(json_object_array_get_idx(key_types, i)), info);
 }
 
 #define MAX_MECHANISMS (sizeof MECHANISMS / sizeof MECHANISMS[0])
@@ -117,11 +133,19 @@ static int cached;
 
 void coffer_mechanisms_reset(void) { cached = 0; }
 
+/* The entry of `type` in the list, added when missing. */
+static CK_ULONG entry_of(struct mechanism_list *list, CK_MECHANISM_TYPE type) {
+  CK_ULONG at = 0;
+  while (at < list->count && list->types[at] != type) at++;
+  if (at == list->count) list->types[list->count++] = type;
+  return at;
+}
+
 /* GET /v1/mechanisms, folded into one entry per CKM_ value. */
 static CK_RV fetch_from_node(struct mechanism_list *list) {
   json_object *answer = NULL, *entries;
   memset(list, 0, sizeof *list);
-  CK_RV rv = coffer_http(coffer_state_config(), "GET", "/v1/mechanisms", NULL, NULL, &answer);
+  CK_RV rv = coffer_http(coffer_state_config(), "GET", "/v1/mechanisms", NULL, NULL, &answer, NULL);
   if (rv != CKR_OK) return rv;
   if (answer == NULL || !json_object_object_get_ex(answer, "mechanisms", &entries) ||
       !json_object_is_type(entries, json_type_array)) {
@@ -135,9 +159,7 @@ static CK_RV fetch_from_node(struct mechanism_list *list) {
         !type_of_name(json_object_get_string(name), &type))
       continue;
     json_object_object_get_ex(entry, "keyTypes", &key_types);
-    CK_ULONG at = 0;
-    while (at < list->count && list->types[at] != type) at++;
-    if (at == list->count) list->types[list->count++] = type;
+    CK_ULONG at = entry_of(list, type);
     list->infos[at].flags |= flags_of_kind(json_object_get_string(kind));
     add_key_sizes(key_types, &list->infos[at]);
   }
@@ -153,6 +175,17 @@ static CK_RV fetch(struct mechanism_list *list) {
   }
   *list = cache;
   return CKR_OK;
+}
+
+CK_RV coffer_mechanism_flags(CK_MECHANISM_TYPE type, CK_FLAGS *flags) {
+  struct mechanism_list list;
+  *flags = 0;
+  coffer_lock();
+  CK_RV rv = fetch(&list);
+  coffer_unlock();
+  for (CK_ULONG at = 0; rv == CKR_OK && at < list.count; at++)
+    if (list.types[at] == type) *flags = list.infos[at].flags;
+  return rv;
 }
 
 CK_RV C_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pMechanismList, CK_ULONG_PTR pulCount) {

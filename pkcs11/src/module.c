@@ -28,16 +28,6 @@ NOT_SUPPORTED(C_SetPIN, (CK_SESSION_HANDLE s, CK_UTF8CHAR_PTR old_pin, CK_ULONG 
 NOT_SUPPORTED(C_GetOperationState, (CK_SESSION_HANDLE s, CK_BYTE_PTR state, CK_ULONG_PTR state_len))
 NOT_SUPPORTED(C_SetOperationState, (CK_SESSION_HANDLE s, CK_BYTE_PTR state, CK_ULONG state_len,
                                     CK_OBJECT_HANDLE encryption_key, CK_OBJECT_HANDLE authentication_key))
-NOT_SUPPORTED(C_CreateObject, (CK_SESSION_HANDLE s, CK_ATTRIBUTE_PTR templ, CK_ULONG count, CK_OBJECT_HANDLE_PTR object))
-NOT_SUPPORTED(C_CopyObject, (CK_SESSION_HANDLE s, CK_OBJECT_HANDLE object, CK_ATTRIBUTE_PTR templ, CK_ULONG count,
-                             CK_OBJECT_HANDLE_PTR new_object))
-NOT_SUPPORTED(C_DestroyObject, (CK_SESSION_HANDLE s, CK_OBJECT_HANDLE object))
-NOT_SUPPORTED(C_GetObjectSize, (CK_SESSION_HANDLE s, CK_OBJECT_HANDLE object, CK_ULONG_PTR size))
-NOT_SUPPORTED(C_GetAttributeValue, (CK_SESSION_HANDLE s, CK_OBJECT_HANDLE object, CK_ATTRIBUTE_PTR templ, CK_ULONG count))
-NOT_SUPPORTED(C_SetAttributeValue, (CK_SESSION_HANDLE s, CK_OBJECT_HANDLE object, CK_ATTRIBUTE_PTR templ, CK_ULONG count))
-NOT_SUPPORTED(C_FindObjectsInit, (CK_SESSION_HANDLE s, CK_ATTRIBUTE_PTR templ, CK_ULONG count))
-NOT_SUPPORTED(C_FindObjects, (CK_SESSION_HANDLE s, CK_OBJECT_HANDLE_PTR object, CK_ULONG max_count, CK_ULONG_PTR count))
-NOT_SUPPORTED(C_FindObjectsFinal, (CK_SESSION_HANDLE s))
 NOT_SUPPORTED(C_EncryptInit, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE key))
 NOT_SUPPORTED(C_Encrypt, (CK_SESSION_HANDLE s, CK_BYTE_PTR data, CK_ULONG data_len, CK_BYTE_PTR out, CK_ULONG_PTR out_len))
 NOT_SUPPORTED(C_EncryptUpdate, (CK_SESSION_HANDLE s, CK_BYTE_PTR part, CK_ULONG part_len, CK_BYTE_PTR out,
@@ -76,11 +66,6 @@ NOT_SUPPORTED(C_SignEncryptUpdate, (CK_SESSION_HANDLE s, CK_BYTE_PTR part, CK_UL
                                     CK_ULONG_PTR out_len))
 NOT_SUPPORTED(C_DecryptVerifyUpdate, (CK_SESSION_HANDLE s, CK_BYTE_PTR part, CK_ULONG part_len, CK_BYTE_PTR out,
                                       CK_ULONG_PTR out_len))
-NOT_SUPPORTED(C_GenerateKey, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR mechanism, CK_ATTRIBUTE_PTR templ, CK_ULONG count,
-                              CK_OBJECT_HANDLE_PTR key))
-NOT_SUPPORTED(C_GenerateKeyPair, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR mechanism, CK_ATTRIBUTE_PTR public_templ,
-                                  CK_ULONG public_count, CK_ATTRIBUTE_PTR private_templ, CK_ULONG private_count,
-                                  CK_OBJECT_HANDLE_PTR public_key, CK_OBJECT_HANDLE_PTR private_key))
 NOT_SUPPORTED(C_WrapKey, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE wrapping_key,
                           CK_OBJECT_HANDLE key, CK_BYTE_PTR out, CK_ULONG_PTR out_len))
 NOT_SUPPORTED(C_UnwrapKey, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE unwrapping_key,

@@ -7,11 +7,11 @@
 
 #define RANDOM_CHUNK 65536UL /* MAX_RANDOM_BYTES in src/keys/crypto-service.ts */
 
-static CK_RV random_piece(const char *token, CK_BYTE_PTR out, CK_ULONG length) {
+static CK_RV random_piece(struct coffer_call *call, CK_BYTE_PTR out, CK_ULONG length) {
   char body[64];
   snprintf(body, sizeof body, "{\"length\":%lu}", length);
   json_object *answer = NULL, *field;
-  CK_RV rv = coffer_http(coffer_state_config(), "POST", "/v1/crypto/random", token, body, &answer);
+  CK_RV rv = coffer_call_http(call, "POST", "/v1/crypto/random", body, &answer, NULL);
   if (rv != CKR_OK) return rv;
   size_t decoded = 0;
   if (answer == NULL || !json_object_object_get_ex(answer, "random", &field) ||
@@ -27,28 +27,27 @@ static CK_RV random_piece(const char *token, CK_BYTE_PTR out, CK_ULONG length) {
 }
 
 CK_RV C_GenerateRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR RandomData, CK_ULONG ulRandomLen) {
-  CK_RV rv = coffer_enter();
+  struct coffer_call call;
+  CK_RV rv = coffer_call_begin(hSession, &call);
   if (rv != CKR_OK) return rv;
-  char *token = NULL;
-  rv = coffer_session_token(hSession, &token);
-  if (rv == CKR_OK && RandomData == NULL && ulRandomLen > 0) rv = CKR_ARGUMENTS_BAD;
+  if (call.token == NULL) rv = CKR_USER_NOT_LOGGED_IN;
+  else if (RandomData == NULL && ulRandomLen > 0) rv = CKR_ARGUMENTS_BAD;
   for (CK_ULONG done = 0; rv == CKR_OK && done < ulRandomLen;) {
     CK_ULONG piece = ulRandomLen - done < RANDOM_CHUNK ? ulRandomLen - done : RANDOM_CHUNK;
-    rv = random_piece(token, RandomData + done, piece);
+    rv = random_piece(&call, RandomData + done, piece);
     done += piece;
   }
   if (rv != CKR_OK && RandomData != NULL) coffer_wipe(RandomData, ulRandomLen);
-  coffer_free_secret(token);
-  coffer_leave();
+  coffer_call_end(&call);
   return rv;
 }
 
 CK_RV C_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSeed, CK_ULONG ulSeedLen) {
-  CK_RV rv = coffer_enter();
+  struct coffer_call call;
+  CK_RV rv = coffer_call_begin(hSession, &call);
   if (rv != CKR_OK) return rv;
-  if (!coffer_session_valid(hSession)) rv = CKR_SESSION_HANDLE_INVALID;
-  else if (pSeed == NULL && ulSeedLen > 0) rv = CKR_ARGUMENTS_BAD;
+  if (pSeed == NULL && ulSeedLen > 0) rv = CKR_ARGUMENTS_BAD;
   else rv = CKR_RANDOM_SEED_NOT_SUPPORTED; /* the node's generator takes no outside seed */
-  coffer_leave();
+  coffer_call_end(&call);
   return rv;
 }

@@ -122,7 +122,7 @@ CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo) {
   json_object *status = NULL;
   if ((rv = coffer_check_slot(slotID)) != CKR_OK) {
   } else if (pInfo == NULL) rv = CKR_ARGUMENTS_BAD;
-  else rv = coffer_http(coffer_state_config(), "GET", "/v1/cluster/status", NULL, NULL, &status);
+  else rv = coffer_http(coffer_state_config(), "GET", "/v1/cluster/status", NULL, NULL, &status, NULL);
   if (rv == CKR_OK) rv = describe_token(status, pInfo);
   if (status != NULL) json_object_put(status);
   coffer_leave();

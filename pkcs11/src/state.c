@@ -20,15 +20,24 @@ static struct coffer_config config;
 
 /* In a child: drops the parent's state without a word to the node (it is the parent's). */
 static void forget_parent(void) {
-  coffer_sessions_reset();
+  coffer_sessions_forget();
   coffer_transport_abandon();
   coffer_config_free(&config);
   initialized = 0;
 }
 
-static void before_fork(void) { pthread_mutex_lock(&lock); }
-static void after_fork_parent(void) { pthread_mutex_unlock(&lock); }
+/* The transport's pool lock is taken after the module lock (the order every thread uses), so
+   the child never inherits either of them held. */
+static void before_fork(void) {
+  pthread_mutex_lock(&lock);
+  coffer_transport_before_fork();
+}
+static void after_fork_parent(void) {
+  coffer_transport_after_fork();
+  pthread_mutex_unlock(&lock);
+}
 static void after_fork_child(void) {
+  coffer_transport_after_fork();
   if (initialized) forget_parent();
   pthread_mutex_unlock(&lock);
 }
@@ -42,6 +51,9 @@ CK_RV coffer_enter(void) {
 }
 
 void coffer_leave(void) { pthread_mutex_unlock(&lock); }
+
+void coffer_lock(void) { pthread_mutex_lock(&lock); }
+void coffer_unlock(void) { pthread_mutex_unlock(&lock); }
 
 const struct coffer_config *coffer_state_config(void) { return &config; }
 
@@ -71,7 +83,6 @@ CK_RV C_Initialize(CK_VOID_PTR pInitArgs) {
       if (rv != CKR_OK) coffer_config_free(&config);
     }
     if (rv == CKR_OK) {
-      coffer_sessions_reset();
       coffer_mechanisms_reset();
       initialized = 1;
       owner_pid = getpid();
@@ -85,8 +96,7 @@ CK_RV C_Finalize(CK_VOID_PTR pReserved) {
   if (pReserved != NULL) return CKR_ARGUMENTS_BAD;
   CK_RV rv = coffer_enter();
   if (rv != CKR_OK) return rv;
-  coffer_logout_all();
-  coffer_sessions_reset();
+  coffer_sessions_finalize();
   coffer_transport_cleanup();
   coffer_config_free(&config);
   initialized = 0;

@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,5 +48,40 @@ int coffer_base64_decode(const char *text, unsigned char *out, size_t capacity, 
     if (bytes > 2) out[written++] = (unsigned char)group;
   }
   *length = written;
+  return 0;
+}
+
+char *coffer_base64_encode(const unsigned char *data, size_t length) {
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  char *text = malloc(4 * ((length + 2) / 3) + 1), *out = text;
+  if (text == NULL) return NULL;
+  for (size_t i = 0; i < length; i += 3) {
+    size_t left = length - i;
+    unsigned long group = (unsigned long)data[i] << 16;
+    if (left > 1) group |= (unsigned long)data[i + 1] << 8;
+    if (left > 2) group |= data[i + 2];
+    *out++ = alphabet[(group >> 18) & 63];
+    *out++ = alphabet[(group >> 12) & 63];
+    *out++ = left > 1 ? alphabet[(group >> 6) & 63] : '=';
+    *out++ = left > 2 ? alphabet[group & 63] : '=';
+  }
+  *out = '\0';
+  return text;
+}
+
+void coffer_handle_format(CK_OBJECT_HANDLE handle, char text[COFFER_HANDLE_TEXT]) {
+  snprintf(text, COFFER_HANDLE_TEXT, "0x%016llx", (unsigned long long)handle);
+}
+
+int coffer_handle_parse(const char *text, CK_OBJECT_HANDLE *handle) {
+  if (text == NULL || strncmp(text, "0x", 2) != 0 || strlen(text) != COFFER_HANDLE_TEXT - 1) return -1;
+  unsigned long long value = 0;
+  for (const char *c = text + 2; *c != '\0'; c++) {
+    int digit = *c >= '0' && *c <= '9' ? *c - '0' : *c >= 'a' && *c <= 'f' ? *c - 'a' + 10 : -1;
+    if (digit < 0) return -1;
+    value = value << 4 | (unsigned long long)digit;
+  }
+  if (value == 0 || value > (unsigned long long)(CK_OBJECT_HANDLE)~0UL) return -1;
+  *handle = (CK_OBJECT_HANDLE)value;
   return 0;
 }

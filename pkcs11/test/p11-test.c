@@ -210,7 +210,6 @@ static void sessions_and_login(void) {
   CHECK_RV(p11->C_GenerateRandom(rw, random, sizeof random), CKR_OK);
   CHECK(nonzero(random + 65536, sizeof random - 65536));
   CHECK_RV(p11->C_SeedRandom(ro, random, 8), CKR_RANDOM_SEED_NOT_SUPPORTED);
-  CHECK_RV(p11->C_FindObjectsInit(ro, NULL, 0), CKR_FUNCTION_NOT_SUPPORTED);
   CHECK_RV(p11->C_GetFunctionStatus(ro), CKR_FUNCTION_NOT_PARALLEL);
 
   /* The fork rule: the child must initialize again, and cannot touch the parent's login. */

@@ -16,6 +16,11 @@ export interface KeyTemplateFields {
   label?: string;
   id?: string;
   attributes?: Record<string, boolean>;
+  /**
+   * False makes a session key. Not in KEY_TEMPLATE_SCHEMA: the /v1 import, unwrap and derive
+   * bodies do not take it; the PKCS#11 face passes it (CKA_TOKEN).
+   */
+  token?: boolean;
 }
 
 /** The template in a body: only the fields given (an absent one takes the table's default). */
@@ -24,5 +29,6 @@ export function keyTemplate(body: KeyTemplateFields): KeyTemplate {
     ...(body.label !== undefined && { label: body.label }),
     ...(body.id !== undefined && { id: body.id }),
     ...(body.attributes !== undefined && { attributes: body.attributes }),
+    ...(body.token !== undefined && { token: body.token }),
   };
 }

@@ -18,6 +18,7 @@ export const RECORD_KINDS = [
   'audit-key',
   'audit-checkpoint',
   'key-usage',
+  'object',
 ] as const;
 
 export type RecordKind = (typeof RECORD_KINDS)[number];

@@ -29,6 +29,7 @@ import { KeyVersions } from '../keys/key-versions.js';
 import { KeyWrapping } from '../keys/key-wrapping.js';
 import { SessionKeys } from '../keys/session-keys.js';
 import { MultipartOperations } from '../keys/multipart-operations.js';
+import { ObjectService } from '../pkcs11/object-service.js';
 import { RecordFreshness } from '../records/record-freshness.js';
 import { RecordReader } from '../records/record-reader.js';
 import type { StateStore } from '../store/state-store.js';
@@ -88,6 +89,8 @@ export function wireServices(
   const crypto = new CryptoService(versions);
   const multipart = new MultipartOperations(gate);
   sessions.onClose((session) => multipart.dropSession(session.id));
+  const objects = new ObjectService({ reader, writer });
+  sessions.onClose((session) => objects.dropSession(session.id));
   const users = new UserService({
     reader,
     writer,
@@ -130,6 +133,7 @@ export function wireServices(
     keyWrapping: new KeyWrapping({ keys, writer }),
     keyDerivation: new KeyDerivation({ keys, writer }),
     multipart,
+    objects,
     audit: audit.audit,
     keyUsage: audit.keyUsage,
     writer,

@@ -245,6 +245,16 @@ export const ERRORS = {
     ckr: 'CKR_TEMPLATE_INCONSISTENT',
     message: 'The attributes contradict each other (a key is a wrapping key or a data key, never both)',
   },
+  TEMPLATE_INCOMPLETE: {
+    status: 400,
+    ckr: 'CKR_TEMPLATE_INCOMPLETE',
+    message: 'The template lacks an attribute this object needs',
+  },
+  ACTION_PROHIBITED: {
+    status: 403,
+    ckr: 'CKR_ACTION_PROHIBITED',
+    message: 'This object does not allow the action (keys are never copied)',
+  },
   ATTRIBUTE_SENSITIVE: {
     status: 403,
     ckr: 'CKR_ATTRIBUTE_SENSITIVE',

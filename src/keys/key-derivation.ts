@@ -5,7 +5,7 @@ import { refuseAudited } from '../records/audited-refusal.js';
 import { CofferError } from '../errors/coffer-error.js';
 import type { Session } from '../identity/sessions.js';
 import type { KeyRecord } from '../objects/key-record.js';
-import { checkTemplate, creationAttributes, type KeyTemplate } from './key-service.js';
+import { checkTemplate, creationAttributes, tokenAttribute, type KeyTemplate } from './key-service.js';
 import { brokenDetail, checkKeyType, classHasType, firstBroken, type KeyTransferDeps, type Rule } from './key-rules.js';
 import type { Admission } from './key-use-gate.js';
 
@@ -106,7 +106,13 @@ export class KeyDerivation {
     checkKeyType(key, keyType, 'KEY_SIZE_RANGE');
     return this.deps.keys.createKey(
       session,
-      { key, class: 'secret', keyType, ...fields, attributes },
+      {
+        key,
+        class: 'secret',
+        keyType,
+        ...fields,
+        attributes: { ...attributes, ...tokenAttribute(request.template.token) },
+      },
       'key.derive',
       details,
     );

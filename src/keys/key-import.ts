@@ -6,7 +6,7 @@ import type { Session } from '../identity/sessions.js';
 import type { KeyRecord } from '../objects/key-record.js';
 import type { RecordWriter } from '../records/record-writer.js';
 import { asymmetricKeyTypeOf, checkKeyType, classHasType } from './key-rules.js';
-import { checkTemplate, creationAttributes, type KeyService, type KeyTemplate } from './key-service.js';
+import { checkTemplate, creationAttributes, tokenAttribute, type KeyService, type KeyTemplate } from './key-service.js';
 
 /** The cluster policy that governs import (see docs: where it is kept and who changes it). */
 export interface ImportPolicy {
@@ -76,7 +76,10 @@ export class KeyImport {
       await refuseAudited(this.deps.writer, event, 'IMPORT_NOT_ALLOWED', `a ${keyClass} key value in plaintext`);
     }
     const fields = checkTemplate(template.label, template.id);
-    const attributes = creationAttributes(keyClass, template.attributes, { generatedHere: false });
+    const attributes = {
+      ...creationAttributes(keyClass, template.attributes, { generatedHere: false }),
+      ...tokenAttribute(template.token),
+    };
     const { key, keyType } = parseImport(keyClass, input);
     return this.deps.keys.createKey(session, { key, class: keyClass, keyType, ...fields, attributes }, 'key.import', {
       class: keyClass,

@@ -186,6 +186,12 @@ export class KeyService {
     return { ...found, keys: [...own.filter((record) => matches(record, filter)), ...found.keys] };
   }
 
+  /** This login session's session keys (CKA_TOKEN false), in handle order. */
+  sessionKeysOf(session: Session): KeyRecord[] {
+    const own = this.deps.sessionKeys?.ofSession(session.id) ?? [];
+    return own.map((loaded) => loaded.record).sort((a, b) => (a.handle < b.handle ? -1 : 1));
+  }
+
   private async listTokenKeys(
     session: Session,
     filter: KeyFilter,
@@ -349,7 +355,8 @@ function searchFor(session: Session, filter: KeyFilter): { index: KeyIndex | 'vi
   return { index: 'visible', value: session.username };
 }
 
-function tokenAttribute(token: boolean | undefined): Partial<KeyRecord['attributes']> {
+/** CKA_TOKEN false (a session key) as a record attribute; nothing for a token key. */
+export function tokenAttribute(token: boolean | undefined): Partial<KeyRecord['attributes']> {
   return token === false ? { token: false } : {};
 }
 

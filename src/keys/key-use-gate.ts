@@ -209,7 +209,8 @@ export class KeyUseGate {
   }
 }
 
-export function canSee(session: Session, record: KeyRecord): boolean {
+/** Who sees a key (and a certificate or data object: the same rule): its owner, users it is shared with, admins. */
+export function canSee(session: Session, record: Pick<KeyRecord, 'owner' | 'sharedWith'>): boolean {
   return session.role === 'admin' || record.owner === session.username || record.sharedWith.includes(session.username);
 }
 

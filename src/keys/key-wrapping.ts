@@ -7,7 +7,7 @@ import type { ErrorCode } from '../errors/registry.js';
 import type { Session } from '../identity/sessions.js';
 import type { KeyRecord } from '../objects/key-record.js';
 import type { AuditDetails, KeyTemplate } from './key-service.js';
-import { checkTemplate, creationAttributes } from './key-service.js';
+import { checkTemplate, creationAttributes, tokenAttribute } from './key-service.js';
 import { brokenDetail, classHasType, firstBroken, type KeyTransferDeps, parseKeyAs, type Rule } from './key-rules.js';
 import type { Admission } from './key-use-gate.js';
 
@@ -183,7 +183,13 @@ export class KeyWrapping {
     const key = await this.unwrapBytes(audit, mech, unwrapping.loaded.key, request, keyType as KeyType);
     return this.deps.keys.createKey(
       session,
-      { key, class: keyClass, keyType: keyType as KeyType, ...fields, attributes },
+      {
+        key,
+        class: keyClass,
+        keyType: keyType as KeyType,
+        ...fields,
+        attributes: { ...attributes, ...tokenAttribute(request.template.token) },
+      },
       'key.unwrap',
       { unwrappingKey: unwrapping.record.handle, mechanism: mech.name },
       approval,

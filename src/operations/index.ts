@@ -4,6 +4,7 @@ import { KEY_TRANSFER_OPERATIONS } from './key-transfer.js';
 import { KEY_OPERATIONS } from './keys.js';
 import { MULTIPART_OPERATIONS } from './multipart.js';
 import type { AnyOperation } from './operation.js';
+import { PKCS11_OPERATIONS } from './pkcs11.js';
 
 /** The operation registry: every operation that touches keys, declared once. */
 export const OPERATIONS: readonly AnyOperation[] = [
@@ -12,6 +13,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   ...KEY_TRANSFER_OPERATIONS,
   ...CRYPTO_OPERATIONS,
   ...MULTIPART_OPERATIONS,
+  ...PKCS11_OPERATIONS,
 ];
 
 /** The operations POST /v1/batch serves, by their batch name. */

@@ -66,7 +66,8 @@ export interface Operation<I = never, D extends Record<string, KeyDeclaration<I>
   /** What the operation does, in one line (the OpenAPI summary, the docs). */
   readonly summary: string;
   readonly policy: OperationPolicy<I>;
-  readonly http: HttpBinding;
+  /** Where /v1 serves it; absent for an operation only an adapter runs (the PKCS#11 face's). */
+  readonly http?: HttpBinding;
   readonly schema: OperationSchema;
   readonly keys: D;
   /** Also served as an item of POST /v1/batch, under this name. */
@@ -79,7 +80,7 @@ export interface AnyOperation {
   readonly name: string;
   readonly summary: string;
   readonly policy: OperationPolicy<Record<string, unknown>>;
-  readonly http: HttpBinding;
+  readonly http?: HttpBinding;
   readonly schema: OperationSchema;
   readonly keys: Readonly<Record<string, KeyDeclaration<Record<string, unknown>>>>;
   readonly batch?: string;

@@ -19,6 +19,7 @@ import type { KeyImport } from '../keys/key-import.js';
 import type { KeyVersions } from '../keys/key-versions.js';
 import type { KeyWrapping } from '../keys/key-wrapping.js';
 import type { MultipartOperations } from '../keys/multipart-operations.js';
+import type { ObjectService } from '../pkcs11/object-service.js';
 import type { RecordWriter } from '../records/record-writer.js';
 
 /** Everything operations and routes may call: services only, never the store or the barrier directly. */
@@ -39,6 +40,8 @@ export interface Services {
   readonly keyWrapping: KeyWrapping;
   readonly keyDerivation: KeyDerivation;
   readonly multipart: MultipartOperations;
+  /** Certificates and data objects (the PKCS#11 face). */
+  readonly objects: ObjectService;
   readonly audit: AuditService;
   /** Per-key usage counters (GET /v1/keys/:handle/usage). */
   readonly keyUsage: KeyUsageService;

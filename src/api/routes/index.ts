@@ -8,6 +8,7 @@ import { healthRoutes } from './health.js';
 import { mechanismRoutes } from './mechanisms.js';
 import { openApiRoutes } from './openapi.js';
 import { operationRoutes } from './operations.js';
+import { pkcs11Routes } from './pkcs11.js';
 import { quorumRoutes } from './quorum.js';
 import { sessionRoutes } from './sessions.js';
 import { userKeyRoutes } from './user-keys.js';
@@ -23,6 +24,7 @@ export const ROUTES: readonly ((app: FastifyInstance, services: ApiServices) => 
   userKeyRoutes,
   quorumRoutes,
   operationRoutes,
+  pkcs11Routes,
   mechanismRoutes,
   batchRoutes,
   auditRoutes,

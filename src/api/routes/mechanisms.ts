@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { keyGenerationMechanisms } from '../../crypto/keys/registry.js';
 import { allMechanisms } from '../../crypto/mechanisms/registry.js';
 import type { ApiServices } from '../services.js';
 
@@ -9,13 +10,17 @@ import type { ApiServices } from '../services.js';
  */
 export function mechanismRoutes(app: FastifyInstance, _services: ApiServices): void {
   app.get('/v1/mechanisms', async () => ({
-    mechanisms: allMechanisms().map((entry) => ({
-      name: entry.name,
-      kind: entry.kind,
-      keyTypes: entry.keyTypes,
-      ...('keyClasses' in entry && { keyClasses: entry.keyClasses }),
-      ...('multiPart' in entry && { multiPart: entry.multiPart }),
-      ...(entry.kind === 'cipher' && { multiPart: entry.begin ? 'stream' : 'none' }),
-    })),
+    mechanisms: [
+      ...allMechanisms().map((entry) => ({
+        name: entry.name,
+        kind: entry.kind,
+        keyTypes: entry.keyTypes,
+        ...('keyClasses' in entry && { keyClasses: entry.keyClasses }),
+        ...('multiPart' in entry && { multiPart: entry.multiPart }),
+        ...(entry.kind === 'cipher' && { multiPart: entry.begin ? 'stream' : 'none' }),
+      })),
+      // Key generation: one mechanism per key type (C_GenerateKey / C_GenerateKeyPair).
+      ...keyGenerationMechanisms().map((entry) => ({ name: entry.name, kind: entry.kind, keyTypes: [entry.keyType] })),
+    ],
   }));
 }

@@ -13,15 +13,16 @@ import type { ApiServices } from '../services.js';
  */
 export function operationRoutes(app: FastifyInstance, services: ApiServices): void {
   for (const op of OPERATIONS) {
-    const { policy } = op;
+    const { policy, http } = op;
+    if (http === undefined) continue;
     app.route({
-      method: op.http.method,
-      url: op.http.url,
-      ...(op.http.bodyLimit !== undefined && { bodyLimit: op.http.bodyLimit }),
+      method: http.method,
+      url: http.url,
+      ...(http.bodyLimit !== undefined && { bodyLimit: http.bodyLimit }),
       config:
         typeof policy === 'string' && policy !== 'authenticated' ? { operation: policy } : { authenticated: true },
       schema: op.schema,
-      handler: (request, reply) => handle(services, op, request, reply),
+      handler: (request, reply) => handle(services, op, http.status ?? 200, request, reply),
     });
   }
 }
@@ -29,6 +30,7 @@ export function operationRoutes(app: FastifyInstance, services: ApiServices): vo
 async function handle(
   services: ApiServices,
   op: AnyOperation,
+  status: number,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<unknown> {
@@ -40,6 +42,6 @@ async function handle(
   };
   if (typeof op.policy === 'object') await requirePermission(services, session, op.policy.of(input) as PolicyOperation);
   const result = await runOperation(services, session, op, input);
-  reply.code(op.http.status ?? 200);
+  reply.code(status);
   return result === undefined ? reply.send() : result;
 }

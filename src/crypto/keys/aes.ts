@@ -45,6 +45,7 @@ export const aesKeys: KeyTypeEntry<'aes'> = {
   generateSecret,
   shape,
   encodings: { secret: RAW_SECRET },
+  generationMechanism: 'AES_KEY_GEN',
   opensslTypes: [],
   specFromRequest: (fields) => ({ keyType: 'aes', lengthBytes: requiredField(fields, 'keyLengthBytes') }),
   specFromShape: (stored) => ({ keyType: 'aes', lengthBytes: stored.valueLen ?? 0 }),

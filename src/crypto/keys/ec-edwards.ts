@@ -67,6 +67,7 @@ export const ecEdwardsKeys: KeyTypeEntry<'ec-edwards'> = {
     return { curve: 'ed25519' };
   },
   encodings: PAIR_ENCODINGS,
+  generationMechanism: 'EC_EDWARDS_KEY_PAIR_GEN',
   opensslTypes: ['ed25519'],
   specFromRequest: (fields) => ({ keyType: 'ec-edwards', curve: requiredField(fields, 'curve') }),
   specFromShape: (stored) => ({ keyType: 'ec-edwards', curve: stored.curve ?? '' }),

@@ -81,6 +81,7 @@ export const ecKeys: KeyTypeEntry<'ec'> = {
   generatePair,
   shape: (key): KeyShape => ({ curve: curveOf(key) }),
   encodings: PAIR_ENCODINGS,
+  generationMechanism: 'EC_KEY_PAIR_GEN',
   opensslTypes: ['ec'],
   specFromRequest: (fields) => ({ keyType: 'ec', curve: requiredField(fields, 'curve') }),
   specFromShape: (stored) => ({ keyType: 'ec', curve: stored.curve ?? '' }),

@@ -59,6 +59,7 @@ export const genericSecretKeys: KeyTypeEntry<'generic-secret'> = {
   generateSecret,
   shape,
   encodings: { secret: RAW_SECRET },
+  generationMechanism: 'GENERIC_SECRET_KEY_GEN',
   opensslTypes: [],
   specFromRequest: (fields) => ({ keyType: 'generic-secret', lengthBytes: requiredField(fields, 'keyLengthBytes') }),
   specFromShape: (stored) => ({ keyType: 'generic-secret', lengthBytes: stored.valueLen ?? 0 }),

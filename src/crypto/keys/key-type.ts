@@ -14,6 +14,9 @@ export interface SpecFields {
   readonly publicExponent?: number;
 }
 
+export type KeyGenerationMechanism =
+  'AES_KEY_GEN' | 'GENERIC_SECRET_KEY_GEN' | 'RSA_PKCS_KEY_PAIR_GEN' | 'EC_KEY_PAIR_GEN' | 'EC_EDWARDS_KEY_PAIR_GEN';
+
 /**
  * Everything Coffer knows about one key type, in one row of the key type table (registry.ts):
  * how to generate and check keys (the provider), which classes it comes in and how each class's
@@ -24,6 +27,8 @@ export interface KeyTypeEntry<T extends KeyType = KeyType> extends KeyTypeProvid
   readonly keyType: T;
   /** Per class this type comes in, its encoding; the classes are exactly these keys. */
   readonly encodings: Readonly<Partial<Record<KeyClass, KeyEncoding>>>;
+  /** The PKCS#11 mechanism that generates keys of this type (CKM_ without the prefix). */
+  readonly generationMechanism: KeyGenerationMechanism;
   /** OpenSSL's `asymmetricKeyType` for keys of this type; none for secret types. */
   readonly opensslTypes: readonly string[];
   /** The generation spec from a request's fields; MISSING_FIELD naming the field it needs. */

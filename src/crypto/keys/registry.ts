@@ -49,6 +49,19 @@ export function encodingOf(keyClass: KeyClass, keyType: KeyType): KeyEncoding | 
   return KEY_TYPE_TABLE[keyType].encodings[keyClass];
 }
 
+/** Each key type's generation mechanism, and whether it makes a secret key or a pair. */
+export function keyGenerationMechanisms(): readonly {
+  readonly name: KeyTypeEntry['generationMechanism'];
+  readonly kind: 'generate' | 'generate-pair';
+  readonly keyType: KeyType;
+}[] {
+  return ENTRIES.map((entry) => ({
+    name: entry.generationMechanism,
+    kind: Object.hasOwn(entry.encodings, 'secret') ? 'generate' : 'generate-pair',
+    keyType: entry.keyType,
+  }));
+}
+
 /** Coffer's key type for OpenSSL's `asymmetricKeyType`, or undefined for one Coffer does not handle. */
 export function keyTypeForOpenssl(name: string | undefined): KeyType | undefined {
   return ENTRIES.find((entry) => name !== undefined && entry.opensslTypes.includes(name))?.keyType;

@@ -78,6 +78,7 @@ export const rsaKeys: KeyTypeEntry<'rsa'> = {
   generatePair: (spec) => generateRsaKeyPair(spec),
   shape,
   encodings: PAIR_ENCODINGS,
+  generationMechanism: 'RSA_PKCS_KEY_PAIR_GEN',
   opensslTypes: ['rsa'],
   specFromRequest: (fields) => ({
     keyType: 'rsa',

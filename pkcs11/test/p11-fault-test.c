@@ -1,0 +1,188 @@
+/*
+ * The module under faults, through dlopen as an application loads it. One mode per run:
+ *   close-race    sessions closed while other threads are calling on them: every call ends
+ *                 (CKR_OK before, CKR_SESSION_HANDLE_INVALID after), nothing is freed twice;
+ *   restart       logs in, prints READY, waits for a line on stdin (the node restarts
+ *                 meanwhile), then: the old sessions answer CKR_SESSION_HANDLE_INVALID and a
+ *                 new session logs in again;
+ *   unreachable   no endpoint answers: calls that need the node fail with CKR_DEVICE_ERROR
+ *                 within the configured timeouts, and the module stays usable.
+ * argv[1] the module, argv[2] the mode; COFFER_P11_TEST_USER_PIN a `user:password` PIN.
+ * Prints one line per check and exits non-zero if any failed.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "coffer-pkcs11.h"
+
+static int failures;
+static CK_FUNCTION_LIST_PTR p11;
+
+#define CHECK(condition, what)                                              \
+  do {                                                                      \
+    if (!(condition)) {                                                     \
+      failures++;                                                           \
+      printf("not ok - %s (line %d)\n", what, __LINE__);                    \
+    } else {                                                                \
+      printf("ok - %s\n", what);                                            \
+    }                                                                       \
+  } while (0)
+
+static const char *user_pin(void) {
+  const char *pin = getenv("COFFER_P11_TEST_USER_PIN");
+  if (pin == NULL) {
+    fprintf(stderr, "COFFER_P11_TEST_USER_PIN is not set\n");
+    exit(2);
+  }
+  return pin;
+}
+
+static CK_RV open_and_login(CK_SESSION_HANDLE *session) {
+  CK_RV rv = p11->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, session);
+  if (rv != CKR_OK) return rv;
+  const char *pin = user_pin();
+  rv = p11->C_Login(*session, CKU_USER, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)strlen(pin));
+  return rv == CKR_USER_ALREADY_LOGGED_IN ? CKR_OK : rv;
+}
+
+/* ---- close-race ---- */
+#define RACERS 6
+
+struct racer {
+  CK_SESSION_HANDLE session;
+  CK_RV last; /* the first answer that was not CKR_OK */
+  atomic_uint succeeded;
+};
+
+static void *race(void *argument) {
+  struct racer *racer = argument;
+  CK_BYTE bytes[16];
+  for (;;) {
+    CK_RV rv = p11->C_GenerateRandom(racer->session, bytes, sizeof bytes);
+    if (rv == CKR_OK) atomic_fetch_add(&racer->succeeded, 1);
+    else {
+      racer->last = rv;
+      return NULL;
+    }
+  }
+}
+
+static void sleep_ms(long ms) {
+  struct timespec pause = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&pause, NULL);
+}
+
+static void close_race(int close_all) {
+  CK_SESSION_HANDLE sessions[RACERS / 2];
+  int opened = 1;
+  for (int i = 0; i < RACERS / 2; i++) opened &= open_and_login(&sessions[i]) == CKR_OK;
+  CHECK(opened, "sessions open and log in");
+  struct racer racers[RACERS];
+  pthread_t threads[RACERS];
+  for (int i = 0; i < RACERS; i++) {
+    racers[i].session = sessions[i / 2];
+    racers[i].last = CKR_OK;
+    atomic_init(&racers[i].succeeded, 0);
+    pthread_create(&threads[i], NULL, race, &racers[i]);
+  }
+  /* Close once every thread is calling (slow under valgrind: wait for it, up to 60 s). */
+  for (int waited = 0, all = 0; !all && waited < 6000; waited++) {
+    all = 1;
+    for (int i = 0; i < RACERS; i++) all &= atomic_load(&racers[i].succeeded) >= 2;
+    if (!all) sleep_ms(10);
+  }
+  if (close_all) {
+    CHECK(p11->C_CloseAllSessions(0) == CKR_OK, "C_CloseAllSessions while calls run on every session");
+  } else {
+    int closed = 1;
+    for (int i = 0; i < RACERS / 2; i++) closed &= p11->C_CloseSession(sessions[i]) == CKR_OK;
+    CHECK(closed, "C_CloseSession while two threads call on each session");
+  }
+  int ended = 1, worked = 1;
+  for (int i = 0; i < RACERS; i++) {
+    pthread_join(threads[i], NULL);
+    ended &= racers[i].last == CKR_SESSION_HANDLE_INVALID;
+    worked &= atomic_load(&racers[i].succeeded) >= 2;
+  }
+  CHECK(worked, "every thread's calls succeeded before the close");
+  CHECK(ended, "every thread's next call answered CKR_SESSION_HANDLE_INVALID");
+  CK_SESSION_HANDLE again;
+  CHECK(open_and_login(&again) == CKR_OK, "a new session logs in again after the close");
+  CK_BYTE bytes[8];
+  CHECK(p11->C_GenerateRandom(again, bytes, sizeof bytes) == CKR_OK, "and calls the node");
+  CHECK(p11->C_CloseSession(again) == CKR_OK, "and closes");
+}
+
+/* ---- restart ---- */
+static void restart(void) {
+  CK_SESSION_HANDLE first, second;
+  CK_BYTE bytes[8];
+  CHECK(open_and_login(&first) == CKR_OK, "logged in before the restart");
+  CHECK(p11->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &second) == CKR_OK, "a second session");
+  CHECK(p11->C_GenerateRandom(first, bytes, sizeof bytes) == CKR_OK, "the node answers");
+  printf("READY\n");
+  fflush(stdout);
+  char line[16];
+  if (fgets(line, sizeof line, stdin) == NULL) {
+    printf("not ok - no go-ahead on stdin\n");
+    failures++;
+    return;
+  }
+  CHECK(p11->C_GenerateRandom(first, bytes, sizeof bytes) == CKR_SESSION_HANDLE_INVALID,
+        "after the restart a call answers CKR_SESSION_HANDLE_INVALID");
+  CK_SESSION_INFO info;
+  CHECK(p11->C_GetSessionInfo(first, &info) == CKR_SESSION_HANDLE_INVALID, "that session is gone");
+  CHECK(p11->C_GetSessionInfo(second, &info) == CKR_SESSION_HANDLE_INVALID, "and every other session");
+  CK_SESSION_HANDLE again;
+  CHECK(open_and_login(&again) == CKR_OK, "a new session logs in again");
+  CHECK(p11->C_GenerateRandom(again, bytes, sizeof bytes) == CKR_OK, "and the node answers it");
+}
+
+/* ---- unreachable ---- */
+static void unreachable(void) {
+  CK_TOKEN_INFO token;
+  CK_SESSION_HANDLE session;
+  CHECK(p11->C_GetTokenInfo(0, &token) == CKR_DEVICE_ERROR, "C_GetTokenInfo: CKR_DEVICE_ERROR");
+  CHECK(p11->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &session) == CKR_OK, "sessions open without the node");
+  const char *pin = user_pin();
+  CHECK(p11->C_Login(session, CKU_USER, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)strlen(pin)) == CKR_DEVICE_ERROR,
+        "C_Login: CKR_DEVICE_ERROR");
+  CHECK(p11->C_GetTokenInfo(0, &token) == CKR_DEVICE_ERROR, "and again: the module is still usable");
+  CHECK(p11->C_CloseSession(session) == CKR_OK, "the session closes");
+}
+
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: %s <module.so> close-race|restart|unreachable\n", argv[0]);
+    return 2;
+  }
+  void *module = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+  CK_RV (*get_function_list)(CK_FUNCTION_LIST_PTR_PTR) =
+      module == NULL ? NULL : (CK_RV(*)(CK_FUNCTION_LIST_PTR_PTR))dlsym(module, "C_GetFunctionList");
+  if (get_function_list == NULL || get_function_list(&p11) != CKR_OK) {
+    fprintf(stderr, "cannot load %s: %s\n", argv[1], dlerror());
+    return 2;
+  }
+  CHECK(p11->C_Initialize(NULL) == CKR_OK, "C_Initialize");
+  if (strcmp(argv[2], "close-race") == 0) {
+    close_race(0);
+    close_race(1);
+  } else if (strcmp(argv[2], "restart") == 0) {
+    restart();
+  } else if (strcmp(argv[2], "unreachable") == 0) {
+    unreachable();
+  } else {
+    fprintf(stderr, "unknown mode %s\n", argv[2]);
+    return 2;
+  }
+  CHECK(p11->C_Finalize(NULL) == CKR_OK, "C_Finalize");
+  dlclose(module);
+  printf("%d failure(s)\n", failures);
+  return failures == 0 ? 0 : 1;
+}

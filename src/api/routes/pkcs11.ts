@@ -1,0 +1,227 @@
+import type { FastifyInstance } from 'fastify';
+import type { Session } from '../../identity/sessions.js';
+import { isKeyClass } from '../../pkcs11/constants.js';
+import {
+  classOfTemplate,
+  createKeyInput,
+  deriveInput,
+  generatePairInput,
+  generateSecretInput,
+  unwrapInput,
+} from '../../pkcs11/key-requests.js';
+import { decodeTemplate, type WireAttribute } from '../../pkcs11/value-codec.js';
+import { parseHandle } from '../../objects/key-handle.js';
+import { OPERATIONS } from '../../operations/index.js';
+import type { AnyOperation, OperationResult } from '../../operations/operation.js';
+import { runOperation } from '../../operations/run.js';
+import { requirePermission, sessionOf } from '../auth.js';
+import { KEY_ROUTE_PARAM_SCHEMA, type KeyRouteParamFields } from '../mechanism-params.js';
+import { base64, handle, keyReference, object } from '../schemas.js';
+import type { ApiServices } from '../services.js';
+
+/**
+ * The node's PKCS#11 face, for the C module: templates in, handles and attribute values out.
+ * Each route decides only which registry operation a request is and translates its template
+ * (src/pkcs11/); the operation then runs through runOperation — the same permission row,
+ * key-use gate, quorum and audit as its /v1 route.
+ */
+const attribute = object({ type: { type: 'integer', minimum: 0 }, value: {} }, ['type', 'value']);
+const template = { type: 'array', maxItems: 128, items: attribute } as const;
+const mechanism = { type: 'string', maxLength: 64 } as const;
+const handleParams = object({ handle }, ['handle']);
+const templateBody = object({ template }, ['template']);
+
+const BY_NAME = new Map<string, AnyOperation>(OPERATIONS.map((op) => [op.name, op]));
+
+/** Runs a registry operation by name, with its permission row checked first. */
+async function run(
+  services: ApiServices,
+  session: Session,
+  name: string,
+  input: Record<string, unknown>,
+): Promise<NonNullable<OperationResult> | undefined> {
+  const op = BY_NAME.get(name)!;
+  if (typeof op.policy === 'string' && op.policy !== 'authenticated')
+    await requirePermission(services, session, op.policy);
+  return runOperation(services, session, op, input);
+}
+
+/** Whether a handle names a certificate or data object the caller sees (else it is a key's, or nothing's). */
+async function isObject(services: ApiServices, session: Session, reference: string): Promise<boolean> {
+  return (await services.objects.find(session, parseHandle(reference))) !== undefined;
+}
+
+const handleOf = (answer: OperationResult): string => (answer?.key as { handle: string }).handle;
+
+export function pkcs11Routes(app: FastifyInstance, services: ApiServices): void {
+  app.post<{ Body: { template: WireAttribute[]; after?: string; limit?: number } }>(
+    '/v1/pkcs11/objects/find',
+    {
+      config: { operation: 'key.list' },
+      schema: {
+        body: object({ template, after: handle, limit: { type: 'integer', minimum: 1, maximum: 1000 } }, ['template']),
+      },
+    },
+    async (request) => run(services, sessionOf(request), 'pkcs11.find-objects', request.body),
+  );
+
+  app.post<{ Body: { handle: string; types: number[] } }>(
+    '/v1/pkcs11/objects/attributes',
+    {
+      config: { operation: 'key.read-attributes' },
+      schema: {
+        body: object(
+          { handle, types: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'integer', minimum: 0 } } },
+          ['handle', 'types'],
+        ),
+      },
+    },
+    async (request) => {
+      const session = sessionOf(request);
+      const object = await isObject(services, session, request.body.handle);
+      return run(
+        services,
+        session,
+        object ? 'pkcs11.read-object-attributes' : 'pkcs11.read-key-attributes',
+        request.body,
+      );
+    },
+  );
+
+  app.post<{ Body: { template: WireAttribute[] } }>(
+    '/v1/pkcs11/objects',
+    { config: { authenticated: true }, schema: { body: templateBody } },
+    async (request, reply) => {
+      const session = sessionOf(request);
+      const objectClass = classOfTemplate(decodeTemplate(request.body.template));
+      const answer = isKeyClass(objectClass)
+        ? {
+            handle: handleOf(
+              await run(
+                services,
+                session,
+                'key.import',
+                createKeyInput(objectClass, decodeTemplate(request.body.template)),
+              ),
+            ),
+          }
+        : await run(services, session, 'object.create', request.body);
+      return reply.code(201).send(answer);
+    },
+  );
+
+  app.patch<{ Params: { handle: string }; Body: { template: WireAttribute[] } }>(
+    '/v1/pkcs11/objects/:handle',
+    { config: { authenticated: true }, schema: { params: handleParams, body: templateBody } },
+    async (request) => {
+      const session = sessionOf(request);
+      const input = { handle: request.params.handle, template: request.body.template };
+      const object = await isObject(services, session, input.handle);
+      return run(services, session, object ? 'object.set-attribute' : 'pkcs11.set-key-attributes', input);
+    },
+  );
+
+  app.post<{ Params: { handle: string }; Body: { template: WireAttribute[] } }>(
+    '/v1/pkcs11/objects/:handle/copy',
+    { config: { authenticated: true }, schema: { params: handleParams, body: templateBody } },
+    async (request, reply) => {
+      const session = sessionOf(request);
+      const input = { handle: request.params.handle, template: request.body.template };
+      const object = await isObject(services, session, input.handle);
+      return reply.code(201).send(await run(services, session, object ? 'object.copy' : 'key.copy', input));
+    },
+  );
+
+  app.delete<{ Params: { handle: string } }>(
+    '/v1/pkcs11/objects/:handle',
+    { config: { authenticated: true }, schema: { params: handleParams } },
+    async (request, reply) => {
+      const session = sessionOf(request);
+      const object = await isObject(services, session, request.params.handle);
+      await run(services, session, object ? 'object.delete' : 'key.delete', { handle: request.params.handle });
+      return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Body: { mechanism: string; template: WireAttribute[] } }>(
+    '/v1/pkcs11/keys/generate',
+    {
+      config: { operation: 'key.generate' },
+      schema: { body: object({ mechanism, template }, ['mechanism', 'template']) },
+    },
+    async (request, reply) => {
+      const input = generateSecretInput(request.body.mechanism, decodeTemplate(request.body.template));
+      const answer = await run(services, sessionOf(request), 'key.generate-symmetric', input);
+      return reply.code(201).send({ handle: handleOf(answer) });
+    },
+  );
+
+  app.post<{ Body: { mechanism: string; publicTemplate: WireAttribute[]; privateTemplate: WireAttribute[] } }>(
+    '/v1/pkcs11/keys/generate-pair',
+    {
+      config: { operation: 'key.generate' },
+      schema: {
+        body: object({ mechanism, publicTemplate: template, privateTemplate: template }, [
+          'mechanism',
+          'publicTemplate',
+          'privateTemplate',
+        ]),
+      },
+    },
+    async (request, reply) => {
+      const { mechanism: name, publicTemplate, privateTemplate } = request.body;
+      const input = generatePairInput(name, decodeTemplate(publicTemplate), decodeTemplate(privateTemplate));
+      const answer = (await run(services, sessionOf(request), 'key.generate-pair', input)) as {
+        publicKey: { handle: string };
+        privateKey: { handle: string };
+      };
+      return reply.code(201).send({ publicHandle: answer.publicKey.handle, privateHandle: answer.privateKey.handle });
+    },
+  );
+
+  app.post<{
+    Body: KeyRouteParamFields & {
+      unwrappingKeyHandle: string;
+      mechanism: string;
+      wrappedKey: string;
+      template: WireAttribute[];
+    };
+  }>(
+    '/v1/pkcs11/keys/unwrap',
+    {
+      config: { operation: 'key.unwrap' },
+      schema: {
+        body: object(
+          { ...KEY_ROUTE_PARAM_SCHEMA, unwrappingKeyHandle: keyReference, mechanism, wrappedKey: base64, template },
+          ['unwrappingKeyHandle', 'mechanism', 'wrappedKey', 'template'],
+        ),
+      },
+    },
+    async (request, reply) => {
+      const { template: given, ...rest } = request.body;
+      const input = { ...rest, ...unwrapInput(decodeTemplate(given)) };
+      const answer = await run(services, sessionOf(request), 'key.unwrap', input);
+      return reply.code(201).send({ handle: handleOf(answer) });
+    },
+  );
+
+  app.post<{ Body: KeyRouteParamFields & { baseKeyHandle: string; mechanism: string; template: WireAttribute[] } }>(
+    '/v1/pkcs11/keys/derive',
+    {
+      config: { operation: 'key.derive' },
+      schema: {
+        body: object({ ...KEY_ROUTE_PARAM_SCHEMA, baseKeyHandle: keyReference, mechanism, template }, [
+          'baseKeyHandle',
+          'mechanism',
+          'template',
+        ]),
+      },
+    },
+    async (request, reply) => {
+      const { template: given, ...rest } = request.body;
+      const input = { ...rest, ...deriveInput(decodeTemplate(given)) };
+      const answer = await run(services, sessionOf(request), 'key.derive', input);
+      return reply.code(201).send({ handle: handleOf(answer) });
+    },
+  );
+}

@@ -1,0 +1,173 @@
+import { CofferError } from '../errors/coffer-error.js';
+import { parseHandle } from '../objects/key-handle.js';
+import { refuseAudited } from '../records/audited-refusal.js';
+import { classOfTemplate } from '../pkcs11/key-requests.js';
+import { keyChangeRequest } from '../pkcs11/key-changes.js';
+import { findObjects } from '../pkcs11/find.js';
+import { newObjectAttributes, planObjectChange, withoutIdentity } from '../pkcs11/object-attributes.js';
+import { attributesOf, objectPath, type FoundObject } from '../pkcs11/object-service.js';
+import { answerAttributes, projection } from '../pkcs11/projection.js';
+import { decodeTemplate, type WireAttribute } from '../pkcs11/value-codec.js';
+import type { Session } from '../identity/sessions.js';
+import { operation } from './operation.js';
+import type { Services } from './services.js';
+
+/**
+ * The operations only the PKCS#11 face runs (no /v1 route of their own): finding objects,
+ * reading and changing keys' PKCS#11 attributes, and the life of certificates and data objects.
+ * Everything else the face does runs the /v1 operations themselves (key.generate-*, key.import,
+ * key.unwrap, key.derive, key.delete). Permissions are the key rows of the permission table:
+ * making an object is an import (C_CreateObject), changing one a set-attribute, destroying one
+ * a delete.
+ */
+interface FindInput {
+  template: WireAttribute[];
+  after?: string;
+  limit?: number;
+}
+
+interface ReadInput {
+  handle: string;
+  types: number[];
+}
+
+interface TemplateInput {
+  handle: string;
+  template: WireAttribute[];
+}
+
+const READ = { key: { role: 'read', field: 'handle' } } as const;
+const MANAGE = { key: { role: 'manage', field: 'handle' } } as const;
+
+/** The certificate or data object a handle names, or KEY_NOT_FOUND as for a key one may not see. */
+async function visibleObject(services: Services, session: Session, handle: string): Promise<FoundObject> {
+  const found = await services.objects.find(session, parseHandle(handle));
+  if (!found) throw new CofferError('KEY_NOT_FOUND', 'no such object, or it is not yours to use');
+  return found;
+}
+
+export const PKCS11_OPERATIONS = [
+  operation<FindInput, Record<string, never>>({
+    name: 'pkcs11.find-objects',
+    summary: 'The objects the caller sees that match a template, in handle order (C_FindObjects)',
+    policy: 'key.list',
+    schema: {},
+    keys: {},
+    async run({ services, session }, input) {
+      const template = decodeTemplate(input.template);
+      const page = {
+        ...(input.after !== undefined && { after: parseHandle(input.after) }),
+        limit: input.limit ?? 1000,
+      };
+      return { ...(await findObjects(services, session, template, page)) };
+    },
+  }),
+  operation<ReadInput, typeof READ>({
+    name: 'pkcs11.read-key-attributes',
+    summary: "A key's PKCS#11 attributes; its material is always sensitive (C_GetAttributeValue)",
+    policy: 'key.read-attributes',
+    schema: {},
+    keys: READ,
+    async run({ keys }, input) {
+      const { record, key } = keys.key.loaded;
+      return { attributes: answerAttributes(projection({ kind: 'key', record, key }), input.types) };
+    },
+  }),
+  operation<ReadInput, Record<string, never>>({
+    name: 'pkcs11.read-object-attributes',
+    summary: "A certificate's or data object's attributes (C_GetAttributeValue)",
+    policy: 'key.read-attributes',
+    schema: {},
+    keys: {},
+    async run({ services, session }, input) {
+      const { record } = await visibleObject(services, session, input.handle);
+      return { attributes: answerAttributes(projection({ kind: 'object', record }), input.types) };
+    },
+  }),
+  operation<TemplateInput, typeof MANAGE>({
+    name: 'pkcs11.set-key-attributes',
+    summary: "Change a key's attributes from a template, as the attribute table allows (C_SetAttributeValue)",
+    policy: 'key.set-attribute',
+    schema: {},
+    keys: MANAGE,
+    async run({ services, session, keys }, input) {
+      const { record, key } = keys.key.loaded;
+      const request = keyChangeRequest(
+        record,
+        projection({ kind: 'key', record, key }),
+        decodeTemplate(input.template),
+      );
+      if (Object.keys(request).length === 0) return { handle: record.handle };
+      return { handle: (await services.keyAttributes.set(session, keys.key, request)).handle };
+    },
+  }),
+  operation<{ handle: string }, typeof READ>({
+    name: 'key.copy',
+    summary: 'Keys are never copied (C_CopyObject): a copy would escape its share list and quorum values',
+    policy: 'key.import',
+    schema: {},
+    keys: READ,
+    async run({ services, session, keys }) {
+      const event = { actor: session.username, action: 'key.copy', target: `key/${keys.key.record.handle}` };
+      return refuseAudited(services.writer, event, 'ACTION_PROHIBITED', 'keys are not copyable (CKA_COPYABLE false)');
+    },
+  }),
+  operation<{ template: WireAttribute[] }, Record<string, never>>({
+    name: 'object.create',
+    summary: 'Create a certificate (CKC_X_509) or data object from a template (C_CreateObject)',
+    policy: 'key.import',
+    schema: {},
+    keys: {},
+    async run({ services, session }, input) {
+      const template = decodeTemplate(input.template);
+      const objectClass = classOfTemplate(template);
+      if (objectClass !== 'certificate' && objectClass !== 'data')
+        throw new CofferError('INTERNAL_ERROR', 'keys are made by key.import');
+      const attributes = newObjectAttributes(objectClass, withoutIdentity(objectClass, template));
+      const record = await services.objects.create(session, objectClass, attributes, 'object.create');
+      return { handle: record.handle };
+    },
+  }),
+  operation<TemplateInput, Record<string, never>>({
+    name: 'object.set-attribute',
+    summary: "Change a certificate's or data object's attributes, all or nothing (C_SetAttributeValue)",
+    policy: 'key.set-attribute',
+    schema: {},
+    keys: {},
+    async run({ services, session }, input) {
+      const found = await visibleObject(services, session, input.handle);
+      const objectClass = found.record.class;
+      const template = withoutIdentity(objectClass, decodeTemplate(input.template));
+      const plan = planObjectChange(objectClass, attributesOf(found.record), template);
+      return { handle: (await services.objects.change(session, found, plan.attributes, plan.changed)).handle };
+    },
+  }),
+  operation<TemplateInput, Record<string, never>>({
+    name: 'object.copy',
+    summary: 'Copy a certificate or data object, with changes from a template (C_CopyObject)',
+    policy: 'key.import',
+    schema: {},
+    keys: {},
+    async run({ services, session }, input) {
+      const found = await visibleObject(services, session, input.handle);
+      await services.objects.requireCopyable(session, found);
+      const objectClass = found.record.class;
+      const template = withoutIdentity(objectClass, decodeTemplate(input.template));
+      const plan = planObjectChange(objectClass, attributesOf(found.record), template, 'copy');
+      const details = { from: objectPath(found.record.handle) };
+      const record = await services.objects.create(session, objectClass, plan.attributes, 'object.copy', details);
+      return { handle: record.handle };
+    },
+  }),
+  operation<{ handle: string }, Record<string, never>>({
+    name: 'object.delete',
+    summary: 'Destroy a certificate or data object: its owner, when destroyable (C_DestroyObject)',
+    policy: 'key.delete',
+    schema: {},
+    keys: {},
+    async run({ services, session }, input) {
+      await services.objects.delete(session, await visibleObject(services, session, input.handle));
+      return undefined;
+    },
+  }),
+];

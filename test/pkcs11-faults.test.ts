@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { writePkcs11Config } from '../src/cluster/pkcs11-config.js';
+import {
+  MODULE,
+  PKCS11_BUILD,
+  SANITIZED_BUILD,
+  assertAllPassed,
+  buildModule,
+  noCompiler,
+  run,
+  start,
+  stopAll,
+  underValgrind,
+} from './support/pkcs11-process.js';
+import { startTestNode, type TestNode } from './support/test-node.js';
+
+/**
+ * The PKCS#11 module when things go wrong: sessions closed while other threads call on them
+ * (under valgrind and under ASan: nothing used after it is freed), a node restart under a
+ * logged-in application (its sessions answer CKR_SESSION_HANDLE_INVALID, a new login works),
+ * and endpoints that refuse connections or never answer (CKR_DEVICE_ERROR within the timeouts;
+ * the next endpoint serves when one is down).
+ */
+const FAULT_TEST = join(PKCS11_BUILD, 'coffer-p11-fault-test');
+
+describe('the PKCS#11 module under faults', { skip: noCompiler }, () => {
+  let t: TestNode;
+  let userPin: string;
+  let silent: Server;
+  const held: Socket[] = [];
+  let silentPort: number;
+  let closedPort: number;
+
+  const configFor = async (
+    name: string,
+    endpoints: string[],
+    timeouts: { connectTimeoutMs?: number; requestTimeoutMs?: number } = {},
+  ): Promise<NodeJS.ProcessEnv> => {
+    const conf = join(t.root, `${name}.json`);
+    await writePkcs11Config(conf, {
+      endpoints,
+      caFile: t.dir.caCert,
+      certFile: t.init.clientCert!,
+      keyFile: t.init.clientKey!,
+      ...timeouts,
+    });
+    return { PATH: process.env.PATH, COFFER_PKCS11_CONF: conf, COFFER_P11_TEST_USER_PIN: userPin };
+  };
+
+  before(async () => {
+    buildModule();
+    t = await startTestNode();
+    userPin = `faults:${(await t.cryptoUser('faults')).password}`;
+    // A server that accepts connections and never answers: the request timeout must end calls.
+    silent = createServer((socket) => held.push(socket));
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    silentPort = (silent.address() as { port: number }).port;
+    // A port nobody listens on: connections are refused.
+    const probe = createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    closedPort = (probe.address() as { port: number }).port;
+    await new Promise((resolve) => probe.close(resolve));
+  });
+
+  after(async () => {
+    stopAll();
+    for (const socket of held) socket.destroy();
+    silent?.close();
+    await t?.stop();
+  });
+
+  test('sessions closed while threads call on them (valgrind)', async () => {
+    const env = await configFor('race', [t.node.url]);
+    const [file, args] = underValgrind(FAULT_TEST, [MODULE, 'close-race']);
+    assertAllPassed(await run(file, args, env, 300_000));
+  });
+
+  test('sessions closed while threads call on them (ASan and UBSan)', async () => {
+    const env = await configFor('race-asan', [t.node.url]);
+    const answer = await run(
+      join(SANITIZED_BUILD, 'coffer-p11-fault-test'),
+      [join(SANITIZED_BUILD, 'libcoffer-pkcs11.so'), 'close-race'],
+      { ...env, ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0', UBSAN_OPTIONS: 'print_stacktrace=1' },
+      120_000,
+    );
+    assertAllPassed(answer);
+    assert.doesNotMatch(answer.stderr, /Sanitizer/, answer.stderr);
+  });
+
+  test('a node restart: CKR_SESSION_HANDLE_INVALID, then a new login works', async () => {
+    const env = await configFor('restart', [t.node.url]);
+    const program = start(FAULT_TEST, [MODULE, 'restart'], env);
+    await program.waitFor(/^READY$/m);
+    await t.restart();
+    program.child.stdin!.end('go\n');
+    assertAllPassed(await program.done);
+  });
+
+  test('no endpoint answers: CKR_DEVICE_ERROR within the timeouts, never a hang', async () => {
+    const env = await configFor('unreachable', [`https://127.0.0.1:${closedPort}`, `https://127.0.0.1:${silentPort}`], {
+      connectTimeoutMs: 1000,
+      requestTimeoutMs: 1500,
+    });
+    // Killed by the harness after 30 s: a module that blocked its host would fail here.
+    assertAllPassed(await run(FAULT_TEST, [MODULE, 'unreachable'], env, 30_000));
+  });
+
+  test('the first endpoint is down: the next one serves', async () => {
+    const env = await configFor('failover', [`https://127.0.0.1:${closedPort}`, t.node.url]);
+    const answer = await run('pkcs11-tool', ['--module', MODULE, '-L'], env);
+    assert.equal(answer.code, 0, answer.stderr);
+    assert.match(answer.stdout, /token label\s+: Coffer /);
+  });
+});
