@@ -31,9 +31,21 @@ const CHECKS = [
   'keystore-reload',
 ] as const;
 
-/** The SunPKCS11 configuration docs/integrations/java.md shows. */
+/**
+ * The SunPKCS11 configuration docs/integrations/java.md shows. Keys are generated as token
+ * objects: KeyStore.setKeyEntry would otherwise C_CopyObject a session key to the token, and
+ * Coffer copies no key (CKR_ACTION_PROHIBITED).
+ */
 function sunPkcs11Config(module: string, slot: number): string {
-  return ['name = Coffer', `library = ${module}`, `slot = ${slot}`, ''].join('\n');
+  return [
+    'name = Coffer',
+    `library = ${module}`,
+    `slot = ${slot}`,
+    'attributes(generate, *, *) = {',
+    '  CKA_TOKEN = true',
+    '}',
+    '',
+  ].join('\n');
 }
 
 describe(`Java SunPKCS11 on the ${CLIENT_MODULE} module`, { skip }, () => {
