@@ -25,28 +25,19 @@ const ok = (ran: Ran, what: string): void => assert.equal(ran.code, 0, `${what}:
 
 interface Site {
   readonly label: string;
+  readonly id: string;
   readonly keyType: string;
-  port: number;
+  /** The mechanism the node's audit names for a TLS 1.3 handshake with this key. */
+  readonly mechanism: RegExp;
 }
 
-/** The nginx.conf docs/integrations/nginx.md explains, for a prefix dir and the module's environment. */
-function nginxConf(
-  prefix: string,
-  keep: readonly string[],
-  sites: readonly Site[],
-  keyUri: (s: Site) => string,
-): string {
-  const servers = sites.map((site) =>
-    [
-      '  server {',
-      `    listen 127.0.0.1:${site.port} ssl;`,
-      '    ssl_protocols TLSv1.3;',
-      `    ssl_certificate ${join(prefix, `${site.label}.pem`)};`,
-      `    ssl_certificate_key "engine:pkcs11:${keyUri(site)}";`,
-      `    root ${join(prefix, 'html')};`,
-      '  }',
-    ].join('\n'),
-  );
+const SITES: readonly Site[] = [
+  { label: 'nginx-rsa', id: 'b1', keyType: 'rsa:2048', mechanism: /PSS/ },
+  { label: 'nginx-ec', id: 'b2', keyType: 'EC:prime256v1', mechanism: /ECDSA/ },
+];
+
+/** The nginx.conf docs/integrations/nginx.md explains: one TLS 1.3 server, its key in the module. */
+function nginxConf(prefix: string, keep: readonly string[], port: number, site: Site, keyUri: string): string {
   return [
     // Workers run as the master's user, which can read the module's config and client key.
     ...(process.getuid?.() === 0 ? ['user root;'] : []),
@@ -62,7 +53,13 @@ function nginxConf(
     ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(
       (kind) => `  ${kind}_temp_path ${join(prefix, `${kind}-temp`)};`,
     ),
-    ...servers,
+    '  server {',
+    `    listen 127.0.0.1:${port} ssl;`,
+    '    ssl_protocols TLSv1.3;',
+    `    ssl_certificate ${join(prefix, `${site.label}.pem`)};`,
+    `    ssl_certificate_key "engine:pkcs11:${keyUri}";`,
+    `    root ${join(prefix, 'html')};`,
+    '  }',
     '}',
     '',
   ].join('\n');
@@ -70,136 +67,117 @@ function nginxConf(
 
 describe(`nginx with its TLS keys in the ${CLIENT_MODULE} module`, { skip }, () => {
   let p11: Pkcs11ClientEnv;
-  let nginx: Daemon | undefined;
-  let openssl: (...args: string[]) => Promise<Ran>;
-  let signsBefore = 0;
-  const prefix = (): string => join(p11.dir, 'nginx');
-  const file = (name: string): string => join(prefix(), name);
-  const sites: Site[] = [
-    { label: 'nginx-rsa', keyType: 'rsa:2048', port: 0 },
-    { label: 'nginx-ec', keyType: 'EC:prime256v1', port: 0 },
-  ];
-  const keyUri = (site: Site, withPin = true): string =>
-    `pkcs11:object=${site.label};type=private${withPin ? `;pin-value=${uriValue(p11.pin)}` : ''}`;
   const page = 'served with a key in the HSM\n';
-  const handshakesPerSite = 3;
+  const handshakes = 3;
+  const dir = (): string => join(p11.dir, 'nginx');
+  const ca = (name: string): string => join(dir(), name);
+  /** The CA's own steps run without the engine config: libp11 breaks software EC signing in
+   * `openssl x509` (default_check: command not supported). */
+  const software = (...args: string[]): Promise<Ran> => p11.run('openssl', args);
 
   before(async () => {
     p11 = await startClientEnv();
-    await mkdir(join(p11.dir, 'nginx', 'html'), { recursive: true });
-    await writeFile(file('html/index.html'), page);
-    const conf = await writeEngineConf(file('openssl.cnf'), p11.module);
-    openssl = (...args) => p11.run('openssl', args, { env: { OPENSSL_CONF: conf } });
-    for (const site of sites) site.port = await freePort();
-  });
-  after(async () => {
-    // SIGQUIT: nginx's graceful stop; SIGKILL to its process group after 5 s.
-    await nginx?.stop('SIGQUIT');
-    await p11?.stop();
-  });
-
-  test('pkcs11-tool makes the keys; a software CA certifies them from CSRs the keys sign', async () => {
-    // The CA's own steps run without the engine config: libp11 breaks software EC signing in
-    // `openssl x509` (default_check: command not supported).
-    const software = (...args: string[]): Promise<Ran> => p11.run('openssl', args);
+    await mkdir(dir());
     ok(
       await software(
         ...['req', '-new', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
-        ...['-keyout', file('ca.key'), '-subj', '/CN=nginx test CA', '-days', '2', '-out', file('ca.pem')],
+        ...['-keyout', ca('ca.key'), '-subj', '/CN=nginx test CA', '-days', '2', '-out', ca('ca.pem')],
       ),
       'CA',
     );
-    await writeFile(file('san.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-    for (const [index, site] of sites.entries()) {
-      const id = `b${index + 1}`;
-      const made = ['--keypairgen', '--key-type', site.keyType, '--label', site.label, '--id', id, '--usage-sign'];
-      ok(await p11.userTool(...made), `keypairgen ${site.label}`);
-      const csr = file(`${site.label}.csr`);
-      ok(
-        await openssl(
-          ...['req', '-new', '-engine', 'pkcs11', '-keyform', 'engine', '-key', keyUri(site)],
-          ...['-subj', '/CN=localhost', '-out', csr],
-        ),
-        `CSR ${site.label}`,
-      );
-      ok(
-        await software(
-          ...[
-            'x509',
-            '-req',
-            '-in',
-            csr,
-            '-CA',
-            file('ca.pem'),
-            '-CAkey',
-            file('ca.key'),
-            '-set_serial',
-            `${index + 7}`,
-          ],
-          ...['-days', '1', '-extfile', file('san.cnf'), '-out', file(`${site.label}.pem`)],
-        ),
-        `certificate ${site.label}`,
-      );
-    }
+    await writeFile(ca('san.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  });
+  after(async () => {
+    await p11?.stop();
   });
 
-  test('nginx starts: its master loads both keys through the engine', async () => {
-    const keep = ['OPENSSL_CONF', ...Object.keys(p11.moduleEnv)];
-    await writeFile(
-      file('nginx.conf'),
-      nginxConf(prefix(), keep, sites, (site) => keyUri(site)),
-    );
-    if (p11.coffer) signsBefore = (await p11.coffer.eventsByUser('crypto.sign')).length;
-    const args = ['-e', file('error.log'), '-p', prefix(), '-c', file('nginx.conf')];
-    const daemon = p11.start('nginx', [...args, '-g', 'daemon off; master_process on;'], {
-      env: { OPENSSL_CONF: file('openssl.cnf') },
-    });
-    nginx = daemon;
-    const log = async (): Promise<string> => readFile(file('error.log'), 'utf8').catch(() => '');
-    await waitFor(
-      async () => (await Promise.all(sites.map((site) => listening(site.port)))).every(Boolean),
-      () => daemon.exited(),
-      () => `nginx did not start:\n${daemon.output()}`,
-    );
-    assert.doesNotMatch(await log(), /\[(emerg|alert|crit)\]/);
-  });
+  for (const site of SITES) {
+    describe(site.label, () => {
+      let nginx: Daemon | undefined;
+      let port = 0;
+      let signsBefore = 0;
+      const prefix = (): string => join(dir(), site.label);
+      const file = (name: string): string => join(prefix(), name);
+      const keyUri = (): string => `pkcs11:object=${site.label};type=private;pin-value=${uriValue(p11.pin)}`;
 
-  for (const [index, site] of sites.entries()) {
-    test(`curl --tlsv1.3: ${handshakesPerSite} handshakes signed by ${site.label} in nginx's workers`, async () => {
-      assert.ok(nginx && !nginx.exited(), 'nginx runs');
-      for (let request = 0; request < handshakesPerSite; request++) {
-        const host = `localhost:${sites[index]!.port}`;
-        const got = await p11.run('curl', [
-          ...['--silent', '--show-error', '--tlsv1.3', '--cacert', file('ca.pem')],
-          ...['--resolve', `${host}:127.0.0.1`, `https://${host}/`],
-        ]);
-        ok(got, 'curl');
-        assert.equal(got.stdout, page);
-      }
-      const log = await readFile(file('error.log'), 'utf8');
-      assert.doesNotMatch(log, /\[(emerg|alert|crit|error)\]/, log);
+      before(async () => {
+        await mkdir(join(prefix(), 'html'), { recursive: true });
+        await writeFile(file('html/index.html'), page);
+        await writeEngineConf(file('openssl.cnf'), p11.module);
+        port = await freePort();
+      });
+      after(async () => {
+        // SIGQUIT: nginx's graceful stop; SIGKILL to its process group after 5 s.
+        await nginx?.stop('SIGQUIT');
+      });
+
+      test(`pkcs11-tool makes the ${site.keyType} key; a CA certifies it from a CSR the key signs`, async () => {
+        const made = ['--keypairgen', '--key-type', site.keyType, '--label', site.label, '--id', site.id];
+        ok(await p11.userTool(...made, '--usage-sign'), 'keypairgen');
+        const csr = file(`${site.label}.csr`);
+        const signed = await p11.run(
+          'openssl',
+          ['req', '-new', '-engine', 'pkcs11', '-keyform', 'engine', '-key', keyUri(), '-subj', '/CN=localhost'],
+          { env: { OPENSSL_CONF: file('openssl.cnf') } },
+        );
+        ok(signed, 'CSR through the engine');
+        await writeFile(csr, signed.stdout);
+        ok(
+          await software(
+            ...['x509', '-req', '-in', csr, '-CA', ca('ca.pem'), '-CAkey', ca('ca.key'), '-set_serial', '7'],
+            ...['-days', '1', '-extfile', ca('san.cnf'), '-out', file(`${site.label}.pem`)],
+          ),
+          'certificate',
+        );
+      });
+
+      test('nginx starts: its master loads the key through the engine', async () => {
+        const keep = ['OPENSSL_CONF', ...Object.keys(p11.moduleEnv)];
+        await writeFile(file('nginx.conf'), nginxConf(prefix(), keep, port, site, keyUri()));
+        if (p11.coffer) signsBefore = (await p11.coffer.eventsByUser('crypto.sign')).length;
+        const args = ['-e', file('error.log'), '-p', prefix(), '-c', file('nginx.conf')];
+        const daemon = p11.start('nginx', [...args, '-g', 'daemon off; master_process on;'], {
+          env: { OPENSSL_CONF: file('openssl.cnf') },
+        });
+        nginx = daemon;
+        await waitFor(
+          () => listening(port),
+          () => daemon.exited(),
+          () => `nginx did not start:\n${daemon.output()}`,
+        );
+        const log = await readFile(file('error.log'), 'utf8');
+        assert.doesNotMatch(log, /\[(emerg|alert|crit)\]/, log);
+      });
+
+      test(`curl --tlsv1.3: ${handshakes} handshakes, each signed in one of nginx's workers`, async () => {
+        assert.ok(nginx && !nginx.exited(), 'nginx runs');
+        const host = `localhost:${port}`;
+        for (let request = 0; request < handshakes; request++) {
+          const got = await p11.run('curl', [
+            ...['--silent', '--show-error', '--tlsv1.3', '--cacert', ca('ca.pem')],
+            ...['--resolve', `${host}:127.0.0.1`, `https://${host}/`],
+          ]);
+          ok(got, 'curl');
+          assert.equal(got.stdout, page);
+        }
+        const log = await readFile(file('error.log'), 'utf8');
+        assert.doesNotMatch(log, /\[(emerg|alert|crit|error)\]/, log);
+      });
+
+      test(
+        'the audit log: each handshake is a crypto.sign by the crypto user',
+        { skip: CLIENT_MODULE !== 'coffer' && 'the audit log is Coffer’s' },
+        async () => {
+          assert.ok(nginx && !nginx.exited(), 'nginx runs');
+          const events = (await p11.coffer!.eventsByUser('crypto.sign')).slice(signsBefore);
+          assert.ok(events.length >= handshakes, `${events.length} sign events for ${handshakes} handshakes`);
+          for (const event of events) {
+            assert.equal(event.result, 'success');
+            assert.equal(event.actor, p11.coffer!.username);
+            assert.match(String(event.details?.mechanism), site.mechanism);
+          }
+        },
+      );
     });
   }
-
-  test(
-    'the audit log: each handshake is a crypto.sign by the crypto user',
-    { skip: CLIENT_MODULE !== 'coffer' && 'the audit log is Coffer’s' },
-    async () => {
-      const events = (await p11.coffer!.eventsByUser('crypto.sign')).slice(signsBefore);
-      assert.ok(
-        events.length >= sites.length * handshakesPerSite,
-        `${events.length} sign events for ${sites.length * handshakesPerSite} handshakes`,
-      );
-      const mechanisms = new Set(events.map((event) => String(event.details?.mechanism)));
-      assert.ok(
-        [...mechanisms].some((name) => /PSS/.test(name)),
-        `RSA-PSS among ${[...mechanisms].join(', ')}`,
-      );
-      assert.ok(
-        [...mechanisms].some((name) => /ECDSA/.test(name)),
-        `ECDSA among ${[...mechanisms].join(', ')}`,
-      );
-      assert.ok(events.every((event) => event.result === 'success' && event.actor === p11.coffer!.username));
-    },
-  );
 });
