@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { execFile, spawnSync, type ChildProcess } from 'node:child_process';
+import {
+  constants,
+  createDecipheriv,
+  createHmac,
+  createPublicKey,
+  generateKeyPairSync,
+  hkdfSync,
+  privateDecrypt,
+  verify,
+  X509Certificate,
+} from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +21,7 @@ import { devUp } from '../src/cluster/dev-up.js';
 import type { RunningNode } from '../src/cluster/node.js';
 import { writePkcs11Config } from '../src/cluster/pkcs11-config.js';
 import { createLogger } from '../src/util/logger.js';
+import { p256 } from '@noble/curves/nist.js';
 import { startTestNode, type TestNode } from './support/test-node.js';
 
 /**
@@ -25,6 +36,7 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const PKCS11_DIR = join(REPO, 'pkcs11');
 const MODULE = join(PKCS11_DIR, 'build', 'libcoffer-pkcs11.so');
 const C_TEST = join(PKCS11_DIR, 'build', 'coffer-p11-test');
+const C_CRYPTO_TEST = join(PKCS11_DIR, 'build', 'coffer-p11-crypto-test');
 const C_OBJECTS_TEST = join(PKCS11_DIR, 'build', 'coffer-p11-objects-test');
 const C_UNIT_TEST = join(PKCS11_DIR, 'build', 'coffer-unit-test');
 const SANITIZED = join(PKCS11_DIR, 'build', 'sanitize');
@@ -70,6 +82,7 @@ describe('the PKCS#11 module', { skip: skipAll }, () => {
   let t: TestNode;
   let env: NodeJS.ProcessEnv;
   let userPin: string;
+  let userToken: string;
   let user2Pin: string;
   let certificateFile: string;
 
@@ -80,6 +93,7 @@ describe('the PKCS#11 module', { skip: skipAll }, () => {
     t = await startTestNode();
     const user = await t.cryptoUser('p11user');
     userPin = `p11user:${user.password}`;
+    userToken = user.token;
     const user2 = await t.cryptoUser('p11other');
     user2Pin = `p11other:${user2.password}`;
     // The cluster's CA certificate, as DER: a real X.509 certificate for C_CreateObject.
@@ -256,6 +270,392 @@ describe('the PKCS#11 module', { skip: skipAll }, () => {
 
   test('the C unit checks: the template codec (under valgrind when present)', async () => {
     assertAllPassed(await underValgrind(C_UNIT_TEST, []));
+  });
+
+  const api = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) =>
+    t.api.call<T>(method, path, { token: userToken, body });
+  const b64 = (bytes: Buffer): string => bytes.toString('base64');
+  const hex = (text: string): Buffer => Buffer.from(text === '-' ? '' : text, 'hex');
+
+  interface Key {
+    readonly handle: string;
+  }
+
+  const outsideRsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const KDF_BASE_VALUE = Buffer.from('a KDF base key this test knows!!');
+
+  /** Fresh keys for one run of the crypto test (its usage counts are that run's alone). */
+  async function cryptoKeys(): Promise<Record<string, Key>> {
+    const symmetric = async (keyType: string, attributes: Record<string, boolean>): Promise<Key> => {
+      const answer = await api<{ key: Key }>('POST', '/v1/keys/symmetric', { keyType, keyLengthBytes: 32, attributes });
+      assert.equal(answer.status, 201, answer.text);
+      return answer.body.key;
+    };
+    const pair = async (shape: Record<string, unknown>, privateAttributes: object, publicAttributes: object) => {
+      const answer = await api<{ privateKey: Key; publicKey: Key }>('POST', '/v1/keys/pairs', {
+        ...shape,
+        privateAttributes,
+        publicAttributes,
+      });
+      assert.equal(answer.status, 201, answer.text);
+      return answer.body;
+    };
+    const rsa = await pair(
+      { keyType: 'rsa', modulusBits: 2048 },
+      { sign: true, decrypt: true },
+      { verify: true, encrypt: true },
+    );
+    const ec = await pair({ keyType: 'ec', curve: 'secp256r1' }, { sign: true }, { verify: true });
+    const ed = await pair({ keyType: 'ec-edwards', curve: 'ed25519' }, { sign: true }, { verify: true });
+    // A public key from outside, whose private half this test holds: what the module encrypts
+    // with it is decrypted here, by OpenSSL.
+    const imported = await api<{ key: Key }>('POST', '/v1/keys/import', {
+      pem: outsideRsa.publicKey.export({ type: 'spki', format: 'pem' }),
+      attributes: { encrypt: true },
+    });
+    assert.equal(imported.status, 201, imported.text);
+    // Wrap and derive: a wrapping key, a key it may wrap, an RSA pair that wraps, two ECDH
+    // parties, and a KDF base key of a value this test knows (imported while an admin allows it).
+    const rsaKek = await pair({ keyType: 'rsa', modulusBits: 2048 }, { unwrap: true }, { wrap: true });
+    const ecA = await pair({ keyType: 'ec', curve: 'secp256r1' }, { derive: true }, {});
+    const ecB = await pair({ keyType: 'ec', curve: 'secp256r1' }, { derive: true }, {});
+    const admin = await t.api.login('admin', t.adminPassword);
+    const policy = (allowPlaintextImport: boolean) =>
+      t.api.call('PUT', '/v1/cluster/policy', { token: admin, body: { allowPlaintextImport } });
+    assert.equal((await policy(true)).status, 200);
+    let kdfBase;
+    try {
+      kdfBase = await api<{ key: Key }>('POST', '/v1/keys/import', {
+        keyType: 'generic-secret',
+        value: b64(KDF_BASE_VALUE),
+        attributes: { derive: true },
+      });
+    } finally {
+      assert.equal((await policy(false)).status, 200);
+    }
+    assert.equal(kdfBase.status, 201, kdfBase.text);
+    return {
+      KEK: await symmetric('aes', { wrap: true, unwrap: true, encrypt: false, decrypt: false }),
+      TARGET: await symmetric('aes', { encrypt: true, decrypt: true, extractable: true }),
+      RSA_KEK_PUBLIC: rsaKek.publicKey,
+      RSA_KEK_PRIVATE: rsaKek.privateKey,
+      EC_A_PRIVATE: ecA.privateKey,
+      EC_A_PUBLIC: ecA.publicKey,
+      EC_B_PRIVATE: ecB.privateKey,
+      EC_B_PUBLIC: ecB.publicKey,
+      KDF_BASE: kdfBase.body.key,
+      RSA_IMPORTED: imported.body.key,
+      AES: await symmetric('aes', { encrypt: true, decrypt: true }),
+      AES_ONCE: await symmetric('aes', { encrypt: true, decrypt: true }),
+      CMAC: await symmetric('aes', { sign: true, verify: true, encrypt: false, decrypt: false }),
+      HMAC: await symmetric('generic-secret', { sign: true, verify: true }),
+      RSA_PRIVATE: rsa.privateKey,
+      RSA_PUBLIC: rsa.publicKey,
+      EC_PRIVATE: ec.privateKey,
+      EC_PUBLIC: ec.publicKey,
+      ED_PRIVATE: ed.privateKey,
+      ED_PUBLIC: ed.publicKey,
+    };
+  }
+
+  /** The keys' handles, and a ciphertext and a signature the node made, for the C program. */
+  async function cryptoEnv(keys: Record<string, Key>, out: string): Promise<NodeJS.ProcessEnv> {
+    const encrypted = await api<{ ciphertext: string; iv: string }>('POST', '/v1/crypto/encrypt', {
+      keyHandle: keys.AES!.handle,
+      mechanism: 'AES_GCM',
+      plaintext: b64(Buffer.from("made by the node's")),
+    });
+    assert.equal(encrypted.status, 200, encrypted.text);
+    const signed = await api<{ signature: string }>('POST', '/v1/crypto/sign', {
+      keyHandle: keys.EC_PRIVATE!.handle,
+      mechanism: 'ECDSA_SHA256',
+      data: b64(Buffer.from('signed by the node')),
+    });
+    assert.equal(signed.status, 200, signed.text);
+    const handles = Object.fromEntries(
+      Object.entries(keys).map(([name, key]) => [`COFFER_P11_KEY_${name}`, key.handle]),
+    );
+    return {
+      ...env,
+      ...handles,
+      COFFER_P11_TEST_USER_PIN: userPin,
+      COFFER_P11_CRYPTO_OUT: out,
+      COFFER_P11_NODE_GCM_IV: Buffer.from(encrypted.body.iv, 'base64').toString('hex'),
+      COFFER_P11_NODE_GCM_CIPHERTEXT: Buffer.from(encrypted.body.ciphertext, 'base64').toString('hex'),
+      COFFER_P11_NODE_ECDSA_SIGNATURE: Buffer.from(signed.body.signature, 'base64').toString('hex'),
+    };
+  }
+
+  const publicPem = async (key: Key): Promise<string> => {
+    const answer = await api<{ pem: string }>('GET', `/v1/keys/${key.handle}/public-key`);
+    assert.equal(answer.status, 200, answer.text);
+    return answer.body.pem;
+  };
+
+  /** What the module made, checked without it: OpenSSL (node:crypto), noble, and the node's /v1 API. */
+  async function checkOutputs(keys: Record<string, Key>, out: string): Promise<void> {
+    const lines = new Map(
+      (await readFile(out, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => {
+          const [name, ...fields] = line.split(' ');
+          return [name!, fields.map(hex)] as const;
+        }),
+    );
+    const line = (name: string): Buffer[] => {
+      const fields = lines.get(name);
+      assert.ok(fields, `the C program wrote no ${name} line`);
+      return fields;
+    };
+    // The buffer protocol asked the node once: the key was used once (C_EncryptInit's begin).
+    const usage = await api<{ usage: { total: number; operations: Record<string, number> } }>(
+      'GET',
+      `/v1/keys/${keys.AES_ONCE!.handle}/usage`,
+    );
+    assert.equal(usage.status, 200, usage.text);
+    assert.deepEqual([usage.body.usage.total, usage.body.usage.operations.encrypt], [1, 1]);
+
+    const decrypt = async (key: Key, mechanism: string, ciphertext: Buffer, params: Record<string, unknown>) => {
+      const answer = await api<{ plaintext: string }>('POST', '/v1/crypto/decrypt', {
+        keyHandle: key.handle,
+        mechanism,
+        ciphertext: b64(ciphertext),
+        ...params,
+      });
+      assert.equal(answer.status, 200, `${mechanism}: ${answer.text}`);
+      return Buffer.from(answer.body.plaintext, 'base64');
+    };
+    const [gcmIv, aad, gcmCiphertext, gcmPlain] = line('gcm');
+    assert.deepEqual(
+      await decrypt(keys.AES!, 'AES_GCM', gcmCiphertext!, { iv: b64(gcmIv!), aad: b64(aad!) }),
+      gcmPlain,
+    );
+    const [onceIv, onceCiphertext, oncePlain] = line('once');
+    assert.deepEqual(await decrypt(keys.AES_ONCE!, 'AES_GCM', onceCiphertext!, { iv: b64(onceIv!) }), oncePlain);
+    const [cbcIv, cbcCiphertext, cbcPlain] = line('cbc-pad');
+    assert.deepEqual(await decrypt(keys.AES!, 'AES_CBC_PAD', cbcCiphertext!, { iv: b64(cbcIv!) }), cbcPlain);
+    const [oaepCiphertext, oaepPlain] = line('oaep');
+    const oaepParams = { hash: 'sha256', oaepLabel: b64(Buffer.from('label')) };
+    assert.deepEqual(await decrypt(keys.RSA_PRIVATE!, 'RSA_PKCS_OAEP', oaepCiphertext!, oaepParams), oaepPlain);
+
+    const rsaPem = await publicPem(keys.RSA_PUBLIC!);
+    const rsaChecks: [string, string, object][] = [
+      ['sha256-rsa-pkcs', 'sha256', { padding: constants.RSA_PKCS1_PADDING }],
+      ['sha1-rsa-pkcs', 'sha1', { padding: constants.RSA_PKCS1_PADDING }],
+      ['sha256-rsa-pss', 'sha256', { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }],
+      ['sha384-rsa-pss', 'sha384', { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 20 }],
+    ];
+    for (const [name, hash, options] of rsaChecks) {
+      const [data, signature] = line(name);
+      assert.ok(verify(hash, data!, { key: rsaPem, ...options }, signature!), name);
+    }
+    const ecPem = await publicPem(keys.EC_PUBLIC!);
+    const [ecData, ecSignature] = line('ecdsa-sha256');
+    assert.ok(
+      verify('sha256', ecData!, { key: ecPem, dsaEncoding: 'ieee-p1363' }, ecSignature!),
+      'ECDSA_SHA256 is r‖s',
+    );
+    const jwk = createPublicKey(ecPem).export({ format: 'jwk' });
+    const point = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
+    const [digest, rawSignature] = line('ecdsa');
+    assert.ok(
+      p256.verify(rawSignature!, digest!, point, { prehash: false, lowS: false }),
+      'CKM_ECDSA signs the digest given',
+    );
+    const [edData, edSignature] = line('eddsa');
+    assert.ok(verify(null, edData!, await publicPem(keys.ED_PUBLIC!), edSignature!), 'EdDSA');
+    for (const [name, mechanism, key] of [
+      ['sha256-hmac', 'SHA256_HMAC', keys.HMAC!],
+      ['sha512-hmac', 'SHA512_HMAC', keys.HMAC!],
+      ['aes-cmac', 'AES_CMAC', keys.CMAC!],
+    ] as const) {
+      const [data, mac] = line(name);
+      const answer = await api('POST', '/v1/crypto/verify', {
+        keyHandle: key.handle,
+        mechanism,
+        data: b64(data!),
+        signature: b64(mac!),
+      });
+      assert.equal(answer.status, 200, `${name}: ${answer.text}`);
+    }
+    // The derived keys, computed here: HKDF (RFC 5869) and SP 800-108 counter mode with HMAC.
+    const decryptBlock = (key: Buffer, block: Buffer): Buffer =>
+      createDecipheriv('aes-256-cbc', key, Buffer.alloc(16)).setAutoPadding(false).update(block);
+    const [hkdfBlock, hkdfPlain] = line('hkdf');
+    const hkdfKey = Buffer.from(hkdfSync('sha256', KDF_BASE_VALUE, 'salt', 'info', 32));
+    assert.deepEqual(decryptBlock(hkdfKey, hkdfBlock!), hkdfPlain);
+    const [kdfBlock, kdfPlain] = line('kdf108');
+    const fixed = Buffer.concat([Buffer.from('label\0context'), Buffer.from([0, 0, 1, 0])]);
+    const kdfKey = createHmac('sha256', KDF_BASE_VALUE)
+      .update(Buffer.from([0, 0, 0, 1]))
+      .update(fixed)
+      .digest();
+    assert.deepEqual(decryptBlock(kdfKey, kdfBlock!), kdfPlain);
+
+    const [importedOaep, importedOaepPlain] = line('oaep-imported');
+    const oaepOptions = { key: outsideRsa.privateKey, oaepHash: 'sha256', oaepLabel: Buffer.from('label') };
+    assert.deepEqual(
+      privateDecrypt({ ...oaepOptions, padding: constants.RSA_PKCS1_OAEP_PADDING }, importedOaep!),
+      importedOaepPlain,
+    );
+    // PKCS#1 v1.5 decryption, which node:crypto refuses (Marvin), through the openssl command.
+    const [pkcsCiphertext, pkcsPlain] = line('rsa-pkcs-encrypt');
+    const keyFile = join(t.root, 'outside-rsa.pem');
+    const inFile = join(t.root, 'rsa-pkcs.bin');
+    await writeFile(keyFile, outsideRsa.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    await writeFile(inFile, pkcsCiphertext!);
+    const opened = spawnSync('openssl', [
+      'pkeyutl',
+      '-decrypt',
+      '-inkey',
+      keyFile,
+      '-in',
+      inFile,
+      '-pkeyopt',
+      'rsa_padding_mode:pkcs1',
+    ]);
+    assert.equal(opened.status, 0, opened.stderr?.toString());
+    assert.deepEqual(opened.stdout, pkcsPlain);
+  }
+
+  test(
+    'pkcs11-tool --sign/--verify SHA256-RSA-PKCS and ECDSA-SHA256, checked by OpenSSL',
+    { skip: skipTool },
+    async () => {
+      const login = ['--login', '--pin', userPin];
+      // pkcs11-tool picks the key for --verify and --decrypt by CKA_ID alone: each has its own.
+      const made = async (shape: object, privateAttributes: object, publicAttributes: object, id: string) => {
+        const answer = await api<{ privateKey: Key; publicKey: Key }>('POST', '/v1/keys/pairs', {
+          ...shape,
+          id,
+          privateAttributes,
+          publicAttributes,
+        });
+        assert.equal(answer.status, 201, answer.text);
+        return answer.body;
+      };
+      const rsa = await made({ keyType: 'rsa', modulusBits: 2048 }, { sign: true }, { verify: true }, 'c0ff0e01');
+      const ec = await made({ keyType: 'ec', curve: 'secp256r1' }, { sign: true }, { verify: true }, 'c0ff0e02');
+      const data = join(t.root, 'tool-data.bin');
+      await writeFile(data, Buffer.from('what pkcs11-tool signs'));
+      const cases = [
+        ['SHA256-RSA-PKCS', 'c0ff0e01', rsa.publicKey, { padding: constants.RSA_PKCS1_PADDING }],
+        ['ECDSA-SHA256', 'c0ff0e02', ec.publicKey, { dsaEncoding: 'ieee-p1363' }],
+      ] as const;
+      for (const [mechanism, id, publicKey, options] of cases) {
+        const signature = join(t.root, `tool-${id}.sig`);
+        const signed = await tool(
+          ...login,
+          '--sign',
+          '--mechanism',
+          mechanism,
+          '--id',
+          id,
+          '--input-file',
+          data,
+          '--output-file',
+          signature,
+        );
+        assert.equal(signed.code, 0, signed.stderr);
+        const bytes = await readFile(signature);
+        assert.ok(
+          verify('sha256', await readFile(data), { key: await publicPem(publicKey), ...options }, bytes),
+          mechanism,
+        );
+        const verified = await tool(
+          ...login,
+          '--verify',
+          '--mechanism',
+          mechanism,
+          '--id',
+          id,
+          '--input-file',
+          data,
+          '--signature-file',
+          signature,
+        );
+        assert.equal(verified.code, 0, verified.stderr);
+        assert.match(verified.stdout, /Signature is valid/);
+        await writeFile(signature, Buffer.from(bytes.map((byte, i) => (i === 10 ? byte ^ 1 : byte))));
+        const refused = await tool(
+          ...login,
+          '--verify',
+          '--mechanism',
+          mechanism,
+          '--id',
+          id,
+          '--input-file',
+          data,
+          '--signature-file',
+          signature,
+        );
+        assert.match(`${refused.stdout}${refused.stderr}`, /Invalid signature|CKR_SIGNATURE_INVALID/);
+      }
+    },
+  );
+
+  test(
+    'pkcs11-tool --encrypt/--decrypt AES-CBC-PAD --iv, and the node decrypts what it encrypted',
+    { skip: skipTool },
+    async () => {
+      const login = ['--login', '--pin', userPin];
+      const key = await api<{ key: Key }>('POST', '/v1/keys/symmetric', {
+        keyType: 'aes',
+        keyLengthBytes: 32,
+        id: 'c0ff0e03',
+        attributes: { encrypt: true, decrypt: true },
+      });
+      assert.equal(key.status, 201, key.text);
+      const iv = '000102030405060708090a0b0c0d0e0f';
+      const plain = join(t.root, 'tool-plain.bin');
+      const sealed = join(t.root, 'tool-sealed.bin');
+      const opened = join(t.root, 'tool-opened.bin');
+      const text = Buffer.from('pkcs11-tool encrypts 45 bytes with AES-CBC-PAD');
+      await writeFile(plain, text);
+      const common = ['--mechanism', 'AES-CBC-PAD', '--iv', iv, '--id', 'c0ff0e03'];
+      const encrypted = await tool(...login, '--encrypt', ...common, '--input-file', plain, '--output-file', sealed);
+      assert.equal(encrypted.code, 0, encrypted.stderr);
+      const ciphertext = await readFile(sealed);
+      assert.equal(ciphertext.length, 48);
+      const byNode = await api<{ plaintext: string }>('POST', '/v1/crypto/decrypt', {
+        keyHandle: key.body.key.handle,
+        mechanism: 'AES_CBC_PAD',
+        ciphertext: b64(ciphertext),
+        iv: b64(Buffer.from(iv, 'hex')),
+      });
+      assert.equal(byNode.status, 200, byNode.text);
+      assert.deepEqual(Buffer.from(byNode.body.plaintext, 'base64'), text);
+      const decrypted = await tool(...login, '--decrypt', ...common, '--input-file', sealed, '--output-file', opened);
+      assert.equal(decrypted.code, 0, decrypted.stderr);
+      assert.deepEqual(await readFile(opened), text);
+    },
+  );
+
+  async function runCryptoTest(program: string, module: string, extra: NodeJS.ProcessEnv, wrap?: string[]) {
+    const keys = await cryptoKeys();
+    const out = join(t.root, `crypto-${Date.now()}.out`);
+    const cryptoEnvironment = { ...(await cryptoEnv(keys, out)), ...extra };
+    const answer = wrap
+      ? await run(wrap[0]!, [...wrap.slice(1), program, module], cryptoEnvironment, 600_000)
+      : await run(program, [module], cryptoEnvironment, 300_000);
+    assertAllPassed(answer);
+    await checkOutputs(keys, out);
+    return answer;
+  }
+
+  test('the crypto C test program under ASan and UBSan; its outputs checked without the module', async () => {
+    const answer = await runCryptoTest(
+      join(SANITIZED, 'coffer-p11-crypto-test'),
+      join(SANITIZED, 'libcoffer-pkcs11.so'),
+      { ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0', UBSAN_OPTIONS: 'print_stacktrace=1' },
+    );
+    assert.doesNotMatch(answer.stderr, /Sanitizer/, answer.stderr);
+  });
+
+  test('the crypto C test program (under valgrind when present); its outputs checked without the module', async () => {
+    const memcheck = ['valgrind', '--error-exitcode=1', '--leak-check=full', '--quiet'];
+    await runCryptoTest(C_CRYPTO_TEST, MODULE, {}, has('valgrind') ? memcheck : undefined);
   });
 });
 

@@ -146,6 +146,7 @@ enum coffer_state_kind {
   COFFER_STATE_VERIFY,
   COFFER_STATE_DIGEST,
   COFFER_STATE_OBJECTS, /* the session objects this session made (CKA_TOKEN false) */
+  COFFER_STATE_WRAP,    /* a wrapped key made for a C_WrapKey whose buffer was NULL or short */
   COFFER_STATE_KINDS
 };
 typedef void (*coffer_release_fn)(void *value, const char *token);
@@ -210,6 +211,73 @@ const char *coffer_mechanism_name(CK_MECHANISM_TYPE type);
 /* The CKF_ flags the node lists for a mechanism (0 for one it lists not); the list is fetched
    on first use. Takes the module lock: call it outside. */
 CK_RV coffer_mechanism_flags(CK_MECHANISM_TYPE type, CK_FLAGS *flags);
+
+/* What a mechanism is used for: one bit each. */
+enum coffer_use {
+  COFFER_USE_ENCRYPT = 1u << 0,
+  COFFER_USE_DECRYPT = 1u << 1,
+  COFFER_USE_SIGN = 1u << 2,
+  COFFER_USE_VERIFY = 1u << 3,
+  COFFER_USE_DIGEST = 1u << 4,
+  COFFER_USE_WRAP = 1u << 5,
+  COFFER_USE_UNWRAP = 1u << 6,
+  COFFER_USE_DERIVE = 1u << 7,
+};
+/* The node's word for a use ("encrypt", "sign", …: its attribute and its operation). */
+const char *coffer_use_name(enum coffer_use use);
+/* What the node offers for one use of a mechanism, from GET /v1/mechanisms. */
+struct coffer_offer {
+  int multi_part;      /* it has a multi-part form (C_*Update) */
+  unsigned key_types;  /* the key types it takes, one bit per type */
+  int key_class;       /* the key class it takes for this use (an index, see coffer_offer_fits) */
+};
+/* CKR_MECHANISM_INVALID when the node does not offer the mechanism for that use. Takes the
+   module lock (the list may be fetched): call it without the lock held. */
+CK_RV coffer_mechanism_offer(CK_MECHANISM_TYPE type, enum coffer_use use, struct coffer_offer *offer);
+/* Whether a key of that class ("secret", "public", "private") and type ("aes", …) fits. */
+int coffer_offer_fits(const struct coffer_offer *offer, const char *key_class, const char *key_type);
+
+/* ---- params.c: CK_MECHANISM → the node's mechanism name and parameter fields ---- */
+/*
+ * Adds "mechanism" and the mechanism's parameters to a request body, for one use.
+ * CKR_MECHANISM_INVALID for a mechanism Coffer does not offer for that use,
+ * CKR_MECHANISM_PARAM_INVALID for parameters of the wrong form.
+ */
+CK_RV coffer_mechanism_json(const CK_MECHANISM *mechanism, enum coffer_use use, json_object *body);
+/*
+ * Where the node's IV goes back to the application: an AES-GCM pIv (or an AES-CTR counter
+ * block) of all zeros on encrypt or wrap asks the node to make the IV, and the node's IV is
+ * written there. NULL when the application brought its own IV (or the mechanism takes none).
+ */
+CK_BYTE_PTR coffer_mechanism_iv_target(const CK_MECHANISM *mechanism, enum coffer_use use, CK_ULONG *length);
+/* AES_GCM unwrap: the IV is the wrapped key's first 12 bytes; a pIv the application gives must
+   be zeros or that IV (CKR_MECHANISM_PARAM_INVALID otherwise). CKR_OK for other mechanisms. */
+CK_RV coffer_mechanism_check_wrapped_iv(const CK_MECHANISM *mechanism, const CK_BYTE *wrapped, CK_ULONG length);
+/* The length of a signature or MAC the mechanism makes, when the mechanism alone decides it
+   (HMAC, CMAC, EdDSA); 0 when it depends on the key. */
+CK_ULONG coffer_mechanism_signature_length(CK_MECHANISM_TYPE type);
+
+/* ---- operation.c: encrypt, decrypt, sign and verify operations, and the buffer protocol ---- */
+/* C_EncryptInit, C_DecryptInit, C_SignInit, C_VerifyInit. */
+CK_RV coffer_operation_init(CK_SESSION_HANDLE session, enum coffer_use use, CK_MECHANISM_PTR mechanism,
+                            CK_OBJECT_HANDLE key);
+/* C_Encrypt, C_Decrypt, C_Sign. */
+CK_RV coffer_operation_single(CK_SESSION_HANDLE session, enum coffer_use use, CK_BYTE_PTR data, CK_ULONG length,
+                              CK_BYTE_PTR out, CK_ULONG_PTR out_length);
+/* C_EncryptUpdate, C_DecryptUpdate (with output); C_SignUpdate, C_VerifyUpdate (out, out_length NULL). */
+CK_RV coffer_operation_update(CK_SESSION_HANDLE session, enum coffer_use use, CK_BYTE_PTR part, CK_ULONG length,
+                              CK_BYTE_PTR out, CK_ULONG_PTR out_length);
+/* C_EncryptFinal, C_DecryptFinal, C_SignFinal. */
+CK_RV coffer_operation_final(CK_SESSION_HANDLE session, enum coffer_use use, CK_BYTE_PTR out, CK_ULONG_PTR out_length);
+/* C_Verify (whole 1: data is all of it) and C_VerifyFinal (whole 0). */
+CK_RV coffer_operation_verify(CK_SESSION_HANDLE session, CK_BYTE_PTR data, CK_ULONG length, CK_BYTE_PTR signature,
+                              CK_ULONG signature_length, int whole);
+
+/* ---- signature.c ---- */
+/* After SIGNATURE_INVALID: whether the signature was refused for its length alone (the spec's
+   CKR_SIGNATURE_LEN_RANGE), judged from the mechanism, or the key's size when it decides. */
+int coffer_signature_wrong_length(struct coffer_call *call, CK_MECHANISM_TYPE mechanism, CK_OBJECT_HANDLE key,
+                                  CK_ULONG length);
 
 /* ---- slot.c ---- */
 CK_RV coffer_check_slot(CK_SLOT_ID slot);

@@ -6,6 +6,7 @@
  * spec counts them). A mechanism the node lists twice (AES_GCM cipher and wrap) has its flags
  * merged; one the table does not know is left out rather than guessed.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -95,6 +96,34 @@ static CK_FLAGS flags_of_kind(const char *kind) {
   return 0;
 }
 
+/* Each use: the node's word for it, and the kind of mechanism that serves it. */
+static const struct use_name {
+  enum coffer_use use;
+  const char *name;
+  const char *kind;
+} USES[] = {
+    {COFFER_USE_ENCRYPT, "encrypt", "cipher"}, {COFFER_USE_DECRYPT, "decrypt", "cipher"},
+    {COFFER_USE_SIGN, "sign", "signature"},    {COFFER_USE_VERIFY, "verify", "signature"},
+    {COFFER_USE_DIGEST, "digest", "digest"},   {COFFER_USE_WRAP, "wrap", "wrap"},
+    {COFFER_USE_UNWRAP, "unwrap", "wrap"},     {COFFER_USE_DERIVE, "derive", "derive"},
+};
+#define USE_COUNT (sizeof USES / sizeof USES[0])
+
+const char *coffer_use_name(enum coffer_use use) {
+  for (size_t i = 0; i < USE_COUNT; i++)
+    if (USES[i].use == use) return USES[i].name;
+  return "";
+}
+
+static const char *const KEY_CLASSES[] = {"secret", "public", "private"};
+#define NO_KEY_CLASS (-1)
+
+static int key_class_index(const char *name) {
+  for (int i = 0; name != NULL && i < (int)(sizeof KEY_CLASSES / sizeof KEY_CLASSES[0]); i++)
+    if (strcmp(KEY_CLASSES[i], name) == 0) return i;
+  return NO_KEY_CLASS;
+}
+
 static int type_of_name(const char *name, CK_MECHANISM_TYPE *type) {
   for (size_t i = 0; i < sizeof MECHANISMS / sizeof MECHANISMS[0]; i++)
     if (strcmp(MECHANISMS[i].name, name) == 0) {
@@ -120,9 +149,31 @@ static void add_key_sizes(json_object *key_types, CK_MECHANISM_INFO *info) {
 
 #define MAX_MECHANISMS (sizeof MECHANISMS / sizeof MECHANISMS[0])
 
+static unsigned key_type_bits(json_object *key_types) {
+  unsigned bits = 0;
+  for (size_t i = 0; key_types != NULL && i < json_object_array_length(key_types); i++) {
+    const char *key_type = json_object_get_string(json_object_array_get_idx(key_types, i));
+    for (size_t j = 0; key_type != NULL && j < sizeof KEY_SIZES / sizeof KEY_SIZES[0]; j++)
+      if (strcmp(KEY_SIZES[j].key_type, key_type) == 0) bits |= 1u << j;
+  }
+  return bits;
+}
+
+int coffer_offer_fits(const struct coffer_offer *offer, const char *key_class, const char *key_type) {
+  unsigned bits = 0;
+  for (size_t j = 0; key_type != NULL && j < sizeof KEY_SIZES / sizeof KEY_SIZES[0]; j++)
+    if (strcmp(KEY_SIZES[j].key_type, key_type) == 0) bits |= 1u << j;
+  int class_fits = offer->key_class == NO_KEY_CLASS || offer->key_class == key_class_index(key_class);
+  return class_fits && (offer->key_types & bits) != 0;
+}
+
 struct mechanism_list {
   CK_MECHANISM_TYPE types[MAX_MECHANISMS];
   CK_MECHANISM_INFO infos[MAX_MECHANISMS];
+  struct offered {
+    int offered;
+    struct coffer_offer offer;
+  } offers[MAX_MECHANISMS][USE_COUNT];
   CK_ULONG count;
 };
 
@@ -132,6 +183,24 @@ static struct mechanism_list cache;
 static int cached;
 
 void coffer_mechanisms_reset(void) { cached = 0; }
+
+/* The uses an entry of the node's list serves: its key types, the key class of each use (its
+   keyClasses), and whether it has a multi-part form (multiPart other than "none"). */
+static void add_offers(json_object *entry, const char *kind, json_object *key_types, struct offered *offers) {
+  json_object *classes = NULL, *multi = NULL, *key_class;
+  json_object_object_get_ex(entry, "keyClasses", &classes);
+  json_object_object_get_ex(entry, "multiPart", &multi);
+  int multi_part = multi != NULL && strcmp(json_object_get_string(multi), "none") != 0;
+  for (size_t i = 0; kind != NULL && i < USE_COUNT; i++) {
+    if (strcmp(USES[i].kind, kind) != 0) continue;
+    offers[i].offered = 1;
+    offers[i].offer.multi_part = multi_part;
+    offers[i].offer.key_types = key_type_bits(key_types);
+    offers[i].offer.key_class = classes != NULL && json_object_object_get_ex(classes, USES[i].name, &key_class)
+                                    ? key_class_index(json_object_get_string(key_class))
+                                    : NO_KEY_CLASS;
+  }
+}
 
 /* The entry of `type` in the list, added when missing. */
 static CK_ULONG entry_of(struct mechanism_list *list, CK_MECHANISM_TYPE type) {
@@ -162,29 +231,24 @@ static CK_RV fetch_from_node(struct mechanism_list *list) {
     CK_ULONG at = entry_of(list, type);
     list->infos[at].flags |= flags_of_kind(json_object_get_string(kind));
     add_key_sizes(key_types, &list->infos[at]);
+    add_offers(entry, json_object_get_string(kind), key_types, list->offers[at]);
   }
   json_object_put(answer);
   return CKR_OK;
 }
 
-static CK_RV fetch(struct mechanism_list *list) {
+static CK_RV ensure_cached(void) {
   if (!cached) {
     CK_RV rv = fetch_from_node(&cache);
     if (rv != CKR_OK) return rv;
     cached = 1;
   }
-  *list = cache;
   return CKR_OK;
 }
 
-CK_RV coffer_mechanism_flags(CK_MECHANISM_TYPE type, CK_FLAGS *flags) {
-  struct mechanism_list list;
-  *flags = 0;
-  coffer_lock();
-  CK_RV rv = fetch(&list);
-  coffer_unlock();
-  for (CK_ULONG at = 0; rv == CKR_OK && at < list.count; at++)
-    if (list.types[at] == type) *flags = list.infos[at].flags;
+static CK_RV fetch(struct mechanism_list *list) {
+  CK_RV rv = ensure_cached();
+  if (rv == CKR_OK) *list = cache;
   return rv;
 }
 
@@ -219,4 +283,47 @@ CK_RV C_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type, CK_MECHANISM
   }
   coffer_leave();
   return rv;
+}
+
+/* Fetches the node's list once, outside the module lock (a call on a session never holds it
+   over HTTP); the first answer to arrive is kept. */
+static CK_RV cache_outside_lock(void) {
+  CK_RV rv = coffer_enter();
+  if (rv != CKR_OK) return rv;
+  int have = cached;
+  coffer_leave();
+  if (have) return CKR_OK;
+  struct mechanism_list *fresh = malloc(sizeof *fresh);
+  if (fresh == NULL) return CKR_HOST_MEMORY;
+  rv = fetch_from_node(fresh);
+  if (rv == CKR_OK && (rv = coffer_enter()) == CKR_OK) {
+    if (!cached) cache = *fresh;
+    cached = 1;
+    coffer_leave();
+  }
+  free(fresh);
+  return rv;
+}
+
+CK_RV coffer_mechanism_offer(CK_MECHANISM_TYPE type, enum coffer_use use, struct coffer_offer *offer) {
+  CK_RV rv = cache_outside_lock();
+  if (rv != CKR_OK || (rv = coffer_enter()) != CKR_OK) return rv;
+  CK_ULONG at = 0;
+  size_t u = 0;
+  while (at < cache.count && cache.types[at] != type) at++;
+  while (u < USE_COUNT && USES[u].use != use) u++;
+  if (at == cache.count || u == USE_COUNT || !cache.offers[at][u].offered) rv = CKR_MECHANISM_INVALID;
+  else *offer = cache.offers[at][u].offer;
+  coffer_leave();
+  return rv;
+}
+
+CK_RV coffer_mechanism_flags(CK_MECHANISM_TYPE type, CK_FLAGS *flags) {
+  *flags = 0;
+  CK_RV rv = cache_outside_lock();
+  if (rv != CKR_OK || (rv = coffer_enter()) != CKR_OK) return rv;
+  for (CK_ULONG at = 0; at < cache.count; at++)
+    if (cache.types[at] == type) *flags = cache.infos[at].flags;
+  coffer_leave();
+  return CKR_OK;
 }

@@ -28,33 +28,9 @@ NOT_SUPPORTED(C_SetPIN, (CK_SESSION_HANDLE s, CK_UTF8CHAR_PTR old_pin, CK_ULONG 
 NOT_SUPPORTED(C_GetOperationState, (CK_SESSION_HANDLE s, CK_BYTE_PTR state, CK_ULONG_PTR state_len))
 NOT_SUPPORTED(C_SetOperationState, (CK_SESSION_HANDLE s, CK_BYTE_PTR state, CK_ULONG state_len,
                                     CK_OBJECT_HANDLE encryption_key, CK_OBJECT_HANDLE authentication_key))
-NOT_SUPPORTED(C_EncryptInit, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE key))
-NOT_SUPPORTED(C_Encrypt, (CK_SESSION_HANDLE s, CK_BYTE_PTR data, CK_ULONG data_len, CK_BYTE_PTR out, CK_ULONG_PTR out_len))
-NOT_SUPPORTED(C_EncryptUpdate, (CK_SESSION_HANDLE s, CK_BYTE_PTR part, CK_ULONG part_len, CK_BYTE_PTR out,
-                                CK_ULONG_PTR out_len))
-NOT_SUPPORTED(C_EncryptFinal, (CK_SESSION_HANDLE s, CK_BYTE_PTR out, CK_ULONG_PTR out_len))
-NOT_SUPPORTED(C_DecryptInit, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE key))
-NOT_SUPPORTED(C_Decrypt, (CK_SESSION_HANDLE s, CK_BYTE_PTR data, CK_ULONG data_len, CK_BYTE_PTR out, CK_ULONG_PTR out_len))
-NOT_SUPPORTED(C_DecryptUpdate, (CK_SESSION_HANDLE s, CK_BYTE_PTR part, CK_ULONG part_len, CK_BYTE_PTR out,
-                                CK_ULONG_PTR out_len))
-NOT_SUPPORTED(C_DecryptFinal, (CK_SESSION_HANDLE s, CK_BYTE_PTR out, CK_ULONG_PTR out_len))
-NOT_SUPPORTED(C_DigestInit, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR mechanism))
-NOT_SUPPORTED(C_Digest, (CK_SESSION_HANDLE s, CK_BYTE_PTR data, CK_ULONG data_len, CK_BYTE_PTR out, CK_ULONG_PTR out_len))
-NOT_SUPPORTED(C_DigestUpdate, (CK_SESSION_HANDLE s, CK_BYTE_PTR part, CK_ULONG part_len))
-NOT_SUPPORTED(C_DigestKey, (CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key))
-NOT_SUPPORTED(C_DigestFinal, (CK_SESSION_HANDLE s, CK_BYTE_PTR out, CK_ULONG_PTR out_len))
-NOT_SUPPORTED(C_SignInit, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE key))
-NOT_SUPPORTED(C_Sign, (CK_SESSION_HANDLE s, CK_BYTE_PTR data, CK_ULONG data_len, CK_BYTE_PTR out, CK_ULONG_PTR out_len))
-NOT_SUPPORTED(C_SignUpdate, (CK_SESSION_HANDLE s, CK_BYTE_PTR part, CK_ULONG part_len))
-NOT_SUPPORTED(C_SignFinal, (CK_SESSION_HANDLE s, CK_BYTE_PTR out, CK_ULONG_PTR out_len))
 NOT_SUPPORTED(C_SignRecoverInit, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE key))
 NOT_SUPPORTED(C_SignRecover, (CK_SESSION_HANDLE s, CK_BYTE_PTR data, CK_ULONG data_len, CK_BYTE_PTR out,
                               CK_ULONG_PTR out_len))
-NOT_SUPPORTED(C_VerifyInit, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE key))
-NOT_SUPPORTED(C_Verify, (CK_SESSION_HANDLE s, CK_BYTE_PTR data, CK_ULONG data_len, CK_BYTE_PTR signature,
-                         CK_ULONG signature_len))
-NOT_SUPPORTED(C_VerifyUpdate, (CK_SESSION_HANDLE s, CK_BYTE_PTR part, CK_ULONG part_len))
-NOT_SUPPORTED(C_VerifyFinal, (CK_SESSION_HANDLE s, CK_BYTE_PTR signature, CK_ULONG signature_len))
 NOT_SUPPORTED(C_VerifyRecoverInit, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE key))
 NOT_SUPPORTED(C_VerifyRecover, (CK_SESSION_HANDLE s, CK_BYTE_PTR signature, CK_ULONG signature_len, CK_BYTE_PTR out,
                                 CK_ULONG_PTR out_len))
@@ -66,13 +42,6 @@ NOT_SUPPORTED(C_SignEncryptUpdate, (CK_SESSION_HANDLE s, CK_BYTE_PTR part, CK_UL
                                     CK_ULONG_PTR out_len))
 NOT_SUPPORTED(C_DecryptVerifyUpdate, (CK_SESSION_HANDLE s, CK_BYTE_PTR part, CK_ULONG part_len, CK_BYTE_PTR out,
                                       CK_ULONG_PTR out_len))
-NOT_SUPPORTED(C_WrapKey, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE wrapping_key,
-                          CK_OBJECT_HANDLE key, CK_BYTE_PTR out, CK_ULONG_PTR out_len))
-NOT_SUPPORTED(C_UnwrapKey, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE unwrapping_key,
-                            CK_BYTE_PTR wrapped, CK_ULONG wrapped_len, CK_ATTRIBUTE_PTR templ, CK_ULONG count,
-                            CK_OBJECT_HANDLE_PTR key))
-NOT_SUPPORTED(C_DeriveKey, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE base_key,
-                            CK_ATTRIBUTE_PTR templ, CK_ULONG count, CK_OBJECT_HANDLE_PTR key))
 NOT_SUPPORTED(C_WaitForSlotEvent, (CK_FLAGS flags, CK_SLOT_ID_PTR slot, CK_VOID_PTR reserved))
 
 /* Legacy functions: the spec says they always answer CKR_FUNCTION_NOT_PARALLEL. */
