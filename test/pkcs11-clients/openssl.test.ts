@@ -90,40 +90,44 @@ describe(`openssl with the pkcs11 engine on the ${CLIENT_MODULE} module`, { skip
     assert.match(verified.stdout, /Signature Verified Successfully/);
   });
 
-  test('a CA whose key stays in the module signs a leaf; openssl verify accepts the leaf', async () => {
-    const ca = await openssl(
-      ...['req', '-new', '-x509', ...engine, '-keyform', 'engine', '-key', key('ossl-rsa'), '-sha256', '-days', '2'],
-      ...['-subj', '/CN=Coffer test CA', '-addext', 'basicConstraints=critical,CA:TRUE'],
-      ...['-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', file('ca.pem')],
-    );
-    ok(ca, 'req -x509');
-    const caKey = await openssl('x509', '-in', file('ca.pem'), '-noout', '-pubkey');
-    ok(caKey, 'x509 -pubkey');
-    assert.equal(
-      caKey.stdout,
-      await readFile(file('rsa.pub.pem'), 'utf8'),
-      'the CA certificate holds the module’s key',
-    );
+  for (const [label, kind] of [
+    ['ossl-rsa', 'rsa'],
+    ['ossl-ec', 'ec'],
+  ] as const) {
+    test(`a CA whose ${kind.toUpperCase()} key stays in the module signs a leaf; openssl verify accepts it`, async () => {
+      const named = (name: string): string => file(`${kind}-${name}`);
+      const ca = await openssl(
+        ...['req', '-new', '-x509', ...engine, '-keyform', 'engine', '-key', key(label), '-sha256', '-days', '2'],
+        ...['-subj', '/CN=Coffer test CA', '-addext', 'basicConstraints=critical,CA:TRUE'],
+        ...['-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', named('ca.pem')],
+      );
+      ok(ca, 'req -x509');
+      const caKey = await openssl('x509', '-in', named('ca.pem'), '-noout', '-pubkey');
+      ok(caKey, 'x509 -pubkey');
+      const exported = await readFile(file(`${kind}.pub.pem`), 'utf8');
+      assert.equal(caKey.stdout, exported, 'the CA certificate holds the module’s key');
 
-    const csr = await openssl(
-      ...['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
-      ...['-keyout', file('leaf.key'), '-subj', '/CN=leaf.test', '-out', file('leaf.csr')],
-    );
-    ok(csr, 'req -new (software key)');
-    const leaf = await openssl(
-      ...['x509', '-req', '-in', file('leaf.csr'), '-CA', file('ca.pem'), '-CAkey', key('ossl-rsa')],
-      ...['-CAkeyform', 'engine', ...engine, '-set_serial', '4242', '-days', '1', '-sha256', '-out', file('leaf.pem')],
-    );
-    ok(leaf, 'x509 -req -CA');
-    const verified = await openssl('verify', '-CAfile', file('ca.pem'), file('leaf.pem'));
-    ok(verified, 'verify');
-    assert.match(verified.stdout, /leaf\.pem: OK/);
-    const stranger = await openssl(
-      ...['req', '-new', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
-      ...['-keyout', file('other.key'), '-subj', '/CN=Coffer test CA', '-out', file('other-ca.pem')],
-    );
-    ok(stranger, 'a software CA of the same name');
-    const refused = await openssl('verify', '-CAfile', file('other-ca.pem'), file('leaf.pem'));
-    assert.notEqual(refused.code, 0, 'another CA of the same name does not verify the leaf');
-  });
+      const csr = await openssl(
+        ...['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
+        ...['-keyout', named('leaf.key'), '-subj', '/CN=leaf.test', '-out', named('leaf.csr')],
+      );
+      ok(csr, 'req -new (software key)');
+      const leaf = await openssl(
+        ...['x509', '-req', '-in', named('leaf.csr'), '-CA', named('ca.pem'), '-CAkey', key(label)],
+        ...['-CAkeyform', 'engine', ...engine, '-set_serial', '4242', '-days', '1', '-sha256'],
+        ...['-out', named('leaf.pem')],
+      );
+      ok(leaf, 'x509 -req -CA');
+      const verified = await openssl('verify', '-CAfile', named('ca.pem'), named('leaf.pem'));
+      ok(verified, 'verify');
+      assert.match(verified.stdout, /leaf\.pem: OK/);
+      const stranger = await openssl(
+        ...['req', '-new', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
+        ...['-keyout', named('other.key'), '-subj', '/CN=Coffer test CA', '-out', named('other-ca.pem')],
+      );
+      ok(stranger, 'a software CA of the same name');
+      const refused = await openssl('verify', '-CAfile', named('other-ca.pem'), named('leaf.pem'));
+      assert.notEqual(refused.code, 0, 'another CA of the same name does not verify the leaf');
+    });
+  }
 });
