@@ -51,6 +51,8 @@ function sunPkcs11Config(module: string, slot: number): string {
 describe(`Java SunPKCS11 on the ${CLIENT_MODULE} module`, { skip }, () => {
   let p11: Pkcs11ClientEnv;
   let ran: Ran;
+  let refusedGcm: Ran | undefined;
+  let java: (...checks: string[]) => Promise<Ran>;
   const results = new Map<string, string>();
 
   before(async () => {
@@ -60,9 +62,12 @@ describe(`Java SunPKCS11 on the ${CLIENT_MODULE} module`, { skip }, () => {
     assert.equal(compiled.code, 0, `javac:\n${compiled.stdout}\n${compiled.stderr}`);
     const config = join(p11.dir, 'sunpkcs11.cfg');
     await writeFile(config, sunPkcs11Config(p11.module, p11.slotId));
+    java = (...checks) =>
+      p11.run('java', ['-cp', classes, 'CofferJce', config, p11.pin, ...checks], { timeoutMs: 300_000 });
+    if (p11.coffer) refusedGcm = await java('aes-gcm');
     // SunPKCS11 sends its own AES-GCM IV in CK_GCM_PARAMS.
     await p11.allowCallerIv();
-    ran = await p11.run('java', ['-cp', classes, 'CofferJce', config, p11.pin], { timeoutMs: 300_000 });
+    ran = await java();
     for (const line of ran.stdout.split('\n')) {
       const match = /^(ok|not ok) ([\w-]+)(?::\s*(.*))?$/.exec(line);
       if (match) results.set(match[2]!, match[1] === 'ok' ? 'ok' : (match[3] ?? 'failed'));
@@ -79,6 +84,21 @@ describe(`Java SunPKCS11 on the ${CLIENT_MODULE} module`, { skip }, () => {
       assert.equal(result, 'ok');
     });
   }
+
+  test(
+    'before an admin allows caller IVs, the node refuses SunPKCS11’s AES-GCM IV',
+    { skip: CLIENT_MODULE !== 'coffer' && 'the caller-IV policy is Coffer’s' },
+    () => {
+      assert.ok(refusedGcm);
+      // SunPKCS11 calls C_EncryptInit for GCM through its wrapper C_GCMEncryptInitWithRetry.
+      assert.match(
+        refusedGcm.stdout,
+        /^not ok aes-gcm: .*CKR_MECHANISM_PARAM_INVALID in C_(GCM)?EncryptInit/m,
+        `${refusedGcm.stdout}\n${refusedGcm.stderr}`,
+      );
+      assert.doesNotMatch(refusedGcm.stdout, /^not ok (?!aes-gcm)/m, 'only GCM is refused');
+    },
+  );
 
   test('CofferJce exits 0 and checks nothing else', () => {
     assert.deepEqual([...results.keys()], [...CHECKS]);

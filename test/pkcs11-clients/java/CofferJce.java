@@ -31,7 +31,8 @@ import javax.crypto.spec.IvParameterSpec;
 /**
  * Java's own PKCS#11 provider (SunPKCS11) against a PKCS#11 module, with nothing but the JDK:
  * key store, key generation, signatures, ciphers, and a certificate stored beside its private
- * key. Usage: java CofferJce <SunPKCS11 config file> <PIN>. Prints `ok <check>` or
+ * key. Usage: java CofferJce <SunPKCS11 config file> <PIN> [<check>…]: with checks named, only
+ * those run, after what they need (which prints only when it fails). Prints `ok <check>` or
  * `not ok <check>: <reason>` per check and exits 1 when any check failed.
  */
 public final class CofferJce {
@@ -41,10 +42,30 @@ public final class CofferJce {
     void run() throws Exception;
   }
 
+  /** The checks asked for on the command line; all when empty. */
+  private static java.util.Set<String> only = java.util.Set.of();
+
+  /** What a check needs made first (provider and keystore-load always run). */
+  private static final java.util.Map<String, java.util.List<String>> NEEDS =
+      java.util.Map.of(
+          "rsa-sign", java.util.List.of("rsa-keygen"),
+          "ec-sign", java.util.List.of("ec-keygen"),
+          "aes-gcm", java.util.List.of("aes-keygen"),
+          "aes-cbc", java.util.List.of("aes-keygen"),
+          "keystore-store-certificate", java.util.List.of("rsa-keygen"),
+          "keystore-reload", java.util.List.of("rsa-keygen", "keystore-store-certificate"));
+
+  private static boolean needed(String name) {
+    if (only.isEmpty() || only.contains(name) || name.equals("provider") || name.equals("keystore-load")) return true;
+    return only.stream().anyMatch(asked -> NEEDS.getOrDefault(asked, java.util.List.of()).contains(name));
+  }
+
   private static void check(String name, Check body) {
+    if (!needed(name)) return;
+    boolean shown = only.isEmpty() || only.contains(name);
     try {
       body.run();
-      System.out.println("ok " + name);
+      if (shown) System.out.println("ok " + name);
     } catch (Throwable error) {
       failures++;
       String reason = String.valueOf(error);
@@ -52,6 +73,7 @@ public final class CofferJce {
         reason += " <- " + cause + pkcs11Call(cause);
       }
       if (error.getCause() == null) reason += pkcs11Call(error);
+      // A check not asked for fails the run too: what was asked for depends on it.
       System.out.println("not ok " + name + ": " + reason.replace('\n', ' '));
     }
     System.out.flush();
@@ -80,11 +102,12 @@ public final class CofferJce {
   private static SecretKey aes;
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 2) {
-      System.err.println("usage: java CofferJce <SunPKCS11 config file> <PIN>");
+    if (args.length < 2) {
+      System.err.println("usage: java CofferJce <SunPKCS11 config file> <PIN> [<check>...]");
       System.exit(2);
     }
     char[] pin = args[1].toCharArray();
+    only = java.util.Set.of(java.util.Arrays.copyOfRange(args, 2, args.length));
     check("provider", () -> {
       provider = Security.getProvider("SunPKCS11").configure(args[0]);
       Security.addProvider(provider);
