@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHash, createPublicKey, randomBytes } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { codeOf } from './support/api.js';
 import { startTestNode, type TestNode } from './support/test-node.js';
@@ -10,6 +10,12 @@ import { startTestNode, type TestNode } from './support/test-node.js';
  * same key (same check value), derivation agrees on both sides. The list is checked against
  * GET /v1/mechanisms, so a mechanism added without a row here fails this test.
  */
+/** The DER DigestInfo of SHA-256(message) (RFC 8017 §9.2 note 1), as a caller of RSA_PKCS signs it. */
+function sha256DigestInfo(message: string): Buffer {
+  const prefix = Buffer.from('3031300d060960864801650304020105000420', 'hex');
+  return Buffer.concat([prefix, createHash('sha256').update(message).digest()]);
+}
+
 interface Key {
   handle: string;
   checkValue: string;
@@ -161,6 +167,7 @@ describe('every mechanism through the HTTP API', () => {
         createHash('sha256').update('a message').digest(),
       ],
       ['EDDSA', pairs.ed!.privateKey.handle, pairs.ed!.publicKey.handle, randomBytes(50)],
+      ['RSA_PKCS', pairs.rsa!.privateKey.handle, pairs.rsa!.publicKey.handle, sha256DigestInfo('a message')],
     ];
     for (const [mechanism, signKey, verifyKey, data] of cases) {
       const signed = await call<{ signature: string }>('POST', '/v1/crypto/sign', {
@@ -187,6 +194,24 @@ describe('every mechanism through the HTTP API', () => {
       assert.equal(codeOf(forged), 'SIGNATURE_INVALID', mechanism);
       covered.add(`signature:${mechanism}`);
     }
+  });
+
+  test('RSA_PKCS signs a DigestInfo as OpenSSL signs SHA-256, and refuses input longer than k − 11', async () => {
+    const signed = await call<{ signature: string }>('POST', '/v1/crypto/sign', {
+      keyHandle: pairs.rsa!.privateKey.handle,
+      mechanism: 'RSA_PKCS',
+      data: b64(sha256DigestInfo('a message')),
+    });
+    assert.equal(signed.status, 200, signed.text);
+    const pem = await call<{ pem: string }>('GET', `/v1/keys/${pairs.rsa!.publicKey.handle}/public-key`);
+    const signature = Buffer.from(signed.body.signature, 'base64');
+    assert.ok(verify('sha256', Buffer.from('a message'), createPublicKey(pem.body.pem), signature));
+    const tooLong = await call('POST', '/v1/crypto/sign', {
+      keyHandle: pairs.rsa!.privateKey.handle,
+      mechanism: 'RSA_PKCS',
+      data: b64(randomBytes(256 - 10)),
+    });
+    assert.equal(codeOf(tooLong), 'DATA_LEN_RANGE');
   });
 
   test('digests match node:crypto', async () => {

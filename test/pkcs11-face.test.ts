@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createPublicKey, X509Certificate } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { attributeTypeNumber, type AttributeTypeName } from '../src/pkcs11/attribute-types.js';
 import { codeOf, type ApiAnswer } from './support/api.js';
@@ -229,6 +229,20 @@ describe('the PKCS#11 face of the node', () => {
       refused(await call('POST', `/v1/pkcs11/objects/${target}/copy`, bob, { template: [] }), 'KEY_NOT_FOUND');
       refused(await call('DELETE', `/v1/pkcs11/objects/${target}`, bob), 'KEY_NOT_FOUND');
     }
+  });
+
+  test('an admin finds and reads keys as GET /v1/keys shows them, and makes or changes nothing', async () => {
+    const handle = await generate(alice, 'AES_KEY_GEN', aesTemplate('seen by admin'));
+    assert.ok((await find(admin, [A('CKA_LABEL', text('seen by admin'))])).handles.includes(handle));
+    assert.equal((await read(admin, handle, ['CKA_VALUE'])).get('CKA_VALUE'), 'sensitive');
+    const data = [A('CKA_CLASS', CKO.DATA), A('CKA_VALUE', text('x'))];
+    refused(await call('POST', '/v1/pkcs11/objects', admin, { template: data }), 'PERMISSION_DENIED');
+    const generated = { mechanism: 'AES_KEY_GEN', template: [A('CKA_VALUE_LEN', 16)] };
+    refused(await call('POST', '/v1/pkcs11/keys/generate', admin, generated), 'PERMISSION_DENIED');
+    refused(await call('DELETE', `/v1/pkcs11/objects/${handle}`, admin), 'PERMISSION_DENIED');
+    const patch = { template: [A('CKA_LABEL', text('admin was here'))] };
+    // As PATCH /v1/keys: the attribute table gives an admin CKA_TRUSTED only.
+    refused(await call('PATCH', `/v1/pkcs11/objects/${handle}`, admin, patch), 'ATTRIBUTE_READ_ONLY');
   });
 
   test('find matches attributes exactly, never on key material, in handle order and paged', async () => {
@@ -477,6 +491,12 @@ describe('the PKCS#11 face of the node', () => {
     ];
     const before = await keyCount(alice);
     refused(await call('POST', '/v1/pkcs11/objects', alice, { template: secret }), 'IMPORT_NOT_ALLOWED');
+    const privateTemplate = [
+      A('CKA_CLASS', CKO.PRIVATE_KEY),
+      A('CKA_KEY_TYPE', CKK.EC_EDWARDS),
+      A('CKA_VALUE', Buffer.alloc(32, 1)),
+    ];
+    refused(await call('POST', '/v1/pkcs11/objects', alice, { template: privateTemplate }), 'IMPORT_NOT_ALLOWED');
     assert.equal(await keyCount(alice), before);
     const policy = await call('PUT', '/v1/cluster/policy', admin, { allowPlaintextImport: true });
     assert.equal(policy.status, 200, policy.text);
@@ -485,6 +505,22 @@ describe('the PKCS#11 face of the node', () => {
       assert.equal(imported.status, 201, imported.text);
       const got = await read(alice, imported.body.handle, ['CKA_VALUE', 'CKA_VALUE_LEN', 'CKA_LOCAL']);
       assert.deepEqual([...got.values()], ['sensitive', 16, false]);
+      const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const scalar = Buffer.from(ec.privateKey.export({ format: 'jwk' }).d!, 'base64url');
+      const privateKey = await call<{ handle: string }>('POST', '/v1/pkcs11/objects', alice, {
+        template: [
+          A('CKA_CLASS', CKO.PRIVATE_KEY),
+          A('CKA_KEY_TYPE', CKK.EC),
+          A('CKA_TOKEN', true),
+          A('CKA_SIGN', true),
+          A('CKA_EC_PARAMS', P256),
+          A('CKA_VALUE', scalar),
+        ],
+      });
+      assert.equal(privateKey.status, 201, privateKey.text);
+      const shown = await read(alice, privateKey.body.handle, ['CKA_VALUE', 'CKA_PUBLIC_KEY_INFO']);
+      const spki = ec.publicKey.export({ type: 'spki', format: 'der' });
+      assert.deepEqual([...shown.values()], ['sensitive', b64(spki)]);
     } finally {
       await call('PUT', '/v1/cluster/policy', admin, { allowPlaintextImport: false });
     }

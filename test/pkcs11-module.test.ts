@@ -8,6 +8,7 @@ import {
   generateKeyPairSync,
   hkdfSync,
   privateDecrypt,
+  publicDecrypt,
   verify,
   X509Certificate,
 } from 'node:crypto';
@@ -450,6 +451,9 @@ describe('the PKCS#11 module', { skip: skipAll }, () => {
       const [data, signature] = line(name);
       assert.ok(verify(hash, data!, { key: rsaPem, ...options }, signature!), name);
     }
+    const [rsaRawData, rsaRawSignature] = line('rsa-pkcs');
+    const recovered = publicDecrypt({ key: rsaPem, padding: constants.RSA_PKCS1_PADDING }, rsaRawSignature!);
+    assert.deepEqual(recovered, rsaRawData, 'CKM_RSA_PKCS signs the bytes given');
     const ecPem = await publicPem(keys.EC_PUBLIC!);
     const [ecData, ecSignature] = line('ecdsa-sha256');
     assert.ok(

@@ -462,6 +462,9 @@ static void signatures(void) {
   sign_verify("sha256-rsa-pkcs", &rsa_pkcs, rsa_private, rsa_public, 200, 256, 1);
   CK_MECHANISM rsa_sha1 = {CKM_SHA1_RSA_PKCS, NULL, 0};
   sign_verify("sha1-rsa-pkcs", &rsa_sha1, rsa_private, rsa_public, 50, 256, 0);
+  /* Raw PKCS#1 v1.5 over the caller's bytes (a DigestInfo, as OpenSSL's engine sends). */
+  CK_MECHANISM rsa_raw = {CKM_RSA_PKCS, NULL, 0};
+  sign_verify("rsa-pkcs", &rsa_raw, rsa_private, rsa_public, 51, 256, 0);
   CK_RSA_PKCS_PSS_PARAMS pss = {CKM_SHA256, CKG_MGF1_SHA256, 32};
   CK_MECHANISM rsa_pss = {CKM_SHA256_RSA_PKCS_PSS, &pss, sizeof pss};
   sign_verify("sha256-rsa-pss", &rsa_pss, rsa_private, rsa_public, 150, 256, 1);

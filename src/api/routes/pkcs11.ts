@@ -23,7 +23,8 @@ import type { ApiServices } from '../services.js';
  * The node's PKCS#11 face, for the C module: templates in, handles and attribute values out.
  * Each route decides only which registry operation a request is and translates its template
  * (src/pkcs11/); the operation then runs through runOperation — the same permission row,
- * key-use gate, quorum and audit as its /v1 route.
+ * key-use gate, quorum and audit as its /v1 route. Where a route serves keys and objects alike,
+ * both operations share the permission row the route declares, so it is checked first.
  */
 const attribute = object({ type: { type: 'integer', minimum: 0 }, value: {} }, ['type', 'value']);
 const template = { type: 'array', maxItems: 128, items: attribute } as const;
@@ -90,7 +91,7 @@ export function pkcs11Routes(app: FastifyInstance, services: ApiServices): void 
 
   app.post<{ Body: { template: WireAttribute[] } }>(
     '/v1/pkcs11/objects',
-    { config: { authenticated: true }, schema: { body: templateBody } },
+    { config: { operation: 'key.import' }, schema: { body: templateBody } },
     async (request, reply) => {
       const session = sessionOf(request);
       const objectClass = classOfTemplate(decodeTemplate(request.body.template));
@@ -112,7 +113,7 @@ export function pkcs11Routes(app: FastifyInstance, services: ApiServices): void 
 
   app.patch<{ Params: { handle: string }; Body: { template: WireAttribute[] } }>(
     '/v1/pkcs11/objects/:handle',
-    { config: { authenticated: true }, schema: { params: handleParams, body: templateBody } },
+    { config: { operation: 'key.set-attribute' }, schema: { params: handleParams, body: templateBody } },
     async (request) => {
       const session = sessionOf(request);
       const input = { handle: request.params.handle, template: request.body.template };
@@ -123,7 +124,7 @@ export function pkcs11Routes(app: FastifyInstance, services: ApiServices): void 
 
   app.post<{ Params: { handle: string }; Body: { template: WireAttribute[] } }>(
     '/v1/pkcs11/objects/:handle/copy',
-    { config: { authenticated: true }, schema: { params: handleParams, body: templateBody } },
+    { config: { operation: 'key.import' }, schema: { params: handleParams, body: templateBody } },
     async (request, reply) => {
       const session = sessionOf(request);
       const input = { handle: request.params.handle, template: request.body.template };
@@ -134,7 +135,7 @@ export function pkcs11Routes(app: FastifyInstance, services: ApiServices): void 
 
   app.delete<{ Params: { handle: string } }>(
     '/v1/pkcs11/objects/:handle',
-    { config: { authenticated: true }, schema: { params: handleParams } },
+    { config: { operation: 'key.delete' }, schema: { params: handleParams } },
     async (request, reply) => {
       const session = sessionOf(request);
       const object = await isObject(services, session, request.params.handle);

@@ -8,6 +8,7 @@ import { rsaAesKeyWrap } from './rsa-aes-key-wrap.js';
 import { rsaOaep } from './rsa-oaep.js';
 import { rsaOaepWrap } from './rsa-oaep-wrap.js';
 import { rsaPkcs1 } from './rsa-pkcs1-encrypt.js';
+import { rsaPkcsRawSignature } from './rsa-pkcs-raw-sign.js';
 import { RSA_PKCS1_SIGNATURES } from './rsa-pkcs1-sign.js';
 import { RSA_PSS_SIGNATURES } from './rsa-pss.js';
 import { sp800108CounterKdf } from './sp800-108-counter-kdf.js';
@@ -19,6 +20,7 @@ import { sp800108CounterKdf } from './sp800-108-counter-kdf.js';
 export const ASYMMETRIC_MECHANISMS: readonly Mechanism[] = [
   ...Object.values(RSA_PKCS1_SIGNATURES),
   ...Object.values(RSA_PSS_SIGNATURES),
+  rsaPkcsRawSignature,
   ...Object.values(ECDSA_SIGNATURES),
   ecdsaRaw,
   eddsa,

@@ -19,6 +19,7 @@ const EXPECTED: Record<string, readonly string[]> = {
     ...HASHES.map((hash) => `${hash}_HMAC`),
     ...HASHES.map((hash) => `${hash}_RSA_PKCS`),
     ...HASHES.map((hash) => `${hash}_RSA_PKCS_PSS`),
+    'RSA_PKCS',
     'ECDSA',
     ...HASHES.map((hash) => `ECDSA_${hash}`),
     'EDDSA',
