@@ -83,6 +83,30 @@ describe('key derivation over the API', () => {
     assert.deepEqual(Buffer.from(dec.body.plaintext, 'base64'), plaintext);
   });
 
+  test('a public key with CKA_DERIVE true derives nothing: a derivation’s base is the private half', async () => {
+    const pair = await post<{ publicKey: Key; privateKey: Key }>(
+      '/v1/keys/pairs',
+      { keyType: 'ec', curve: 'secp256r1', publicAttributes: { derive: true }, privateAttributes: { derive: true } },
+      alice,
+    );
+    assert.equal(pair.status, 201, pair.text);
+    assert.equal(pair.body.publicKey.attributes.derive, true);
+    const peer = await ecPair(bob);
+    const derived = await post(
+      '/v1/keys/derive',
+      {
+        baseKeyHandle: pair.body.publicKey.handle,
+        mechanism: 'ECDH1_DERIVE',
+        keyType: 'aes',
+        keyLengthBytes: 32,
+        publicKey: peer.spki.toString('base64'),
+        kdf: 'null',
+      },
+      alice,
+    );
+    assert.equal(codeOf(derived), 'KEY_TYPE_INCONSISTENT');
+  });
+
   test('HKDF derives the same key from the same inputs, and another from other inputs', async () => {
     const base = await post<{ key: Key }>(
       '/v1/keys/symmetric',

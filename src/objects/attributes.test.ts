@@ -150,8 +150,8 @@ const EXPECTED: Record<BooleanAttribute, Expected> = {
   },
   derive: {
     pkcs11: 'CKA_DERIVE',
-    classes: [S, V],
-    defaults: { secret: false, private: false },
+    classes: [S, V, P],
+    defaults: { secret: false, private: false, public: false },
     settable: true,
     change: 'any',
   },

@@ -79,7 +79,9 @@ export const BOOLEAN_ATTRIBUTES = {
   verify: bool('CKA_VERIFY', ['secret', 'public'], { secret: false, public: true }, true, 'any'),
   wrap: bool('CKA_WRAP', ['secret', 'public'], { secret: false, public: false }, true, 'only-to-false'),
   unwrap: bool('CKA_UNWRAP', PRIVATE_AND_SECRET, { secret: false, private: false }, true, 'only-to-false'),
-  derive: bool('CKA_DERIVE', PRIVATE_AND_SECRET, { secret: false, private: false }, true, 'any'),
+  // PKCS#11 gives every key CKA_DERIVE; on a public key it grants nothing (a derivation's base is
+  // the private half), but clients set it (pkcs11-tool's default EC template), so it is kept.
+  derive: bool('CKA_DERIVE', ALL, { secret: false, private: false, public: false }, true, 'any'),
 } as const satisfies Record<string, Rule<boolean>>;
 
 export type BooleanAttribute = keyof typeof BOOLEAN_ATTRIBUTES;

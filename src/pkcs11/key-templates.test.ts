@@ -37,10 +37,14 @@ describe('key templates → key-creation inputs', () => {
     });
   });
 
+  test('a public key keeps CKA_DERIVE as given (pkcs11-tool sets it); it grants no derivation', () => {
+    const inputs = keyTemplateInputs('public', 'ec', T([['CKA_DERIVE', true]]), 'generate');
+    assert.deepEqual(inputs.attributes, { derive: true });
+  });
+
   test('what Coffer keys do not have is accepted as false only', () => {
     const accepted = T([
       ['CKA_SIGN_RECOVER', false],
-      ['CKA_DERIVE', false],
       ['CKA_TRUSTED', false],
       ['CKA_VERIFY_RECOVER', false],
       ['CKA_SUBJECT', Buffer.alloc(0)],
@@ -55,7 +59,6 @@ describe('key templates → key-creation inputs', () => {
     assert.deepEqual(inputs.attributes, {});
     const refusals: [AttributeTypeName, AttributeValue, string][] = [
       ['CKA_VERIFY_RECOVER', true, 'ATTRIBUTE_VALUE_INVALID'],
-      ['CKA_DERIVE', true, 'ATTRIBUTE_VALUE_INVALID'],
       ['CKA_TRUSTED', true, 'ATTRIBUTE_READ_ONLY'],
       ['CKA_SUBJECT', Buffer.from([0x30, 0]), 'ATTRIBUTE_VALUE_INVALID'],
       ['CKA_START_DATE', Buffer.from('20260101'), 'ATTRIBUTE_VALUE_INVALID'],
