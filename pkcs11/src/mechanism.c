@@ -85,27 +85,40 @@ static const struct key_sizes KEY_SIZES[] = {
     {"generic-secret", 1, 800, 0},
 };
 
-static CK_FLAGS flags_of_kind(const char *kind) {
-  if (strcmp(kind, "cipher") == 0) return CKF_ENCRYPT | CKF_DECRYPT;
-  if (strcmp(kind, "signature") == 0) return CKF_SIGN | CKF_VERIFY;
-  if (strcmp(kind, "digest") == 0) return CKF_DIGEST;
-  if (strcmp(kind, "wrap") == 0) return CKF_WRAP | CKF_UNWRAP;
-  if (strcmp(kind, "derive") == 0) return CKF_DERIVE;
-  if (strcmp(kind, "generate") == 0) return CKF_GENERATE;
-  if (strcmp(kind, "generate-pair") == 0) return CKF_GENERATE_KEY_PAIR;
+/* The operations the node lists for a mechanism, as C_GetMechanismInfo's flags. */
+static const struct operation_flag {
+  const char *operation;
+  CK_FLAGS flag;
+} OPERATION_FLAGS[] = {
+    {"encrypt", CKF_ENCRYPT}, {"decrypt", CKF_DECRYPT},   {"sign", CKF_SIGN},
+    {"verify", CKF_VERIFY},   {"wrap", CKF_WRAP},         {"unwrap", CKF_UNWRAP},
+    {"derive", CKF_DERIVE},   {"digest", CKF_DIGEST},     {"generate", CKF_GENERATE},
+    {"generate-pair", CKF_GENERATE_KEY_PAIR},
+};
+
+static int lists(json_object *operations, const char *operation) {
+  for (size_t i = 0; operations != NULL && i < json_object_array_length(operations); i++) {
+    const char *listed = json_object_get_string(json_object_array_get_idx(operations, i));
+    if (listed != NULL && strcmp(listed, operation) == 0) return 1;
+  }
   return 0;
 }
 
-/* Each use: the node's word for it, and the kind of mechanism that serves it. */
+static CK_FLAGS flags_of_operations(json_object *operations) {
+  CK_FLAGS flags = 0;
+  for (size_t i = 0; i < sizeof OPERATION_FLAGS / sizeof OPERATION_FLAGS[0]; i++)
+    if (lists(operations, OPERATION_FLAGS[i].operation)) flags |= OPERATION_FLAGS[i].flag;
+  return flags;
+}
+
+/* Each use, by the node's word for it (an entry of a mechanism's operations). */
 static const struct use_name {
   enum coffer_use use;
   const char *name;
-  const char *kind;
 } USES[] = {
-    {COFFER_USE_ENCRYPT, "encrypt", "cipher"}, {COFFER_USE_DECRYPT, "decrypt", "cipher"},
-    {COFFER_USE_SIGN, "sign", "signature"},    {COFFER_USE_VERIFY, "verify", "signature"},
-    {COFFER_USE_DIGEST, "digest", "digest"},   {COFFER_USE_WRAP, "wrap", "wrap"},
-    {COFFER_USE_UNWRAP, "unwrap", "wrap"},     {COFFER_USE_DERIVE, "derive", "derive"},
+    {COFFER_USE_ENCRYPT, "encrypt"}, {COFFER_USE_DECRYPT, "decrypt"}, {COFFER_USE_SIGN, "sign"},
+    {COFFER_USE_VERIFY, "verify"},   {COFFER_USE_DIGEST, "digest"},   {COFFER_USE_WRAP, "wrap"},
+    {COFFER_USE_UNWRAP, "unwrap"},   {COFFER_USE_DERIVE, "derive"},
 };
 #define USE_COUNT (sizeof USES / sizeof USES[0])
 
@@ -184,15 +197,15 @@ static int cached;
 
 void coffer_mechanisms_reset(void) { cached = 0; }
 
-/* The uses an entry of the node's list serves: its key types, the key class of each use (its
-   keyClasses), and whether it has a multi-part form (multiPart other than "none"). */
-static void add_offers(json_object *entry, const char *kind, json_object *key_types, struct offered *offers) {
+/* The uses an entry of the node's list serves (its operations): its key types, the key class of
+   each use (its keyClasses), and whether it has a multi-part form (multiPart other than "none"). */
+static void add_offers(json_object *entry, json_object *operations, json_object *key_types, struct offered *offers) {
   json_object *classes = NULL, *multi = NULL, *key_class;
   json_object_object_get_ex(entry, "keyClasses", &classes);
   json_object_object_get_ex(entry, "multiPart", &multi);
   int multi_part = multi != NULL && strcmp(json_object_get_string(multi), "none") != 0;
-  for (size_t i = 0; kind != NULL && i < USE_COUNT; i++) {
-    if (strcmp(USES[i].kind, kind) != 0) continue;
+  for (size_t i = 0; i < USE_COUNT; i++) {
+    if (!lists(operations, USES[i].name)) continue;
     offers[i].offered = 1;
     offers[i].offer.multi_part = multi_part;
     offers[i].offer.key_types = key_type_bits(key_types);
@@ -222,16 +235,16 @@ static CK_RV fetch_from_node(struct mechanism_list *list) {
     return CKR_DEVICE_ERROR;
   }
   for (size_t i = 0; i < json_object_array_length(entries); i++) {
-    json_object *entry = json_object_array_get_idx(entries, i), *name, *kind, *key_types = NULL;
+    json_object *entry = json_object_array_get_idx(entries, i), *name, *operations, *key_types = NULL;
     CK_MECHANISM_TYPE type;
-    if (!json_object_object_get_ex(entry, "name", &name) || !json_object_object_get_ex(entry, "kind", &kind) ||
-        !type_of_name(json_object_get_string(name), &type))
+    if (!json_object_object_get_ex(entry, "name", &name) || !json_object_object_get_ex(entry, "operations", &operations) ||
+        !json_object_is_type(operations, json_type_array) || !type_of_name(json_object_get_string(name), &type))
       continue;
     json_object_object_get_ex(entry, "keyTypes", &key_types);
     CK_ULONG at = entry_of(list, type);
-    list->infos[at].flags |= flags_of_kind(json_object_get_string(kind));
+    list->infos[at].flags |= flags_of_operations(operations);
     add_key_sizes(key_types, &list->infos[at]);
-    add_offers(entry, json_object_get_string(kind), key_types, list->offers[at]);
+    add_offers(entry, operations, key_types, list->offers[at]);
   }
   json_object_put(answer);
   return CKR_OK;

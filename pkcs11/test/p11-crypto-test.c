@@ -599,8 +599,9 @@ static void rsa_encryption(void) {
   report("rsa-pkcs-encrypt", 2, ciphertext, length, message, (CK_ULONG)245);
   CHECK_RV(p11->C_EncryptInit(session, &pkcs, rsa_public), CKR_OK);
   CHECK_RV(p11->C_Encrypt(session, message, 246, ciphertext, &length), CKR_DATA_LEN_RANGE);
-  CHECK_RV(p11->C_DecryptInit(session, &pkcs, rsa_private), CKR_OK);
-  CHECK_RV(p11->C_Decrypt(session, ciphertext, 256, plain, &plain_length), CKR_MECHANISM_INVALID);
+  /* The node lists CKM_RSA_PKCS for encryption only (no CKF_DECRYPT): C_DecryptInit refuses it. */
+  CHECK_RV(p11->C_DecryptInit(session, &pkcs, rsa_private), CKR_MECHANISM_INVALID);
+  CHECK_RV(p11->C_Decrypt(session, ciphertext, 256, plain, &plain_length), CKR_OPERATION_NOT_INITIALIZED);
 }
 
 /* ---- wrap, unwrap, derive ---- */

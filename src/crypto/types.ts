@@ -108,6 +108,8 @@ interface MechanismBase {
 export interface CipherMechanism extends MechanismBase {
   readonly kind: 'cipher';
   readonly keyClasses: { readonly encrypt: KeyClass; readonly decrypt: KeyClass };
+  /** True for a cipher the node only encrypts with (RSA_PKCS: its decryption is refused). */
+  readonly encryptOnly?: boolean;
   /**
    * True when decrypting with the wrong key fails detectably (AES-GCM's tag, OAEP's padding
    * check), so a key's older versions may be tried in turn; false for unauthenticated modes.

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { dataDir, type DataDir } from '../../src/cluster/data-dir.js';
 import { initCluster, type InitResult } from '../../src/cluster/init.js';
-import { startNode, type RunningNode } from '../../src/cluster/node.js';
+import { startNode, type NodeOptions, type RunningNode } from '../../src/cluster/node.js';
 import { createLogger } from '../../src/util/logger.js';
 import { Api } from './api.js';
 
@@ -35,6 +35,8 @@ export interface TestNodeOptions {
   readonly seal?: { shares: number; threshold: number };
   /** Leave the node sealed and unactivated (production only). */
   readonly raw?: boolean;
+  /** The node's audit options (e.g. `auditCryptoUse`), kept across restarts. */
+  readonly audit?: Pick<NodeOptions, 'auditCryptoUse' | 'auditCheckpointEvery' | 'usageFlushMs'>;
 }
 
 export async function startTestNode(options: TestNodeOptions = {}): Promise<TestNode> {
@@ -52,7 +54,7 @@ export async function startTestNode(options: TestNodeOptions = {}): Promise<Test
     },
   });
   const logger = createLogger({ level: 'debug', destination });
-  const launch = (port = 0): Promise<RunningNode> => startNode({ dataDir: dir.root, port, logger });
+  const launch = (port = 0): Promise<RunningNode> => startNode({ ...options.audit, dataDir: dir.root, port, logger });
   const node = await launch();
   const clientTls = async () => ({
     ca: await readFile(dir.caCert),

@@ -18,6 +18,7 @@ class RsaPkcs1Cipher implements CipherMechanism {
   readonly keyTypes = ['rsa'] as const;
   readonly keyClasses = { encrypt: 'public', decrypt: 'private' } as const;
   readonly authenticated = false;
+  readonly encryptOnly = true;
 
   async encrypt(key: KeyObject, plaintext: Buffer, params: MechanismParams): Promise<CipherResult> {
     requireKey(key, 'rsa', ['public', 'private'], this.name);
