@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   constants,
   createDecipheriv,
@@ -17,12 +17,23 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { devUp } from '../src/cluster/dev-up.js';
 import type { RunningNode } from '../src/cluster/node.js';
 import { writePkcs11Config } from '../src/cluster/pkcs11-config.js';
 import { createLogger } from '../src/util/logger.js';
 import { p256 } from '@noble/curves/nist.js';
+import {
+  MODULE,
+  PKCS11_BUILD,
+  SANITIZED_BUILD,
+  assertAllPassed,
+  buildModule,
+  has,
+  noCompiler,
+  run,
+  stopAll,
+  type Run,
+} from './support/pkcs11-process.js';
 import { startTestNode, type TestNode } from './support/test-node.js';
 
 /**
@@ -33,51 +44,14 @@ import { startTestNode, type TestNode } from './support/test-node.js';
  * built with ASan and UBSan. Every process started here is stopped in `after`, also when a
  * test fails.
  */
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const PKCS11_DIR = join(REPO, 'pkcs11');
-const MODULE = join(PKCS11_DIR, 'build', 'libcoffer-pkcs11.so');
-const C_TEST = join(PKCS11_DIR, 'build', 'coffer-p11-test');
-const C_CRYPTO_TEST = join(PKCS11_DIR, 'build', 'coffer-p11-crypto-test');
-const C_OBJECTS_TEST = join(PKCS11_DIR, 'build', 'coffer-p11-objects-test');
-const C_UNIT_TEST = join(PKCS11_DIR, 'build', 'coffer-unit-test');
-const SANITIZED = join(PKCS11_DIR, 'build', 'sanitize');
+const C_TEST = join(PKCS11_BUILD, 'coffer-p11-test');
+const C_CRYPTO_TEST = join(PKCS11_BUILD, 'coffer-p11-crypto-test');
+const C_OBJECTS_TEST = join(PKCS11_BUILD, 'coffer-p11-objects-test');
+const C_UNIT_TEST = join(PKCS11_BUILD, 'coffer-unit-test');
+const SANITIZED = SANITIZED_BUILD;
 
-const has = (command: string): boolean => !spawnSync(command, ['--version'], { stdio: 'ignore' }).error;
-const compilerMissing = !has('cc') || !has('make');
-const skipAll = compilerMissing ? 'no C compiler or make: run `make test` (it installs the build packages)' : false;
+const skipAll = noCompiler;
 const skipTool = !has('pkcs11-tool') ? 'pkcs11-tool is missing: `make test` installs opensc' : false;
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-const running = new Set<ChildProcess>();
-
-/** Runs a program without blocking the event loop (the node under test lives in this process). */
-function run(file: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(file, args, { env, timeout: timeoutMs, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-      running.delete(child);
-      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      resolve({ code, stdout, stderr });
-    });
-    running.add(child);
-  });
-}
-
-/** Stops whatever a test left running (a timeout kills too; this covers a failing assertion). */
-function stopAll(): void {
-  for (const child of running) child.kill('SIGKILL');
-  running.clear();
-}
-
-function buildModule(): void {
-  const built = spawnSync('make', ['-C', PKCS11_DIR, 'test', 'sanitize'], { encoding: 'utf8' });
-  assert.equal(built.status, 0, `make -C pkcs11 test sanitize:\n${built.stdout}\n${built.stderr}`);
-  assert.ok(existsSync(MODULE) && existsSync(C_TEST));
-}
 
 describe('the PKCS#11 module', { skip: skipAll }, () => {
   let t: TestNode;
@@ -215,13 +189,6 @@ describe('the PKCS#11 module', { skip: skipAll }, () => {
     COFFER_P11_TEST_USER2_PIN: user2Pin,
     COFFER_P11_TEST_CERT: certificateFile,
   });
-
-  function assertAllPassed(answer: Run): void {
-    const failed = answer.stdout.split('\n').filter((line) => line.startsWith('not ok'));
-    assert.deepEqual(failed, [], answer.stdout);
-    assert.equal(answer.code, 0, `${answer.stdout}\n${answer.stderr}`);
-    assert.match(answer.stdout, /^0 failure\(s\)$/m);
-  }
 
   const sanitizerEnv = (): NodeJS.ProcessEnv => ({
     ...cTestEnv(),

@@ -21,31 +21,10 @@
 #include <unistd.h>
 
 #include "coffer-pkcs11.h"
+#include "check.h"
 
-static int failures;
 static CK_FUNCTION_LIST_PTR p11;
 static FILE *out_file;
-
-#define CHECK_RV(call, expected)                                                                   \
-  do {                                                                                            \
-    CK_RV got_ = (call);                                                                           \
-    if (got_ != (CK_RV)(expected)) {                                                               \
-      failures++;                                                                                  \
-      printf("not ok - %s: got 0x%lx, want 0x%lx (line %d)\n", #call, got_, (CK_RV)(expected), __LINE__); \
-    } else {                                                                                       \
-      printf("ok - %s\n", #call);                                                                  \
-    }                                                                                              \
-  } while (0)
-
-#define CHECK(condition)                                                      \
-  do {                                                                        \
-    if (!(condition)) {                                                       \
-      failures++;                                                             \
-      printf("not ok - %s (line %d)\n", #condition, __LINE__);                \
-    } else {                                                                  \
-      printf("ok - %s\n", #condition);                                        \
-    }                                                                         \
-  } while (0)
 
 static const char *need(const char *variable) {
   const char *value = getenv(variable);

@@ -15,30 +15,9 @@
 #include <unistd.h>
 
 #include "coffer-pkcs11.h"
+#include "check.h"
 
-static int failures;
 static CK_FUNCTION_LIST_PTR p11;
-
-#define CHECK_RV(call, expected)                                                                   \
-  do {                                                                                            \
-    CK_RV got_ = (call);                                                                           \
-    if (got_ != (CK_RV)(expected)) {                                                               \
-      failures++;                                                                                  \
-      printf("not ok - %s: got 0x%lx, want 0x%lx (line %d)\n", #call, got_, (CK_RV)(expected), __LINE__); \
-    } else {                                                                                       \
-      printf("ok - %s\n", #call);                                                                  \
-    }                                                                                              \
-  } while (0)
-
-#define CHECK(condition)                                                      \
-  do {                                                                        \
-    if (!(condition)) {                                                       \
-      failures++;                                                             \
-      printf("not ok - %s (line %d)\n", #condition, __LINE__);                \
-    } else {                                                                  \
-      printf("ok - %s\n", #condition);                                        \
-    }                                                                         \
-  } while (0)
 
 static CK_RV fake_create(CK_VOID_PTR_PTR mutex) { (void)mutex; return CKR_OK; }
 static CK_RV fake_mutex(CK_VOID_PTR mutex) { (void)mutex; return CKR_OK; }
