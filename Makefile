@@ -8,7 +8,7 @@ NPM_STAMP := node_modules/.install-stamp
 DEBIAN_TEST_PACKAGES := openssl opensc valgrind softhsm2 libengine-pkcs11-openssl nginx curl \
   gnutls-bin openssh-client openjdk-17-jdk-headless
 
-.PHONY: up test build pkcs11 lint format deps debian-deps clean
+.PHONY: up test build pkcs11 pkcs11-sanitize lint format deps debian-deps clean
 
 ## make up: install, build (the node and the PKCS#11 module), and run one dev node on the
 ## embedded SQLite store (./.coffer).
@@ -16,17 +16,21 @@ up: build pkcs11
 	node dist/src/cli/main.js up $(ARGS)
 
 ## make test: install what the tests need, build, lint, and run every test.
-test: debian-deps build pkcs11 lint
+test: debian-deps build pkcs11 pkcs11-sanitize lint
 	node scripts/run-tests.mjs
 
 build: deps
 	npx tsc -p tsconfig.json
 
-# The PKCS#11 module (pkcs11/build/libcoffer-pkcs11.so) and its C test program. Two make runs:
-# the second reads pkg-config after the first has installed the build packages.
+# The PKCS#11 module (pkcs11/build/libcoffer-pkcs11.so), its benchmark and C test programs. Two
+# make runs: the second reads pkg-config after the first has installed the build packages.
 pkcs11:
 	$(MAKE) -C pkcs11 debian-deps
 	$(MAKE) -C pkcs11 all test
+
+# The same under ASan/UBSan, for the tests: built once here, before test files run two at a time.
+pkcs11-sanitize: pkcs11
+	$(MAKE) -C pkcs11 sanitize
 
 lint: deps
 	npx eslint .

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { makePkcs11 } from './support/pkcs11-process.js';
 
 /**
  * coffer-pkpspeed (pkcs11/bench/) against a real PKCS#11 module, SoftHSM2's, on a token made in
@@ -64,8 +65,7 @@ describe('coffer-pkpspeed against SoftHSM2', { skip }, () => {
   let env: NodeJS.ProcessEnv;
 
   before(async () => {
-    const built = spawnSync('make', ['-C', PKCS11_DIR, 'all'], { encoding: 'utf8' });
-    assert.equal(built.status, 0, `make -C pkcs11 all:\n${built.stdout}\n${built.stderr}`);
+    makePkcs11('all');
     root = await mkdtemp(join(tmpdir(), 'coffer-pkpspeed-'));
     tokens = join(root, 'tokens');
     await mkdir(tokens);

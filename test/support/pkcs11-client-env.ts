@@ -8,6 +8,7 @@ import { writePkcs11Config } from '../../src/cluster/pkcs11-config.js';
 import { auditEvents, type SeenEvent } from './audit-events.js';
 import { ClientProcesses, type Daemon, type Ran, type RunOptions } from './client-processes.js';
 import { firstMissing, missing } from './client-programs.js';
+import { PKCS11_BUILD_LOCK } from './pkcs11-process.js';
 import { startTestNode, type TestNode } from './test-node.js';
 
 /**
@@ -35,8 +36,6 @@ const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const PKCS11_DIR = join(REPO, 'pkcs11');
 const COFFER_MODULE = join(PKCS11_DIR, 'build', 'libcoffer-pkcs11.so');
 const SOFTHSM_MODULE = '/usr/lib/softhsm/libsofthsm2.so';
-/** Test files run two at a time; one `make` at a time builds the module. */
-const BUILD_LOCK = join(tmpdir(), 'coffer-pkcs11-build.lock');
 
 /** Why the chosen module cannot be had on this machine, or false. */
 export const moduleMissing: string | false =
@@ -80,7 +79,9 @@ export interface Pkcs11ClientEnv {
 }
 
 async function buildCofferModule(processes: ClientProcesses): Promise<void> {
-  const built = await processes.run('flock', [BUILD_LOCK, 'make', '-C', PKCS11_DIR, 'all'], { timeoutMs: 600_000 });
+  const built = await processes.run('flock', [PKCS11_BUILD_LOCK, 'make', '-C', PKCS11_DIR, 'all'], {
+    timeoutMs: 600_000,
+  });
   if (built.code !== 0) throw new Error(`make -C pkcs11 all:\n${built.stdout}\n${built.stderr}`);
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -82,10 +83,18 @@ export function stopAll(): void {
   running.clear();
 }
 
+/** Test files run two at a time: one `make -C pkcs11` at a time (flock), so no two write one object file. */
+export const PKCS11_BUILD_LOCK = join(tmpdir(), 'coffer-pkcs11-build.lock');
+
+/** `make -C pkcs11 <targets>` under the build lock; asserts it succeeded. */
+export function makePkcs11(...targets: string[]): void {
+  const built = spawnSync('flock', [PKCS11_BUILD_LOCK, 'make', '-C', PKCS11_DIR, ...targets], { encoding: 'utf8' });
+  assert.equal(built.status, 0, `make -C pkcs11 ${targets.join(' ')}:\n${built.stdout}\n${built.stderr}`);
+}
+
 /** Builds the module and its C test programs, plain and under ASan/UBSan. */
 export function buildModule(): void {
-  const built = spawnSync('make', ['-C', PKCS11_DIR, 'test', 'sanitize'], { encoding: 'utf8' });
-  assert.equal(built.status, 0, `make -C pkcs11 test sanitize:\n${built.stdout}\n${built.stderr}`);
+  makePkcs11('all', 'test', 'sanitize');
   assert.ok(existsSync(MODULE));
 }
 
