@@ -245,6 +245,20 @@ describe('the PKCS#11 face of the node', () => {
     refused(await call('PATCH', `/v1/pkcs11/objects/${handle}`, admin, patch), 'ATTRIBUTE_READ_ONLY');
   });
 
+  test('find by a public part (CKA_EC_POINT, CKA_PUBLIC_KEY_INFO) finds that key only', async () => {
+    const made = () =>
+      pair(alice, 'EC_KEY_PAIR_GEN', [A('CKA_TOKEN', true), A('CKA_EC_PARAMS', P256)], [A('CKA_TOKEN', true)]);
+    const [one, other] = [await made(), await made()];
+    const parts = await read(alice, one.publicHandle, ['CKA_EC_POINT', 'CKA_PUBLIC_KEY_INFO']);
+    const point = Buffer.from(parts.get('CKA_EC_POINT') as string, 'base64');
+    const info = Buffer.from(parts.get('CKA_PUBLIC_KEY_INFO') as string, 'base64');
+    assert.deepEqual((await find(alice, [A('CKA_EC_POINT', point)])).handles, [one.publicHandle]);
+    const byInfo = (await find(alice, [A('CKA_PUBLIC_KEY_INFO', info)])).handles;
+    assert.deepEqual(byInfo, [one.publicHandle, one.privateHandle].sort());
+    assert.ok(!byInfo.includes(other.publicHandle));
+    assert.deepEqual((await find(bob, [A('CKA_EC_POINT', point)])).handles, [], 'not for another user');
+  });
+
   test('find matches attributes exactly, never on key material, in handle order and paged', async () => {
     const label = 'findable';
     const one = await generate(alice, 'AES_KEY_GEN', aesTemplate(label));

@@ -5,7 +5,7 @@ import type { KeyRecord } from '../objects/key-record.js';
 import { matchesTemplate, searchPlan } from './matching.js';
 import type { ObjectRecord } from './object-record.js';
 import type { ObjectService } from './object-service.js';
-import { projection } from './projection.js';
+import { PUBLIC_PART_ATTRIBUTES, projection } from './projection.js';
 import type { Template } from './value-codec.js';
 
 /** Below every handle (handles are never 0): the cursor of a first page that wants no session keys first. */
@@ -53,18 +53,22 @@ export async function findObjects(
   return more && handles.length > 0 ? { handles, next: handles.at(-1)! } : { handles };
 }
 
-/** The listed keys that match in full, each opened through the gate's visibility rule. */
+/**
+ * The listed keys that match in full. The listings only hold keys the caller may see; a key is
+ * loaded (and unsealed) only when the template compares one of its public parts.
+ */
 async function matchingKeys(
   deps: FindDeps,
   session: Session,
   records: readonly KeyRecord[],
   template: Template,
 ): Promise<Found> {
+  const needsKey = [...template.keys()].some((name) => PUBLIC_PART_ATTRIBUTES.has(name));
   const handles: string[] = [];
-  for (const record of records) {
-    const loaded = await deps.gate.find(session, record.handle);
+  for (const listed of records) {
+    const loaded = needsKey ? await deps.gate.find(session, listed.handle) : { record: listed, key: undefined };
     if (loaded && matchesTemplate(projection({ kind: 'key', record: loaded.record, key: loaded.key }), template))
-      handles.push(record.handle);
+      handles.push(listed.handle);
   }
   return { handles, more: false };
 }

@@ -16,7 +16,8 @@ import { dateToBytes, decodeValue, encodeValue, type AttributeValue, type WireVa
  * reveals it, whatever CKA_SENSITIVE says), or `invalid` (the class has no such attribute).
  */
 export type FaceObject =
-  | { readonly kind: 'key'; readonly record: KeyRecord; readonly key: KeyObject }
+  /** `key` may be left out where no attribute of PUBLIC_PART_ATTRIBUTES is asked for. */
+  | { readonly kind: 'key'; readonly record: KeyRecord; readonly key?: KeyObject }
   | { readonly kind: 'object'; readonly record: ObjectRecord };
 
 export type Projected = { readonly value: AttributeValue } | 'sensitive' | 'invalid';
@@ -110,6 +111,14 @@ function flagOf(record: KeyRecord, name: Name): boolean {
 
 const hexBytes = (hex: string): Buffer => Buffer.from(hex, 'hex');
 
+/** The key attributes worked out from the key itself (its public parts); the others come from its record. */
+export const PUBLIC_PART_ATTRIBUTES: ReadonlySet<Name> = new Set<Name>([
+  'CKA_PUBLIC_KEY_INFO',
+  'CKA_MODULUS',
+  'CKA_PUBLIC_EXPONENT',
+  'CKA_EC_POINT',
+]);
+
 /** One attribute of a key object. */
 function keyAttribute(record: KeyRecord, name: Name, parts: () => PublicParts): Projected {
   const { shown, sensitive } = tableOf(record.class, record.keyType);
@@ -177,7 +186,11 @@ function objectAttribute(record: ObjectRecord, name: Name): Projected {
 export function projection(object: FaceObject): (name: Name) => Projected {
   if (object.kind === 'object') return (name) => objectAttribute(object.record, name);
   let parts: PublicParts | undefined;
-  const lazyParts = (): PublicParts => (parts ??= publicPartsOf(object.key));
+  const { key } = object;
+  const lazyParts = (): PublicParts => {
+    if (key === undefined) throw new Error('a public part was asked of a key projected without its key');
+    return (parts ??= publicPartsOf(key));
+  };
   return (name) => keyAttribute(object.record, name, lazyParts);
 }
 
