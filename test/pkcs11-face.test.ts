@@ -691,4 +691,75 @@ describe('the PKCS#11 face of the node', () => {
     });
     refused(noLength, 'TEMPLATE_INCOMPLETE');
   });
+
+  test('without a login: only the public keys and objects, and only while the cluster policy lists them', async () => {
+    const anonymous = <T>(path: string, body: unknown) =>
+      t.api.call<T>('POST', `/v1/pkcs11/public/objects/${path}`, { body });
+    const ec = [A('CKA_KEY_TYPE', CKK.EC), A('CKA_EC_PARAMS', P256), A('CKA_VERIFY', true)];
+    const stored = [A('CKA_TOKEN', true), A('CKA_SIGN', true)];
+    const listed = await pair(
+      alice,
+      'EC_KEY_PAIR_GEN',
+      [...ec, A('CKA_TOKEN', true), A('CKA_LABEL', text('pub'))],
+      [...stored, A('CKA_PRIVATE', false)],
+    );
+    const hidden = await pair(alice, 'EC_KEY_PAIR_GEN', [...ec, A('CKA_TOKEN', true), A('CKA_PRIVATE', true)], stored);
+    const session = await pair(alice, 'EC_KEY_PAIR_GEN', ec, [A('CKA_SIGN', true)]);
+    const notPrivate = (attr: Attr): Attr =>
+      attr.type === attributeTypeNumber('CKA_PRIVATE') ? A('CKA_PRIVATE', false) : attr;
+    const secret = await generate(alice, 'AES_KEY_GEN', aesTemplate('public secret?').map(notPrivate));
+    const data = async (value: boolean) =>
+      (
+        await call<{ handle: string }>('POST', '/v1/pkcs11/objects', alice, {
+          template: [
+            A('CKA_CLASS', CKO.DATA),
+            A('CKA_TOKEN', true),
+            A('CKA_PRIVATE', value),
+            A('CKA_VALUE', text('d')),
+          ],
+        })
+      ).body.handle;
+    const [publicData, privateData] = [await data(false), await data(true)];
+
+    const off = await anonymous('find', { template: [] });
+    refused(off, 'NOT_AUTHENTICATED');
+    refused(await anonymous('attributes', { handle: listed.publicHandle, types: [0] }), 'NOT_AUTHENTICATED');
+    const on = await call('PUT', '/v1/cluster/policy', admin, { listPublicObjects: true });
+    assert.equal(on.status, 200, on.text);
+    try {
+      const found = await anonymous<{ handles: string[] }>('find', { template: [] });
+      assert.equal(found.status, 200, found.text);
+      const seen = new Set(found.body.handles);
+      assert.ok(seen.has(listed.publicHandle) && seen.has(publicData), 'public key and data object listed');
+      for (const never of [
+        listed.privateHandle,
+        hidden.publicHandle,
+        hidden.privateHandle,
+        session.publicHandle,
+        secret,
+      ])
+        assert.ok(!seen.has(never), `${never} is not public`);
+      assert.ok(!seen.has(privateData), 'a data object with CKA_PRIVATE true is not public');
+      const privateClass = await anonymous<{ handles: string[] }>('find', {
+        template: [A('CKA_CLASS', CKO.PRIVATE_KEY)],
+      });
+      assert.deepEqual(privateClass.body.handles, [], 'no private key, whatever its CKA_PRIVATE');
+
+      const types = ['CKA_LABEL', 'CKA_EC_POINT', 'CKA_PRIVATE'].map((name) =>
+        attributeTypeNumber(name as AttributeTypeName),
+      );
+      const shown = await anonymous<Answers>('attributes', { handle: listed.publicHandle, types });
+      assert.equal(shown.status, 200, shown.text);
+      const asOwner = await read(alice, listed.publicHandle, ['CKA_LABEL', 'CKA_EC_POINT', 'CKA_PRIVATE']);
+      assert.deepEqual(
+        shown.body.attributes.map((a) => ('value' in a ? a.value : a.error)),
+        [...asOwner.values()],
+        'the same attributes as its owner reads',
+      );
+      for (const never of [listed.privateHandle, hidden.publicHandle, secret, privateData])
+        refused(await anonymous('attributes', { handle: never, types: [0] }), 'KEY_NOT_FOUND');
+    } finally {
+      await call('PUT', '/v1/cluster/policy', admin, { listPublicObjects: false });
+    }
+  });
 });

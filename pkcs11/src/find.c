@@ -3,9 +3,10 @@
  * node matches the template against what the login may see; Init fetches every page of handles
  * at once (a search is a snapshot, as on a token), and C_FindObjects hands them out.
  *
- * Without a login a search succeeds and finds nothing: Coffer has no public objects, and the
- * spec's search without a login finds only public ones. A template type the module does not
- * speak matches no object, so that search also finds nothing, without asking the node.
+ * Without a login a search finds only public objects, through the node's public route; where
+ * the cluster lists none (its policy) the search succeeds and finds nothing. A template type
+ * the module does not speak matches no object, so that search also finds nothing, without
+ * asking the node.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
@@ -61,19 +62,26 @@ static CK_RV fetch_page(struct coffer_call *call, json_object *templ, struct sea
   }
   if (rv == CKR_OK && json_object_object_add(body, "limit", json_object_new_int(COFFER_FIND_PAGE)) != 0) rv = CKR_HOST_MEMORY;
   if (rv == CKR_OK && *after != 0) rv = coffer_json_add_handle(body, "after", *after);
-  if (rv == CKR_OK) rv = coffer_call_json(call, "POST", "/v1/pkcs11/objects/find", body, &answer, NULL);
-  if (rv == CKR_OK &&
-      (!json_object_object_get_ex(answer, "handles", &handles) || !json_object_is_type(handles, json_type_array)))
-    rv = CKR_DEVICE_ERROR;
-  if (rv == CKR_OK) rv = append(search, handles);
-  if (rv == CKR_OK) {
-    CK_OBJECT_HANDLE following = 0;
-    if (json_object_object_get_ex(answer, "next", &next) &&
-        (!json_object_is_type(next, json_type_string) || coffer_handle_parse(json_object_get_string(next), &following) != 0))
+  int refused = 0;
+  if (rv == CKR_OK) rv = coffer_call_json_or_public(call, "/v1/pkcs11/objects/find", body, &answer, &refused);
+  if (refused) { /* no public objects: the search finds nothing */
+    rv = CKR_OK;
+    *after = 0;
+  } else {
+    if (rv == CKR_OK &&
+        (!json_object_object_get_ex(answer, "handles", &handles) || !json_object_is_type(handles, json_type_array)))
       rv = CKR_DEVICE_ERROR;
-    /* A `next` that does not move on would page forever. */
-    else if (following != 0 && following == *after) rv = CKR_DEVICE_ERROR;
-    *after = following;
+    if (rv == CKR_OK) rv = append(search, handles);
+    if (rv == CKR_OK) {
+      CK_OBJECT_HANDLE following = 0;
+      if (json_object_object_get_ex(answer, "next", &next) &&
+          (!json_object_is_type(next, json_type_string) ||
+           coffer_handle_parse(json_object_get_string(next), &following) != 0))
+        rv = CKR_DEVICE_ERROR;
+      /* A `next` that does not move on would page forever. */
+      else if (following != 0 && following == *after) rv = CKR_DEVICE_ERROR;
+      *after = following;
+    }
   }
   json_object_put(body); /* the template is the caller's, wiped after the last page */
   if (answer != NULL) json_object_put(answer);
@@ -87,7 +95,7 @@ static int speaks_all(const CK_ATTRIBUTE *templ, CK_ULONG count) {
 }
 
 static CK_RV search_all(struct coffer_call *call, const CK_ATTRIBUTE *templ, CK_ULONG count, struct search *search) {
-  if (call->token == NULL || !speaks_all(templ, count)) return CKR_OK; /* finds nothing: see above */
+  if (!speaks_all(templ, count)) return CKR_OK; /* finds nothing: see above */
   json_object *array = NULL;
   CK_RV rv = coffer_template_json(templ, count, &array);
   CK_OBJECT_HANDLE after = 0;

@@ -4,6 +4,7 @@
  * is freed (coffer_json_put_wiped), and a serialized body is a private copy the caller wipes.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,5 +111,24 @@ CK_RV coffer_call_json(struct coffer_call *call, const char *method, const char 
   if (body != NULL && (text = coffer_json_serialize(body)) == NULL) return CKR_HOST_MEMORY;
   CK_RV rv = coffer_call_http(call, method, path, text, response, code);
   coffer_free_secret(text);
+  return rv;
+}
+
+CK_RV coffer_call_json_or_public(struct coffer_call *call, const char *path, json_object *body, json_object **response,
+                                 int *public_refused) {
+  *public_refused = 0;
+  if (call->token != NULL) return coffer_call_json(call, "POST", path, body, response, NULL);
+  static const char face[] = "/v1/pkcs11/", public_face[] = "/v1/pkcs11/public/";
+  char public_path[128], code[COFFER_CODE_MAX] = "";
+  if (strncmp(path, face, strlen(face)) != 0 ||
+      snprintf(public_path, sizeof public_path, "%s%s", public_face, path + strlen(face)) >= (int)sizeof public_path)
+    return CKR_GENERAL_ERROR;
+  char *text = NULL;
+  *response = NULL;
+  if (body != NULL && (text = coffer_json_serialize(body)) == NULL) return CKR_HOST_MEMORY;
+  CK_RV rv = coffer_http(coffer_state_config(), "POST", public_path, NULL, text, response, code);
+  coffer_free_secret(text);
+  /* Without a login the node's refusal is no lost login: the cluster lists no public objects. */
+  if (strcmp(code, "NOT_AUTHENTICATED") == 0) *public_refused = 1;
   return rv;
 }

@@ -20,9 +20,19 @@ export interface ClusterPolicy {
    * (src/keys/caller-iv-rule.ts). Off: the node makes every such IV.
    */
   readonly allowCallerIv: boolean;
+  /**
+   * PKCS#11 sessions without a login list the public objects: public keys, certificates and
+   * data objects whose CKA_PRIVATE is false (`ssh-keygen -D` reads public keys that way). Never
+   * a secret or private key, whatever its CKA_PRIVATE. Off: an object is seen only after a login.
+   */
+  readonly listPublicObjects: boolean;
 }
 
-export const DEFAULT_POLICY: ClusterPolicy = { allowPlaintextImport: false, allowCallerIv: false };
+export const DEFAULT_POLICY: ClusterPolicy = {
+  allowPlaintextImport: false,
+  allowCallerIv: false,
+  listPublicObjects: false,
+};
 /** The policy's switches, for the route schema and the CLI. */
 export const POLICY_SWITCHES = Object.keys(DEFAULT_POLICY) as readonly (keyof ClusterPolicy)[];
 export const POLICY_PATH = 'sys/policy';

@@ -21,7 +21,7 @@ import {
 import { newHandle } from '../objects/key-handle.js';
 import type { KeyRecord } from '../objects/key-record.js';
 import type { KeyIndex, KeyRepository, LoadedKey } from './key-repository.js';
-import { canSee, type Admission } from './key-use-gate.js';
+import { canSee, isPublicKeyObject, type Admission } from './key-use-gate.js';
 import type { SessionKeys } from './session-keys.js';
 
 export interface KeyTemplate {
@@ -200,7 +200,7 @@ export class KeyService {
     if (filter.alias !== undefined) {
       const found = await this.deps.repository.aliases.resolve(filter.alias);
       const loaded = found && (await this.loadListed(found.record.keyHandle));
-      const fits = loaded && canSee(session, loaded.record) && matches(loaded.record, filter);
+      const fits = loaded && visible(session, loaded.record) && matches(loaded.record, filter);
       return { keys: fits && (page.after === undefined || loaded.record.handle > page.after) ? [loaded.record] : [] };
     }
     const search = searchFor(session, filter);
@@ -215,7 +215,7 @@ export class KeyService {
           : await this.deps.repository.find(search.index, search.value, { after, limit: page.limit });
       for (const handle of found.handles) {
         const loaded = await this.loadListed(handle);
-        if (loaded && canSee(session, loaded.record) && matches(loaded.record, filter)) keys.push(loaded.record);
+        if (loaded && visible(session, loaded.record) && matches(loaded.record, filter)) keys.push(loaded.record);
         if (keys.length === page.limit) return { keys, next: handle };
       }
       if (!found.more) return { keys };
@@ -351,9 +351,12 @@ function searchFor(session: Session, filter: KeyFilter): { index: KeyIndex | 'vi
   if (filter.label !== undefined) return { index: 'label', value: filter.label };
   if (filter.id !== undefined) return { index: 'id', value: filter.id.toLowerCase() };
   if (owner !== undefined) return { index: 'owner', value: owner };
-  if (session.role === 'admin') return { index: 'all', value: '' };
+  // A session without a login walks every key, of which `visible` keeps the public ones.
+  if (session.role === 'admin' || session.role === 'public') return { index: 'all', value: '' };
   return { index: 'visible', value: session.username };
 }
+
+const visible = (session: Session, record: KeyRecord): boolean => canSee(session, record, isPublicKeyObject(record));
 
 /** CKA_TOKEN false (a session key) as a record attribute; nothing for a token key. */
 export function tokenAttribute(token: boolean | undefined): Partial<KeyRecord['attributes']> {

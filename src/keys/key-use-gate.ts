@@ -87,7 +87,7 @@ export class KeyUseGate {
     const sessionKey = this.deps.sessionKeys?.get(handle);
     if (sessionKey) return sessionKey.sessionId === session.id ? sessionKey.loaded : undefined;
     const loaded = await this.deps.load(handle);
-    if (!loaded || !canSee(session, loaded.record)) return undefined;
+    if (!loaded || !canSee(session, loaded.record, isPublicKeyObject(loaded.record))) return undefined;
     // Alias names are cluster-wide: one names a key for its owner only, so another user's alias
     // on a key shared with the caller cannot stand in for a name the caller meant as its own.
     if (byAlias && session.role !== 'admin' && loaded.record.owner !== session.username) return undefined;
@@ -209,9 +209,25 @@ export class KeyUseGate {
   }
 }
 
-/** Who sees a key (and a certificate or data object: the same rule): its owner, users it is shared with, admins. */
-export function canSee(session: Session, record: Pick<KeyRecord, 'owner' | 'sharedWith'>): boolean {
+/**
+ * Who sees a key (and a certificate or data object: the same rule): its owner, users it is
+ * shared with, admins. A session without a login (role 'public') sees only public objects.
+ */
+export function canSee(
+  session: Session,
+  record: Pick<KeyRecord, 'owner' | 'sharedWith'>,
+  publicObject: boolean = false,
+): boolean {
+  if (session.role === 'public') return publicObject;
   return session.role === 'admin' || record.owner === session.username || record.sharedWith.includes(session.username);
+}
+
+/**
+ * A key any PKCS#11 session may list: a stored public key whose owner left CKA_PRIVATE false.
+ * Secret and private keys never are, whatever their CKA_PRIVATE says.
+ */
+export function isPublicKeyObject(record: KeyRecord): boolean {
+  return record.class === 'public' && record.attributes.private !== true && record.attributes.token !== false;
 }
 
 function isWho(who: 'owner' | 'owner-or-admin', session: Session, record: KeyRecord): boolean {

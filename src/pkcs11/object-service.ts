@@ -62,7 +62,9 @@ export class ObjectService {
     const opened = await this.deps.reader.get(objectPath(handle), 'object');
     if (!opened) return undefined;
     const record = decodeObjectRecord(opened.plaintext);
-    return canSee(session, record) ? { record, modRevision: opened.modRevision } : undefined;
+    return canSee(session, record, record.attributes.CKA_PRIVATE !== true)
+      ? { record, modRevision: opened.modRevision }
+      : undefined;
   }
 
   /** This login session's session objects, in handle order. */
@@ -78,7 +80,9 @@ export class ObjectService {
     session: Session,
     page: { after?: string; limit: number },
   ): Promise<{ records: ObjectRecord[]; next?: string }> {
-    const prefix = session.role === 'admin' ? OBJECT_PREFIX : `${OWNER_INDEX}${session.username}/`;
+    // An admin, and a session without a login (find keeps the public ones), walk every object.
+    const everyOne = session.role === 'admin' || session.role === 'public';
+    const prefix = everyOne ? OBJECT_PREFIX : `${OWNER_INDEX}${session.username}/`;
     const found = await this.deps.reader.keys(prefix, {
       ...(page.after !== undefined && { after: prefix + page.after }),
       limit: page.limit,

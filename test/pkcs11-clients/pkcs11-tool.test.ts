@@ -188,7 +188,7 @@ describe(`pkcs11-tool on the ${CLIENT_MODULE} module`, { skip }, () => {
   });
 
   test('--encrypt / --decrypt AES-GCM: a round trip', { skip: skipGcm }, async () => {
-    await p11.allowCallerIv();
+    await p11.allowPolicy('allowCallerIv');
     const plaintext = randomBytes(100);
     await writeFile(file('gcm-plain.bin'), plaintext);
     const args = ['--mechanism', 'AES-GCM', '--id', '03', '--iv', randomBytes(12).toString('hex')];

@@ -73,10 +73,16 @@ export interface Pkcs11ClientEnv {
   tool(...args: string[]): Promise<Ran>;
   /** pkcs11-tool on this module, logged in as the user. */
   userTool(...args: string[]): Promise<Ran>;
-  /** Lets applications bring their own AES-GCM IV: Coffer's cluster policy; SoftHSM2 always does. */
-  allowCallerIv(): Promise<void>;
+  /**
+   * Turns on switches of Coffer's cluster policy, for what SoftHSM2 always does: applications
+   * bringing their own AES-GCM IV (`allowCallerIv`), public objects listed without a login
+   * (`listPublicObjects`).
+   */
+  allowPolicy(...switches: PolicySwitch[]): Promise<void>;
   stop(): Promise<void>;
 }
+
+type PolicySwitch = 'allowCallerIv' | 'listPublicObjects';
 
 async function buildCofferModule(processes: ClientProcesses): Promise<void> {
   const built = await processes.run('flock', [PKCS11_BUILD_LOCK, 'make', '-C', PKCS11_DIR, 'all'], {
@@ -91,7 +97,7 @@ interface ModuleSide {
   readonly pin: string;
   readonly slotId: number;
   readonly coffer: CofferSide | undefined;
-  allowCallerIv(): Promise<void>;
+  allowPolicy(...switches: PolicySwitch[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -119,10 +125,10 @@ async function cofferSide(dir: string, processes: ClientProcesses): Promise<Modu
         username,
         eventsByUser: async (action) => auditEvents(node.api, await admin(), { action, actor: username }),
       },
-      async allowCallerIv() {
+      async allowPolicy(...switches) {
         const set = await node.api.call('PUT', '/v1/cluster/policy', {
           token: await admin(),
-          body: { allowCallerIv: true },
+          body: Object.fromEntries(switches.map((name) => [name, true])),
         });
         if (set.status !== 200) throw new Error(`PUT /v1/cluster/policy: ${set.text}`);
       },
@@ -152,7 +158,7 @@ async function softhsmSide(dir: string, processes: ClientProcesses): Promise<Mod
     pin,
     slotId: Number(slot[1]),
     coffer: undefined,
-    allowCallerIv: async () => undefined,
+    allowPolicy: async () => undefined,
     stop: async () => undefined,
   };
 }
@@ -191,7 +197,7 @@ export async function startClientEnv(): Promise<Pkcs11ClientEnv> {
     start: processes.start.bind(processes),
     tool,
     userTool: (...args) => tool('--login', '--pin', pin, ...args),
-    allowCallerIv: () => side!.allowCallerIv(),
+    allowPolicy: (...switches) => side!.allowPolicy(...switches),
     stop,
   };
 }

@@ -14,6 +14,7 @@ import { parseHandle } from '../../objects/key-handle.js';
 import { OPERATIONS } from '../../operations/index.js';
 import type { AnyOperation, OperationResult } from '../../operations/operation.js';
 import { runOperation } from '../../operations/run.js';
+import { publicSession } from '../../pkcs11/public-session.js';
 import { requirePermission, sessionOf } from '../auth.js';
 import { KEY_ROUTE_PARAM_SCHEMA, type KeyRouteParamFields } from '../mechanism-params.js';
 import { base64, handle, keyReference, object } from '../schemas.js';
@@ -54,39 +55,47 @@ async function isObject(services: ApiServices, session: Session, reference: stri
 
 const handleOf = (answer: OperationResult): string => (answer?.key as { handle: string }).handle;
 
+const findBody = object({ template, after: handle, limit: { type: 'integer', minimum: 1, maximum: 1000 } }, ['template']);
+const attributesBody = object(
+  { handle, types: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'integer', minimum: 0 } } },
+  ['handle', 'types'],
+);
+type FindBody = { template: WireAttribute[]; after?: string; limit?: number };
+type AttributesBody = { handle: string; types: number[] };
+
+async function findObjects(services: ApiServices, session: Session, body: FindBody) {
+  return run(services, session, 'pkcs11.find-objects', body);
+}
+
+async function readAttributes(services: ApiServices, session: Session, body: AttributesBody) {
+  const object = await isObject(services, session, body.handle);
+  return run(services, session, object ? 'pkcs11.read-object-attributes' : 'pkcs11.read-key-attributes', body);
+}
+
 export function pkcs11Routes(app: FastifyInstance, services: ApiServices): void {
-  app.post<{ Body: { template: WireAttribute[]; after?: string; limit?: number } }>(
+  app.post<{ Body: FindBody }>(
     '/v1/pkcs11/objects/find',
-    {
-      config: { operation: 'key.list' },
-      schema: {
-        body: object({ template, after: handle, limit: { type: 'integer', minimum: 1, maximum: 1000 } }, ['template']),
-      },
-    },
-    async (request) => run(services, sessionOf(request), 'pkcs11.find-objects', request.body),
+    { config: { operation: 'key.list' }, schema: { body: findBody } },
+    async (request) => findObjects(services, sessionOf(request), request.body),
   );
 
-  app.post<{ Body: { handle: string; types: number[] } }>(
+  app.post<{ Body: AttributesBody }>(
     '/v1/pkcs11/objects/attributes',
-    {
-      config: { operation: 'key.read-attributes' },
-      schema: {
-        body: object(
-          { handle, types: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'integer', minimum: 0 } } },
-          ['handle', 'types'],
-        ),
-      },
-    },
-    async (request) => {
-      const session = sessionOf(request);
-      const object = await isObject(services, session, request.body.handle);
-      return run(
-        services,
-        session,
-        object ? 'pkcs11.read-object-attributes' : 'pkcs11.read-key-attributes',
-        request.body,
-      );
-    },
+    { config: { operation: 'key.read-attributes' }, schema: { body: attributesBody } },
+    async (request) => readAttributes(services, sessionOf(request), request.body),
+  );
+
+  // The same two for a PKCS#11 session without a login: no bearer token, the public objects only.
+  app.post<{ Body: FindBody }>(
+    '/v1/pkcs11/public/objects/find',
+    { schema: { body: findBody } },
+    async (request) => findObjects(services, await publicSession(services), request.body),
+  );
+
+  app.post<{ Body: AttributesBody }>(
+    '/v1/pkcs11/public/objects/attributes',
+    { schema: { body: attributesBody } },
+    async (request) => readAttributes(services, await publicSession(services), request.body),
   );
 
   app.post<{ Body: { template: WireAttribute[] } }>(
