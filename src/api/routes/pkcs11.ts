@@ -55,7 +55,9 @@ async function isObject(services: ApiServices, session: Session, reference: stri
 
 const handleOf = (answer: OperationResult): string => (answer?.key as { handle: string }).handle;
 
-const findBody = object({ template, after: handle, limit: { type: 'integer', minimum: 1, maximum: 1000 } }, ['template']);
+const findBody = object({ template, after: handle, limit: { type: 'integer', minimum: 1, maximum: 1000 } }, [
+  'template',
+]);
 const attributesBody = object(
   { handle, types: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'integer', minimum: 0 } } },
   ['handle', 'types'],
@@ -86,10 +88,8 @@ export function pkcs11Routes(app: FastifyInstance, services: ApiServices): void 
   );
 
   // The same two for a PKCS#11 session without a login: no bearer token, the public objects only.
-  app.post<{ Body: FindBody }>(
-    '/v1/pkcs11/public/objects/find',
-    { schema: { body: findBody } },
-    async (request) => findObjects(services, await publicSession(services), request.body),
+  app.post<{ Body: FindBody }>('/v1/pkcs11/public/objects/find', { schema: { body: findBody } }, async (request) =>
+    findObjects(services, await publicSession(services), request.body),
   );
 
   app.post<{ Body: AttributesBody }>(
