@@ -3,6 +3,7 @@ import { createPublicKey, generateKeyPairSync, X509Certificate } from 'node:cryp
 import { after, before, describe, test } from 'node:test';
 import { attributeTypeNumber, type AttributeTypeName } from '../src/pkcs11/attribute-types.js';
 import { codeOf, type ApiAnswer } from './support/api.js';
+import { auditEvents } from './support/audit-events.js';
 import { startTestNode, type TestNode } from './support/test-node.js';
 import { withOpenssl } from './support/testing-openssl.js';
 
@@ -95,6 +96,13 @@ describe('the PKCS#11 face of the node', () => {
   function refused(answer: ApiAnswer<unknown>, code: string): void {
     assert.equal(codeOf(answer), code, answer.text);
   }
+
+  /** A self-signed P-256 certificate, DER. */
+  const selfSigned = (cn: string): Buffer =>
+    withOpenssl({}, [
+      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'k.pem'],
+      ...['-subj', `/CN=${cn}/O=Coffer`, '-days', '1', '-outform', 'DER'],
+    ]);
 
   const aesTemplate = (label: string, extra: Attr[] = []): Attr[] => [
     A('CKA_CLASS', CKO.SECRET_KEY),
@@ -412,23 +420,7 @@ describe('the PKCS#11 face of the node', () => {
     ]);
     assert.deepEqual([...got.values()], [CKO.DATA, b64('hello'), b64('my app'), '', true, 'invalid']);
 
-    const der = withOpenssl({}, [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      'k.pem',
-      '-subj',
-      '/CN=face test/O=Coffer',
-      '-days',
-      '1',
-      '-outform',
-      'DER',
-    ]);
+    const der = selfSigned('face test');
     const cert = await call<{ handle: string }>('POST', '/v1/pkcs11/objects', alice, {
       template: [
         A('CKA_CLASS', CKO.CERTIFICATE),
@@ -692,7 +684,7 @@ describe('the PKCS#11 face of the node', () => {
     refused(noLength, 'TEMPLATE_INCOMPLETE');
   });
 
-  test('without a login: only the public keys and objects, and only while the cluster policy lists them', async () => {
+  test('without a login: only public keys and certificates, and only while the cluster policy lists them', async () => {
     const anonymous = <T>(path: string, body: unknown) =>
       t.api.call<T>('POST', `/v1/pkcs11/public/objects/${path}`, { body });
     const ec = [A('CKA_KEY_TYPE', CKK.EC), A('CKA_EC_PARAMS', P256), A('CKA_VERIFY', true)];
@@ -703,61 +695,68 @@ describe('the PKCS#11 face of the node', () => {
       [...ec, A('CKA_TOKEN', true), A('CKA_LABEL', text('pub'))],
       [...stored, A('CKA_PRIVATE', false)],
     );
+    const withdrawn = await pair(alice, 'EC_KEY_PAIR_GEN', [...ec, A('CKA_TOKEN', true)], stored);
     const hidden = await pair(alice, 'EC_KEY_PAIR_GEN', [...ec, A('CKA_TOKEN', true), A('CKA_PRIVATE', true)], stored);
     const session = await pair(alice, 'EC_KEY_PAIR_GEN', ec, [A('CKA_SIGN', true)]);
     const notPrivate = (attr: Attr): Attr =>
       attr.type === attributeTypeNumber('CKA_PRIVATE') ? A('CKA_PRIVATE', false) : attr;
     const secret = await generate(alice, 'AES_KEY_GEN', aesTemplate('public secret?').map(notPrivate));
-    const data = async (value: boolean) =>
-      (
-        await call<{ handle: string }>('POST', '/v1/pkcs11/objects', alice, {
-          template: [
-            A('CKA_CLASS', CKO.DATA),
-            A('CKA_TOKEN', true),
-            A('CKA_PRIVATE', value),
-            A('CKA_VALUE', text('d')),
-          ],
-        })
-      ).body.handle;
-    const [publicData, privateData] = [await data(false), await data(true)];
+    const create = async (template: Attr[]) => {
+      const made = await call<{ handle: string }>('POST', '/v1/pkcs11/objects', alice, {
+        template: [A('CKA_TOKEN', true), ...template],
+      });
+      assert.equal(made.status, 201, made.text);
+      return made.body.handle;
+    };
+    const certificate = (isPrivate: boolean) =>
+      create([
+        A('CKA_CLASS', CKO.CERTIFICATE),
+        A('CKA_CERTIFICATE_TYPE', 0),
+        A('CKA_PRIVATE', isPrivate),
+        A('CKA_VALUE', selfSigned('public')),
+      ]);
+    const [publicCert, privateCert] = [await certificate(false), await certificate(true)];
+    // A data object may hold anything: it is never public, whatever its CKA_PRIVATE.
+    const data = await create([A('CKA_CLASS', CKO.DATA), A('CKA_PRIVATE', false), A('CKA_VALUE', text('secret'))]);
 
-    const off = await anonymous('find', { template: [] });
-    refused(off, 'NOT_AUTHENTICATED');
+    refused(await anonymous('find', { template: [] }), 'NOT_AUTHENTICATED');
     refused(await anonymous('attributes', { handle: listed.publicHandle, types: [0] }), 'NOT_AUTHENTICATED');
     const on = await call('PUT', '/v1/cluster/policy', admin, { listPublicObjects: true });
     assert.equal(on.status, 200, on.text);
     try {
+      // The owner withdraws a public key: CKA_PRIVATE only ever turns true.
+      const withdraw = (value: boolean) =>
+        call('PATCH', `/v1/pkcs11/objects/${withdrawn.publicHandle}`, alice, { template: [A('CKA_PRIVATE', value)] });
+      assert.equal((await withdraw(true)).status, 200);
+      refused(await withdraw(false), 'ATTRIBUTE_READ_ONLY');
+
       const found = await anonymous<{ handles: string[] }>('find', { template: [] });
       assert.equal(found.status, 200, found.text);
       const seen = new Set(found.body.handles);
-      assert.ok(seen.has(listed.publicHandle) && seen.has(publicData), 'public key and data object listed');
-      for (const never of [
-        listed.privateHandle,
-        hidden.publicHandle,
-        hidden.privateHandle,
-        session.publicHandle,
-        secret,
-      ])
-        assert.ok(!seen.has(never), `${never} is not public`);
-      assert.ok(!seen.has(privateData), 'a data object with CKA_PRIVATE true is not public');
+      assert.ok(seen.has(listed.publicHandle) && seen.has(publicCert), 'the public key and certificate are listed');
+      const never = [listed.privateHandle, withdrawn.publicHandle, hidden.publicHandle, hidden.privateHandle];
+      never.push(session.publicHandle, secret, privateCert, data);
+      for (const handle of never) assert.ok(!seen.has(handle), `${handle} is not public`);
       const privateClass = await anonymous<{ handles: string[] }>('find', {
         template: [A('CKA_CLASS', CKO.PRIVATE_KEY)],
       });
       assert.deepEqual(privateClass.body.handles, [], 'no private key, whatever its CKA_PRIVATE');
 
-      const types = ['CKA_LABEL', 'CKA_EC_POINT', 'CKA_PRIVATE'].map((name) =>
-        attributeTypeNumber(name as AttributeTypeName),
-      );
-      const shown = await anonymous<Answers>('attributes', { handle: listed.publicHandle, types });
+      const names: AttributeTypeName[] = ['CKA_LABEL', 'CKA_EC_POINT', 'CKA_PRIVATE'];
+      const shown = await anonymous<Answers>('attributes', {
+        handle: listed.publicHandle,
+        types: names.map(attributeTypeNumber),
+      });
       assert.equal(shown.status, 200, shown.text);
-      const asOwner = await read(alice, listed.publicHandle, ['CKA_LABEL', 'CKA_EC_POINT', 'CKA_PRIVATE']);
       assert.deepEqual(
         shown.body.attributes.map((a) => ('value' in a ? a.value : a.error)),
-        [...asOwner.values()],
+        [...(await read(alice, listed.publicHandle, names)).values()],
         'the same attributes as its owner reads',
       );
-      for (const never of [listed.privateHandle, hidden.publicHandle, secret, privateData])
-        refused(await anonymous('attributes', { handle: never, types: [0] }), 'KEY_NOT_FOUND');
+      const before = (await auditEvents(t.api, admin)).length;
+      for (const handle of [...never, '0x00000000000000aa'])
+        refused(await anonymous('attributes', { handle, types: [0] }), 'KEY_NOT_FOUND');
+      assert.equal((await auditEvents(t.api, admin)).length, before, 'anonymous refusals write no audit event');
     } finally {
       await call('PUT', '/v1/cluster/policy', admin, { listPublicObjects: false });
     }

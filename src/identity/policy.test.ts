@@ -9,8 +9,7 @@ import { ROLES, type Role } from './roles.js';
  * admins manage users and the cluster and never use keys; crypto users own and use keys).
  * A = admin, C = crypto-user. Appliance and unactivated-admin may do nothing through this table.
  */
-// `public` (a PKCS#11 session without a login) may only find objects and read their attributes.
-const EXPECTED: Record<PolicyOperation, { admin: boolean; crypto: boolean; public?: true }> = {
+const EXPECTED: Record<PolicyOperation, { admin: boolean; crypto: boolean }> = {
   'cluster.seal': { admin: true, crypto: false },
   'cluster.set-policy': { admin: true, crypto: false },
   'cluster.read-policy': { admin: true, crypto: true },
@@ -33,8 +32,8 @@ const EXPECTED: Record<PolicyOperation, { admin: boolean; crypto: boolean; publi
   'quorum.set-value': { admin: true, crypto: false },
   'key.set-quorum': { admin: false, crypto: true },
   'key.generate': { admin: false, crypto: true },
-  'key.list': { admin: true, crypto: true, public: true },
-  'key.read-attributes': { admin: true, crypto: true, public: true },
+  'key.list': { admin: true, crypto: true },
+  'key.read-attributes': { admin: true, crypto: true },
   'key.export-public': { admin: false, crypto: true },
   'key.delete': { admin: false, crypto: true },
   'key.set-attribute': { admin: true, crypto: true },
@@ -61,7 +60,6 @@ function expected(role: Role, operation: PolicyOperation): boolean {
   const row = EXPECTED[operation];
   if (role === 'admin') return row.admin;
   if (role === 'crypto-user') return row.crypto;
-  if (role === 'public') return row.public === true;
   return false;
 }
 

@@ -35,9 +35,8 @@ export const PERMISSIONS = {
   // A key's own key-management / key-usage quorum values (its owner).
   'key.set-quorum': ['crypto-user'],
   'key.generate': ['crypto-user'],
-  // 'public': a PKCS#11 session without a login, which sees only public objects (canSee).
-  'key.list': ['admin', 'crypto-user', 'public'],
-  'key.read-attributes': ['admin', 'crypto-user', 'public'],
+  'key.list': ['admin', 'crypto-user'],
+  'key.read-attributes': ['admin', 'crypto-user'],
   'key.export-public': ['crypto-user'],
   'key.delete': ['crypto-user'],
   // An admin may change only what the attribute table gives an admin (CKA_TRUSTED).

@@ -20,7 +20,7 @@ export interface LoadedKey {
  * The searchable fields of keys, each backed by an index so a lookup is one range read;
  * 'all' walks the key records themselves (an admin's listing).
  */
-export type KeyIndex = 'owner' | 'shared' | 'label' | 'id' | 'all';
+export type KeyIndex = 'owner' | 'shared' | 'label' | 'id' | 'public' | 'all';
 
 const INDEX_PREFIX: Record<Exclude<KeyIndex, 'all'>, string> = {
   owner: 'idx/key-owner/',
@@ -28,7 +28,18 @@ const INDEX_PREFIX: Record<Exclude<KeyIndex, 'all'>, string> = {
   shared: 'idx/key-shared/',
   label: 'idx/key-label/',
   id: 'idx/key-id/',
+  /** idx/key-public/<handle>: the public objects among keys (isPublicKeyObject), for sessions without a login. */
+  public: 'idx/key-public/',
 };
+
+/**
+ * A key a PKCS#11 session without a login may list (while the cluster policy lets it): a stored
+ * public key whose owner left CKA_PRIVATE false. Secret and private keys never are, whatever
+ * their CKA_PRIVATE says.
+ */
+export function isPublicKeyObject(record: KeyRecord): boolean {
+  return record.class === 'public' && record.attributes.private !== true && record.attributes.token !== false;
+}
 
 const CACHE_LIMIT = 100_000;
 
@@ -151,7 +162,12 @@ export class KeyRepository {
     value: string,
     options: { after?: string; limit: number },
   ): Promise<{ handles: string[]; more: boolean }> {
-    const prefix = index === 'all' ? KEY_PREFIX : INDEX_PREFIX[index] + this.indexToken(index, value) + '/';
+    const prefix =
+      index === 'all'
+        ? KEY_PREFIX
+        : index === 'public'
+          ? INDEX_PREFIX.public
+          : `${INDEX_PREFIX[index]}${this.indexToken(index, value)}/`;
     const after = options.after === undefined ? undefined : prefix + options.after;
     const page = await this.reader.keys(prefix, { after, limit: options.limit });
     return { handles: page.keys.map((key) => key.slice(prefix.length)), more: page.more };
@@ -189,11 +205,12 @@ export class KeyRepository {
     for (const user of record.sharedWith) paths.push(INDEX_PREFIX.shared + user + '/' + record.handle);
     if (record.label) paths.push(INDEX_PREFIX.label + this.indexToken('label', record.label) + '/' + record.handle);
     if (record.id) paths.push(INDEX_PREFIX.id + this.indexToken('id', record.id) + '/' + record.handle);
+    if (isPublicKeyObject(record)) paths.push(INDEX_PREFIX.public + record.handle);
     return paths;
   }
 
   /** Owners are usernames and appear as-is; labels and IDs are client data, so blinded. */
-  private indexToken(index: Exclude<KeyIndex, 'all'>, value: string): string {
+  private indexToken(index: Exclude<KeyIndex, 'all' | 'public'>, value: string): string {
     return index === 'owner' || index === 'shared' ? value : this.barrier.blindIndex(`key-${index}`, value);
   }
 }

@@ -20,8 +20,8 @@ import {
 } from '../objects/attributes.js';
 import { newHandle } from '../objects/key-handle.js';
 import type { KeyRecord } from '../objects/key-record.js';
-import type { KeyIndex, KeyRepository, LoadedKey } from './key-repository.js';
-import { canSee, isPublicKeyObject, type Admission } from './key-use-gate.js';
+import { isPublicKeyObject, type KeyIndex, type KeyRepository, type LoadedKey } from './key-repository.js';
+import { canSee, type Admission } from './key-use-gate.js';
 import type { SessionKeys } from './session-keys.js';
 
 export interface KeyTemplate {
@@ -346,13 +346,15 @@ export class KeyService {
  * everything (an admin) or the caller's own and shared keys. Undefined: nothing can match.
  */
 function searchFor(session: Session, filter: KeyFilter): { index: KeyIndex | 'visible'; value: string } | undefined {
+  // A session without a login reads the public index alone: no other key is ever opened for it.
+  if (session.role === 'public')
+    return filter.class === undefined || filter.class === 'public' ? { index: 'public', value: '' } : undefined;
   const owner = filter.owner?.toLowerCase();
   if (owner !== undefined && session.role !== 'admin' && owner !== session.username) return undefined;
   if (filter.label !== undefined) return { index: 'label', value: filter.label };
   if (filter.id !== undefined) return { index: 'id', value: filter.id.toLowerCase() };
   if (owner !== undefined) return { index: 'owner', value: owner };
-  // A session without a login walks every key, of which `visible` keeps the public ones.
-  if (session.role === 'admin' || session.role === 'public') return { index: 'all', value: '' };
+  if (session.role === 'admin') return { index: 'all', value: '' };
   return { index: 'visible', value: session.username };
 }
 

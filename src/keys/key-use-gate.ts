@@ -11,7 +11,7 @@ import type { KeyRecord } from '../objects/key-record.js';
 import type { RecordWriter } from '../records/record-writer.js';
 import { defaultCallerIvCheck, type CallerIvCheck } from './caller-iv-rule.js';
 import { ALIAS_PREFIX, type AliasDirectory, isAliasReference } from './key-aliases.js';
-import type { LoadedKey } from './key-repository.js';
+import { isPublicKeyObject, type LoadedKey } from './key-repository.js';
 import { fitsMechanism, type MechanismLookup } from './key-rules.js';
 import { KEY_ROLES, type KeyRole, type KeyRoleRule, quorumServices, USAGE_MECHANISM_KIND } from './key-roles.js';
 import type { SessionKeys } from './session-keys.js';
@@ -220,14 +220,6 @@ export function canSee(
 ): boolean {
   if (session.role === 'public') return publicObject;
   return session.role === 'admin' || record.owner === session.username || record.sharedWith.includes(session.username);
-}
-
-/**
- * A key any PKCS#11 session may list: a stored public key whose owner left CKA_PRIVATE false.
- * Secret and private keys never are, whatever their CKA_PRIVATE says.
- */
-export function isPublicKeyObject(record: KeyRecord): boolean {
-  return record.class === 'public' && record.attributes.private !== true && record.attributes.token !== false;
 }
 
 function isWho(who: 'owner' | 'owner-or-admin', session: Session, record: KeyRecord): boolean {

@@ -52,7 +52,7 @@ const EXPECTED: Record<BooleanAttribute, Expected> = {
     classes: [S, V, P],
     defaults: { secret: true, private: true, public: false },
     settable: true,
-    change: 'never',
+    change: 'only-to-true',
   },
   modifiable: {
     pkcs11: 'CKA_MODIFIABLE',

@@ -53,7 +53,8 @@ function bool(
 
 export const BOOLEAN_ATTRIBUTES = {
   token: bool('CKA_TOKEN', ALL, { secret: true, private: true, public: true }, false, 'never'),
-  private: bool('CKA_PRIVATE', ALL, { secret: true, private: true, public: false }, true, 'never'),
+  // Only ever more private: the owner may withdraw a public key from the public listing.
+  private: bool('CKA_PRIVATE', ALL, { secret: true, private: true, public: false }, true, 'only-to-true'),
   modifiable: bool('CKA_MODIFIABLE', ALL, { secret: true, private: true, public: true }, true, 'only-to-false'),
   destroyable: bool('CKA_DESTROYABLE', ALL, { secret: true, private: true, public: true }, true, 'only-to-false'),
   sensitive: bool('CKA_SENSITIVE', PRIVATE_AND_SECRET, { secret: true, private: true }, true, 'only-to-true'),

@@ -16,7 +16,7 @@ import { dateFromBytes, textFromBytes, type AttributeValue, type Template } from
  * record's class and handle and are never in a template that reaches here.
  */
 type Creation = 'settable' | 'required' | 'node';
-type ObjectChange = 'never' | 'any' | 'only-to-false';
+type ObjectChange = 'never' | 'any' | 'only-to-false' | 'only-to-true';
 
 interface ObjectRule {
   readonly classes: readonly PlainObjectClass[];
@@ -62,7 +62,8 @@ const isLabel = (value: AttributeValue): boolean => {
 export const OBJECT_ATTRIBUTES = {
   // PKCS#11's default: an object is a session object unless the template asks for a token one.
   CKA_TOKEN: { classes: BOTH, creation: 'settable', change: 'never', default: false, atCopy: true },
-  CKA_PRIVATE: { classes: BOTH, creation: 'settable', change: 'never', default: false, atCopy: true },
+  // Only ever more private: an owner may withdraw an object from the public listing, never add it.
+  CKA_PRIVATE: { classes: BOTH, creation: 'settable', change: 'only-to-true', default: false, atCopy: true },
   CKA_MODIFIABLE: { classes: BOTH, creation: 'settable', change: 'never', default: true, atCopy: true },
   CKA_COPYABLE: { classes: BOTH, creation: 'settable', change: 'only-to-false', default: true },
   CKA_DESTROYABLE: { classes: BOTH, creation: 'settable', change: 'only-to-false', default: true },
@@ -215,6 +216,7 @@ export function planObjectChange(
     const allowed =
       rule.change === 'any' ||
       (rule.change === 'only-to-false' && to === false) ||
+      (rule.change === 'only-to-true' && to === true) ||
       (at === 'copy' && rule.atCopy === true);
     if (!allowed) throw new CofferError('ATTRIBUTE_READ_ONLY', `${name} may not change this way`);
     attributes.set(name, to);

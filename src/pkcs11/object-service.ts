@@ -13,6 +13,23 @@ import { decodeValue, encodeValue, type WireValue } from './value-codec.js';
 
 export const OBJECT_PREFIX = 'object/';
 const OWNER_INDEX = 'idx/object-owner/';
+/** idx/object-public/<handle>: the certificates sessions without a login may list (isPublicObject). */
+const PUBLIC_INDEX = 'idx/object-public/';
+
+/**
+ * An object a PKCS#11 session without a login may list (while the cluster policy lets it): a
+ * stored certificate whose CKA_PRIVATE is false. Data objects never are: they may hold anything.
+ */
+export function isPublicObject(record: ObjectRecord): boolean {
+  return record.class === 'certificate' && record.attributes.CKA_PRIVATE === false;
+}
+
+/** The index entries of a stored object. */
+function indexPaths(record: ObjectRecord): string[] {
+  const paths = [`${OWNER_INDEX}${record.owner}/${record.handle}`];
+  if (isPublicObject(record)) paths.push(PUBLIC_INDEX + record.handle);
+  return paths;
+}
 
 export const objectPath = (handle: string): string => OBJECT_PREFIX + handle;
 
@@ -62,9 +79,7 @@ export class ObjectService {
     const opened = await this.deps.reader.get(objectPath(handle), 'object');
     if (!opened) return undefined;
     const record = decodeObjectRecord(opened.plaintext);
-    return canSee(session, record, record.attributes.CKA_PRIVATE !== true)
-      ? { record, modRevision: opened.modRevision }
-      : undefined;
+    return canSee(session, record, isPublicObject(record)) ? { record, modRevision: opened.modRevision } : undefined;
   }
 
   /** This login session's session objects, in handle order. */
@@ -80,9 +95,12 @@ export class ObjectService {
     session: Session,
     page: { after?: string; limit: number },
   ): Promise<{ records: ObjectRecord[]; next?: string }> {
-    // An admin, and a session without a login (find keeps the public ones), walk every object.
-    const everyOne = session.role === 'admin' || session.role === 'public';
-    const prefix = everyOne ? OBJECT_PREFIX : `${OWNER_INDEX}${session.username}/`;
+    const prefix =
+      session.role === 'admin'
+        ? OBJECT_PREFIX
+        : session.role === 'public'
+          ? PUBLIC_INDEX
+          : `${OWNER_INDEX}${session.username}/`;
     const found = await this.deps.reader.keys(prefix, {
       ...(page.after !== undefined && { after: prefix + page.after }),
       limit: page.limit,
@@ -146,7 +164,7 @@ export class ObjectService {
       ],
       changes: [
         { type: 'put', path: objectPath(record.handle), kind: 'object', plaintext: encodeObjectRecord(record) },
-        { type: 'index', path: `${OWNER_INDEX}${record.owner}/${record.handle}` },
+        ...indexPaths(record).map((path): Change => ({ type: 'index', path })),
       ],
       event,
     });
@@ -175,7 +193,13 @@ export class ObjectService {
     }
     await this.deps.writer.commit({
       compares: [{ key: objectPath(record.handle), modRevision: found.modRevision }],
-      changes: [{ type: 'put', path: objectPath(record.handle), kind: 'object', plaintext: encodeObjectRecord(next) }],
+      changes: [
+        { type: 'put', path: objectPath(record.handle), kind: 'object', plaintext: encodeObjectRecord(next) },
+        // CKA_PRIVATE only ever turns true: a change can only withdraw the public entry.
+        ...indexPaths(record)
+          .filter((path) => !indexPaths(next).includes(path))
+          .map((path): Change => ({ type: 'delete', path })),
+      ],
       event: success,
     });
     return next;
@@ -195,7 +219,7 @@ export class ObjectService {
     }
     const changes: Change[] = [
       { type: 'delete', path: objectPath(record.handle) },
-      { type: 'delete', path: `${OWNER_INDEX}${record.owner}/${record.handle}` },
+      ...indexPaths(record).map((path): Change => ({ type: 'delete', path })),
     ];
     await this.deps.writer.commit({
       compares: [{ key: objectPath(record.handle), modRevision: found.modRevision }],

@@ -14,7 +14,8 @@ import { parseHandle } from '../../objects/key-handle.js';
 import { OPERATIONS } from '../../operations/index.js';
 import type { AnyOperation, OperationResult } from '../../operations/operation.js';
 import { runOperation } from '../../operations/run.js';
-import { publicSession } from '../../pkcs11/public-session.js';
+import { publicSession, runPublic } from '../../pkcs11/public-session.js';
+import { CofferError } from '../../errors/coffer-error.js';
 import { requirePermission, sessionOf } from '../auth.js';
 import { KEY_ROUTE_PARAM_SCHEMA, type KeyRouteParamFields } from '../mechanism-params.js';
 import { base64, handle, keyReference, object } from '../schemas.js';
@@ -65,20 +66,30 @@ const attributesBody = object(
 type FindBody = { template: WireAttribute[]; after?: string; limit?: number };
 type AttributesBody = { handle: string; types: number[] };
 
-async function findObjects(services: ApiServices, session: Session, body: FindBody) {
-  return run(services, session, 'pkcs11.find-objects', body);
-}
-
 async function readAttributes(services: ApiServices, session: Session, body: AttributesBody) {
   const object = await isObject(services, session, body.handle);
   return run(services, session, object ? 'pkcs11.read-object-attributes' : 'pkcs11.read-key-attributes', body);
+}
+
+/**
+ * The same for a session without a login, which the permission table does not know: only the
+ * operations PUBLIC_OPERATIONS allows, and a handle it may not see refused without an audit
+ * event (anyone may ask; the audit log is no sink for them).
+ */
+async function readPublicAttributes(services: ApiServices, body: AttributesBody) {
+  const session = await publicSession(services);
+  if (await isObject(services, session, body.handle))
+    return runPublic(services, session, BY_NAME.get('pkcs11.read-object-attributes')!, body);
+  if (!(await services.gate.find(session, body.handle)))
+    throw new CofferError('KEY_NOT_FOUND', 'no such public object');
+  return runPublic(services, session, BY_NAME.get('pkcs11.read-key-attributes')!, body);
 }
 
 export function pkcs11Routes(app: FastifyInstance, services: ApiServices): void {
   app.post<{ Body: FindBody }>(
     '/v1/pkcs11/objects/find',
     { config: { operation: 'key.list' }, schema: { body: findBody } },
-    async (request) => findObjects(services, sessionOf(request), request.body),
+    async (request) => run(services, sessionOf(request), 'pkcs11.find-objects', request.body),
   );
 
   app.post<{ Body: AttributesBody }>(
@@ -89,13 +100,13 @@ export function pkcs11Routes(app: FastifyInstance, services: ApiServices): void 
 
   // The same two for a PKCS#11 session without a login: no bearer token, the public objects only.
   app.post<{ Body: FindBody }>('/v1/pkcs11/public/objects/find', { schema: { body: findBody } }, async (request) =>
-    findObjects(services, await publicSession(services), request.body),
+    runPublic(services, await publicSession(services), BY_NAME.get('pkcs11.find-objects')!, request.body),
   );
 
   app.post<{ Body: AttributesBody }>(
     '/v1/pkcs11/public/objects/attributes',
     { schema: { body: attributesBody } },
-    async (request) => readAttributes(services, await publicSession(services), request.body),
+    async (request) => readPublicAttributes(services, request.body),
   );
 
   app.post<{ Body: { template: WireAttribute[] } }>(
