@@ -31,11 +31,14 @@ static int run_sign(struct job *job) {
   return ok;
 }
 
-/* Any failure, a malformed signature included, is a signature that does not verify. */
+/* Any failure, a malformed signature included, is a signature that does not verify. A signature
+   is the modulus' length exactly (RFC 8017 §8.1.2 step 1): OpenSSL's PSS verification reads a
+   shorter one as the same number, so a signature with a leading zero byte would pass without it. */
 static int run_verify(struct job *job) {
   EVP_PKEY_CTX *ctx = pss_context(job);
   if (ctx == NULL) return job_fail(job, "RSA-PSS parameters refused");
-  job->verified = EVP_PKEY_verify(ctx, job->signature, job->signature_length, job->digest, job->digest_length) == 1;
+  job->verified = job->signature_length == (size_t)EVP_PKEY_get_size(job->key) &&
+                  EVP_PKEY_verify(ctx, job->signature, job->signature_length, job->digest, job->digest_length) == 1;
   EVP_PKEY_CTX_free(ctx);
   return 1;
 }

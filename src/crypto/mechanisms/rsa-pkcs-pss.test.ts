@@ -168,6 +168,18 @@ describe('RSA_PKCS_PSS (CKM_RSA_PKCS_PSS: PSS over the caller’s digest)', () =
     assert.equal(await rsaPkcsPss.verify(rsa.publicKey, digest, 'x' as unknown as Buffer, params), false);
   });
 
+  test('a signature is the modulus’ length: one with a leading zero byte does not verify without it', async () => {
+    const params = { hash: 'sha256' } as const;
+    let digest: Buffer;
+    let signature: Buffer;
+    do {
+      digest = randomBytes(32);
+      signature = await rsaPkcsPss.sign(rsa.privateKey, digest, params);
+    } while (signature[0] !== 0);
+    assert.equal(await rsaPkcsPss.verify(rsa.publicKey, digest, signature, params), true);
+    assert.equal(await rsaPkcsPss.verify(rsa.publicKey, digest, signature.subarray(1), params), false);
+  });
+
   test('signs concurrently on the pool: 24 signatures at once all verify', async () => {
     const digests = Array.from({ length: 24 }, (_, i) => sha('sha256', Buffer.from(`message ${i}`)));
     const signatures = await Promise.all(digests.map((d) => rsaPkcsPss.sign(rsa.privateKey, d, { hash: 'sha256' })));
