@@ -8,7 +8,7 @@ NPM_STAMP := node_modules/.install-stamp
 DEBIAN_TEST_PACKAGES := openssl opensc valgrind softhsm2 libengine-pkcs11-openssl nginx curl \
   gnutls-bin openssh-client openjdk-17-jdk-headless
 
-.PHONY: up test build pkcs11 pkcs11-sanitize lint format deps debian-deps clean
+.PHONY: up test build native pkcs11 pkcs11-sanitize lint format deps debian-deps clean
 
 ## make up: install, build (the node and the PKCS#11 module), and run one dev node on the
 ## embedded SQLite store (./.coffer).
@@ -19,8 +19,15 @@ up: build pkcs11
 test: debian-deps build pkcs11 pkcs11-sanitize lint
 	node scripts/run-tests.mjs
 
-build: deps
+build: deps native
 	npx tsc -p tsconfig.json
+
+# The node's native addon (native/build/coffer_digest_sign.node): RSA-PSS and ECDSA over a
+# caller's digest, through the OpenSSL inside Node. It needs a C compiler and Node's headers
+# (<node prefix>/include/node), nothing downloaded.
+native:
+	@bash scripts/debian-packages.sh gcc make
+	$(MAKE) -C native
 
 # The PKCS#11 module (pkcs11/build/libcoffer-pkcs11.so), its benchmark and C test programs. Two
 # make runs: the second reads pkg-config after the first has installed the build packages.
@@ -52,4 +59,5 @@ debian-deps:
 
 clean:
 	rm -rf dist node_modules/.install-stamp
+	$(MAKE) -C native clean
 	$(MAKE) -C pkcs11 clean

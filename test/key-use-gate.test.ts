@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { codeOf, type ApiAnswer } from './support/api.js';
 import { startTestNode, type TestNode } from './support/test-node.js';
@@ -215,6 +215,28 @@ describe('one key-use gate on every path', () => {
     ok(await call(alice, 'PATCH', `/v1/keys/${key.handle}`, { attributes: { sign: false } }), 'sign off');
     const final = await call(alice, 'POST', `/v1/crypto/operations/${alices}/final`, {});
     assert.equal(codeOf(final), 'KEY_FUNCTION_NOT_PERMITTED', 'after sign off');
+  });
+
+  test('RSA_PKCS_PSS over a digest passes the same gate: visibility, key class, usage, shares', async () => {
+    const pair = await call(alice, 'POST', '/v1/keys/pairs', { keyType: 'rsa', modulusBits: 2048 });
+    ok(pair, 'pair');
+    const { privateKey, publicKey } = pair.body as { privateKey: Key; publicKey: Key };
+    const digest = createHash('sha256').update('handshake').digest('base64');
+    const sign = (token: string, key: Key) =>
+      call(token, 'POST', '/v1/crypto/sign', {
+        keyHandle: key.handle,
+        mechanism: 'RSA_PKCS_PSS',
+        data: digest,
+        hash: 'sha256',
+      });
+    ok(await sign(alice, privateKey), 'the owner signs');
+    assert.equal(codeOf(await sign(bob, privateKey)), 'KEY_NOT_FOUND', 'another user sees no key');
+    assert.equal(codeOf(await sign(alice, publicKey)), 'KEY_TYPE_INCONSISTENT', 'a public key does not sign');
+    ok(await call(alice, 'POST', `/v1/keys/${privateKey.handle}/shares`, { username: 'bob' }), 'share');
+    ok(await sign(bob, privateKey), 'a user it is shared with signs');
+    ok(await call(alice, 'PATCH', `/v1/keys/${privateKey.handle}`, { attributes: { sign: false } }), 'sign off');
+    assert.equal(codeOf(await sign(alice, privateKey)), 'KEY_FUNCTION_NOT_PERMITTED', 'after sign off');
+    assert.equal(codeOf(await sign(bob, privateKey)), 'KEY_FUNCTION_NOT_PERMITTED', 'after sign off, shared');
   });
 
   test('refusals of the gate are audited: probes, wrong key types, rotate refusals', async () => {

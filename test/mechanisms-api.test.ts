@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
+import { constants, createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { codeOf } from './support/api.js';
 import { startTestNode, type TestNode } from './support/test-node.js';
@@ -212,6 +212,54 @@ describe('every mechanism through the HTTP API', () => {
       data: b64(randomBytes(256 - 10)),
     });
     assert.equal(codeOf(tooLong), 'DATA_LEN_RANGE');
+  });
+
+  test('RSA_PKCS_PSS signs a SHA-256 digest as node signs the message, with MGF1 chosen apart; bad params refused', async () => {
+    const message = Buffer.from('a message');
+    const digest = createHash('sha256').update(message).digest();
+    const pem = await call<{ pem: string }>('GET', `/v1/keys/${pairs.rsa!.publicKey.handle}/public-key`);
+    const publicKey = createPublicKey(pem.body.pem);
+    for (const params of [{ hash: 'sha256' }, { hash: 'sha256', mgf1Hash: 'sha512', saltLength: 0 }]) {
+      const signed = await call<{ signature: string }>('POST', '/v1/crypto/sign', {
+        keyHandle: pairs.rsa!.privateKey.handle,
+        mechanism: 'RSA_PKCS_PSS',
+        data: b64(digest),
+        ...params,
+      });
+      assert.equal(signed.status, 200, signed.text);
+      const signature = Buffer.from(signed.body.signature, 'base64');
+      const verifyWith = (extra: Record<string, unknown>) =>
+        call('POST', '/v1/crypto/verify', {
+          keyHandle: pairs.rsa!.publicKey.handle,
+          mechanism: 'RSA_PKCS_PSS',
+          data: b64(digest),
+          signature: signed.body.signature,
+          ...params,
+          ...extra,
+        });
+      assert.equal((await verifyWith({})).status, 200);
+      if (params.mgf1Hash === undefined) {
+        const options = { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
+        assert.ok(verify('sha256', message, options, signature), 'node verifies it over the message');
+      } else {
+        assert.equal(codeOf(await verifyWith({ mgf1Hash: 'sha256' })), 'SIGNATURE_INVALID');
+      }
+      assert.equal(codeOf(await verifyWith({ saltLength: 31 })), 'SIGNATURE_INVALID');
+    }
+    const sign = (data: Buffer, params: Record<string, unknown>) =>
+      call('POST', '/v1/crypto/sign', {
+        keyHandle: pairs.rsa!.privateKey.handle,
+        mechanism: 'RSA_PKCS_PSS',
+        data: b64(data),
+        ...params,
+      });
+    assert.equal(codeOf(await sign(digest, {})), 'MECHANISM_PARAM_INVALID');
+    assert.equal(codeOf(await sign(digest, { hash: 'sha256', saltLength: 223 })), 'MECHANISM_PARAM_INVALID');
+    assert.equal(codeOf(await sign(digest, { hash: 'sha256', signatureEncoding: 'der' })), 'MECHANISM_PARAM_INVALID');
+    assert.equal((await sign(digest, { hash: 'md5' })).status, 400);
+    assert.equal(codeOf(await sign(digest, { hash: 'sha384' })), 'DATA_LEN_RANGE');
+    assert.equal(codeOf(await sign(message, { hash: 'sha256' })), 'DATA_LEN_RANGE');
+    covered.add('signature:RSA_PKCS_PSS');
   });
 
   test('digests match node:crypto', async () => {

@@ -35,6 +35,7 @@ import {
   type Run,
 } from './support/pkcs11-process.js';
 import { startTestNode, type TestNode } from './support/test-node.js';
+import { withOpenssl } from './support/testing-openssl.js';
 
 /**
  * The PKCS#11 module (pkcs11/) against a real node: the real pkcs11-tool (opensc) loads
@@ -405,11 +406,19 @@ describe('the PKCS#11 module', { skip: skipAll }, () => {
       ['sha1-rsa-pkcs', 'sha1', { padding: constants.RSA_PKCS1_PADDING }],
       ['sha256-rsa-pss', 'sha256', { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }],
       ['sha384-rsa-pss', 'sha384', { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 20 }],
+      // CKM_RSA_PKCS_PSS signed SHA-256(data), made by C_Digest: it verifies over the data.
+      ['rsa-pkcs-pss', 'sha256', { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }],
     ];
     for (const [name, hash, options] of rsaChecks) {
       const [data, signature] = line(name);
       assert.ok(verify(hash, data!, { key: rsaPem, ...options }, signature!), name);
     }
+    // SHA-384 with MGF1 over SHA-1 and no salt: OpenSSL's dgst takes the same three choices.
+    const [mixedData, mixedSignature] = line('rsa-pkcs-pss-sha384-mgf1-sha1');
+    const sigopts = ['rsa_padding_mode:pss', 'rsa_pss_saltlen:0', 'rsa_mgf1_md:sha1'].flatMap((o) => ['-sigopt', o]);
+    const mixedFiles = { 'pub.pem': rsaPem, 'data.bin': mixedData!, 'sig.bin': mixedSignature! };
+    const dgst = ['dgst', '-sha384', ...sigopts, '-verify', 'pub.pem', '-signature', 'sig.bin', 'data.bin'];
+    assert.match(withOpenssl(mixedFiles, dgst).toString(), /Verified OK/);
     const [rsaRawData, rsaRawSignature] = line('rsa-pkcs');
     const recovered = publicDecrypt({ key: rsaPem, padding: constants.RSA_PKCS1_PADDING }, rsaRawSignature!);
     assert.deepEqual(recovered, rsaRawData, 'CKM_RSA_PKCS signs the bytes given');

@@ -4,7 +4,8 @@
  * turns it into the node's parameter fields (docs/reference/api.md, "Mechanism parameters").
  * The node judges the values (IV and tag lengths, salt lengths, hash names); the module
  * refuses only what it cannot translate: a structure of the wrong size, a NULL pointer with a
- * length, or a choice the node has no field for (an MGF other than MGF1 with the same hash).
+ * length, or a choice the node has no field for (an MGF other than MGF1 with the same hash,
+ * except for CKM_RSA_PKCS_PSS, where MGF1's hash is a parameter of its own).
  */
 #include <string.h>
 
@@ -17,7 +18,8 @@ enum param_form {
   CTR,        /* CK_AES_CTR_PARAMS */
   OAEP,       /* CK_RSA_PKCS_OAEP_PARAMS */
   RSA_AES,    /* CK_RSA_AES_KEY_WRAP_PARAMS */
-  PSS,        /* CK_RSA_PKCS_PSS_PARAMS */
+  PSS,        /* CK_RSA_PKCS_PSS_PARAMS, the hash fixed by the mechanism */
+  PSS_DIGEST, /* CK_RSA_PKCS_PSS_PARAMS over the application's digest: hashAlg and mgf chosen */
   ECDSA,      /* no parameters; signatures as r‖s */
   ECDH,       /* CK_ECDH1_DERIVE_PARAMS */
   HKDF,       /* CK_HKDF_PARAMS */
@@ -48,6 +50,7 @@ static const struct mechanism_row {
     {CKM_SHA384_HMAC, NO_PARAMS, SIGNATURE, CKM_SHA384, 48},
     {CKM_SHA512_HMAC, NO_PARAMS, SIGNATURE, CKM_SHA512, 64},
     {CKM_RSA_PKCS, NO_PARAMS, CIPHER | SIGNATURE, 0, 0},
+    {CKM_RSA_PKCS_PSS, PSS_DIGEST, SIGNATURE, 0, 0},
     {CKM_RSA_PKCS_OAEP, OAEP, CIPHER | KEY_WRAP, 0, 0},
     {CKM_RSA_AES_KEY_WRAP, RSA_AES, KEY_WRAP, 0, 0},
     {CKM_SHA1_RSA_PKCS, NO_PARAMS, SIGNATURE, CKM_SHA_1, 0},
@@ -239,6 +242,26 @@ static CK_RV pss_fields(const CK_MECHANISM *mechanism, const struct mechanism_ro
   return add_int(body, "saltLength", pss->sLen);
 }
 
+/* The MGF1 of a CKG_MGF1_* value. */
+static const struct hash_row *hash_of_mgf(CK_RSA_PKCS_MGF_TYPE mgf) {
+  for (size_t i = 0; i < HASH_COUNT; i++)
+    if (HASHES[i].mgf == mgf) return &HASHES[i];
+  return NULL;
+}
+
+/* CKM_RSA_PKCS_PSS: the application hashed; hashAlg names the digest's hash (the node checks
+   the digest's length against it), mgf MGF1's hash, which may differ. */
+static CK_RV pss_digest_fields(const CK_MECHANISM *mechanism, json_object *body) {
+  const CK_RSA_PKCS_PSS_PARAMS *pss = PARAMS_AS(CK_RSA_PKCS_PSS_PARAMS, mechanism);
+  if (pss == NULL) return CKR_MECHANISM_PARAM_INVALID;
+  const struct hash_row *hash = hash_of_digest(pss->hashAlg), *mgf = hash_of_mgf(pss->mgf);
+  if (hash == NULL || mgf == NULL) return CKR_MECHANISM_PARAM_INVALID;
+  CK_RV rv = add_string(body, "hash", hash->name);
+  if (rv == CKR_OK) rv = add_string(body, "mgf1Hash", mgf->name);
+  if (rv == CKR_OK) rv = add_int(body, "saltLength", pss->sLen);
+  return rv;
+}
+
 /*
  * The peer's EC point: PKCS#11 passes it raw (04‖X‖Y) or as a DER OCTET STRING around it. The
  * node takes the raw point on the base key's curve.
@@ -363,6 +386,8 @@ CK_RV coffer_mechanism_json(const CK_MECHANISM *mechanism, enum coffer_use use, 
       return rsa_aes_fields(mechanism, body);
     case PSS:
       return pss_fields(mechanism, row, body);
+    case PSS_DIGEST:
+      return pss_digest_fields(mechanism, body);
     case ECDH:
       return ecdh_fields(mechanism, body);
     case HKDF:

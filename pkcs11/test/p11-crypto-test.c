@@ -543,6 +543,91 @@ static void signatures(void) {
   CHECK_RV(p11->C_Verify(session, (CK_BYTE_PTR) "signed by the node", 18, node_signature, node_length), CKR_OK);
 }
 
+/*
+ * CKM_RSA_PKCS_PSS over a digest, as libp11 signs a TLS 1.3 handshake: the application hashes
+ * (here C_Digest), then signs the digest with CK_RSA_PKCS_PSS_PARAMS. The TS test verifies the
+ * signature over the message with OpenSSL.
+ */
+static void rsa_pss_over_digest(void) {
+  CK_MECHANISM_INFO info;
+  printf("# rsa-pkcs-pss\n");
+  CHECK_RV(p11->C_GetMechanismInfo(0, CKM_RSA_PKCS_PSS, &info), CKR_OK);
+  CHECK((info.flags & (CKF_SIGN | CKF_VERIFY)) == (CKF_SIGN | CKF_VERIFY));
+  CHECK((info.flags & (CKF_ENCRYPT | CKF_DECRYPT)) == 0 && info.ulMinKeySize == 2048 && info.ulMaxKeySize == 4096);
+  CK_BYTE digest[64], signature[256];
+  CK_ULONG digest_length = sizeof digest, length = 0;
+  CK_MECHANISM sha256 = {CKM_SHA256, NULL, 0};
+  CHECK_RV(p11->C_DigestInit(session, &sha256), CKR_OK);
+  CHECK_RV(p11->C_Digest(session, message, 150, digest, &digest_length), CKR_OK);
+  CHECK(digest_length == 32);
+  CK_RSA_PKCS_PSS_PARAMS params = {CKM_SHA256, CKG_MGF1_SHA256, 32};
+  CK_MECHANISM pss = {CKM_RSA_PKCS_PSS, &params, sizeof params};
+  CHECK_RV(p11->C_SignInit(session, &pss, rsa_private), CKR_OK);
+  CHECK_RV(p11->C_Sign(session, digest, digest_length, NULL, &length), CKR_OK);
+  CHECK(length == 256);
+  CHECK_RV(p11->C_Sign(session, digest, digest_length, signature, &length), CKR_OK);
+  CHECK(length == 256);
+  report("rsa-pkcs-pss", 2, message, (CK_ULONG)150, signature, length);
+  CHECK_RV(p11->C_VerifyInit(session, &pss, rsa_public), CKR_OK);
+  CHECK_RV(p11->C_Verify(session, digest, digest_length, signature, length), CKR_OK);
+  /* Verification takes the salt length given: another one refuses the signature. */
+  CK_RSA_PKCS_PSS_PARAMS other_salt = {CKM_SHA256, CKG_MGF1_SHA256, 20};
+  CK_MECHANISM pss_other_salt = {CKM_RSA_PKCS_PSS, &other_salt, sizeof other_salt};
+  CHECK_RV(p11->C_VerifyInit(session, &pss_other_salt, rsa_public), CKR_OK);
+  CHECK_RV(p11->C_Verify(session, digest, digest_length, signature, length), CKR_SIGNATURE_INVALID);
+  signature[100] ^= 0x02;
+  CHECK_RV(p11->C_VerifyInit(session, &pss, rsa_public), CKR_OK);
+  CHECK_RV(p11->C_Verify(session, digest, digest_length, signature, length), CKR_SIGNATURE_INVALID);
+  signature[100] ^= 0x02;
+  CHECK_RV(p11->C_VerifyInit(session, &pss, rsa_public), CKR_OK);
+  CHECK_RV(p11->C_Verify(session, digest, digest_length, signature, length - 1), CKR_SIGNATURE_LEN_RANGE);
+
+  /* SHA-384 with MGF1 over SHA-1, salt 0: the two hashes may differ. */
+  CK_BYTE digest384[48];
+  CK_ULONG digest384_length = sizeof digest384;
+  CK_MECHANISM sha384 = {CKM_SHA384, NULL, 0};
+  CHECK_RV(p11->C_DigestInit(session, &sha384), CKR_OK);
+  CHECK_RV(p11->C_Digest(session, message, 90, digest384, &digest384_length), CKR_OK);
+  CK_RSA_PKCS_PSS_PARAMS mixed = {CKM_SHA384, CKG_MGF1_SHA1, 0};
+  CK_MECHANISM pss_mixed = {CKM_RSA_PKCS_PSS, &mixed, sizeof mixed};
+  length = sizeof signature;
+  CHECK_RV(p11->C_SignInit(session, &pss_mixed, rsa_private), CKR_OK);
+  CHECK_RV(p11->C_Sign(session, digest384, digest384_length, signature, &length), CKR_OK);
+  report("rsa-pkcs-pss-sha384-mgf1-sha1", 2, message, (CK_ULONG)90, signature, length);
+  CHECK_RV(p11->C_VerifyInit(session, &pss_mixed, rsa_public), CKR_OK);
+  CHECK_RV(p11->C_Verify(session, digest384, digest384_length, signature, length), CKR_OK);
+  CK_RSA_PKCS_PSS_PARAMS same_mgf = {CKM_SHA384, CKG_MGF1_SHA384, 0};
+  CK_MECHANISM pss_same_mgf = {CKM_RSA_PKCS_PSS, &same_mgf, sizeof same_mgf};
+  CHECK_RV(p11->C_VerifyInit(session, &pss_same_mgf, rsa_public), CKR_OK);
+  CHECK_RV(p11->C_Verify(session, digest384, digest384_length, signature, length), CKR_SIGNATURE_INVALID);
+
+  /* Malformed parameters at C_SignInit; values only the node can judge at C_Sign. */
+  CK_RSA_PKCS_PSS_PARAMS md5 = {CKM_MD5, CKG_MGF1_SHA256, 32}, bad_mgf = {CKM_SHA256, 0x77, 32};
+  CK_MECHANISM pss_md5 = {CKM_RSA_PKCS_PSS, &md5, sizeof md5}, pss_bad_mgf = {CKM_RSA_PKCS_PSS, &bad_mgf, sizeof bad_mgf};
+  CK_MECHANISM pss_none = {CKM_RSA_PKCS_PSS, NULL, 0}, pss_short = {CKM_RSA_PKCS_PSS, &params, sizeof params - 1};
+  CHECK_RV(p11->C_SignInit(session, &pss_md5, rsa_private), CKR_MECHANISM_PARAM_INVALID);
+  CHECK_RV(p11->C_SignInit(session, &pss_bad_mgf, rsa_private), CKR_MECHANISM_PARAM_INVALID);
+  CHECK_RV(p11->C_SignInit(session, &pss_none, rsa_private), CKR_MECHANISM_PARAM_INVALID);
+  CHECK_RV(p11->C_SignInit(session, &pss_short, rsa_private), CKR_MECHANISM_PARAM_INVALID);
+  CHECK_RV(p11->C_VerifyInit(session, &pss_md5, rsa_public), CKR_MECHANISM_PARAM_INVALID);
+  CHECK_RV(p11->C_SignInit(session, &pss, ec_private), CKR_KEY_TYPE_INCONSISTENT);
+  CHECK_RV(p11->C_SignInit(session, &pss, rsa_public), CKR_KEY_TYPE_INCONSISTENT);
+  CK_RSA_PKCS_PSS_PARAMS big_salt = {CKM_SHA256, CKG_MGF1_SHA256, 223};
+  CK_MECHANISM pss_big_salt = {CKM_RSA_PKCS_PSS, &big_salt, sizeof big_salt};
+  length = sizeof signature;
+  CHECK_RV(p11->C_SignInit(session, &pss_big_salt, rsa_private), CKR_OK);
+  CHECK_RV(p11->C_Sign(session, digest, digest_length, signature, &length), CKR_MECHANISM_PARAM_INVALID);
+  /* The digest must be hashAlg's length. */
+  CHECK_RV(p11->C_SignInit(session, &pss, rsa_private), CKR_OK);
+  CHECK_RV(p11->C_Sign(session, digest, 31, signature, &length), CKR_DATA_LEN_RANGE);
+  CHECK_RV(p11->C_SignInit(session, &pss, rsa_private), CKR_OK);
+  CHECK_RV(p11->C_Sign(session, digest384, 48, signature, &length), CKR_DATA_LEN_RANGE);
+  /* Single-part only: the input is a digest already. */
+  CHECK_RV(p11->C_SignInit(session, &pss, rsa_private), CKR_OK);
+  CHECK_RV(p11->C_SignUpdate(session, digest, 16), CKR_MECHANISM_INVALID);
+  CHECK_RV(p11->C_Sign(session, digest, digest_length, signature, &length), CKR_OPERATION_NOT_INITIALIZED);
+}
+
 static void rsa_encryption(void) {
   CK_BYTE ciphertext[256], plain[256];
   CK_ULONG length = sizeof ciphertext, plain_length = sizeof plain;
@@ -820,6 +905,7 @@ int main(int argc, char **argv) {
   states_and_keys();
   disabled_after_init();
   signatures();
+  rsa_pss_over_digest();
   rsa_encryption();
   wrapping();
   deriving();

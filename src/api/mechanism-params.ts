@@ -16,6 +16,7 @@ export const MECHANISM_PARAM_SCHEMA = {
   signatureEncoding: { type: 'string', enum: ['p1363', 'der'] },
   saltLength: { type: 'integer', minimum: 0 },
   hash: { type: 'string', enum: HASHES },
+  mgf1Hash: { type: 'string', enum: HASHES },
   oaepLabel: base64,
   publicKey: base64,
   kdf: { type: 'string', enum: ['null', 'x963', 'hkdf'] },
@@ -35,6 +36,7 @@ export interface MechanismParamFields {
   signatureEncoding?: 'p1363' | 'der';
   saltLength?: number;
   hash?: HashName;
+  mgf1Hash?: HashName;
   oaepLabel?: string;
   publicKey?: string;
   kdf?: 'null' | 'x963' | 'hkdf';
@@ -46,7 +48,7 @@ export interface MechanismParamFields {
 }
 
 const BINARY = ['iv', 'aad', 'oaepLabel', 'publicKey', 'sharedInfo', 'salt', 'info', 'label', 'context'] as const;
-const PLAIN = ['tagLengthBits', 'counterBits', 'signatureEncoding', 'saltLength', 'hash', 'kdf'] as const;
+const PLAIN = ['tagLengthBits', 'counterBits', 'signatureEncoding', 'saltLength', 'hash', 'mgf1Hash', 'kdf'] as const;
 
 /** Only the parameters present are set: a mechanism refuses one it does not take. */
 export function decodeMechanismParams(fields: MechanismParamFields): MechanismParams {

@@ -59,8 +59,13 @@ export interface MechanismParams {
   readonly signatureEncoding?: 'p1363' | 'der';
   /** RSA-PSS: salt length in bytes; default the hash length. */
   readonly saltLength?: number;
-  /** RSA-OAEP (and the RSA-AES wrap): hash and MGF1 hash; default sha1 as PKCS#11. */
+  /**
+   * RSA-OAEP (and the RSA-AES wrap): hash and MGF1 hash; default sha1 as PKCS#11. RSA_PKCS_PSS:
+   * the hash that made the digest (CK_RSA_PKCS_PSS_PARAMS hashAlg); required there.
+   */
   readonly hash?: HashName;
+  /** RSA_PKCS_PSS: MGF1's hash (CK_RSA_PKCS_PSS_PARAMS mgf); default `hash`. */
+  readonly mgf1Hash?: HashName;
   /** RSA-OAEP: the label (CK_RSA_PKCS_OAEP_PARAMS source data). */
   readonly oaepLabel?: Buffer;
   /** ECDH: the other party's public key, SPKI DER or an uncompressed point. */

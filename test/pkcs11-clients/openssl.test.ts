@@ -72,6 +72,28 @@ describe(`openssl with the pkcs11 engine on the ${CLIENT_MODULE} module`, { skip
     assert.match(verified.stdout, /Signature Verified Successfully/);
   });
 
+  test('pkeyutl -sign with the RSA key and PSS padding: the engine signs the digest with CKM_RSA_PKCS_PSS', async () => {
+    const pss = ['digest:sha256', 'rsa_padding_mode:pss', 'rsa_pss_saltlen:32'].flatMap((o) => ['-pkeyopt', o]);
+    const signed = await openssl(
+      ...['pkeyutl', ...engine, '-keyform', 'engine', '-inkey', key('ossl-rsa'), '-sign', ...pss],
+      ...['-in', file('digest.bin'), '-out', file('rsa-pss.sig')],
+    );
+    ok(signed, 'pkeyutl -sign (PSS)');
+    const verify = (signature: string) =>
+      openssl(
+        ...['pkeyutl', '-verify', '-pubin', '-inkey', file('rsa.pub.pem'), ...pss],
+        ...['-in', file('digest.bin'), '-sigfile', file(signature)],
+      );
+    const verified = await verify('rsa-pss.sig');
+    ok(verified, 'pkeyutl -verify (PSS)');
+    assert.match(verified.stdout, /Signature Verified Successfully/);
+    assert.notEqual((await verify('rsa.sig')).code, 0, 'the PKCS#1 v1.5 signature is another signature');
+    if (p11.coffer) {
+      const [last] = (await p11.coffer.eventsByUser('crypto.sign')).slice(-1);
+      assert.equal(last?.details?.mechanism, 'RSA_PKCS_PSS');
+    }
+  });
+
   test('pkeyutl -sign with the EC key (PIN by -passin): openssl verifies it in software', async () => {
     const signed = await p11.run(
       'openssl',

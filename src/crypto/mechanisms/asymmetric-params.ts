@@ -20,10 +20,15 @@ export function acceptOnly(params: MechanismParams, allowed: readonly ParamName[
   }
 }
 
-/** The `hash` parameter, or the mechanism's default. */
-export function hashParam(params: MechanismParams, fallback: HashName, mechanism: MechanismName): HashName {
-  const hash: unknown = params.hash ?? fallback;
-  if (!isHashName(hash)) throw paramError(mechanism, `hash is ${HASH_NAMES.join(', ')}`);
+/** A hash parameter (`hash` unless named), or the mechanism's default. */
+export function hashParam(
+  params: MechanismParams,
+  fallback: HashName,
+  mechanism: MechanismName,
+  name: 'hash' | 'mgf1Hash' = 'hash',
+): HashName {
+  const hash: unknown = params[name] ?? fallback;
+  if (!isHashName(hash)) throw paramError(mechanism, `${name} is ${HASH_NAMES.join(', ')}`);
   return hash;
 }
 

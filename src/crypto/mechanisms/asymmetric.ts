@@ -8,6 +8,7 @@ import { rsaAesKeyWrap } from './rsa-aes-key-wrap.js';
 import { rsaOaep } from './rsa-oaep.js';
 import { rsaOaepWrap } from './rsa-oaep-wrap.js';
 import { rsaPkcs1 } from './rsa-pkcs1-encrypt.js';
+import { rsaPkcsPss } from './rsa-pkcs-pss.js';
 import { rsaPkcsRawSignature } from './rsa-pkcs-raw-sign.js';
 import { RSA_PKCS1_SIGNATURES } from './rsa-pkcs1-sign.js';
 import { RSA_PSS_SIGNATURES } from './rsa-pss.js';
@@ -21,6 +22,7 @@ export const ASYMMETRIC_MECHANISMS: readonly Mechanism[] = [
   ...Object.values(RSA_PKCS1_SIGNATURES),
   ...Object.values(RSA_PSS_SIGNATURES),
   rsaPkcsRawSignature,
+  rsaPkcsPss,
   ...Object.values(ECDSA_SIGNATURES),
   ecdsaRaw,
   eddsa,

@@ -1,17 +1,15 @@
 import type { KeyObject } from 'node:crypto';
 import { CofferError } from '../../errors/coffer-error.js';
 import { MAX_DIGEST_BYTES } from '../hash.js';
-import { ecCurveInfo, publicPoint, withPrivateScalar } from '../keys/ec-key-bytes.js';
+import { ecCurveInfo } from '../keys/ec-key-bytes.js';
+import { signEcdsaDigest, verifyEcdsaDigest } from '../native/digest-sign.js';
 import type { MechanismParams, SignatureMechanism } from '../types.js';
 import { requireKey } from './key-requirements.js';
 import { acceptOnly, signatureEncodingParam, type SignatureEncoding } from './asymmetric-params.js';
 
-/** noble's names for the encodings. */
-const NOBLE_FORMATS = { p1363: 'compact', der: 'der' } as const;
-
 /**
  * PKCS#11 takes a digest of any length and ECDSA uses its leftmost bits up to the order's size
- * (SEC 1 §4.1.3 step 5; noble's bits2int). Coffer bounds it to a real digest: 1 byte up to
+ * (SEC 1 §4.1.3 step 5, as OpenSSL does). Coffer bounds it to a real digest: 1 byte up to
  * SHA-512's 64, so a caller cannot pass bulk data here by mistake.
  */
 function checkDigest(digest: Buffer): void {
@@ -21,10 +19,11 @@ function checkDigest(digest: Buffer): void {
 }
 
 /**
- * CKM_ECDSA: the input is the caller's digest. node:crypto always hashes what it signs, so the
- * audited @noble/curves signs and verifies with prehash off. Signing is hedged (RFC 6979 nonce
- * plus fresh randomness) and low-S; verification also accepts the high-S signatures OpenSSL makes.
- * Runs on the event loop: one scalar multiplication, bounded input.
+ * CKM_ECDSA: the input is the caller's digest. node:crypto always hashes what it signs, so
+ * OpenSSL's EVP_PKEY_sign signs it through Coffer's native addon, on the libuv pool. The nonce
+ * is OpenSSL's (from the key, the digest and fresh randomness). Verification accepts any
+ * signature OpenSSL accepts (high-S too) and nothing else: r‖s of exactly twice the order's
+ * size, or strict DER.
  */
 class EcdsaRaw implements SignatureMechanism {
   readonly name = 'ECDSA' as const;
@@ -33,33 +32,27 @@ class EcdsaRaw implements SignatureMechanism {
   readonly keyClasses = { sign: 'private', verify: 'public' } as const;
   readonly multiPart = 'none' as const;
 
-  private encoding(params: MechanismParams): SignatureEncoding {
+  private encoding(key: KeyObject, params: MechanismParams): SignatureEncoding {
     acceptOnly(params, ['signatureEncoding'], this.name);
-    return signatureEncodingParam(params, this.name);
+    const encoding = signatureEncodingParam(params, this.name);
+    ecCurveInfo(key); // KEY_TYPE_INCONSISTENT for a curve Coffer does not have
+    return encoding;
   }
 
   async sign(privateKey: KeyObject, digest: Buffer, params: MechanismParams): Promise<Buffer> {
     requireKey(privateKey, 'ec', ['private'], this.name);
-    const format = NOBLE_FORMATS[this.encoding(params)];
+    const encoding = this.encoding(privateKey, params);
     checkDigest(digest);
-    const signature = withPrivateScalar(privateKey, (scalar, curve) =>
-      curve.noble.sign(digest, scalar, { prehash: false, extraEntropy: true, format }),
-    );
-    return Buffer.from(signature);
+    return signEcdsaDigest(privateKey, digest, encoding);
   }
 
   /** False, never an error, for a signature that is malformed or does not verify. */
   async verify(key: KeyObject, digest: Buffer, signature: Buffer, params: MechanismParams): Promise<boolean> {
     requireKey(key, 'ec', ['public', 'private'], this.name);
-    const format = NOBLE_FORMATS[this.encoding(params)];
+    const encoding = this.encoding(key, params);
     checkDigest(digest);
     if (!Buffer.isBuffer(signature)) return false;
-    const curve = ecCurveInfo(key);
-    try {
-      return curve.noble.verify(signature, digest, publicPoint(key), { prehash: false, lowS: false, format });
-    } catch {
-      return false;
-    }
+    return verifyEcdsaDigest(key, digest, signature, encoding);
   }
 }
 

@@ -130,6 +130,52 @@ describe('ECDSA (CKM_ECDSA: the input is a digest)', () => {
     assert.equal(await ecdsaRaw.verify(pub, sha('sha256', Buffer.from('other')), signature, {}), false);
   });
 
+  test('DER verification is strict: trailing bytes, a long-form length or a padded INTEGER is refused', async () => {
+    const { privateKey, publicKey: pub } = pairs.secp256r1!;
+    const digest = sha('sha256', data);
+    const der = await ecdsaRaw.sign(privateKey, digest, { signatureEncoding: 'der' });
+    const params = { signatureEncoding: 'der' } as const;
+    assert.equal(await ecdsaRaw.verify(pub, digest, der, params), true);
+    assert.equal(der[0], 0x30);
+    const body = der.subarray(2);
+    const longForm = Buffer.concat([Buffer.from([0x30, 0x81, body.length]), body]);
+    // r as INTEGER with one more leading zero byte than DER allows.
+    const rLength = body[1]!;
+    const r = body.subarray(2, 2 + rLength);
+    const rest = body.subarray(2 + rLength);
+    const paddedR = Buffer.concat([Buffer.from([0x02, rLength + 1, 0x00]), r, rest]);
+    const padded = Buffer.concat([Buffer.from([0x30, paddedR.length]), paddedR]);
+    for (const bad of [Buffer.concat([der, Buffer.alloc(1)]), longForm, padded]) {
+      assert.equal(verify('sha256', data, pub, bad), false, 'node refuses it too');
+      assert.equal(await ecdsaRaw.verify(pub, digest, bad, params), false);
+    }
+  });
+
+  test('verifies high-S signatures (s and n − s both verify, as OpenSSL has it) and with the private key', async () => {
+    const n = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551'); // P-256's order
+    const { privateKey, publicKey: pub } = pairs.secp256r1!;
+    const digest = sha('sha256', data);
+    const signature = await ecdsaRaw.sign(privateKey, digest, {});
+    const s = BigInt(`0x${signature.subarray(32).toString('hex')}`);
+    const flipped = Buffer.concat([
+      signature.subarray(0, 32),
+      Buffer.from((n - s).toString(16).padStart(64, '0'), 'hex'),
+    ]);
+    assert.equal(await ecdsaRaw.verify(pub, digest, flipped, {}), true);
+    assert.equal(await ecdsaRaw.verify(privateKey, digest, signature, {}), true);
+    const rIsN = Buffer.concat([Buffer.from(n.toString(16), 'hex'), signature.subarray(32)]);
+    assert.equal(await ecdsaRaw.verify(pub, digest, rIsN, {}), false, 'r = n is out of range');
+  });
+
+  test('signs concurrently on the pool: 32 signatures at once all verify with node', async () => {
+    const { privateKey, publicKey: pub } = pairs.secp384r1!;
+    const messages = Array.from({ length: 32 }, (_, i) => Buffer.from(`message ${i}`));
+    const signatures = await Promise.all(messages.map((m) => ecdsaRaw.sign(privateKey, sha('sha384', m), {})));
+    signatures.forEach((signature, i) => {
+      assert.equal(verify('sha384', messages[i]!, { key: pub, dsaEncoding: 'ieee-p1363' }, signature), true);
+    });
+  });
+
   test('refuses an empty or over-long digest, params it does not take, and wrong keys', async () => {
     const { privateKey, publicKey: pub } = pairs.secp256r1!;
     for (const digest of [Buffer.alloc(0), Buffer.alloc(65)]) {

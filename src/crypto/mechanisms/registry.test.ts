@@ -20,6 +20,7 @@ const EXPECTED: Record<string, readonly string[]> = {
     ...HASHES.map((hash) => `${hash}_RSA_PKCS`),
     ...HASHES.map((hash) => `${hash}_RSA_PKCS_PSS`),
     'RSA_PKCS',
+    'RSA_PKCS_PSS',
     'ECDSA',
     ...HASHES.map((hash) => `ECDSA_${hash}`),
     'EDDSA',

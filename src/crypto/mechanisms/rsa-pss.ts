@@ -4,7 +4,7 @@ import { signAsync, verifyAsync } from '../async-sign.js';
 import { HASHES, perHash } from '../hash.js';
 import { checkDataLength } from '../limits.js';
 import type { HashName, MechanismParams, SignatureMechanism } from '../types.js';
-import { requireKey } from './key-requirements.js';
+import { modulusBytes, requireKey } from './key-requirements.js';
 import { acceptOnly } from './asymmetric-params.js';
 
 /**
@@ -52,7 +52,9 @@ class RsaPss implements SignatureMechanism {
     requireKey(key, 'rsa', ['public', 'private'], this.name);
     const options = this.options(key, params);
     checkDataLength(data);
-    if (!Buffer.isBuffer(signature)) return false;
+    // The modulus' length exactly (RFC 8017 §8.1.2 step 1): OpenSSL's PSS verification would read
+    // a shorter signature as the same number, so one with a leading zero byte passes without it.
+    if (!Buffer.isBuffer(signature) || signature.length !== modulusBytes(key)) return false;
     return verifyAsync(this.hash, data, options, signature).catch(() => false);
   }
 }

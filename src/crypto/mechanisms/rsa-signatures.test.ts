@@ -138,4 +138,17 @@ describe('SHA*_RSA_PKCS_PSS', () => {
       coffer('MECHANISM_PARAM_INVALID', 'takes no hash'),
     );
   });
+
+  test('a signature is the modulus’ length: one with a leading zero byte does not verify without it', async () => {
+    // OpenSSL's PSS verification reads a shorter signature as the same number.
+    const m = RSA_PSS_SIGNATURES.sha256;
+    let message: Buffer;
+    let signature: Buffer;
+    do {
+      message = randomBytes(16);
+      signature = await m.sign(rsa.privateKey, message, {});
+    } while (signature[0] !== 0);
+    assert.equal(await m.verify(rsa.publicKey, message, signature, {}), true);
+    assert.equal(await m.verify(rsa.publicKey, message, signature.subarray(1), {}), false);
+  });
 });

@@ -6,6 +6,7 @@ import { AES_MODE_SELF_TESTS } from './aes-modes.js';
 import { AES_SELF_TESTS } from './aes.js';
 import { ASYMMETRIC_SELF_TESTS } from './asymmetric.js';
 import { DIGEST_SELF_TESTS } from './digest.js';
+import { DIGEST_SIGNATURE_SELF_TESTS } from './digest-signatures.js';
 import { drbgHealthTest } from './drbg.js';
 import { ecdsaSignVerifyTest, ecdsaVerifyKat } from './ecdsa.js';
 import { ed25519SignKat } from './eddsa.js';
@@ -34,6 +35,7 @@ export const ALL_SELF_TESTS: readonly SelfTest[] = [
   ecdsaVerifyKat(),
   ecdsaSignVerifyTest(),
   rsaPssVerifyKat(),
+  ...DIGEST_SIGNATURE_SELF_TESTS,
   ...ASYMMETRIC_SELF_TESTS,
   ed25519SignKat(),
   shamirTest(),
