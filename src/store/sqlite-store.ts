@@ -45,6 +45,7 @@ import {
   checkWatchOptions,
 } from './store-limits.js';
 import { WatchHub } from './watch-hub.js';
+import { kindOf, warnListenerError, warnUnhandledReset } from './watch-warnings.js';
 
 export interface SqliteStoreOptions {
   /** How long a write waits for another connection's lock before failing. */
@@ -481,21 +482,4 @@ function toCofferError(error: unknown): CofferError {
   if (error instanceof CofferError) return error;
   const code = error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : kindOf(error);
   return new CofferError('INTERNAL_ERROR', `state store failed (${code})`, { cause: error });
-}
-
-/** The kind of a thrown value, never its message: messages may carry data. */
-function kindOf(error: unknown): string {
-  return error instanceof Error ? error.name : typeof error;
-}
-
-function warnUnhandledReset(): void {
-  process.emitWarning('A state store watch lost history it had to deliver and has no onReset; its view may be stale', {
-    code: 'COFFER_STORE_WATCH_RESET',
-  });
-}
-
-function warnListenerError(error: unknown): void {
-  process.emitWarning(`A state store watch listener threw (${kindOf(error)}); other listeners were still called`, {
-    code: 'COFFER_STORE_WATCH_LISTENER',
-  });
 }
