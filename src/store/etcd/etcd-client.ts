@@ -60,7 +60,7 @@ export interface Endpoint {
   readonly client: Client;
 }
 
-function parseEndpoint(endpoint: string, tls: boolean): string {
+function checkEndpoint(endpoint: string, tls: boolean): string {
   const match = ENDPOINT.exec(endpoint);
   const host = match?.[1] ?? match?.[2];
   const port = Number(match?.[3]);
@@ -74,6 +74,14 @@ function parseEndpoint(endpoint: string, tls: boolean): string {
     throw new CofferError('INVALID_FIELD', 'plaintext etcd is allowed on loopback only: use etcds:// with a CA');
   }
   return endpoint;
+}
+
+/** Refuses no endpoint or too many, a malformed one, and a plaintext one off loopback. */
+export function checkEndpoints(endpoints: readonly string[], tls: boolean): readonly string[] {
+  if (endpoints.length < 1 || endpoints.length > MAX_ENDPOINTS) {
+    throw new CofferError('INVALID_FIELD', `etcd needs 1 to ${MAX_ENDPOINTS} endpoints`);
+  }
+  return endpoints.map((endpoint) => checkEndpoint(endpoint, tls));
 }
 
 function channelCredentials(tls: EtcdTls | undefined): ChannelCredentials {
@@ -95,15 +103,11 @@ export class EtcdClient {
   private closed = false;
 
   constructor(options: EtcdClientOptions) {
-    const count = options.endpoints.length;
-    if (count < 1 || count > MAX_ENDPOINTS) {
-      throw new CofferError('INVALID_FIELD', `etcd needs 1 to ${MAX_ENDPOINTS} endpoints`);
-    }
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!Number.isSafeInteger(this.timeoutMs) || this.timeoutMs < 1) {
       throw new CofferError('INVALID_FIELD', 'the etcd timeout is a positive number of milliseconds');
     }
-    const addresses = options.endpoints.map((endpoint) => parseEndpoint(endpoint, options.tls !== undefined));
+    const addresses = checkEndpoints(options.endpoints, options.tls !== undefined);
     const channel = channelCredentials(options.tls);
     this.endpoints = addresses.map((address) => ({ address, client: new Client(address, channel, CHANNEL_OPTIONS) }));
   }
