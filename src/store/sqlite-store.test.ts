@@ -125,6 +125,62 @@ describe('SqliteStore specifics', () => {
     await assert.rejects(openSqliteStore(path), (error: unknown) => isCofferError(error, 'INTERNAL_ERROR'));
   });
 
+  it('gives a lease found at open its full TTL again, then expires it unless renewed', async () => {
+    const path = freshPath();
+    const first = await openSqliteStore(path);
+    const lease = await first.grantLease(1);
+    await first.txn([], [{ type: 'put', key: 'node/a', value: Buffer.from('here'), lease: lease.id }]);
+    await first.close();
+    // Down for longer than the TTL: like etcd after a leader change, the TTL starts again at open.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const second = await openSqliteStore(path);
+    try {
+      assert.ok(await second.get('node/a'));
+      assert.ok((await second.leaseTimeToLive(lease.id)) !== undefined);
+      const deadline = Date.now() + 5000;
+      while ((await second.get('node/a')) !== undefined) {
+        assert.ok(Date.now() < deadline, 'the lease expired at its TTL after the reopen');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.equal(await second.leaseTimeToLive(lease.id), undefined);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('keeps the last historyRevisions of history and compacts what falls out', async () => {
+    const store = await openSqliteStore(freshPath(), { historyRevisions: 10 });
+    try {
+      for (let index = 1; index <= 30; index++) {
+        await store.txn([], [{ type: 'put', key: 'h/a', value: Buffer.from(String(index)) }]);
+      }
+      await assert.rejects(store.range('h/', { revision: 19 }), (error: unknown) =>
+        isCofferError(error, 'STORE_COMPACTED'),
+      );
+      assert.deepEqual((await store.range('h/', { revision: 20 })).entries[0]?.value, Buffer.from('20'));
+      const replayed: number[] = [];
+      const resets: number[] = [];
+      const stop = store.watch('h/', (event) => replayed.push(event.modRevision), {
+        fromRevision: 20,
+        onReset: (reset) => resets.push(reset.revision),
+      });
+      const reset = store.watch('h/', () => undefined, {
+        fromRevision: 19,
+        onReset: (later) => resets.push(later.revision),
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(
+        replayed,
+        Array.from({ length: 10 }, (_, index) => 21 + index),
+      );
+      assert.deepEqual(resets, [30]);
+      stop();
+      reset();
+    } finally {
+      await store.close();
+    }
+  });
+
   it('reports a throwing listener to onListenerError', async () => {
     const reported: unknown[] = [];
     const store = await openSqliteStore(freshPath(), { onListenerError: (error) => reported.push(error) });

@@ -54,14 +54,15 @@ export interface SqliteStoreOptions {
   readonly onListenerError?: (error: unknown) => void;
   /**
    * How many revisions of history are kept for ranges at a revision and watches from one:
-   * older history is compacted (in steps of COMPACT_STEP revisions) as the store moves on.
+   * older history is compacted (in steps of a tenth of it, at most 1000) as the store moves on.
    */
   readonly historyRevisions?: number;
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 const DEFAULT_HISTORY_REVISIONS = 10_000;
-const COMPACT_STEP = 1000;
+/** Compaction runs every tenth of the kept window, at most every 1000 revisions. */
+const MAX_COMPACT_STEP = 1000;
 /** Lease ids are random below 2^48 (randomInt's widest range): exact as SQLite integers read into JS numbers. */
 const LEASE_ID_BOUND = 2 ** 48;
 const FILE_MODE = 0o600;
@@ -143,6 +144,7 @@ export class SqliteStore implements StateStore {
   private readonly applyRevoke: Database.Transaction<(id: number) => readonly WatchEvent[]>;
   private readonly leases: LeaseClock;
   private readonly historyRevisions: number;
+  private readonly compactStep: number;
 
   /** Takes a database already configured and migrated by openSqliteStore. */
   constructor(
@@ -158,6 +160,7 @@ export class SqliteStore implements StateStore {
     if (!Number.isSafeInteger(this.historyRevisions) || this.historyRevisions < 1) {
       throw new CofferError('INVALID_FIELD', 'historyRevisions must be a positive integer');
     }
+    this.compactStep = Math.max(1, Math.min(MAX_COMPACT_STEP, Math.floor(this.historyRevisions / 10)));
     this.applyTxn = db.transaction((compares: readonly Compare[], operations: readonly Operation[]) =>
       this.apply(compares, operations),
     );
@@ -325,7 +328,7 @@ export class SqliteStore implements StateStore {
   private advanceTo(revision: number): void {
     this.statements.setMeta.run(revision, 'revision');
     const keepFrom = revision - this.historyRevisions;
-    if (keepFrom - this.readMeta('compact_revision') >= COMPACT_STEP) this.compactTo(keepFrom);
+    if (keepFrom - this.readMeta('compact_revision') >= this.compactStep) this.compactTo(keepFrom);
   }
 
   private compactTo(revision: number): void {
