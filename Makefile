@@ -4,9 +4,9 @@ NPM_STAMP := node_modules/.install-stamp
 # openssl for interop tests; opensc (pkcs11-tool) and valgrind for the PKCS#11 module's tests;
 # softhsm2, a second PKCS#11 module, for coffer-pkpspeed's test and bench/pkcs11-compare.sh;
 # the real clients test/pkcs11-clients/ drives: OpenSSL's pkcs11 engine, nginx, curl, GnuTLS's
-# p11tool, OpenSSH and Java 17 (SunPKCS11).
+# p11tool, OpenSSH and Java 17 (SunPKCS11); etcd-server, the cluster store's tests' etcd members.
 DEBIAN_TEST_PACKAGES := openssl opensc valgrind softhsm2 libengine-pkcs11-openssl nginx curl \
-  gnutls-bin openssh-client openjdk-17-jdk-headless
+  gnutls-bin openssh-client openjdk-17-jdk-headless etcd-server
 
 .PHONY: up test build native pkcs11 pkcs11-sanitize lint format deps debian-deps clean
 

@@ -26,6 +26,11 @@ function refusing(store: StateStore): StateStore & { refuse: boolean } {
     range: store.range.bind(store),
     watch: store.watch.bind(store),
     revision: store.revision.bind(store),
+    compact: store.compact.bind(store),
+    grantLease: store.grantLease.bind(store),
+    keepAliveLease: store.keepAliveLease.bind(store),
+    leaseTimeToLive: store.leaseTimeToLive.bind(store),
+    revokeLease: store.revokeLease.bind(store),
     close: store.close.bind(store),
     txn: (...args: Parameters<StateStore['txn']>) =>
       wrapper.refuse ? Promise.reject(new Error('disk I/O error')) : store.txn(...args),

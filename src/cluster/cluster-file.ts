@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { ClusterMode } from '../barrier/keyring.js';
 import type { SealConfig } from '../barrier/unseal-shares.js';
 import { CofferError } from '../errors/coffer-error.js';
+import type { StoreConfig } from '../store/store-config.js';
 import { writePrivateFile } from '../util/files.js';
 
 /**
@@ -20,6 +21,8 @@ export interface ClusterFile {
   /** False while an external-CA init waits for the signed node certificate. */
   readonly certificateInstalled: boolean;
   readonly createdAt: string;
+  /** The state store the cluster was made in; absent: the SQLite file in the data dir. */
+  readonly store?: StoreConfig;
 }
 
 export async function readClusterFile(path: string): Promise<ClusterFile> {

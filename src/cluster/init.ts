@@ -2,7 +2,7 @@ import { createPrivateKey, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Barrier } from '../barrier/barrier.js';
+import { Barrier, KEYRING_PATH } from '../barrier/barrier.js';
 import type { ClusterMode } from '../barrier/keyring.js';
 import { checkSealConfig, encodeShare, splitRootKey, type SealConfig } from '../barrier/unseal-shares.js';
 import { CofferError } from '../errors/coffer-error.js';
@@ -16,7 +16,7 @@ import {
 } from '../pki/index.js';
 import { AUDIT_KEY_PATH, generateAuditKey } from '../audit/audit-key.js';
 import { RecordWriter } from '../records/record-writer.js';
-import { openSqliteStore } from '../store/sqlite-store.js';
+import { openStore, SQLITE_STORE, type StoreConfig } from '../store/store-config.js';
 import { checkPrivateDirectory, exists, writePrivateFile, writePublicFile } from '../util/files.js';
 import { caRecordChange } from './ca-record.js';
 import { readClusterFile, writeClusterFile, type ClusterFile } from './cluster-file.js';
@@ -33,6 +33,8 @@ export interface InitOptions {
   readonly ipAddresses?: readonly string[];
   /** Emit a CSR for the customer's CA instead of making a cluster CA (CloudHSM's flow). */
   readonly externalCa?: boolean;
+  /** Where the sealed state goes: the SQLite file in the data dir unless an etcd cluster is named. */
+  readonly store?: StoreConfig;
 }
 
 export interface InitResult {
@@ -55,6 +57,7 @@ export async function initCluster(options: InitOptions): Promise<InitResult> {
   checkSealConfig(options.seal);
   const dir = dataDir(resolve(options.dataDir));
   if (await exists(dir.clusterFile)) throw new CofferError('ALREADY_INITIALIZED', dir.root);
+  if (options.store?.kind === 'etcd') await refuseInitializedEtcd(options.store, dir);
   await mkdir(dir.root, { recursive: true, mode: 0o700 });
   await checkPrivateDirectory(dir.root);
   const outDir = resolve(options.outDir);
@@ -75,6 +78,7 @@ export async function initCluster(options: InitOptions): Promise<InitResult> {
     ca: options.externalCa ? 'external' : 'cluster',
     certificateInstalled: !options.externalCa,
     createdAt: now.toISOString(),
+    ...(options.store && options.store.kind !== 'sqlite' ? { store: options.store } : {}),
   };
   const rootKey = randomBytes(32);
   try {
@@ -85,6 +89,16 @@ export async function initCluster(options: InitOptions): Promise<InitResult> {
     return { clusterId: file.clusterId, nodeId: file.nodeId, shareFiles, ...tls.result };
   } finally {
     rootKey.fill(0);
+  }
+}
+
+/** An etcd cluster that holds a keyring is another security world: refused before anything is made. */
+async function refuseInitializedEtcd(config: StoreConfig, dir: DataDir): Promise<void> {
+  const store = await openStore(config, dir.store);
+  try {
+    if (await store.get(KEYRING_PATH)) throw new CofferError('ALREADY_INITIALIZED', 'the etcd store holds a keyring');
+  } finally {
+    await store.close();
   }
 }
 
@@ -142,7 +156,8 @@ async function writeSealedState(
   now: Date,
   ca: Awaited<ReturnType<typeof createClusterCa>> | undefined,
 ): Promise<void> {
-  const store = await openSqliteStore(dir.store);
+  // The compare below refuses a store that holds a keyring, even one written since the check at start.
+  const store = await openStore(file.store ?? SQLITE_STORE, dir.store);
   try {
     const keyring = Barrier.initialKeyring(rootKey, { clusterId: file.clusterId, mode: file.mode }, now);
     const created = await store.txn([{ key: keyring.key, modRevision: 0 }], [keyring]);

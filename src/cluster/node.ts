@@ -11,7 +11,7 @@ import { CofferError } from '../errors/coffer-error.js';
 import { UserService } from '../identity/user-service.js';
 import type { KeyService } from '../keys/key-service.js';
 import type { KeyUseGate } from '../keys/key-use-gate.js';
-import { openSqliteStore } from '../store/sqlite-store.js';
+import { describeStore, openStore, SQLITE_STORE, type StoreConfig } from '../store/store-config.js';
 import { checkPrivateDirectory, exists } from '../util/files.js';
 import { createLogger } from '../util/logger.js';
 import { COFFER_VERSION } from '../version.js';
@@ -29,6 +29,8 @@ export interface NodeOptions extends AuditNodeOptions {
   readonly requireDev?: boolean;
   /** The known-answer tests to run at start (all of them unless a test replaces them). */
   readonly selfTests?: readonly SelfTest[];
+  /** The state store, when not the one cluster.json names (etcd endpoints moved, say). */
+  readonly store?: StoreConfig;
 }
 
 export interface RunningNode {
@@ -69,7 +71,16 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const selfTests = await runSelfTests(options.selfTests);
   logger.info({ passed: selfTests.passed.length, durationMs: Math.round(selfTests.durationMs) }, 'self-tests passed');
 
-  const store = await openSqliteStore(dir.store);
+  const tls = {
+    key: await readFile(dir.nodeKey),
+    cert: await readFile(dir.nodeCert),
+    ca: await readFile(dir.caCert),
+    requireClientCert: file.mode !== 'dev',
+  };
+  // Opened once the files are read: a missing file leaves no store connection behind.
+  const storeConfig = options.store ?? file.store ?? SQLITE_STORE;
+  const store = await openStore(storeConfig, dir.store);
+  logger.info({ store: describeStore(storeConfig) }, 'state store open');
   const info: NodeInfo = {
     clusterId: file.clusterId,
     nodeId: file.nodeId,
@@ -78,12 +89,6 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     version: COFFER_VERSION,
   };
   const wired = wireServices(store, info, file.seal, logger, options);
-  const tls = {
-    key: await readFile(dir.nodeKey),
-    cert: await readFile(dir.nodeCert),
-    ca: await readFile(dir.caCert),
-    requireClientCert: file.mode !== 'dev',
-  };
   const app = buildServer(tls, wired.services, logger);
   const sweeper = setInterval(() => wired.sessions.sweep(), SESSION_SWEEP_MS).unref();
   const close = async (): Promise<void> => {

@@ -107,6 +107,26 @@ export const ERRORS = {
     ckr: 'CKR_DEVICE_ERROR',
     message: 'The stored audit chain has a gap or a broken link, or does not end at its head; the node stays sealed',
   },
+  STORE_UNAVAILABLE: {
+    status: 503,
+    ckr: 'CKR_DEVICE_ERROR',
+    message: 'The state store cannot be reached or has no leader; the request was not applied, retry shortly',
+  },
+  STORE_TIMEOUT: {
+    status: 503,
+    ckr: 'CKR_DEVICE_ERROR',
+    message: 'The state store did not confirm the write in time; it may or may not have been applied',
+  },
+  STORE_COMPACTED: {
+    status: 409,
+    ckr: 'CKR_FUNCTION_FAILED',
+    message: 'The store revision asked for was compacted away; start the listing again',
+  },
+  LEASE_NOT_FOUND: {
+    status: 404,
+    ckr: 'CKR_FUNCTION_FAILED',
+    message: 'The store lease is unknown, expired or revoked',
+  },
   INTERNAL_ERROR: { status: 500, ckr: 'CKR_GENERAL_ERROR', message: 'Internal error' },
 
   // Identity

@@ -63,10 +63,20 @@ export class KeyRepository {
     private readonly reader: Pick<RecordReader, 'get' | 'keys'>,
   ) {
     this.aliases = new AliasDirectory(reader);
-    this.unwatch = store.watch(KEY_PREFIX, (event) => {
-      this.changes++;
-      this.cache.delete(event.key.slice(KEY_PREFIX.length));
-    });
+    this.unwatch = store.watch(
+      KEY_PREFIX,
+      (event) => {
+        this.changes++;
+        this.cache.delete(event.key.slice(KEY_PREFIX.length));
+      },
+      {
+        // Changes were missed (a compaction while the watch was away): drop every cached key.
+        onReset: () => {
+          this.changes++;
+          this.cache.clear();
+        },
+      },
+    );
   }
 
   async load(handle: string): Promise<LoadedKey | undefined> {

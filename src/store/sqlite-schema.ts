@@ -26,6 +26,36 @@ const MIGRATIONS: readonly Migration[] = [
       INSERT INTO meta (name, value) VALUES ('revision', 0), ('schema_version', 0);
     `);
   },
+  (db) => {
+    // History, as etcd keeps it: every version a put or a delete superseded, until compaction.
+    // A range at revision R reads kv rows written at or before R plus the versions live at R
+    // here; a watch from revision F replays the puts and deletes after F from both tables, in
+    // (revision, op_index) order. Leases: the key's lease (0: none) and the granted TTLs.
+    db.exec(`
+      ALTER TABLE kv ADD COLUMN op_index INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE kv ADD COLUMN lease INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX kv_by_mod_revision ON kv (mod_revision);
+      CREATE INDEX kv_by_lease ON kv (lease) WHERE lease != 0;
+      CREATE TABLE kv_history (
+        key TEXT NOT NULL,
+        mod_revision INTEGER NOT NULL,
+        create_revision INTEGER NOT NULL,
+        op_index INTEGER NOT NULL,
+        superseded_revision INTEGER NOT NULL,
+        superseded_op_index INTEGER NOT NULL,
+        deleted INTEGER NOT NULL,
+        value BLOB NOT NULL,
+        PRIMARY KEY (key, mod_revision)
+      ) WITHOUT ROWID;
+      CREATE INDEX kv_history_by_superseded ON kv_history (superseded_revision);
+      CREATE INDEX kv_history_by_mod_revision ON kv_history (mod_revision);
+      CREATE TABLE lease (
+        id INTEGER PRIMARY KEY NOT NULL,
+        ttl_seconds INTEGER NOT NULL
+      );
+      INSERT INTO meta (name, value) VALUES ('compact_revision', 0);
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -9,85 +9,29 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { isCofferError } from '../../src/errors/coffer-error.js';
 import { compareKeys } from '../../src/store/key-order.js';
 import {
-  type Compare,
   DEFAULT_RANGE_LIMIT,
   MAX_KEY_BYTES,
   MAX_RANGE_LIMIT,
+  MAX_TXN_BYTES,
   MAX_TXN_OPERATIONS,
   MAX_VALUE_BYTES,
-  type Operation,
   type StateStore,
-  type WatchEvent,
 } from '../../src/store/state-store.js';
+import { historyContract } from './store-contract-history.js';
+import {
+  allKeys,
+  collect,
+  del,
+  fill,
+  mustNotExist,
+  type OpenStore,
+  put,
+  rejectsInvalid,
+  summary,
+} from './store-contract-helpers.js';
+import { leaseContract } from './store-contract-leases.js';
 
-export type OpenStore = () => Promise<{ store: StateStore; cleanup: () => Promise<void> }>;
-
-const WAIT_MS = 5000;
-
-function put(key: string, value: string | Buffer = key): Operation {
-  return { type: 'put', key, value: Buffer.isBuffer(value) ? value : Buffer.from(value) };
-}
-
-function del(key: string): Operation {
-  return { type: 'delete', key };
-}
-
-function mustNotExist(key: string): Compare {
-  return { key, modRevision: 0 };
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-/** Records the events a watcher receives. */
-interface Collector {
-  readonly events: WatchEvent[];
-  readonly waitFor: (count: number) => Promise<void>;
-  readonly stop: () => void;
-}
-
-function collect(store: StateStore, prefix: string): Collector {
-  const events: WatchEvent[] = [];
-  const stop = store.watch(prefix, (event) => events.push(event));
-  const waitFor = (count: number) => until(() => events.length >= count, `${count} events under '${prefix}'`);
-  return { events, waitFor, stop };
-}
-
-function summary(events: readonly WatchEvent[]): string[] {
-  return events.map((event) => `${event.type} ${event.key} @${event.modRevision}`);
-}
-
-async function rejectsInvalid(promise: Promise<unknown>): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => isCofferError(error, 'INVALID_FIELD'));
-}
-
-/** Writes `count` keys `${prefix}${index padded}` in as few transactions as the limits allow. */
-async function fill(store: StateStore, prefix: string, count: number): Promise<string[]> {
-  const keys = Array.from({ length: count }, (_, index) => `${prefix}${String(index).padStart(5, '0')}`);
-  for (let start = 0; start < keys.length; start += MAX_TXN_OPERATIONS) {
-    await store.txn(
-      [],
-      keys.slice(start, start + MAX_TXN_OPERATIONS).map((key) => put(key)),
-    );
-  }
-  return keys;
-}
-
-async function allKeys(store: StateStore, prefix: string, limit: number): Promise<string[]> {
-  const keys: string[] = [];
-  let after: string | undefined;
-  for (;;) {
-    const page = await store.range(prefix, { limit, ...(after === undefined ? {} : { after }) });
-    keys.push(...page.entries.map((entry) => entry.key));
-    after = page.entries.at(-1)?.key;
-    if (!page.more) return keys;
-  }
-}
+export type { OpenStore } from './store-contract-helpers.js';
 
 export function stateStoreContract(name: string, open: OpenStore): void {
   describe(`${name}: StateStore contract`, () => {
@@ -265,6 +209,24 @@ export function stateStoreContract(name: string, open: OpenStore): void {
       it('refuses a negative or fractional compare revision', async () => {
         await rejectsInvalid(store.txn([{ key: 'a', modRevision: -1 }], []));
         await rejectsInvalid(store.txn([{ key: 'a', modRevision: 1.5 }], []));
+      });
+
+      it(`accepts a txn of exactly ${MAX_TXN_BYTES} bytes of keys and values, and refuses one more`, async () => {
+        // The most framing a txn can carry: the most compares and puts, on the longest keys.
+        const keys = Array.from({ length: MAX_TXN_OPERATIONS }, (_, index) =>
+          `${String(index).padStart(3, '0')}`.padEnd(MAX_KEY_BYTES, 'k'),
+        );
+        const valueBytes = MAX_TXN_BYTES - 2 * MAX_KEY_BYTES * MAX_TXN_OPERATIONS;
+        const values = keys.map((_, index) => {
+          const share = Math.floor(valueBytes / MAX_TXN_OPERATIONS);
+          return Buffer.alloc(index === 0 ? valueBytes - share * (MAX_TXN_OPERATIONS - 1) : share, index);
+        });
+        const operations = keys.map((key, index) => put(key, values[index]));
+        const oneMore = [...operations.slice(1), put(keys[0]!, Buffer.alloc(values[0]!.length + 1))];
+        await rejectsInvalid(store.txn(keys.map(mustNotExist), oneMore));
+        assert.equal(await store.revision(), 0);
+        assert.deepEqual(await store.txn(keys.map(mustNotExist), operations), { succeeded: true, revision: 1 });
+        assert.deepEqual((await store.get(keys[0]!))?.value, values[0]);
       });
 
       it('accepts a value of exactly the maximum size and refuses a larger one', async () => {
@@ -472,8 +434,16 @@ export function stateStoreContract(name: string, open: OpenStore): void {
         await assert.rejects(store.range(''), isCofferError);
         await assert.rejects(store.txn([], [put('b')]), isCofferError);
         await assert.rejects(store.revision(), isCofferError);
+        await assert.rejects(store.compact(0), isCofferError);
+        await assert.rejects(store.grantLease(10), isCofferError);
+        await assert.rejects(store.keepAliveLease('1'), isCofferError);
+        await assert.rejects(store.leaseTimeToLive('1'), isCofferError);
+        await assert.rejects(store.revokeLease('1'), isCofferError);
         assert.throws(() => store.watch('', () => undefined), isCofferError);
       });
     });
   });
+
+  historyContract(name, open);
+  leaseContract(name, open);
 }

@@ -4,6 +4,7 @@ import { devUp } from '../../cluster/dev-up.js';
 import { DEFAULT_DATA_DIR } from '../../cluster/data-dir.js';
 import { DEFAULT_PORT, startNode, type RunningNode } from '../../cluster/node.js';
 import { COFFER_VERSION } from '../../version.js';
+import { addStoreOptions, storeFromFlags, type StoreFlags } from '../store-options.js';
 
 interface ServeOptions {
   dataDir: string;
@@ -21,17 +22,24 @@ function serveOptions(command: Command): Command {
 /** `coffer node start` and `coffer up`: run a node in the foreground until SIGINT/SIGTERM. */
 export function registerNodeCommands(program: Command): void {
   const node = program.command('node').description('run a Coffer node');
-  serveOptions(node.command('start').description('start a node on an initialized data directory'))
-    .option('--dev', 'refuse to start unless the cluster was initialized in dev mode')
-    .action(async (options: ServeOptions & { dev?: boolean }) => {
+  const start = serveOptions(node.command('start').description('start a node on an initialized data directory')).option(
+    '--dev',
+    'refuse to start unless the cluster was initialized in dev mode',
+  );
+  // No default: the store cluster init recorded in cluster.json, unless one is named here.
+  addStoreOptions(start, process.env.COFFER_STORE).action(
+    async (options: ServeOptions & StoreFlags & { dev?: boolean }) => {
+      const store = storeFromFlags(options);
       const running = await startNode({
         dataDir: options.dataDir,
         host: options.host,
         port: Number(options.port),
         requireDev: options.dev === true,
+        ...(store ? { store } : {}),
       });
       await untilSignal(running);
-    });
+    },
+  );
 
   serveOptions(
     program.command('up').description('dev mode: initialize on first run, unseal, activate, and serve'),
