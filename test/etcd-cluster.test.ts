@@ -178,8 +178,13 @@ describe('EtcdStore on three members', { timeout: 60_000 }, () => {
   });
 
   it('resets a watch whose member came back after a compaction passed its revision', async () => {
-    const [first, ...rest] = cluster.members;
+    // A follower goes down, so the writers' members keep their leader and no write waits on an
+    // election (the test before restarted the old leader, which may have won again).
+    let leader: Awaited<ReturnType<typeof cluster.leader>> | undefined;
+    await until(async () => (leader = await cluster.leader().catch(() => undefined)) !== undefined, 'a leader');
+    const first = cluster.members.find((member) => member !== leader);
     assert.ok(first);
+    const rest = cluster.members.filter((member) => member !== first);
     // The watcher speaks to one member only, so while it is down the watcher cannot resume elsewhere.
     const watcher = await open([first.endpoint], 1000);
     const writer = await open(rest.map((member) => member.endpoint));
