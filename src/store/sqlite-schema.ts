@@ -53,7 +53,8 @@ const MIGRATIONS: readonly Migration[] = [
         id INTEGER PRIMARY KEY NOT NULL,
         ttl_seconds INTEGER NOT NULL
       );
-      INSERT INTO meta (name, value) VALUES ('compact_revision', 0);
+      -- No history was kept before: the revisions up to now count as compacted.
+      INSERT INTO meta (name, value) SELECT 'compact_revision', value FROM meta WHERE name = 'revision';
     `);
   },
 ];

@@ -181,6 +181,40 @@ describe('SqliteStore specifics', () => {
     }
   });
 
+  it('brings a file from before history forward, its earlier revisions counted as compacted', async () => {
+    const path = freshPath();
+    const raw = new Database(path);
+    // Schema 1: the kv and meta tables only, at revision 2.
+    raw.exec(`
+      CREATE TABLE kv (key TEXT PRIMARY KEY NOT NULL, create_revision INTEGER NOT NULL,
+        mod_revision INTEGER NOT NULL, value BLOB NOT NULL) WITHOUT ROWID;
+      CREATE TABLE meta (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL) WITHOUT ROWID;
+      INSERT INTO meta (name, value) VALUES ('revision', 2), ('schema_version', 1);
+      INSERT INTO kv VALUES ('k/a', 1, 2, x'6f6e65');
+    `);
+    raw.close();
+    const store = await openSqliteStore(path);
+    try {
+      assert.deepEqual(await store.get('k/a'), {
+        key: 'k/a',
+        value: Buffer.from('one'),
+        createRevision: 1,
+        modRevision: 2,
+      });
+      await assert.rejects(store.range('k/', { revision: 1 }), (error: unknown) =>
+        isCofferError(error, 'STORE_COMPACTED'),
+      );
+      const resets: number[] = [];
+      store.watch('k/', () => undefined, { fromRevision: 0, onReset: (reset) => resets.push(reset.revision) });
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(resets, [2]);
+      await store.txn([], [{ type: 'delete', key: 'k/a' }]);
+      assert.deepEqual((await store.range('k/', { revision: 2 })).entries.length, 1);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('reports a throwing listener to onListenerError', async () => {
     const reported: unknown[] = [];
     const store = await openSqliteStore(freshPath(), { onListenerError: (error) => reported.push(error) });

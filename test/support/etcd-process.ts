@@ -158,6 +158,21 @@ async function waitHealthy(members: readonly Member[], tls: EtcdTls | undefined)
   }
 }
 
+/** Every member sees the whole cluster: no member formed a cluster of its own. */
+async function checkMembership(members: readonly Member[], tls: EtcdTls | undefined): Promise<void> {
+  for (const member of members) {
+    const client = new EtcdClient({ endpoints: [member.endpoint], timeoutMs: 2000, ...(tls ? { tls } : {}) });
+    try {
+      const list = await client.unary(METHODS.memberList, {}, 'read');
+      const names = list.members.map((entry) => entry.name).sort();
+      const expected = members.map((candidate) => candidate.name).sort();
+      if (names.join() !== expected.join()) throw new Error(`${member.name} sees members ${names.join(', ')}`);
+    } finally {
+      client.close();
+    }
+  }
+}
+
 async function startOnce(root: string, options: EtcdOptions): Promise<Member[]> {
   const count = options.members ?? 1;
   const members: Member[] = [];
@@ -180,6 +195,7 @@ async function startOnce(root: string, options: EtcdOptions): Promise<Member[]> 
   for (const member of members) launch(member, memberArgs(member, cluster, token, options));
   try {
     await waitHealthy(members, options.tls?.client);
+    await checkMembership(members, options.tls?.client);
     return members;
   } catch (error) {
     await Promise.all(members.map((member) => stopProcess(member.process, 'SIGKILL')));
