@@ -13,6 +13,7 @@ import { quorumRoutes } from './quorum.js';
 import { sessionRoutes } from './sessions.js';
 import { userKeyRoutes } from './user-keys.js';
 import { userRoutes } from './users.js';
+import { xksKeyStoreRoutes } from './xks-key-stores.js';
 
 /** Every route file of /v1, registered from this one list. */
 export const ROUTES: readonly ((app: FastifyInstance, services: ApiServices) => void)[] = [
@@ -28,5 +29,6 @@ export const ROUTES: readonly ((app: FastifyInstance, services: ApiServices) => 
   mechanismRoutes,
   batchRoutes,
   auditRoutes,
+  xksKeyStoreRoutes,
   openApiRoutes,
 ];
