@@ -3,7 +3,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 /**
  * AWS Signature Version 4 verification (AWS4-HMAC-SHA256, in the Authorization header), for
  * any AWS-shaped API of the node: the KMS-compatible API signs with service `kms`, the XKS
- * proxy API with `kms-xks`. The verifier says why a request fails; each API maps the reason
+ * proxy API with `kms-xks-proxy`. The verifier says why a request fails; each API maps the reason
  * onto its own error shape.
  *
  * What it checks, in order: the header parses and names the algorithm; host and x-amz-date
@@ -28,7 +28,7 @@ export interface SignedRequest {
 }
 
 export interface SigV4Options<C extends { readonly secret: Buffer }> {
-  /** The service the scope must name: `kms`, `kms-xks`. */
+  /** The service the scope must name: `kms`, `kms-xks-proxy`. */
   readonly service: string;
   /** Whether the scope's region is served; every region when absent. */
   readonly region?: (region: string) => boolean;
