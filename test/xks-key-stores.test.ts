@@ -172,6 +172,20 @@ describe('XKS key stores (admin API, CLI, credentials, region, mutual TLS)', () 
     assert.equal(codeOf(last), 'XKS_LIMIT', 'the last credential stays');
   });
 
+  test('no prefix, and the deepest prefix: each store is served at its own XksProxyUriPath only', async () => {
+    const bare = await createStore({ id: 'bare', user: 'kms_proxy', pathPrefix: '' });
+    const deep = await createStore({ id: 'deep', user: 'kms_proxy', pathPrefix: '/a/b/c/d/e/f/g/h' });
+    assert.equal((await xks.call('/kms/xks/v1/health', health, bare)).status, 200);
+    assert.equal((await xks.call('/a/b/c/d/e/f/g/h/kms/xks/v1/health', health, deep)).status, 200);
+    assert.equal((await xks.call('/a/b/c/d/e/f/g/h/kms/xks/v1/health', health, bare)).status, 404);
+    assert.equal((await xks.call('/kms/xks/v1/health', health, deep)).status, 404);
+    const taken = await t.api.call('POST', '/v1/xks/key-stores', {
+      token: admin,
+      body: { id: 'bare2', user: 'kms_proxy', pathPrefix: '' },
+    });
+    assert.equal(codeOf(taken), 'XKS_KEY_STORE_EXISTS', 'one store without a prefix');
+  });
+
   test('a store bound to a region refuses a signature scoped to another', async () => {
     const credential = await createStore({ id: 'regional', user: 'kms_proxy', pathPrefix: '/eu', region: 'eu-west-1' });
     assert.equal((await xks.call('/eu/kms/xks/v1/health', health, credential, { region: 'eu-west-1' })).status, 200);

@@ -283,6 +283,8 @@ describe('the XKS proxy API (real node, SigV4 as AWS KMS signs)', () => {
         await call('/keys/nope/metadata', { requestMetadata: metadata('DescribeKey') }),
         await encrypt('nope'),
         await encrypt(keys.main!),
+        // The spec's longest external key id is routed, and simply not found.
+        await encrypt('k'.repeat(128)),
       ]) {
         assert.equal(answer.status, 404, answer.text);
         assert.equal(errorName(answer), 'KeyNotFoundException');

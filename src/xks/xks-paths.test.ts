@@ -9,8 +9,21 @@ test('a prefix makes an XksProxyUriPath of at most 128 characters, a-zA-Z0-9 / -
   assert.equal(uriPath(checkPathPrefix('')), '/kms/xks/v1');
   assert.equal(uriPath(checkPathPrefix('/keystores/4a0d79d6-1d1b_x')), '/keystores/4a0d79d6-1d1b_x/kms/xks/v1');
   assert.equal(uriPath(checkPathPrefix(`/${'a'.repeat(116)}`)).length, 128);
+  assert.equal(checkPathPrefix('/kms/xks'), '/kms/xks');
   assert.throws(() => checkPathPrefix(`/${'a'.repeat(117)}`), invalid);
-  for (const bad of ['keystores', '/a/', '/a//b', '/a.b', '/a%20b', '/ä', '/v1', '/v1/x', '/a/b/c/d/e/f/g/h/i'])
+  for (const bad of [
+    'keystores',
+    '/a/',
+    '/a//b',
+    '/a.b',
+    '/a%20b',
+    '/ä',
+    '/v1',
+    '/v1/x',
+    '/a/b/c/d/e/f/g/h/i',
+    '/kms/xks/v1',
+    '/kms/xks/v1/a',
+  ])
     assert.throws(() => checkPathPrefix(bad), invalid, bad);
 });
 

@@ -31,6 +31,9 @@ export function checkPathPrefix(prefix: string): string {
     throw new CofferError('INVALID_FIELD', `pathPrefix: the URI path is at most ${MAX_URI_PATH_LENGTH} characters`);
   if (segments.length > 0 && RESERVED_FIRST_SEGMENTS.includes(segments[0]!))
     throw new CofferError('INVALID_FIELD', `pathPrefix: may not start with /${segments[0]!}`);
+  // The prefix-less store's routes would take such a path before a deeper prefix's could.
+  if (`${prefix}/`.startsWith(`${XKS_API_ROOT}/`))
+    throw new CofferError('INVALID_FIELD', `pathPrefix: may not start with ${XKS_API_ROOT}`);
   return prefix;
 }
 
