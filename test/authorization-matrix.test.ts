@@ -313,6 +313,41 @@ const ROWS: readonly Row[] = [
     }),
     expect: { owner: '!' + PD, shared: '!' + PD, other: KNF, admin: PD },
   },
+  // XKS key stores: admins only; a store that does not exist shows the check passed.
+  {
+    operation: 'xks.create-store',
+    method: 'POST',
+    path: () => '/v1/xks/key-stores',
+    body: (f) => ({ id: f.name, user: 'olga' }),
+    expect: crypto(PD, 'ok'),
+  },
+  { operation: 'xks.list-stores', method: 'GET', path: () => '/v1/xks/key-stores', expect: crypto(PD, 'ok') },
+  {
+    operation: 'xks.delete-store',
+    method: 'DELETE',
+    path: () => '/v1/xks/key-stores/none',
+    expect: crypto(PD, 'XKS_KEY_STORE_NOT_FOUND'),
+  },
+  {
+    operation: 'xks.manage-credentials',
+    method: 'POST',
+    path: () => '/v1/xks/key-stores/none/credentials',
+    body: () => ({}),
+    expect: crypto(PD, 'XKS_KEY_STORE_NOT_FOUND'),
+  },
+  {
+    operation: 'xks.expose-key',
+    method: 'POST',
+    path: () => '/v1/xks/key-stores/none/keys',
+    body: (f) => ({ externalKeyId: 'k1', keyHandle: f.dataKey }),
+    expect: { owner: PD, shared: PD, other: PD, admin: 'XKS_KEY_STORE_NOT_FOUND' },
+  },
+  {
+    operation: 'xks.unexpose-key',
+    method: 'DELETE',
+    path: () => '/v1/xks/key-stores/none/keys/k1',
+    expect: crypto(PD, 'XKS_KEY_STORE_NOT_FOUND'),
+  },
   // Last: sealing ends every session.
   {
     operation: 'cluster.seal',

@@ -16,6 +16,10 @@ declare module 'fastify' {
     /** Every route, in registration order (collectRoutes). */
     readonly apiRoutes: readonly RegisteredRoute[];
   }
+  interface FastifyContextConfig {
+    /** Served beside /v1 on the same listener (the XKS proxy API): not part of /v1's document. */
+    outsideV1?: boolean;
+  }
 }
 
 type Json = Readonly<Record<string, unknown>>;
@@ -52,6 +56,7 @@ export function collectRoutes(app: FastifyInstance): void {
   const routes: RegisteredRoute[] = [];
   app.decorate('apiRoutes', routes);
   app.addHook('onRoute', (route) => {
+    if (route.config?.outsideV1) return;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     // HEAD twins of GET routes are Fastify's own; the document lists the GET.
     for (const method of methods.filter((m) => m !== 'HEAD')) {

@@ -1,3 +1,4 @@
+import type { AuditEventInput } from '../records/audit-chain.js';
 import type { RecordWriter } from '../records/record-writer.js';
 import type { UsageCounters } from './usage-counters.js';
 
@@ -7,6 +8,8 @@ export interface CryptoUse {
   readonly operation: string;
   readonly handle: string;
   readonly mechanism: string;
+  /** The way in's context for the event (the XKS request metadata). */
+  readonly details?: AuditEventInput['details'];
 }
 
 /**
@@ -34,7 +37,7 @@ export class CryptoUseAudit {
           action: `crypto.${use.operation}`,
           target: `key/${use.handle}`,
           result: 'success',
-          details: { mechanism: use.mechanism },
+          details: { ...use.details, mechanism: use.mechanism },
         },
       });
     }

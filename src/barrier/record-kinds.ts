@@ -19,6 +19,9 @@ export const RECORD_KINDS = [
   'audit-checkpoint',
   'key-usage',
   'object',
+  'xks-key-store',
+  'xks-credential',
+  'xks-key',
 ] as const;
 
 export type RecordKind = (typeof RECORD_KINDS)[number];

@@ -10,6 +10,7 @@ import { registerKeyCommands } from './commands/key.js';
 import { registerNodeCommands } from './commands/node.js';
 import { registerQuorumCommands } from './commands/quorum.js';
 import { registerUserCommands } from './commands/user.js';
+import { registerXksCommands } from './commands/xks.js';
 import { CliError } from './errors.js';
 import { processIo, type CliIo } from './io.js';
 import { humanFailure, jsonFailure } from './output.js';
@@ -29,6 +30,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerKeyCommands(program, ctx);
   registerCryptoCommands(program, ctx);
   registerAuditCommands(program, ctx);
+  registerXksCommands(program, ctx);
   registerBenchCommand(program, ctx);
   registerNodeCommands(program);
   // Every sub-command inherits the output routing and exit override.

@@ -16,3 +16,4 @@ export type {
   WrapKeyRequest,
 } from './key-transfer.js';
 export type { Alias, KeyAttributeChanges } from './key-admin.js';
+export type * from './xks.js';

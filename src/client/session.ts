@@ -10,6 +10,7 @@ import { quorumCalls } from './quorum.js';
 import type { RequestOptions, Requester } from './transport.js';
 import type { AuditPage, IssuedCertificate, LoginResult, Role, SessionInfo } from './types.js';
 import { userCalls } from './users.js';
+import { xksCalls } from './xks.js';
 
 type UserCalls = ReturnType<typeof userCalls>;
 type KeyCalls = ReturnType<typeof keyCalls>;
@@ -70,6 +71,8 @@ export class CofferSession {
   readonly audit: ReturnType<typeof auditCalls>;
   /** Quorum tokens and values. */
   readonly quorum: QuorumCalls;
+  /** XKS key stores (admin). */
+  readonly xks: ReturnType<typeof xksCalls>;
 
   constructor(request: Requester, login: LoginResult) {
     this.#request = request;
@@ -123,6 +126,7 @@ export class CofferSession {
     ({ beginOperation: this.beginOperation, withOperation: this.withOperation } = multipartCalls(request, login.token));
     this.audit = auditCalls(request, login.token);
     this.quorum = quorumCalls(request, login.token);
+    this.xks = xksCalls(request, login.token);
   }
 
   /**

@@ -33,6 +33,7 @@ import { ObjectService } from '../pkcs11/object-service.js';
 import { RecordFreshness } from '../records/record-freshness.js';
 import { RecordReader } from '../records/record-reader.js';
 import type { StateStore } from '../store/state-store.js';
+import { XksKeyStores } from '../xks/key-stores.js';
 import { ClusterPolicyStore } from './cluster-policy.js';
 import { ClusterService, type NodeInfo } from './cluster-service.js';
 
@@ -141,6 +142,7 @@ export function wireServices(
     quorumValues: new QuorumValueService({ reader, writer, quorum }),
     keyQuorum: new KeyQuorumService({ reader, writer }),
     userKeys: new UserKeyService({ reader, writer, challenges, quorum }),
+    xks: new XksKeyStores({ reader, writer, store, roleOf: roleLookup(reader) }),
   };
   return { services, sessions, repository, audit };
 }

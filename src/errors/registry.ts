@@ -343,6 +343,61 @@ export const ERRORS = {
     ckr: 'CKR_ACTION_PROHIBITED',
     message: 'The cluster policy does not allow importing secret or private key values in plaintext',
   },
+
+  // The XKS proxy API (src/xks/) and its key stores; src/xks/xks-errors.ts gives each code its XKS error name
+  XKS_AUTHENTICATION_FAILED: {
+    status: 401,
+    ckr: 'CKR_GENERAL_ERROR',
+    message:
+      'The request is not SigV4-signed (kms-xks-proxy) by a credential of an XKS key store, or lacks its client certificate',
+  },
+  XKS_URI_PATH_INVALID: {
+    status: 404,
+    ckr: 'CKR_FUNCTION_NOT_SUPPORTED',
+    message: "No XKS proxy API at this path, or not under the path prefix of the signing credential's key store",
+  },
+  XKS_METHOD_NOT_ALLOWED: {
+    status: 405,
+    ckr: 'CKR_FUNCTION_NOT_SUPPORTED',
+    message: 'The XKS proxy APIs are called with POST',
+  },
+  XKS_KEY_STORE_NOT_FOUND: { status: 404, ckr: 'CKR_ARGUMENTS_BAD', message: 'No such XKS key store' },
+  XKS_KEY_STORE_EXISTS: {
+    status: 409,
+    ckr: 'CKR_FUNCTION_FAILED',
+    message: 'An XKS key store with that id or path prefix exists',
+  },
+  XKS_KEY_STORE_NOT_EMPTY: {
+    status: 409,
+    ckr: 'CKR_ACTION_PROHIBITED',
+    message: 'The XKS key store still exposes keys: unexpose them first',
+  },
+  XKS_KEY_STORE_USER_INVALID: {
+    status: 400,
+    ckr: 'CKR_USER_TYPE_INVALID',
+    message: 'An XKS key store acts as an existing crypto user',
+  },
+  XKS_LIMIT: {
+    status: 409,
+    ckr: 'CKR_ACTION_PROHIBITED',
+    message: 'At most 100 XKS key stores, 10,000 keys a store, and one or two SigV4 credentials a store',
+  },
+  XKS_KEY_EXPOSED: {
+    status: 409,
+    ckr: 'CKR_FUNCTION_FAILED',
+    message: 'The external key id is taken in this XKS key store, or the key is exposed in it already',
+  },
+  XKS_KEY_NOT_ELIGIBLE: {
+    status: 400,
+    ckr: 'CKR_KEY_TYPE_INCONSISTENT',
+    message:
+      "Only a stored AES-256 key that may encrypt and decrypt, owned by or shared with the store's user, can be exposed",
+  },
+  XKS_KEY_NOT_ENABLED: {
+    status: 403,
+    ckr: 'CKR_KEY_FUNCTION_NOT_PERMITTED',
+    message: 'The key is disabled or outside its start and end dates',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export interface ErrorSpec {

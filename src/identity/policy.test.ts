@@ -54,6 +54,12 @@ const EXPECTED: Record<PolicyOperation, { admin: boolean; crypto: boolean }> = {
   'crypto.random': { admin: false, crypto: true },
   'crypto.batch': { admin: false, crypto: true },
   'key.rotate': { admin: false, crypto: true },
+  'xks.create-store': { admin: true, crypto: false },
+  'xks.list-stores': { admin: true, crypto: false },
+  'xks.delete-store': { admin: true, crypto: false },
+  'xks.manage-credentials': { admin: true, crypto: false },
+  'xks.expose-key': { admin: true, crypto: false },
+  'xks.unexpose-key': { admin: true, crypto: false },
 };
 
 function expected(role: Role, operation: PolicyOperation): boolean {

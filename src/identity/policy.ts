@@ -58,6 +58,13 @@ export const PERMISSIONS = {
   'crypto.random': ['crypto-user'],
   'crypto.batch': ['crypto-user'],
   'key.rotate': ['crypto-user'],
+  // XKS key stores (src/xks/): an admin makes them, chooses the keys, and holds their SigV4 credentials.
+  'xks.create-store': ['admin'],
+  'xks.list-stores': ['admin'],
+  'xks.delete-store': ['admin'],
+  'xks.manage-credentials': ['admin'],
+  'xks.expose-key': ['admin'],
+  'xks.unexpose-key': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type PolicyOperation = keyof typeof PERMISSIONS;

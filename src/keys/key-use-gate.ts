@@ -1,4 +1,4 @@
-import type { CryptoUseAudit } from '../audit/crypto-use.js';
+import type { CryptoUse, CryptoUseAudit } from '../audit/crypto-use.js';
 import { mechanismOfKind } from '../crypto/mechanisms/registry.js';
 import type { KeyUsage, Mechanism } from '../crypto/types.js';
 import { CofferError } from '../errors/coffer-error.js';
@@ -42,6 +42,8 @@ export interface AdmitOptions {
   readonly mechanism?: string;
   /** Whether the request brings its own IV (encrypt): the caller-IV rule then decides. */
   readonly callerIv?: boolean;
+  /** The way in's context, added to every event the gate appends (refusals, per-use logging). */
+  readonly auditDetails?: CryptoUse['details'];
 }
 
 export interface KeyUseGateDeps {
@@ -115,7 +117,7 @@ export class KeyUseGate {
     const mech = rule.usage === undefined ? undefined : this.mechanism(rule.usage, options);
     const loaded = await this.find(session, reference);
     const refuse = (code: ErrorCode, detail: string, target: string): Promise<never> =>
-      this.refuse(session, options.action, target, code, detail);
+      this.refuse(session, options.action, target, code, detail, options.auditDetails);
     if (!loaded) return refuse('KEY_NOT_FOUND', 'no such key, or it is not yours to use', keyTarget(reference));
     const { record } = loaded;
     const broken = this.firstBroken(session, record, rule, mech);
@@ -139,6 +141,7 @@ export class KeyUseGate {
         operation: role,
         handle: record.handle,
         mechanism: mech?.name ?? '',
+        ...(options.auditDetails && { details: options.auditDetails }),
       });
     const services = stored && rule.quorum !== 'key-usage' ? quorumServices(rule.quorum) : [];
     const quorum = this.deps.quorum;
@@ -203,8 +206,11 @@ export class KeyUseGate {
     target: string,
     code: ErrorCode,
     detail: string,
+    details?: CryptoUse['details'],
   ): Promise<never> {
-    await this.deps.writer.commit({ event: { actor: session.username, action, target, result: 'failure', code } });
+    await this.deps.writer.commit({
+      event: { actor: session.username, action, target, result: 'failure', code, ...(details && { details }) },
+    });
     throw new CofferError(code, detail);
   }
 }

@@ -5,6 +5,7 @@ import { KEY_OPERATIONS } from './keys.js';
 import { MULTIPART_OPERATIONS } from './multipart.js';
 import type { AnyOperation } from './operation.js';
 import { PKCS11_OPERATIONS } from './pkcs11.js';
+import { XKS_OPERATIONS } from './xks.js';
 
 /** The operation registry: every operation that touches keys, declared once. */
 export const OPERATIONS: readonly AnyOperation[] = [
@@ -14,6 +15,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   ...CRYPTO_OPERATIONS,
   ...MULTIPART_OPERATIONS,
   ...PKCS11_OPERATIONS,
+  ...XKS_OPERATIONS,
 ];
 
 /** The operations POST /v1/batch serves, by their batch name. */

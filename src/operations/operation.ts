@@ -1,4 +1,5 @@
 import type { KeyUsage } from '../crypto/types.js';
+import type { AuditEventInput } from '../records/audit-chain.js';
 import type { PolicyOperation } from '../identity/policy.js';
 import type { Session } from '../identity/sessions.js';
 import type { KeyRole, UsageMechanism } from '../keys/key-roles.js';
@@ -39,11 +40,16 @@ export type Admitted<D> = {
   readonly [N in keyof D]: D[N] extends { role: infer R extends KeyRole } ? AdmissionOf<R> : never;
 };
 
+/** Identifiers an audit event carries besides its own fields (never a secret). */
+export type AuditDetails = NonNullable<AuditEventInput['details']>;
+
 export interface OperationContext<D> {
   readonly services: Services;
   readonly session: Session;
   /** Every declared key, admitted by the gate in declaration order before `run` is called. */
   readonly keys: Admitted<D>;
+  /** The way in's context for the audit (runOperation's RunContext), for the operation's own events. */
+  readonly auditDetails?: AuditDetails;
 }
 
 /**

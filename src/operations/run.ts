@@ -1,8 +1,14 @@
 import { CofferError } from '../errors/coffer-error.js';
 import type { Session } from '../identity/sessions.js';
 import type { Admission } from '../keys/key-use-gate.js';
-import type { AnyOperation, OperationContext, OperationResult } from './operation.js';
+import type { AnyOperation, AuditDetails, OperationContext, OperationResult } from './operation.js';
 import type { Services } from './services.js';
+
+/** What the way in adds to one run: its caller's context for the audit (the XKS request metadata). */
+export interface RunContext {
+  /** Carried by every audit event of the run: the gate's refusals, per-use events, the operation's own. */
+  readonly auditDetails?: AuditDetails;
+}
 
 /**
  * Runs one operation for a session whose permission for it was checked: every declared key
@@ -14,7 +20,9 @@ export async function runOperation(
   session: Session,
   op: AnyOperation,
   input: Record<string, unknown>,
+  context: RunContext = {},
 ): Promise<OperationResult> {
+  const { auditDetails } = context;
   const declared = Object.entries(op.keys).map(([name, key]) => {
     const reference = input[key.field];
     if (typeof reference !== 'string') throw new CofferError('MISSING_FIELD', key.field);
@@ -25,6 +33,7 @@ export async function runOperation(
       action: op.name,
       ...(typeof mechanism === 'string' && { mechanism }),
       ...(key.ivField !== undefined && { callerIv: input[key.ivField] !== undefined }),
+      ...(auditDetails && { auditDetails }),
     };
     return { name, role: key.role, reference, options };
   });
@@ -34,6 +43,6 @@ export async function runOperation(
   const keys: Record<string, Admission> = {};
   for (const [index, key] of declared.entries())
     keys[key.name] = await services.gate.use(session, checked[index]!, key.role, key.options);
-  const context = { services, session, keys } as OperationContext<AnyOperation['keys']>;
-  return op.run(context, input);
+  const admitted = { services, session, keys, ...(auditDetails && { auditDetails }) };
+  return op.run(admitted as OperationContext<AnyOperation['keys']>, input);
 }

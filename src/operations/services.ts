@@ -21,6 +21,7 @@ import type { KeyWrapping } from '../keys/key-wrapping.js';
 import type { MultipartOperations } from '../keys/multipart-operations.js';
 import type { ObjectService } from '../pkcs11/object-service.js';
 import type { RecordWriter } from '../records/record-writer.js';
+import type { XksKeyStores } from '../xks/key-stores.js';
 
 /** Everything operations and routes may call: services only, never the store or the barrier directly. */
 export interface Services {
@@ -53,4 +54,6 @@ export interface Services {
   readonly keyQuorum: KeyQuorumService;
   /** MFA and quorum key registration. */
   readonly userKeys: UserKeyService;
+  /** XKS key stores: the records the XKS proxy API serves AWS KMS from. */
+  readonly xks: XksKeyStores;
 }

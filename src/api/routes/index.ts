@@ -13,8 +13,10 @@ import { quorumRoutes } from './quorum.js';
 import { sessionRoutes } from './sessions.js';
 import { userKeyRoutes } from './user-keys.js';
 import { userRoutes } from './users.js';
+import { xksKeyStoreRoutes } from './xks-key-stores.js';
+import { xksProxyRoutes } from '../../xks/xks-routes.js';
 
-/** Every route file of /v1, registered from this one list. */
+/** Every route file of /v1, and the XKS proxy API beside it, registered from this one list. */
 export const ROUTES: readonly ((app: FastifyInstance, services: ApiServices) => void)[] = [
   healthRoutes,
   clusterRoutes,
@@ -28,5 +30,8 @@ export const ROUTES: readonly ((app: FastifyInstance, services: ApiServices) => 
   mechanismRoutes,
   batchRoutes,
   auditRoutes,
+  xksKeyStoreRoutes,
   openApiRoutes,
+  // Not /v1: the XKS proxy API AWS KMS calls, on the same listener.
+  xksProxyRoutes,
 ];

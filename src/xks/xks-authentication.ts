@@ -1,0 +1,87 @@
+import type { PeerCertificate, TLSSocket } from 'node:tls';
+import { verifySigV4, type SignedRequest } from '../aws/sigv4.js';
+import { CofferError } from '../errors/coffer-error.js';
+import type { RecordWriter } from '../records/record-writer.js';
+import type { XksKeyStoreRecord } from './key-store-records.js';
+import type { StoreCredential, XksKeyStores } from './key-stores.js';
+import { ACCESS_KEY_ID } from './sigv4-credential.js';
+
+/** The SigV4 service name AWS KMS signs XKS requests with (spec, Appendix A and D). */
+export const XKS_SIGV4_SERVICE = 'kms-xks-proxy';
+
+export interface XksAuthenticationDeps {
+  readonly xks: Pick<XksKeyStores, 'credential' | 'store'>;
+  readonly writer: Pick<RecordWriter, 'commit'>;
+  readonly clock?: () => Date;
+}
+
+/**
+ * Who signed an XKS request: AWS SigV4 with service kms-xks-proxy, verified by src/aws/sigv4.ts
+ * over the exact bytes received (method, path as sent, headers, body), with a credential of a
+ * key store; then the store's own conditions — the scope's region, and the TLS client
+ * certificate's subject when the store asks for mutual TLS. Every refusal is audited
+ * (`xks.authenticate`, the access key id when it is one of ours in shape, never the secret) and
+ * answered AuthenticationFailedException. The secret is zeroed whatever the outcome.
+ */
+export async function authenticateXks(
+  deps: XksAuthenticationDeps,
+  request: SignedRequest,
+  socket: TLSSocket,
+): Promise<XksKeyStoreRecord> {
+  let found: StoreCredential | undefined;
+  try {
+    const result = await verifySigV4(request, {
+      service: XKS_SIGV4_SERVICE,
+      ...(deps.clock && { clock: deps.clock }),
+      credential: async (accessKeyId) => {
+        found = ACCESS_KEY_ID.test(accessKeyId) ? await deps.xks.credential(accessKeyId) : undefined;
+        return found;
+      },
+    });
+    if (!result.ok) return await refuse(deps, result.failure, result.detail, result.accessKeyId);
+    const store = await deps.xks.store(result.credential.storeId);
+    if (!store || !store.accessKeyIds.includes(result.accessKeyId))
+      return await refuse(deps, 'unknown-key', 'the access key is not active', result.accessKeyId);
+    if (store.region !== undefined && store.region !== result.region)
+      return await refuse(deps, 'scope', `the key store serves region ${store.region}`, result.accessKeyId);
+    const subject = store.tlsClientSubject;
+    if (subject !== undefined && !presents(socket, subject))
+      return await refuse(
+        deps,
+        'client-certificate',
+        `the key store needs a client certificate with subject CN=${subject}`,
+        result.accessKeyId,
+      );
+    return store;
+  } finally {
+    (found as StoreCredential | undefined)?.secret.fill(0);
+  }
+}
+
+/** A client certificate the node's TLS verified (chained to its trust anchor), with this CN. */
+function presents(socket: TLSSocket, commonName: string): boolean {
+  if (!socket.authorized) return false;
+  const certificate: PeerCertificate = socket.getPeerCertificate();
+  const cn = certificate.subject?.CN;
+  return (Array.isArray(cn) ? cn : [cn]).includes(commonName);
+}
+
+async function refuse(
+  deps: XksAuthenticationDeps,
+  reason: string,
+  detail: string,
+  accessKeyId: string | undefined,
+): Promise<never> {
+  const known = accessKeyId !== undefined && ACCESS_KEY_ID.test(accessKeyId) ? accessKeyId : undefined;
+  await deps.writer.commit({
+    event: {
+      actor: 'anonymous',
+      action: 'xks.authenticate',
+      target: known === undefined ? 'xks' : `xks/access-key/${known}`,
+      result: 'failure',
+      code: 'XKS_AUTHENTICATION_FAILED',
+      details: { reason },
+    },
+  });
+  throw new CofferError('XKS_AUTHENTICATION_FAILED', detail);
+}
