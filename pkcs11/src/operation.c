@@ -71,6 +71,7 @@ struct operation {
   enum call_kind pending_call;
   unsigned char *pending;
   size_t pending_length;
+  int fingerprinted;                            /* `fingerprint` is set */
   unsigned char fingerprint[FINGERPRINT_BYTES]; /* SHA-256 of the input that made `pending` */
 };
 
@@ -119,26 +120,29 @@ static int fingerprint(const unsigned char *data, size_t length, unsigned char o
          written == FINGERPRINT_BYTES;
 }
 
-static CK_RV keep(struct operation *op, enum call_kind kind, unsigned char *result, size_t length,
-                  const unsigned char *input, size_t input_length) {
+static void keep(struct operation *op, enum call_kind kind, unsigned char *result, size_t length) {
   op->pending = result;
   op->pending_length = length;
   op->pending_call = kind;
-  if (!fingerprint(input, input_length, op->fingerprint)) return CKR_GENERAL_ERROR;
-  return CKR_OK;
+  op->fingerprinted = 0;
 }
 
-/* §5.2: NULL asks the length, a short buffer gets CKR_BUFFER_TOO_SMALL; both keep the result. */
-static CK_RV deliver(struct operation *op, CK_BYTE_PTR out, CK_ULONG_PTR out_length, int *kept) {
-  *kept = 1;
+/* §5.2: NULL asks the length, a short buffer gets CKR_BUFFER_TOO_SMALL; both keep the result,
+   with the fingerprint of `input` that made it (taken only then: most calls bring the room). */
+static CK_RV deliver(struct operation *op, CK_BYTE_PTR out, CK_ULONG_PTR out_length, const unsigned char *input,
+                     size_t input_length, int *kept) {
   CK_ULONG length = (CK_ULONG)op->pending_length;
   CK_ULONG room = *out_length;
   *out_length = length;
-  if (out == NULL) return CKR_OK;
-  if (room < length) return CKR_BUFFER_TOO_SMALL;
+  if (out == NULL || room < length) {
+    *kept = op->fingerprinted || fingerprint(input, input_length, op->fingerprint);
+    if (!*kept) return CKR_GENERAL_ERROR;
+    op->fingerprinted = 1;
+    return out == NULL ? CKR_OK : CKR_BUFFER_TOO_SMALL;
+  }
+  *kept = 0;
   if (length > 0) memcpy(out, op->pending, length);
   drop_pending(op);
-  *kept = 0;
   return CKR_OK;
 }
 
@@ -318,10 +322,10 @@ CK_RV coffer_operation_single(CK_SESSION_HANDLE session, enum coffer_use use, CK
     unsigned char *result = NULL;
     size_t result_length = 0;
     rv = run_single(&call, op, data, length, &result, &result_length);
-    if (rv == CKR_OK) rv = keep(op, SINGLE_CALL, result, result_length, data, length);
+    if (rv == CKR_OK) keep(op, SINGLE_CALL, result, result_length);
     else free(result);
   }
-  if (rv == CKR_OK) rv = deliver(op, out, out_length, &kept);
+  if (rv == CKR_OK) rv = deliver(op, out, out_length, data, length, &kept);
   if (!kept && !(rv == CKR_OPERATION_ACTIVE && op->updated)) end_operation(&call, op->row);
   coffer_call_end(&call);
   return rv;
@@ -349,10 +353,10 @@ CK_RV coffer_operation_update(CK_SESSION_HANDLE session, enum coffer_use use, CK
     if (rv == CKR_OK)
       rv = length == 0 ? answer_bytes(NULL, "output", 1, &result, &result_length)
                        : run(&call, op, path, NULL, "data", part, length, "output", 1, &result, &result_length);
-    if (rv == CKR_OK && returns_output) rv = keep(op, UPDATE_CALL, result, result_length, part, length);
+    if (rv == CKR_OK && returns_output) keep(op, UPDATE_CALL, result, result_length);
     else free(result);
   }
-  if (rv == CKR_OK && returns_output) rv = deliver(op, out, out_length, &kept);
+  if (rv == CKR_OK && returns_output) rv = deliver(op, out, out_length, part, length, &kept);
   if (rv != CKR_OK && rv != CKR_BUFFER_TOO_SMALL) end_operation(&call, op->row);
   coffer_call_end(&call);
   return rv;
@@ -376,12 +380,12 @@ CK_RV coffer_operation_final(CK_SESSION_HANDLE session, enum coffer_use use, CK_
     if (rv == CKR_OK) rv = run(&call, op, path, NULL, NULL, NULL, 0, op->row->final_output, 0, &result, &result_length);
     if (rv == CKR_OK) {
       op->id[0] = '\0';
-      rv = keep(op, FINAL_CALL, result, result_length, NULL, 0);
+      keep(op, FINAL_CALL, result, result_length);
     } else {
       free(result);
     }
   }
-  if (rv == CKR_OK) rv = deliver(op, out, out_length, &kept);
+  if (rv == CKR_OK) rv = deliver(op, out, out_length, NULL, 0, &kept);
   if (!kept) end_operation(&call, op->row);
   coffer_call_end(&call);
   return rv;
