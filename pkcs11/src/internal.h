@@ -41,6 +41,7 @@ struct coffer_config {
   char *key_file;
   long connect_timeout_ms;
   long request_timeout_ms;
+  long combine_in_flight; /* combiner.c: requests of combined calls on their way at once; 0: none */
 };
 /* Reads COFFER_PKCS11_CONF (a JSON file), then the COFFER_PKCS11_* variables over it. */
 CK_RV coffer_config_load(struct coffer_config *config);
@@ -70,6 +71,22 @@ void coffer_transport_after_fork(void);
  */
 CK_RV coffer_http(const struct coffer_config *config, const char *method, const char *path, const char *token,
                   const char *body, json_object **response, char code[COFFER_CODE_MAX]);
+
+/* ---- combiner.c: concurrent single-part calls, coalesced into POST /v1/batch ---- */
+/* The largest body a call may have to travel with others (its answer is about as large). */
+#define COFFER_COMBINE_ITEM_MAX 16384u
+/*
+ * A POST of `body` (a JSON object) to `route`, as coffer_http. `operation` names the same
+ * operation as an item of POST /v1/batch (NULL: the call always goes alone): while requests of
+ * this process are on their way, the call waits and goes with the others that waited, in one
+ * batch, and gets its own answer or error. Safe from any thread, without the module lock.
+ */
+CK_RV coffer_combined_http(const struct coffer_config *config, const char *operation, const char *route,
+                           const char *token, const char *body, json_object **response, char code[COFFER_CODE_MAX]);
+/* Around fork(): the queue's lock is held across it; the child forgets the parent's queue. */
+void coffer_combiner_before_fork(void);
+void coffer_combiner_after_fork_parent(void);
+void coffer_combiner_after_fork_child(void);
 
 /* ---- json.c: bodies and answers (every string zeroed before it is freed) ---- */
 /* Zeroes every string in `object` (recursively), then drops the caller's reference. */
@@ -131,6 +148,13 @@ CK_RV coffer_call_http(struct coffer_call *call, const char *method, const char 
 /* coffer_call_http with a JSON body (may be NULL), serialized and wiped after the call. */
 CK_RV coffer_call_json(struct coffer_call *call, const char *method, const char *path, json_object *body,
                        json_object **response, char code[COFFER_CODE_MAX]);
+/* POST `body` to `route` as coffer_call_http, through the combiner under `operation`, its
+   batch name: a crypto user's calls on many threads travel together (other logins' alone). */
+CK_RV coffer_call_combined(struct coffer_call *call, const char *operation, const char *route, const char *body,
+                           json_object **response, char code[COFFER_CODE_MAX]);
+/* coffer_call_combined with a JSON body, serialized and wiped after the call. */
+CK_RV coffer_call_json_combined(struct coffer_call *call, const char *operation, const char *route, json_object *body,
+                                json_object **response, char code[COFFER_CODE_MAX]);
 
 /*
  * What a session holds between calls, one value per kind, owned by the file of its concern:

@@ -112,3 +112,13 @@ CK_RV coffer_call_json(struct coffer_call *call, const char *method, const char 
   coffer_free_secret(text);
   return rv;
 }
+
+CK_RV coffer_call_json_combined(struct coffer_call *call, const char *operation, const char *route, json_object *body,
+                                json_object **response, char code[COFFER_CODE_MAX]) {
+  char *text = coffer_json_serialize(body);
+  *response = NULL;
+  if (text == NULL) return CKR_HOST_MEMORY;
+  CK_RV rv = coffer_call_combined(call, operation, route, text, response, code);
+  coffer_free_secret(text);
+  return rv;
+}

@@ -35,14 +35,15 @@ static const struct use_row {
   enum coffer_use use;
   enum coffer_state_kind state;
   const char *route;        /* single-part */
+  const char *batch;        /* the single-part operation's name as an item of POST /v1/batch */
   const char *input;        /* the single-part input field */
   const char *output;       /* the single-part answer's field (NULL: verify answers valid) */
   const char *final_output; /* the multi-part final's answer field */
 } USE_ROWS[] = {
-    {COFFER_USE_ENCRYPT, COFFER_STATE_ENCRYPT, "/v1/crypto/encrypt", "plaintext", "ciphertext", "output"},
-    {COFFER_USE_DECRYPT, COFFER_STATE_DECRYPT, "/v1/crypto/decrypt", "ciphertext", "plaintext", "output"},
-    {COFFER_USE_SIGN, COFFER_STATE_SIGN, "/v1/crypto/sign", "data", "signature", "signature"},
-    {COFFER_USE_VERIFY, COFFER_STATE_VERIFY, "/v1/crypto/verify", "data", NULL, NULL},
+    {COFFER_USE_ENCRYPT, COFFER_STATE_ENCRYPT, "/v1/crypto/encrypt", "encrypt", "plaintext", "ciphertext", "output"},
+    {COFFER_USE_DECRYPT, COFFER_STATE_DECRYPT, "/v1/crypto/decrypt", "decrypt", "ciphertext", "plaintext", "output"},
+    {COFFER_USE_SIGN, COFFER_STATE_SIGN, "/v1/crypto/sign", "sign", "data", "signature", "signature"},
+    {COFFER_USE_VERIFY, COFFER_STATE_VERIFY, "/v1/crypto/verify", "verify", "data", NULL, NULL},
 };
 
 static const struct use_row *row_of(enum coffer_use use) {
@@ -104,10 +105,12 @@ static void end_operation(struct coffer_call *call, const struct use_row *row) {
 }
 
 /* A node call of this operation: the one key an operation names answers KEY_HANDLE_INVALID.
-   Any error may be news about the key: its view is fetched again at the next C_*Init. */
+   Any error may be news about the key: its view is fetched again at the next C_*Init. A
+   single-part call (`batch` its batch name, else NULL) goes through the combiner. */
 static CK_RV node_call(struct coffer_call *call, const struct operation *op, const char *method, const char *path,
-                       json_object *body, json_object **answer, char code[COFFER_CODE_MAX]) {
-  CK_RV rv = coffer_call_json(call, method, path, body, answer, code);
+                       const char *batch, json_object *body, json_object **answer, char code[COFFER_CODE_MAX]) {
+  CK_RV rv = batch != NULL ? coffer_call_json_combined(call, batch, path, body, answer, code)
+                           : coffer_call_json(call, method, path, body, answer, code);
   if (rv != CKR_OK) coffer_key_view_forget(op->key);
   if (rv != CKR_OK && strcmp(code, "KEY_NOT_FOUND") == 0) rv = CKR_KEY_HANDLE_INVALID;
   return rv;
@@ -261,7 +264,8 @@ static CK_RV run(struct coffer_call *call, const struct operation *op, const cha
   if (base != NULL ? json_object_deep_copy(base, &body, NULL) != 0 : (body = json_object_new_object()) == NULL)
     return CKR_HOST_MEMORY;
   CK_RV rv = field == NULL ? CKR_OK : coffer_json_add_base64(body, field, data, length);
-  if (rv == CKR_OK) rv = node_call(call, op, "POST", path, body, &answer, code);
+  /* `base` is the operation's request: the single-part route, which may travel combined. */
+  if (rv == CKR_OK) rv = node_call(call, op, "POST", path, base != NULL ? op->row->batch : NULL, body, &answer, code);
   coffer_json_put_wiped(body);
   if (rv == CKR_OK) rv = answer_bytes(answer, output, optional, result, result_length);
   /* The single-part encrypt route answers the IV it made. */
@@ -286,7 +290,7 @@ static CK_RV ensure_begun(struct coffer_call *call, struct operation *op) {
   CK_RV rv = json_object_object_add(body, "operation", json_object_new_string(coffer_use_name(op->row->use))) == 0
                  ? CKR_OK
                  : CKR_HOST_MEMORY;
-  if (rv == CKR_OK) rv = node_call(call, op, "POST", "/v1/crypto/operations", body, &answer, code);
+  if (rv == CKR_OK) rv = node_call(call, op, "POST", "/v1/crypto/operations", NULL, body, &answer, code);
   coffer_json_put_wiped(body);
   if (rv == CKR_OK) {
     if (answer == NULL || !json_object_object_get_ex(answer, "operationId", &id) ||
@@ -411,7 +415,8 @@ CK_RV coffer_operation_verify(CK_SESSION_HANDLE session, CK_BYTE_PTR data, CK_UL
   if (rv == CKR_OK) {
     char path[OPERATION_ID_MAX + 48];
     if (!whole) operation_path(op, "final", path, sizeof path);
-    rv = node_call(&call, op, "POST", !whole ? path : op->row->route, body, &answer, code);
+    rv = node_call(&call, op, "POST", !whole ? path : op->row->route, whole ? op->row->batch : NULL, body, &answer,
+                   code);
     /* The node ends its operation at final, whatever the answer; any other failure (a request
        it refused before reaching the operation) leaves it for the release to delete. */
     if (rv == CKR_OK || rv == CKR_SIGNATURE_INVALID) op->id[0] = '\0';
