@@ -6,7 +6,6 @@ import {
   createKeyInput,
   deriveInput,
   generatePairInput,
-  generateSecretInput,
   unwrapInput,
 } from '../../pkcs11/key-requests.js';
 import { decodeTemplate, type WireAttribute } from '../../pkcs11/value-codec.js';
@@ -16,7 +15,7 @@ import type { AnyOperation, OperationResult } from '../../operations/operation.j
 import { runOperation } from '../../operations/run.js';
 import { requirePermission, sessionOf } from '../auth.js';
 import { KEY_ROUTE_PARAM_SCHEMA, type KeyRouteParamFields } from '../mechanism-params.js';
-import { base64, handle, keyReference, object } from '../schemas.js';
+import { base64, handle, keyReference, object, wireTemplate } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 
 /**
@@ -26,8 +25,7 @@ import type { ApiServices } from '../services.js';
  * key-use gate, quorum and audit as its /v1 route. Where a route serves keys and objects alike,
  * both operations share the permission row the route declares, so it is checked first.
  */
-const attribute = object({ type: { type: 'integer', minimum: 0 }, value: {} }, ['type', 'value']);
-const template = { type: 'array', maxItems: 128, items: attribute } as const;
+const template = wireTemplate;
 const mechanism = { type: 'string', maxLength: 64 } as const;
 const handleParams = object({ handle }, ['handle']);
 const templateBody = object({ template }, ['template']);
@@ -57,12 +55,7 @@ const handleOf = (answer: OperationResult): string => (answer?.key as { handle: 
 export function pkcs11Routes(app: FastifyInstance, services: ApiServices): void {
   app.post<{ Body: { template: WireAttribute[]; after?: string; limit?: number } }>(
     '/v1/pkcs11/objects/find',
-    {
-      config: { operation: 'key.list' },
-      schema: {
-        body: object({ template, after: handle, limit: { type: 'integer', minimum: 1, maximum: 1000 } }, ['template']),
-      },
-    },
+    { config: { operation: 'key.list' }, schema: BY_NAME.get('pkcs11.find-objects')!.schema },
     async (request) => run(services, sessionOf(request), 'pkcs11.find-objects', request.body),
   );
 
@@ -146,15 +139,9 @@ export function pkcs11Routes(app: FastifyInstance, services: ApiServices): void 
 
   app.post<{ Body: { mechanism: string; template: WireAttribute[] } }>(
     '/v1/pkcs11/keys/generate',
-    {
-      config: { operation: 'key.generate' },
-      schema: { body: object({ mechanism, template }, ['mechanism', 'template']) },
-    },
-    async (request, reply) => {
-      const input = generateSecretInput(request.body.mechanism, decodeTemplate(request.body.template));
-      const answer = await run(services, sessionOf(request), 'key.generate-symmetric', input);
-      return reply.code(201).send({ handle: handleOf(answer) });
-    },
+    { config: { operation: 'key.generate' }, schema: BY_NAME.get('pkcs11.generate-key')!.schema },
+    async (request, reply) =>
+      reply.code(201).send(await run(services, sessionOf(request), 'pkcs11.generate-key', request.body)),
   );
 
   app.post<{ Body: { mechanism: string; publicTemplate: WireAttribute[]; privateTemplate: WireAttribute[] } }>(
