@@ -1,6 +1,7 @@
 /*
- * The combiner: single-part calls made on many threads at once travel together. A call whose
- * operation POST /v1/batch also serves joins a queue; when fewer than `combineInFlight` (config.c)
+ * The combiner: calls made on many threads at once travel together (single-part crypto,
+ * random, C_GenerateKey, a search's page). A call whose operation POST /v1/batch also serves
+ * joins a queue; when fewer than `combineInFlight` (config.c)
  * requests of this process are on their way, its thread sends at once what is queued for its
  * login: its own call alone on the call's own route (so a lone thread waits for nothing and
  * meets exactly the answers it always met), or every queued call of that login in one batch.
@@ -22,8 +23,9 @@
 
 #include "internal.h"
 
-/* A batch's bounds, well inside the node's (1000 items, an 8 MiB body, a 16 MiB answer here). */
-#define BATCH_MAX_ITEMS 256
+/* A batch's bounds, well inside the node's (1000 items, an 8 MiB body) and the 16 MiB answer
+   transport.c takes: an item's answer is at most about 24 KiB (a page of 1000 found handles). */
+#define BATCH_MAX_ITEMS 128
 #define BATCH_MAX_BYTES (2u * 1024u * 1024u)
 
 enum item_state { QUEUED, SENT, DONE };

@@ -25,6 +25,10 @@ void coffer_pad(CK_UTF8CHAR *field, size_t width, const char *text);
 int coffer_base64_decode(const char *text, unsigned char *out, size_t capacity, size_t *length);
 /* Standard base64 with padding, NUL-terminated (malloc'd; NULL when out of memory). */
 char *coffer_base64_encode(const unsigned char *data, size_t length);
+/* The length of data's base64, without the NUL. */
+#define COFFER_BASE64_LENGTH(length) (4 * (((length) + 2) / 3))
+/* coffer_base64_encode into `out` (COFFER_BASE64_LENGTH(length) + 1 bytes); the length written. */
+size_t coffer_base64_encode_into(const unsigned char *data, size_t length, char *out);
 
 /* An object handle as the node writes it: 0x and 16 lowercase hex digits. */
 #define COFFER_HANDLE_TEXT 19
@@ -72,8 +76,8 @@ void coffer_transport_after_fork(void);
 CK_RV coffer_http(const struct coffer_config *config, const char *method, const char *path, const char *token,
                   const char *body, json_object **response, char code[COFFER_CODE_MAX]);
 
-/* ---- combiner.c: concurrent single-part calls, coalesced into POST /v1/batch ---- */
-/* The largest body a call may have to travel with others (its answer is about as large). */
+/* ---- combiner.c: concurrent calls, coalesced into POST /v1/batch ---- */
+/* The largest body a call may have to travel with others (answers are bounded: combiner.c). */
 #define COFFER_COMBINE_ITEM_MAX 16384u
 /*
  * A POST of `body` (a JSON object) to `route`, as coffer_http. `operation` names the same
@@ -96,6 +100,10 @@ void coffer_json_wipe_values(json_object *object);
 /* The compact JSON text of `object`, a malloc'd copy (free with coffer_free_secret). */
 char *coffer_json_serialize(json_object *object);
 CK_RV coffer_json_add_base64(json_object *object, const char *field, const unsigned char *data, size_t length);
+/* The text of a JSON object (`object`, as coffer_json_serialize writes it) with one more field,
+   `field` (a plain name) holding `data` as base64, or a copy when `field` is NULL: built as
+   text, so a request body costs one pass over its data (free with coffer_free_secret). */
+char *coffer_json_text_with_base64(const char *object, const char *field, const unsigned char *data, size_t length);
 CK_RV coffer_json_add_handle(json_object *object, const char *field, CK_OBJECT_HANDLE handle);
 /* A base64 field of an answer, decoded into a malloc'd buffer (CKR_DEVICE_ERROR if absent or bad). */
 CK_RV coffer_json_get_base64(json_object *object, const char *field, unsigned char **data, size_t *length);

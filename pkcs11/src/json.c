@@ -4,6 +4,7 @@
  * is freed (coffer_json_put_wiped), and a serialized body is a private copy the caller wipes.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +62,21 @@ CK_RV coffer_json_add_base64(json_object *object, const char *field, const unsig
     return CKR_HOST_MEMORY;
   }
   return CKR_OK;
+}
+
+char *coffer_json_text_with_base64(const char *object, const char *field, const unsigned char *data, size_t length) {
+  size_t object_length = strlen(object);
+  if (object_length < 2 || object[0] != '{' || object[object_length - 1] != '}') return NULL;
+  if (field == NULL) return strdup(object);
+  char *text = malloc(object_length + strlen(field) + COFFER_BASE64_LENGTH(length) + 8), *end = text;
+  if (text == NULL) return NULL;
+  memcpy(end, object, object_length - 1); /* without its closing brace */
+  end += object_length - 1;
+  if (object_length > 2) *end++ = ','; /* "{}" has no field to follow */
+  end += sprintf(end, "\"%s\":\"", field);
+  end += coffer_base64_encode_into(data, length, end);
+  memcpy(end, "\"}", 3);
+  return text;
 }
 
 CK_RV coffer_json_add_handle(json_object *object, const char *field, CK_OBJECT_HANDLE handle) {

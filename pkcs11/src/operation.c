@@ -63,6 +63,7 @@ struct operation {
   CK_MECHANISM_TYPE mechanism;
   CK_OBJECT_HANDLE key;
   json_object *request;       /* keyHandle, mechanism and its parameters */
+  char *request_text;         /* the same, serialized once: the single-part body's start */
   char id[OPERATION_ID_MAX];  /* the node's multi-part operation while it lives, else "" */
   int multi_part;             /* the node has a multi-part form for the mechanism */
   int begun;                  /* the node's multi-part operation was begun (by an update or final) */
@@ -96,6 +97,7 @@ static void release(void *value, const char *token) {
   }
   drop_pending(op);
   coffer_json_put_wiped(op->request);
+  coffer_free_secret(op->request_text);
   coffer_wipe(op, sizeof *op);
   free(op);
 }
@@ -104,13 +106,14 @@ static void end_operation(struct coffer_call *call, const struct use_row *row) {
   coffer_call_set_state(call, row->state, NULL, NULL);
 }
 
-/* A node call of this operation: the one key an operation names answers KEY_HANDLE_INVALID.
-   Any error may be news about the key: its view is fetched again at the next C_*Init. A
-   single-part call (`batch` its batch name, else NULL) goes through the combiner. */
+/* A node call of this operation, with a body's text: the one key an operation names answers
+   KEY_HANDLE_INVALID. Any error may be news about the key: its view is fetched again at the
+   next C_*Init. A single-part call (`batch` its batch name, else NULL) goes through the
+   combiner. */
 static CK_RV node_call(struct coffer_call *call, const struct operation *op, const char *method, const char *path,
-                       const char *batch, json_object *body, json_object **answer, char code[COFFER_CODE_MAX]) {
-  CK_RV rv = batch != NULL ? coffer_call_json_combined(call, batch, path, body, answer, code)
-                           : coffer_call_json(call, method, path, body, answer, code);
+                       const char *batch, const char *body, json_object **answer, char code[COFFER_CODE_MAX]) {
+  CK_RV rv = batch != NULL ? coffer_call_combined(call, batch, path, body, answer, code)
+                           : coffer_call_http(call, method, path, body, answer, code);
   if (rv != CKR_OK) coffer_key_view_forget(op->key);
   if (rv != CKR_OK && strcmp(code, "KEY_NOT_FOUND") == 0) rv = CKR_KEY_HANDLE_INVALID;
   return rv;
@@ -206,6 +209,7 @@ static CK_RV start(struct coffer_call *call, const struct use_row *row, const CK
   CK_RV rv = (op->request = json_object_new_object()) == NULL ? CKR_HOST_MEMORY : CKR_OK;
   if (rv == CKR_OK) rv = coffer_mechanism_json(mechanism, row->use, op->request);
   if (rv == CKR_OK) rv = coffer_json_add_handle(op->request, "keyHandle", key);
+  if (rv == CKR_OK && (op->request_text = coffer_json_serialize(op->request)) == NULL) rv = CKR_HOST_MEMORY;
   if (rv == CKR_OK) rv = coffer_mechanism_offer(mechanism->mechanism, row->use, &offer);
   if (rv == CKR_OK) {
     op->multi_part = offer.multi_part;
@@ -255,21 +259,21 @@ static CK_RV begin_step(CK_SESSION_HANDLE session, enum coffer_use use, struct c
   return CKR_OK;
 }
 
-/* One node request of the operation with `data` under `field`, answering `output` (optional when asked). */
-static CK_RV run(struct coffer_call *call, const struct operation *op, const char *path, json_object *base,
+/* One node request of the operation with `data` under `field` (NULL: none), answering `output`
+   (optional when asked). `single`: the single-part route, whose body is the operation's request
+   and which may travel combined; else a multi-part step, whose body holds only the data. */
+static CK_RV run(struct coffer_call *call, const struct operation *op, const char *path, int single,
                  const char *field, const unsigned char *data, size_t length, const char *output, int optional,
                  unsigned char **result, size_t *result_length) {
   char code[COFFER_CODE_MAX];
-  json_object *body = NULL, *answer = NULL;
-  if (base != NULL ? json_object_deep_copy(base, &body, NULL) != 0 : (body = json_object_new_object()) == NULL)
-    return CKR_HOST_MEMORY;
-  CK_RV rv = field == NULL ? CKR_OK : coffer_json_add_base64(body, field, data, length);
-  /* `base` is the operation's request: the single-part route, which may travel combined. */
-  if (rv == CKR_OK) rv = node_call(call, op, "POST", path, base != NULL ? op->row->batch : NULL, body, &answer, code);
-  coffer_json_put_wiped(body);
+  json_object *answer = NULL;
+  char *body = coffer_json_text_with_base64(single ? op->request_text : "{}", field, data, length);
+  if (body == NULL) return CKR_HOST_MEMORY;
+  CK_RV rv = node_call(call, op, "POST", path, single ? op->row->batch : NULL, body, &answer, code);
+  coffer_free_secret(body);
   if (rv == CKR_OK) rv = answer_bytes(answer, output, optional, result, result_length);
   /* The single-part encrypt route answers the IV it made. */
-  if (rv == CKR_OK && base != NULL && op->row->use == COFFER_USE_ENCRYPT) rv = write_back_iv(op, answer);
+  if (rv == CKR_OK && single && op->row->use == COFFER_USE_ENCRYPT) rv = write_back_iv(op, answer);
   coffer_json_put_wiped(answer);
   return rv;
 }
@@ -290,7 +294,10 @@ static CK_RV ensure_begun(struct coffer_call *call, struct operation *op) {
   CK_RV rv = json_object_object_add(body, "operation", json_object_new_string(coffer_use_name(op->row->use))) == 0
                  ? CKR_OK
                  : CKR_HOST_MEMORY;
-  if (rv == CKR_OK) rv = node_call(call, op, "POST", "/v1/crypto/operations", NULL, body, &answer, code);
+  char *text = rv == CKR_OK ? coffer_json_serialize(body) : NULL;
+  if (rv == CKR_OK && text == NULL) rv = CKR_HOST_MEMORY;
+  if (rv == CKR_OK) rv = node_call(call, op, "POST", "/v1/crypto/operations", NULL, text, &answer, code);
+  coffer_free_secret(text);
   coffer_json_put_wiped(body);
   if (rv == CKR_OK) {
     if (answer == NULL || !json_object_object_get_ex(answer, "operationId", &id) ||
@@ -308,8 +315,7 @@ static CK_RV ensure_begun(struct coffer_call *call, struct operation *op) {
    of a rotated key's versions, newest first). */
 static CK_RV run_single(struct coffer_call *call, struct operation *op, const unsigned char *data, size_t length,
                         unsigned char **result, size_t *result_length) {
-  return run(call, op, op->row->route, op->request, op->row->input, data, length, op->row->output, 0, result,
-             result_length);
+  return run(call, op, op->row->route, 1, op->row->input, data, length, op->row->output, 0, result, result_length);
 }
 
 CK_RV coffer_operation_single(CK_SESSION_HANDLE session, enum coffer_use use, CK_BYTE_PTR data, CK_ULONG length,
@@ -356,7 +362,7 @@ CK_RV coffer_operation_update(CK_SESSION_HANDLE session, enum coffer_use use, CK
     operation_path(op, "update", path, sizeof path);
     if (rv == CKR_OK)
       rv = length == 0 ? answer_bytes(NULL, "output", 1, &result, &result_length)
-                       : run(&call, op, path, NULL, "data", part, length, "output", 1, &result, &result_length);
+                       : run(&call, op, path, 0, "data", part, length, "output", 1, &result, &result_length);
     if (rv == CKR_OK && returns_output) keep(op, UPDATE_CALL, result, result_length);
     else free(result);
   }
@@ -381,7 +387,7 @@ CK_RV coffer_operation_final(CK_SESSION_HANDLE session, enum coffer_use use, CK_
     size_t result_length = 0;
     rv = ensure_begun(&call, op);
     operation_path(op, "final", path, sizeof path);
-    if (rv == CKR_OK) rv = run(&call, op, path, NULL, NULL, NULL, 0, op->row->final_output, 0, &result, &result_length);
+    if (rv == CKR_OK) rv = run(&call, op, path, 0, NULL, NULL, 0, op->row->final_output, 0, &result, &result_length);
     if (rv == CKR_OK) {
       op->id[0] = '\0';
       keep(op, FINAL_CALL, result, result_length);
@@ -415,8 +421,11 @@ CK_RV coffer_operation_verify(CK_SESSION_HANDLE session, CK_BYTE_PTR data, CK_UL
   if (rv == CKR_OK) {
     char path[OPERATION_ID_MAX + 48];
     if (!whole) operation_path(op, "final", path, sizeof path);
-    rv = node_call(&call, op, "POST", !whole ? path : op->row->route, whole ? op->row->batch : NULL, body, &answer,
-                   code);
+    char *text = coffer_json_serialize(body);
+    rv = text == NULL ? CKR_HOST_MEMORY
+                      : node_call(&call, op, "POST", !whole ? path : op->row->route, whole ? op->row->batch : NULL,
+                                  text, &answer, code);
+    coffer_free_secret(text);
     /* The node ends its operation at final, whatever the answer; any other failure (a request
        it refused before reaching the operation) leaves it for the release to delete. */
     if (rv == CKR_OK || rv == CKR_SIGNATURE_INVALID) op->id[0] = '\0';

@@ -3,10 +3,12 @@
  * COFFER_PKCS11_COMBINE_IN_FLIGHT=1, so that while one request is on its way the other threads'
  * calls queue and travel together). Eight threads, each on its own session of one login, call
  * at the same moment, round after round; each must get its own answer or its own error:
- *   threads 0-3  encrypt their own plaintext with a usable key, decrypt it back and compare, and
- *                take random bytes (no two threads' alike);
+ *   threads 0-3  encrypt their own plaintext with a usable key, decrypt it back and compare,
+ *                take random bytes (no two threads' alike), make a session key with a label of
+ *                their own and find exactly that key by the label, then destroy it;
  *   thread 4     decrypts a ciphertext with a changed byte: CKR_ENCRYPTED_DATA_INVALID;
- *   thread 5     brings its own GCM IV, which the node's policy refuses: CKR_MECHANISM_PARAM_INVALID;
+ *   thread 5     brings its own GCM IV, which the node's policy refuses: CKR_MECHANISM_PARAM_INVALID,
+ *                and asks for a 7-byte AES key: CKR_KEY_SIZE_RANGE;
  *   thread 6     a key whose CKA_ENCRYPT its owner turned off after C_EncryptInit:
  *                CKR_KEY_FUNCTION_NOT_PERMITTED from C_Encrypt, then from C_EncryptInit;
  *   thread 7     a key its owner stopped sharing after C_EncryptInit: CKR_KEY_HANDLE_INVALID,
@@ -94,6 +96,35 @@ static CK_RV init(struct worker *w) {
   return p11->C_EncryptInit(w->session, &w->mechanism, w->key);
 }
 
+/* A session AES key of `length` bytes labelled `label`. */
+static CK_RV generate(struct worker *w, const char *label, CK_ULONG length, CK_OBJECT_HANDLE *key) {
+  CK_MECHANISM mechanism = {CKM_AES_KEY_GEN, NULL, 0};
+  CK_OBJECT_CLASS class = CKO_SECRET_KEY;
+  CK_KEY_TYPE key_type = CKK_AES;
+  CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+  CK_ATTRIBUTE template[] = {
+      {CKA_CLASS, &class, sizeof class},       {CKA_KEY_TYPE, &key_type, sizeof key_type},
+      {CKA_VALUE_LEN, &length, sizeof length}, {CKA_TOKEN, &no, sizeof no},
+      {CKA_ENCRYPT, &yes, sizeof yes},         {CKA_LABEL, (CK_VOID_PTR)label, (CK_ULONG)strlen(label)},
+  };
+  return p11->C_GenerateKey(w->session, &mechanism, template, sizeof template / sizeof template[0], key);
+}
+
+/* A key of the thread's own label, then a search by that label: exactly that key. */
+static void generate_and_find(struct worker *w, int round) {
+  char label[32];
+  snprintf(label, sizeof label, "combine-%d-%d", w->index, round);
+  CK_OBJECT_HANDLE key = CK_INVALID_HANDLE, found[2];
+  CK_ULONG count = 0;
+  expect(w, round, "C_GenerateKey", generate(w, label, 32, &key), CKR_OK);
+  CK_ATTRIBUTE by_label = {CKA_LABEL, label, (CK_ULONG)strlen(label)};
+  expect(w, round, "C_FindObjectsInit", p11->C_FindObjectsInit(w->session, &by_label, 1), CKR_OK);
+  expect(w, round, "C_FindObjects", p11->C_FindObjects(w->session, found, 2, &count), CKR_OK);
+  expect(w, round, "C_FindObjectsFinal", p11->C_FindObjectsFinal(w->session), CKR_OK);
+  if (count != 1 || found[0] != key) expect(w, round, "its own key found, alone", CKR_GENERAL_ERROR, CKR_OK);
+  expect(w, round, "C_DestroyObject", p11->C_DestroyObject(w->session, key), CKR_OK);
+}
+
 static void plaintext_of(const struct worker *w, int round, CK_BYTE out[DATA_BYTES]) {
   for (int i = 0; i < DATA_BYTES; i++) out[i] = (CK_BYTE)(w->index * 31 + round * 7 + i);
 }
@@ -117,6 +148,7 @@ static void call(struct worker *w, int round) {
       if (back_length != DATA_BYTES || memcmp(back, data, DATA_BYTES) != 0)
         expect(w, round, "its own plaintext back", CKR_GENERAL_ERROR, CKR_OK);
       expect(w, round, "C_GenerateRandom", p11->C_GenerateRandom(w->session, w->random, RANDOM_BYTES), CKR_OK);
+      generate_and_find(w, round);
       break;
     }
     case TAMPERED: {
@@ -125,10 +157,13 @@ static void call(struct worker *w, int round) {
              p11->C_Decrypt(w->session, tampered, sizeof tampered, back, &back_length), CKR_ENCRYPTED_DATA_INVALID);
       break;
     }
-    case CALLER_IV:
+    case CALLER_IV: {
       expect(w, round, "C_Encrypt with the caller's IV", p11->C_Encrypt(w->session, data, DATA_BYTES, out, &length),
              CKR_MECHANISM_PARAM_INVALID);
+      CK_OBJECT_HANDLE key;
+      expect(w, round, "C_GenerateKey of 7 bytes", generate(w, "combine-short", 7, &key), CKR_KEY_SIZE_RANGE);
       break;
+    }
     case TURNED_OFF:
     case UNSHARED: {
       CK_RV want = w->role == TURNED_OFF ? CKR_KEY_FUNCTION_NOT_PERMITTED : CKR_KEY_HANDLE_INVALID;
