@@ -292,6 +292,39 @@ describe('the PKCS#11 face of the node', () => {
     );
   });
 
+  test('C_GenerateKey and C_FindObjects as items of POST /v1/batch: each as its own route, refused alone', async () => {
+    type Result = { status: number; body?: { handle?: string; handles?: string[] }; error?: { code: string } };
+    const batch = async (token: string, operations: Record<string, unknown>[]) =>
+      call<{ results: Result[] }>('POST', '/v1/batch', token, { operations });
+    const label = 'batched';
+    const valueLen = attributeTypeNumber('CKA_VALUE_LEN');
+    const made = await batch(alice, [
+      { operation: 'pkcs11.generate-key', mechanism: 'AES_KEY_GEN', template: aesTemplate(label) },
+      {
+        operation: 'pkcs11.generate-key',
+        mechanism: 'AES_KEY_GEN',
+        template: [...aesTemplate('short').filter((a) => a.type !== valueLen), A('CKA_VALUE_LEN', 7)],
+      },
+      { operation: 'pkcs11.generate-key', mechanism: 'AES_KEY_GEN', template: [{ type: 0x7777, value: 1 }] },
+      { operation: 'pkcs11.generate-key', mechanism: 'AES_KEY_GEN', template: aesTemplate(label), extra: true },
+    ]);
+    assert.equal(made.status, 200, made.text);
+    const [key, short, unknown, extra] = made.body.results;
+    assert.equal(key!.status, 200, JSON.stringify(key));
+    const handle = key!.body!.handle!;
+    assert.equal((await read(alice, handle, ['CKA_LABEL'])).get('CKA_LABEL'), b64(label));
+    assert.equal(short!.error!.code, 'KEY_SIZE_RANGE');
+    assert.equal(unknown!.error!.code, 'ATTRIBUTE_TYPE_INVALID');
+    assert.equal(extra!.error!.code, 'UNKNOWN_FIELD', 'the item is validated by the route’s own schema');
+    const byLabel = { operation: 'pkcs11.find-objects', template: [A('CKA_LABEL', text(label))] };
+    const found = await batch(alice, [byLabel, { ...byLabel, limit: 0 }]);
+    assert.deepEqual(found.body.results[0], { status: 200, body: { handles: [handle] } });
+    assert.equal(found.body.results[1]!.error!.code, 'INVALID_FIELD');
+    // Another user finds nothing of alice's; an admin may not send a batch at all.
+    assert.deepEqual((await batch(bob, [byLabel])).body.results[0], { status: 200, body: { handles: [] } });
+    refused(await batch(admin, [byLabel]), 'PERMISSION_DENIED');
+  });
+
   test('session objects (no CKA_TOKEN) belong to one login: another login of the same user cannot see them', async () => {
     const template = aesTemplate('session-key').filter((a) => a.type !== attributeTypeNumber('CKA_TOKEN'));
     const handle = await generate(alice, 'AES_KEY_GEN', template);

@@ -1,10 +1,12 @@
 /*
  * Configuration: the JSON file named by COFFER_PKCS11_CONF, then the environment over it.
  *   {"endpoints": ["https://host:2225"], "caFile": "...", "certFile": "...", "keyFile": "...",
- *    "connectTimeoutMs": 5000, "requestTimeoutMs": 30000}
+ *    "connectTimeoutMs": 5000, "requestTimeoutMs": 30000, "combineInFlight": 2}
  * Relative paths in the file are relative to the file's directory. The environment:
  * COFFER_PKCS11_ENDPOINTS (comma-separated), COFFER_PKCS11_CA_FILE, COFFER_PKCS11_CERT_FILE,
- * COFFER_PKCS11_KEY_FILE, COFFER_PKCS11_CONNECT_TIMEOUT_MS, COFFER_PKCS11_REQUEST_TIMEOUT_MS.
+ * COFFER_PKCS11_KEY_FILE, COFFER_PKCS11_CONNECT_TIMEOUT_MS, COFFER_PKCS11_REQUEST_TIMEOUT_MS,
+ * COFFER_PKCS11_COMBINE_IN_FLIGHT. `combineInFlight` is how many requests of combined calls
+ * (combiner.c) may be on their way at once; 0 sends every call alone.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
@@ -14,6 +16,8 @@
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 5000L
 #define DEFAULT_REQUEST_TIMEOUT_MS 30000L
+#define DEFAULT_COMBINE_IN_FLIGHT 2L
+#define MAX_COMBINE_IN_FLIGHT 64L
 
 static char *resolve(const char *base_dir, const char *path) {
   if (path[0] == '/' || base_dir == NULL) return strdup(path);
@@ -66,6 +70,16 @@ static CK_RV read_timeout(json_object *root, const char *key, long *out) {
   return CKR_OK;
 }
 
+static CK_RV read_in_flight(json_object *root, long *out) {
+  json_object *value;
+  if (!json_object_object_get_ex(root, "combineInFlight", &value)) return CKR_OK;
+  if (!json_object_is_type(value, json_type_int) || json_object_get_int64(value) < 0 ||
+      json_object_get_int64(value) > MAX_COMBINE_IN_FLIGHT)
+    return CKR_ARGUMENTS_BAD;
+  *out = (long)json_object_get_int64(value);
+  return CKR_OK;
+}
+
 static CK_RV read_file(struct coffer_config *config, const char *file) {
   json_object *root = json_object_from_file(file);
   if (root == NULL || !json_object_is_type(root, json_type_object)) {
@@ -92,6 +106,7 @@ static CK_RV read_file(struct coffer_config *config, const char *file) {
   }
   if (rv == CKR_OK) rv = read_timeout(root, "connectTimeoutMs", &config->connect_timeout_ms);
   if (rv == CKR_OK) rv = read_timeout(root, "requestTimeoutMs", &config->request_timeout_ms);
+  if (rv == CKR_OK) rv = read_in_flight(root, &config->combine_in_flight);
   if (rv == CKR_ARGUMENTS_BAD) rv = CKR_GENERAL_ERROR;
   free(base_dir);
   json_object_put(root);
@@ -130,6 +145,13 @@ static CK_RV read_environment(struct coffer_config *config) {
     if (*end != '\0' || parsed <= 0) return CKR_GENERAL_ERROR;
     *timeout_slots[i] = parsed;
   }
+  const char *in_flight = getenv("COFFER_PKCS11_COMBINE_IN_FLIGHT");
+  if (in_flight != NULL && in_flight[0] != '\0') {
+    char *end;
+    long parsed = strtol(in_flight, &end, 10);
+    if (*end != '\0' || parsed < 0 || parsed > MAX_COMBINE_IN_FLIGHT) return CKR_GENERAL_ERROR;
+    config->combine_in_flight = parsed;
+  }
   return CKR_OK;
 }
 
@@ -137,6 +159,7 @@ CK_RV coffer_config_load(struct coffer_config *config) {
   memset(config, 0, sizeof *config);
   config->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
   config->request_timeout_ms = DEFAULT_REQUEST_TIMEOUT_MS;
+  config->combine_in_flight = DEFAULT_COMBINE_IN_FLIGHT;
   const char *file = getenv("COFFER_PKCS11_CONF");
   CK_RV rv = CKR_OK;
   if (file != NULL && file[0] != '\0') rv = read_file(config, file);

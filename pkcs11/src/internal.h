@@ -25,6 +25,10 @@ void coffer_pad(CK_UTF8CHAR *field, size_t width, const char *text);
 int coffer_base64_decode(const char *text, unsigned char *out, size_t capacity, size_t *length);
 /* Standard base64 with padding, NUL-terminated (malloc'd; NULL when out of memory). */
 char *coffer_base64_encode(const unsigned char *data, size_t length);
+/* The length of data's base64, without the NUL. */
+#define COFFER_BASE64_LENGTH(length) (4 * (((length) + 2) / 3))
+/* coffer_base64_encode into `out` (COFFER_BASE64_LENGTH(length) + 1 bytes); the length written. */
+size_t coffer_base64_encode_into(const unsigned char *data, size_t length, char *out);
 
 /* An object handle as the node writes it: 0x and 16 lowercase hex digits. */
 #define COFFER_HANDLE_TEXT 19
@@ -41,6 +45,7 @@ struct coffer_config {
   char *key_file;
   long connect_timeout_ms;
   long request_timeout_ms;
+  long combine_in_flight; /* combiner.c: requests of combined calls on their way at once; 0: none */
 };
 /* Reads COFFER_PKCS11_CONF (a JSON file), then the COFFER_PKCS11_* variables over it. */
 CK_RV coffer_config_load(struct coffer_config *config);
@@ -71,6 +76,22 @@ void coffer_transport_after_fork(void);
 CK_RV coffer_http(const struct coffer_config *config, const char *method, const char *path, const char *token,
                   const char *body, json_object **response, char code[COFFER_CODE_MAX]);
 
+/* ---- combiner.c: concurrent calls, coalesced into POST /v1/batch ---- */
+/* The largest body a call may have to travel with others (answers are bounded: combiner.c). */
+#define COFFER_COMBINE_ITEM_MAX 16384u
+/*
+ * A POST of `body` (a JSON object) to `route`, as coffer_http. `operation` names the same
+ * operation as an item of POST /v1/batch (NULL: the call always goes alone): while requests of
+ * this process are on their way, the call waits and goes with the others that waited, in one
+ * batch, and gets its own answer or error. Safe from any thread, without the module lock.
+ */
+CK_RV coffer_combined_http(const struct coffer_config *config, const char *operation, const char *route,
+                           const char *token, const char *body, json_object **response, char code[COFFER_CODE_MAX]);
+/* Around fork(): the queue's lock is held across it; the child forgets the parent's queue. */
+void coffer_combiner_before_fork(void);
+void coffer_combiner_after_fork_parent(void);
+void coffer_combiner_after_fork_child(void);
+
 /* ---- json.c: bodies and answers (every string zeroed before it is freed) ---- */
 /* Zeroes every string in `object` (recursively), then drops the caller's reference. */
 void coffer_json_put_wiped(json_object *object);
@@ -79,6 +100,10 @@ void coffer_json_wipe_values(json_object *object);
 /* The compact JSON text of `object`, a malloc'd copy (free with coffer_free_secret). */
 char *coffer_json_serialize(json_object *object);
 CK_RV coffer_json_add_base64(json_object *object, const char *field, const unsigned char *data, size_t length);
+/* The text of a JSON object (`object`, as coffer_json_serialize writes it) with one more field,
+   `field` (a plain name) holding `data` as base64, or a copy when `field` is NULL: built as
+   text, so a request body costs one pass over its data (free with coffer_free_secret). */
+char *coffer_json_text_with_base64(const char *object, const char *field, const unsigned char *data, size_t length);
 CK_RV coffer_json_add_handle(json_object *object, const char *field, CK_OBJECT_HANDLE handle);
 /* A base64 field of an answer, decoded into a malloc'd buffer (CKR_DEVICE_ERROR if absent or bad). */
 CK_RV coffer_json_get_base64(json_object *object, const char *field, unsigned char **data, size_t *length);
@@ -131,6 +156,13 @@ CK_RV coffer_call_http(struct coffer_call *call, const char *method, const char 
 /* coffer_call_http with a JSON body (may be NULL), serialized and wiped after the call. */
 CK_RV coffer_call_json(struct coffer_call *call, const char *method, const char *path, json_object *body,
                        json_object **response, char code[COFFER_CODE_MAX]);
+/* POST `body` to `route` as coffer_call_http, through the combiner under `operation`, its
+   batch name: a crypto user's calls on many threads travel together (other logins' alone). */
+CK_RV coffer_call_combined(struct coffer_call *call, const char *operation, const char *route, const char *body,
+                           json_object **response, char code[COFFER_CODE_MAX]);
+/* coffer_call_combined with a JSON body, serialized and wiped after the call. */
+CK_RV coffer_call_json_combined(struct coffer_call *call, const char *operation, const char *route, json_object *body,
+                                json_object **response, char code[COFFER_CODE_MAX]);
 
 /*
  * A POST to the node's PKCS#11 face (`path` under /v1/pkcs11/) as the session stands: with the

@@ -64,6 +64,21 @@ CK_RV coffer_json_add_base64(json_object *object, const char *field, const unsig
   return CKR_OK;
 }
 
+char *coffer_json_text_with_base64(const char *object, const char *field, const unsigned char *data, size_t length) {
+  size_t object_length = strlen(object);
+  if (object_length < 2 || object[0] != '{' || object[object_length - 1] != '}') return NULL;
+  if (field == NULL) return strdup(object);
+  char *text = malloc(object_length + strlen(field) + COFFER_BASE64_LENGTH(length) + 8), *end = text;
+  if (text == NULL) return NULL;
+  memcpy(end, object, object_length - 1); /* without its closing brace */
+  end += object_length - 1;
+  if (object_length > 2) *end++ = ','; /* "{}" has no field to follow */
+  end += sprintf(end, "\"%s\":\"", field);
+  end += coffer_base64_encode_into(data, length, end);
+  memcpy(end, "\"}", 3);
+  return text;
+}
+
 CK_RV coffer_json_add_handle(json_object *object, const char *field, CK_OBJECT_HANDLE handle) {
   char text[COFFER_HANDLE_TEXT];
   coffer_handle_format(handle, text);
@@ -114,10 +129,22 @@ CK_RV coffer_call_json(struct coffer_call *call, const char *method, const char 
   return rv;
 }
 
-CK_RV coffer_call_json_or_public(struct coffer_call *call, const char *path, json_object *body, json_object **response,
-                                 int *public_refused) {
+CK_RV coffer_call_json_combined(struct coffer_call *call, const char *operation, const char *route, json_object *body,
+                                json_object **response, char code[COFFER_CODE_MAX]) {
+  char *text = coffer_json_serialize(body);
+  *response = NULL;
+  if (text == NULL) return CKR_HOST_MEMORY;
+  CK_RV rv = coffer_call_combined(call, operation, route, text, response, code);
+  coffer_free_secret(text);
+  return rv;
+}
+
+CK_RV coffer_call_json_or_public(struct coffer_call *call, const char *operation, const char *path, json_object *body,
+                                 json_object **response, int *public_refused) {
   *public_refused = 0;
-  if (call->token != NULL) return coffer_call_json(call, "POST", path, body, response, NULL);
+  if (call->token != NULL)
+    return operation != NULL ? coffer_call_json_combined(call, operation, path, body, response, NULL)
+                             : coffer_call_json(call, "POST", path, body, response, NULL);
   static const char face[] = "/v1/pkcs11/", public_face[] = "/v1/pkcs11/public/";
   char public_path[128], code[COFFER_CODE_MAX] = "";
   if (strncmp(path, face, strlen(face)) != 0 ||

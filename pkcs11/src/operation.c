@@ -35,14 +35,15 @@ static const struct use_row {
   enum coffer_use use;
   enum coffer_state_kind state;
   const char *route;        /* single-part */
+  const char *batch;        /* the single-part operation's name as an item of POST /v1/batch */
   const char *input;        /* the single-part input field */
   const char *output;       /* the single-part answer's field (NULL: verify answers valid) */
   const char *final_output; /* the multi-part final's answer field */
 } USE_ROWS[] = {
-    {COFFER_USE_ENCRYPT, COFFER_STATE_ENCRYPT, "/v1/crypto/encrypt", "plaintext", "ciphertext", "output"},
-    {COFFER_USE_DECRYPT, COFFER_STATE_DECRYPT, "/v1/crypto/decrypt", "ciphertext", "plaintext", "output"},
-    {COFFER_USE_SIGN, COFFER_STATE_SIGN, "/v1/crypto/sign", "data", "signature", "signature"},
-    {COFFER_USE_VERIFY, COFFER_STATE_VERIFY, "/v1/crypto/verify", "data", NULL, NULL},
+    {COFFER_USE_ENCRYPT, COFFER_STATE_ENCRYPT, "/v1/crypto/encrypt", "encrypt", "plaintext", "ciphertext", "output"},
+    {COFFER_USE_DECRYPT, COFFER_STATE_DECRYPT, "/v1/crypto/decrypt", "decrypt", "ciphertext", "plaintext", "output"},
+    {COFFER_USE_SIGN, COFFER_STATE_SIGN, "/v1/crypto/sign", "sign", "data", "signature", "signature"},
+    {COFFER_USE_VERIFY, COFFER_STATE_VERIFY, "/v1/crypto/verify", "verify", "data", NULL, NULL},
 };
 
 static const struct use_row *row_of(enum coffer_use use) {
@@ -62,6 +63,7 @@ struct operation {
   CK_MECHANISM_TYPE mechanism;
   CK_OBJECT_HANDLE key;
   json_object *request;       /* keyHandle, mechanism and its parameters */
+  char *request_text;         /* the same, serialized once: the single-part body's start */
   char id[OPERATION_ID_MAX];  /* the node's multi-part operation while it lives, else "" */
   int multi_part;             /* the node has a multi-part form for the mechanism */
   int begun;                  /* the node's multi-part operation was begun (by an update or final) */
@@ -71,6 +73,7 @@ struct operation {
   enum call_kind pending_call;
   unsigned char *pending;
   size_t pending_length;
+  int fingerprinted;                            /* `fingerprint` is set */
   unsigned char fingerprint[FINGERPRINT_BYTES]; /* SHA-256 of the input that made `pending` */
 };
 
@@ -94,6 +97,7 @@ static void release(void *value, const char *token) {
   }
   drop_pending(op);
   coffer_json_put_wiped(op->request);
+  coffer_free_secret(op->request_text);
   coffer_wipe(op, sizeof *op);
   free(op);
 }
@@ -102,11 +106,14 @@ static void end_operation(struct coffer_call *call, const struct use_row *row) {
   coffer_call_set_state(call, row->state, NULL, NULL);
 }
 
-/* A node call of this operation: the one key an operation names answers KEY_HANDLE_INVALID.
-   Any error may be news about the key: its view is fetched again at the next C_*Init. */
+/* A node call of this operation, with a body's text: the one key an operation names answers
+   KEY_HANDLE_INVALID. Any error may be news about the key: its view is fetched again at the
+   next C_*Init. A single-part call (`batch` its batch name, else NULL) goes through the
+   combiner. */
 static CK_RV node_call(struct coffer_call *call, const struct operation *op, const char *method, const char *path,
-                       json_object *body, json_object **answer, char code[COFFER_CODE_MAX]) {
-  CK_RV rv = coffer_call_json(call, method, path, body, answer, code);
+                       const char *batch, const char *body, json_object **answer, char code[COFFER_CODE_MAX]) {
+  CK_RV rv = batch != NULL ? coffer_call_combined(call, batch, path, body, answer, code)
+                           : coffer_call_http(call, method, path, body, answer, code);
   if (rv != CKR_OK) coffer_key_view_forget(op->key);
   if (rv != CKR_OK && strcmp(code, "KEY_NOT_FOUND") == 0) rv = CKR_KEY_HANDLE_INVALID;
   return rv;
@@ -119,26 +126,29 @@ static int fingerprint(const unsigned char *data, size_t length, unsigned char o
          written == FINGERPRINT_BYTES;
 }
 
-static CK_RV keep(struct operation *op, enum call_kind kind, unsigned char *result, size_t length,
-                  const unsigned char *input, size_t input_length) {
+static void keep(struct operation *op, enum call_kind kind, unsigned char *result, size_t length) {
   op->pending = result;
   op->pending_length = length;
   op->pending_call = kind;
-  if (!fingerprint(input, input_length, op->fingerprint)) return CKR_GENERAL_ERROR;
-  return CKR_OK;
+  op->fingerprinted = 0;
 }
 
-/* §5.2: NULL asks the length, a short buffer gets CKR_BUFFER_TOO_SMALL; both keep the result. */
-static CK_RV deliver(struct operation *op, CK_BYTE_PTR out, CK_ULONG_PTR out_length, int *kept) {
-  *kept = 1;
+/* §5.2: NULL asks the length, a short buffer gets CKR_BUFFER_TOO_SMALL; both keep the result,
+   with the fingerprint of `input` that made it (taken only then: most calls bring the room). */
+static CK_RV deliver(struct operation *op, CK_BYTE_PTR out, CK_ULONG_PTR out_length, const unsigned char *input,
+                     size_t input_length, int *kept) {
   CK_ULONG length = (CK_ULONG)op->pending_length;
   CK_ULONG room = *out_length;
   *out_length = length;
-  if (out == NULL) return CKR_OK;
-  if (room < length) return CKR_BUFFER_TOO_SMALL;
+  if (out == NULL || room < length) {
+    *kept = op->fingerprinted || fingerprint(input, input_length, op->fingerprint);
+    if (!*kept) return CKR_GENERAL_ERROR;
+    op->fingerprinted = 1;
+    return out == NULL ? CKR_OK : CKR_BUFFER_TOO_SMALL;
+  }
+  *kept = 0;
   if (length > 0) memcpy(out, op->pending, length);
   drop_pending(op);
-  *kept = 0;
   return CKR_OK;
 }
 
@@ -199,6 +209,7 @@ static CK_RV start(struct coffer_call *call, const struct use_row *row, const CK
   CK_RV rv = (op->request = json_object_new_object()) == NULL ? CKR_HOST_MEMORY : CKR_OK;
   if (rv == CKR_OK) rv = coffer_mechanism_json(mechanism, row->use, op->request);
   if (rv == CKR_OK) rv = coffer_json_add_handle(op->request, "keyHandle", key);
+  if (rv == CKR_OK && (op->request_text = coffer_json_serialize(op->request)) == NULL) rv = CKR_HOST_MEMORY;
   if (rv == CKR_OK) rv = coffer_mechanism_offer(mechanism->mechanism, row->use, &offer);
   if (rv == CKR_OK) {
     op->multi_part = offer.multi_part;
@@ -248,20 +259,21 @@ static CK_RV begin_step(CK_SESSION_HANDLE session, enum coffer_use use, struct c
   return CKR_OK;
 }
 
-/* One node request of the operation with `data` under `field`, answering `output` (optional when asked). */
-static CK_RV run(struct coffer_call *call, const struct operation *op, const char *path, json_object *base,
+/* One node request of the operation with `data` under `field` (NULL: none), answering `output`
+   (optional when asked). `single`: the single-part route, whose body is the operation's request
+   and which may travel combined; else a multi-part step, whose body holds only the data. */
+static CK_RV run(struct coffer_call *call, const struct operation *op, const char *path, int single,
                  const char *field, const unsigned char *data, size_t length, const char *output, int optional,
                  unsigned char **result, size_t *result_length) {
   char code[COFFER_CODE_MAX];
-  json_object *body = NULL, *answer = NULL;
-  if (base != NULL ? json_object_deep_copy(base, &body, NULL) != 0 : (body = json_object_new_object()) == NULL)
-    return CKR_HOST_MEMORY;
-  CK_RV rv = field == NULL ? CKR_OK : coffer_json_add_base64(body, field, data, length);
-  if (rv == CKR_OK) rv = node_call(call, op, "POST", path, body, &answer, code);
-  coffer_json_put_wiped(body);
+  json_object *answer = NULL;
+  char *body = coffer_json_text_with_base64(single ? op->request_text : "{}", field, data, length);
+  if (body == NULL) return CKR_HOST_MEMORY;
+  CK_RV rv = node_call(call, op, "POST", path, single ? op->row->batch : NULL, body, &answer, code);
+  coffer_free_secret(body);
   if (rv == CKR_OK) rv = answer_bytes(answer, output, optional, result, result_length);
   /* The single-part encrypt route answers the IV it made. */
-  if (rv == CKR_OK && base != NULL && op->row->use == COFFER_USE_ENCRYPT) rv = write_back_iv(op, answer);
+  if (rv == CKR_OK && single && op->row->use == COFFER_USE_ENCRYPT) rv = write_back_iv(op, answer);
   coffer_json_put_wiped(answer);
   return rv;
 }
@@ -282,7 +294,10 @@ static CK_RV ensure_begun(struct coffer_call *call, struct operation *op) {
   CK_RV rv = json_object_object_add(body, "operation", json_object_new_string(coffer_use_name(op->row->use))) == 0
                  ? CKR_OK
                  : CKR_HOST_MEMORY;
-  if (rv == CKR_OK) rv = node_call(call, op, "POST", "/v1/crypto/operations", body, &answer, code);
+  char *text = rv == CKR_OK ? coffer_json_serialize(body) : NULL;
+  if (rv == CKR_OK && text == NULL) rv = CKR_HOST_MEMORY;
+  if (rv == CKR_OK) rv = node_call(call, op, "POST", "/v1/crypto/operations", NULL, text, &answer, code);
+  coffer_free_secret(text);
   coffer_json_put_wiped(body);
   if (rv == CKR_OK) {
     if (answer == NULL || !json_object_object_get_ex(answer, "operationId", &id) ||
@@ -300,8 +315,7 @@ static CK_RV ensure_begun(struct coffer_call *call, struct operation *op) {
    of a rotated key's versions, newest first). */
 static CK_RV run_single(struct coffer_call *call, struct operation *op, const unsigned char *data, size_t length,
                         unsigned char **result, size_t *result_length) {
-  return run(call, op, op->row->route, op->request, op->row->input, data, length, op->row->output, 0, result,
-             result_length);
+  return run(call, op, op->row->route, 1, op->row->input, data, length, op->row->output, 0, result, result_length);
 }
 
 CK_RV coffer_operation_single(CK_SESSION_HANDLE session, enum coffer_use use, CK_BYTE_PTR data, CK_ULONG length,
@@ -318,10 +332,10 @@ CK_RV coffer_operation_single(CK_SESSION_HANDLE session, enum coffer_use use, CK
     unsigned char *result = NULL;
     size_t result_length = 0;
     rv = run_single(&call, op, data, length, &result, &result_length);
-    if (rv == CKR_OK) rv = keep(op, SINGLE_CALL, result, result_length, data, length);
+    if (rv == CKR_OK) keep(op, SINGLE_CALL, result, result_length);
     else free(result);
   }
-  if (rv == CKR_OK) rv = deliver(op, out, out_length, &kept);
+  if (rv == CKR_OK) rv = deliver(op, out, out_length, data, length, &kept);
   if (!kept && !(rv == CKR_OPERATION_ACTIVE && op->updated)) end_operation(&call, op->row);
   coffer_call_end(&call);
   return rv;
@@ -348,11 +362,11 @@ CK_RV coffer_operation_update(CK_SESSION_HANDLE session, enum coffer_use use, CK
     operation_path(op, "update", path, sizeof path);
     if (rv == CKR_OK)
       rv = length == 0 ? answer_bytes(NULL, "output", 1, &result, &result_length)
-                       : run(&call, op, path, NULL, "data", part, length, "output", 1, &result, &result_length);
-    if (rv == CKR_OK && returns_output) rv = keep(op, UPDATE_CALL, result, result_length, part, length);
+                       : run(&call, op, path, 0, "data", part, length, "output", 1, &result, &result_length);
+    if (rv == CKR_OK && returns_output) keep(op, UPDATE_CALL, result, result_length);
     else free(result);
   }
-  if (rv == CKR_OK && returns_output) rv = deliver(op, out, out_length, &kept);
+  if (rv == CKR_OK && returns_output) rv = deliver(op, out, out_length, part, length, &kept);
   if (rv != CKR_OK && rv != CKR_BUFFER_TOO_SMALL) end_operation(&call, op->row);
   coffer_call_end(&call);
   return rv;
@@ -373,15 +387,15 @@ CK_RV coffer_operation_final(CK_SESSION_HANDLE session, enum coffer_use use, CK_
     size_t result_length = 0;
     rv = ensure_begun(&call, op);
     operation_path(op, "final", path, sizeof path);
-    if (rv == CKR_OK) rv = run(&call, op, path, NULL, NULL, NULL, 0, op->row->final_output, 0, &result, &result_length);
+    if (rv == CKR_OK) rv = run(&call, op, path, 0, NULL, NULL, 0, op->row->final_output, 0, &result, &result_length);
     if (rv == CKR_OK) {
       op->id[0] = '\0';
-      rv = keep(op, FINAL_CALL, result, result_length, NULL, 0);
+      keep(op, FINAL_CALL, result, result_length);
     } else {
       free(result);
     }
   }
-  if (rv == CKR_OK) rv = deliver(op, out, out_length, &kept);
+  if (rv == CKR_OK) rv = deliver(op, out, out_length, NULL, 0, &kept);
   if (!kept) end_operation(&call, op->row);
   coffer_call_end(&call);
   return rv;
@@ -407,7 +421,11 @@ CK_RV coffer_operation_verify(CK_SESSION_HANDLE session, CK_BYTE_PTR data, CK_UL
   if (rv == CKR_OK) {
     char path[OPERATION_ID_MAX + 48];
     if (!whole) operation_path(op, "final", path, sizeof path);
-    rv = node_call(&call, op, "POST", !whole ? path : op->row->route, body, &answer, code);
+    char *text = coffer_json_serialize(body);
+    rv = text == NULL ? CKR_HOST_MEMORY
+                      : node_call(&call, op, "POST", !whole ? path : op->row->route, whole ? op->row->batch : NULL,
+                                  text, &answer, code);
+    coffer_free_secret(text);
     /* The node ends its operation at final, whatever the answer; any other failure (a request
        it refused before reaching the operation) leaves it for the release to delete. */
     if (rv == CKR_OK || rv == CKR_SIGNATURE_INVALID) op->id[0] = '\0';

@@ -6,12 +6,15 @@
 #include "internal.h"
 
 #define RANDOM_CHUNK 65536UL /* MAX_RANDOM_BYTES in src/keys/crypto-service.ts */
+/* A piece whose answer is small enough to travel combined with others' calls. */
+#define COMBINED_PIECE (COFFER_COMBINE_ITEM_MAX / 4 * 3)
 
 static CK_RV random_piece(struct coffer_call *call, CK_BYTE_PTR out, CK_ULONG length) {
   char body[64];
   snprintf(body, sizeof body, "{\"length\":%lu}", length);
   json_object *answer = NULL, *field;
-  CK_RV rv = coffer_call_http(call, "POST", "/v1/crypto/random", body, &answer, NULL);
+  const char *batch = length <= COMBINED_PIECE ? "random" : NULL;
+  CK_RV rv = coffer_call_combined(call, batch, "/v1/crypto/random", body, &answer, NULL);
   if (rv != CKR_OK) return rv;
   size_t decoded = 0;
   if (answer == NULL || !json_object_object_get_ex(answer, "random", &field) ||

@@ -217,6 +217,15 @@ static void login_lost(const char *token) {
   }
 }
 
+/* The node forgot the call's login: CKR_SESSION_HANDLE_INVALID, and every session goes. */
+static CK_RV answered(struct coffer_call *call, CK_RV rv, const char *code) {
+  if (strcmp(code, "SESSION_INVALID") == 0 || strcmp(code, "NOT_AUTHENTICATED") == 0) {
+    login_lost(call->token);
+    rv = CKR_SESSION_HANDLE_INVALID;
+  }
+  return rv;
+}
+
 CK_RV coffer_call_http(struct coffer_call *call, const char *method, const char *path, const char *body,
                        json_object **response, char code[COFFER_CODE_MAX]) {
   char own_code[COFFER_CODE_MAX];
@@ -225,11 +234,21 @@ CK_RV coffer_call_http(struct coffer_call *call, const char *method, const char 
   answer_code[0] = '\0';
   if (call->token == NULL) return CKR_USER_NOT_LOGGED_IN;
   CK_RV rv = coffer_http(coffer_state_config(), method, path, call->token, body, response, answer_code);
-  if (strcmp(answer_code, "SESSION_INVALID") == 0 || strcmp(answer_code, "NOT_AUTHENTICATED") == 0) {
-    login_lost(call->token);
-    rv = CKR_SESSION_HANDLE_INVALID;
-  }
-  return rv;
+  return answered(call, rv, answer_code);
+}
+
+CK_RV coffer_call_combined(struct coffer_call *call, const char *operation, const char *route, const char *body,
+                           json_object **response, char code[COFFER_CODE_MAX]) {
+  char own_code[COFFER_CODE_MAX];
+  char *answer_code = code != NULL ? code : own_code;
+  *response = NULL;
+  answer_code[0] = '\0';
+  if (call->token == NULL) return CKR_USER_NOT_LOGGED_IN;
+  /* POST /v1/batch is a crypto user's: an admin's calls go alone, refused (and audited) as
+     the operation they are. */
+  if (call->user != CKU_USER) operation = NULL;
+  CK_RV rv = coffer_combined_http(coffer_state_config(), operation, route, call->token, body, response, answer_code);
+  return answered(call, rv, answer_code);
 }
 
 CK_RV C_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pApplication, CK_NOTIFY Notify,

@@ -28,21 +28,24 @@ static void forget_parent(void) {
   initialized = 0;
 }
 
-/* The transport's pool lock is taken after the module lock (the order every thread uses), so
-   the child never inherits either of them held. */
+/* The combiner's queue lock and the transport's pool lock are taken after the module lock (no
+   thread holds one of them while it takes another), so the child never inherits one held. */
 static void before_fork(void) {
   pthread_mutex_lock(&lock);
+  coffer_combiner_before_fork();
   coffer_transport_before_fork();
   coffer_key_views_before_fork();
 }
 static void after_fork_parent(void) {
   coffer_key_views_after_fork();
   coffer_transport_after_fork();
+  coffer_combiner_after_fork_parent();
   pthread_mutex_unlock(&lock);
 }
 static void after_fork_child(void) {
   coffer_key_views_after_fork();
   coffer_transport_after_fork();
+  coffer_combiner_after_fork_child();
   if (initialized) forget_parent();
   pthread_mutex_unlock(&lock);
 }

@@ -1,4 +1,4 @@
-import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import { blindedUrl } from './blinded-url.js';
 
 /**
@@ -9,10 +9,13 @@ import { blindedUrl } from './blinded-url.js';
  */
 export class RequestLog extends LogController {
   override incomingRequest(request: FastifyRequest): void {
-    request.log.debug({ method: request.method, url: blindedUrl(request.url) }, 'incoming request');
+    // Checked first: the line's fields would be built for nothing at info.
+    if (logsDebug(request.log))
+      request.log.debug({ method: request.method, url: blindedUrl(request.url) }, 'incoming request');
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (!error && reply.statusCode < 400 && !logsDebug(reply.log)) return;
     const line = {
       method: request.method,
       url: blindedUrl(request.url),
@@ -23,4 +26,11 @@ export class RequestLog extends LogController {
     else if (reply.statusCode >= 400) reply.log.info(line, 'request refused');
     else reply.log.debug(line, 'request completed');
   }
+}
+
+/** The levels at which a success's line is written (pino's, from the most verbose). */
+const DEBUG_LEVELS: ReadonlySet<string> = new Set(['trace', 'debug']);
+
+function logsDebug(log: FastifyBaseLogger): boolean {
+  return DEBUG_LEVELS.has(log.level);
 }

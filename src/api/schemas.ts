@@ -23,3 +23,10 @@ export function object<P extends Record<string, object>, R extends readonly (key
 }
 
 export const emptyObject = object({}, []);
+
+/** A PKCS#11 template as the module sends it: [{"type": CKA_…, "value": …}] (value-codec.ts decodes). */
+export const wireTemplate = {
+  type: 'array',
+  maxItems: 128,
+  items: object({ type: { type: 'integer', minimum: 0 }, value: {} }, ['type', 'value']),
+} as const;

@@ -12,6 +12,8 @@ export interface Pkcs11Config {
   readonly keyFile?: string;
   readonly connectTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
+  /** How many requests of combined calls may be on their way at once (0: every call alone). */
+  readonly combineInFlight?: number;
 }
 
 export async function writePkcs11Config(path: string, config: Pkcs11Config): Promise<void> {

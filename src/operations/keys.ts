@@ -9,14 +9,17 @@ import type { ImportInput } from '../keys/key-import.js';
 import type { KeyFilter } from '../keys/key-service.js';
 import { FILTER_FLAGS, type FilterFlag } from '../objects/attributes.js';
 import { parseHandle } from '../objects/key-handle.js';
+import type { Session } from '../identity/sessions.js';
+import type { KeyRecord } from '../objects/key-record.js';
 import { operation } from './operation.js';
+import type { Services } from './services.js';
 
 const { label, id } = KEY_TEMPLATE_SCHEMA;
 const handleParams = object({ handle: keyReference }, ['handle']);
 const theKey = <R extends 'read' | 'manage' | 'manage-stored' | 'read-usage'>(role: R) =>
   ({ key: { role, field: 'handle' } }) as const;
 
-interface SymmetricBody {
+export interface SymmetricBody {
   keyType: string;
   keyLengthBytes: number;
   label?: string;
@@ -60,6 +63,13 @@ interface ImportBody extends KeyTemplateFields {
 /** Usage-flag filters arrive as strings; only 'true' and 'false' pass the schema. */
 const flagQuery = Object.fromEntries(FILTER_FLAGS.map((flag) => [flag, { type: 'string', enum: ['true', 'false'] }]));
 
+/** key.generate-symmetric's work, which the PKCS#11 face's C_GenerateKey shares. */
+export async function generateSymmetric(services: Services, session: Session, body: SymmetricBody): Promise<KeyRecord> {
+  const { keyType, keyLengthBytes, ...template } = body;
+  const spec = specFromRequest('secret', keyType, { keyLengthBytes });
+  return services.keys.generateSymmetric(session, spec, template);
+}
+
 /** A key's life: generate, import, list, read, export its public half, rotate, read usage, destroy. */
 export const KEY_OPERATIONS = [
   operation<SymmetricBody, Record<string, never>>({
@@ -82,9 +92,7 @@ export const KEY_OPERATIONS = [
     },
     keys: {},
     async run({ services, session }, body) {
-      const { keyType, keyLengthBytes, ...template } = body;
-      const spec = specFromRequest('secret', keyType, { keyLengthBytes });
-      return { key: await services.keys.generateSymmetric(session, spec, template) };
+      return { key: await generateSymmetric(services, session, body) };
     },
   }),
   operation<PairBody, Record<string, never>>({

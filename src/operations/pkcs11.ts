@@ -1,7 +1,8 @@
+import { handle, object, wireTemplate } from '../api/schemas.js';
 import { CofferError } from '../errors/coffer-error.js';
 import { parseHandle } from '../objects/key-handle.js';
 import { refuseAudited } from '../records/audited-refusal.js';
-import { classOfTemplate } from '../pkcs11/key-requests.js';
+import { classOfTemplate, generateSecretInput } from '../pkcs11/key-requests.js';
 import { keyChangeRequest } from '../pkcs11/key-changes.js';
 import { findObjects } from '../pkcs11/find.js';
 import { newObjectAttributes, planObjectChange, withoutIdentity } from '../pkcs11/object-attributes.js';
@@ -9,21 +10,29 @@ import { attributesOf, objectPath, type FoundObject } from '../pkcs11/object-ser
 import { answerAttributes, projection } from '../pkcs11/projection.js';
 import { decodeTemplate, type WireAttribute } from '../pkcs11/value-codec.js';
 import type { Session } from '../identity/sessions.js';
+import { generateSymmetric, type SymmetricBody } from './keys.js';
 import { operation } from './operation.js';
 import type { Services } from './services.js';
 
 /**
  * The operations only the PKCS#11 face runs (no /v1 route of their own): finding objects,
- * reading and changing keys' PKCS#11 attributes, and the life of certificates and data objects.
- * Everything else the face does runs the /v1 operations themselves (key.generate-*, key.import,
- * key.unwrap, key.derive, key.delete). Permissions are the key rows of the permission table:
- * making an object is an import (C_CreateObject), changing one a set-attribute, destroying one
- * a delete.
+ * generating a secret key from a template, reading and changing keys' PKCS#11 attributes, and
+ * the life of certificates and data objects. Everything else the face does runs the /v1
+ * operations themselves (key.generate-pair, key.import, key.unwrap, key.derive, key.delete).
+ * Permissions are the key rows of the permission table: making an object is an import
+ * (C_CreateObject), changing one a set-attribute, destroying one a delete. Finding and
+ * generating are also items of POST /v1/batch, so the module's calls on many threads can
+ * travel together.
  */
 interface FindInput {
   template: WireAttribute[];
   after?: string;
   limit?: number;
+}
+
+interface GenerateInput {
+  mechanism: string;
+  template: WireAttribute[];
 }
 
 interface ReadInput {
@@ -36,6 +45,7 @@ interface TemplateInput {
   template: WireAttribute[];
 }
 
+const mechanism = { type: 'string', maxLength: 64 } as const;
 const READ = { key: { role: 'read', field: 'handle' } } as const;
 const MANAGE = { key: { role: 'manage', field: 'handle' } } as const;
 
@@ -51,7 +61,12 @@ export const PKCS11_OPERATIONS = [
     name: 'pkcs11.find-objects',
     summary: 'The objects the caller sees that match a template, in handle order (C_FindObjects)',
     policy: 'key.list',
-    schema: {},
+    batch: 'pkcs11.find-objects',
+    schema: {
+      body: object({ template: wireTemplate, after: handle, limit: { type: 'integer', minimum: 1, maximum: 1000 } }, [
+        'template',
+      ]),
+    },
     keys: {},
     async run({ services, session }, input) {
       const template = decodeTemplate(input.template);
@@ -60,6 +75,18 @@ export const PKCS11_OPERATIONS = [
         limit: input.limit ?? 1000,
       };
       return { ...(await findObjects(services, session, template, page)) };
+    },
+  }),
+  operation<GenerateInput, Record<string, never>>({
+    name: 'pkcs11.generate-key',
+    summary: 'Generate a secret key from a template (C_GenerateKey): key.generate-symmetric, from PKCS#11',
+    policy: 'key.generate',
+    batch: 'pkcs11.generate-key',
+    schema: { body: object({ mechanism, template: wireTemplate }, ['mechanism', 'template']) },
+    keys: {},
+    async run({ services, session }, input) {
+      const body = generateSecretInput(input.mechanism, decodeTemplate(input.template)) as SymmetricBody;
+      return { handle: (await generateSymmetric(services, session, body)).handle };
     },
   }),
   operation<ReadInput, typeof READ>({

@@ -34,7 +34,10 @@ function mechanismRow(mechanism: string, kind: 'secret' | 'pair') {
 }
 
 /** C_GenerateKey: AES_KEY_GEN or GENERIC_SECRET_KEY_GEN, CKA_VALUE_LEN required. */
-export function generateSecretInput(mechanism: string, template: Template): Input {
+export function generateSecretInput(
+  mechanism: string,
+  template: Template,
+): Input & { keyType: string; keyLengthBytes: number } {
   const { keyType } = mechanismRow(mechanism, 'secret');
   const inputs = keyTemplateInputs('secret', keyType, template, 'generate');
   if (inputs.valueLen === undefined) throw new CofferError('TEMPLATE_INCOMPLETE', `${mechanism} needs CKA_VALUE_LEN`);

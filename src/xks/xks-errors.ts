@@ -61,6 +61,11 @@ export const XKS_ERROR_OF: Readonly<Record<ErrorCode, XksErrorName>> = {
   AUDIT_HEAD_STALE: INTERNAL,
   AUDIT_CHAIN_BROKEN: INTERNAL,
   INTERNAL_ERROR: INTERNAL,
+  // The cluster store: unreachable or too slow to confirm is a dependency KMS may retry on.
+  STORE_UNAVAILABLE: 'DependencyTimeoutException',
+  STORE_TIMEOUT: 'DependencyTimeoutException',
+  STORE_COMPACTED: INTERNAL,
+  LEASE_NOT_FOUND: INTERNAL,
   // Identity: the store acts as its crypto user; what that user may not do is denied.
   NOT_AUTHENTICATED: AUTH,
   SESSION_INVALID: AUTH,

@@ -28,10 +28,11 @@ type BatchResult =
   { status: number; body: Record<string, unknown> } | { status: number; error: { code: string; message: string } };
 
 /**
- * POST /v1/batch: many single-part crypto operations of the registry in one request, run
- * concurrently (so asymmetric ones fill the libuv pool), each authorized, validated, gated and
- * audited exactly as it would be alone; one failing does not stop the others. Results come
- * back in order.
+ * POST /v1/batch: many operations of the registry in one request — those with a batch name:
+ * the single-part crypto operations, and the PKCS#11 face's search and secret-key generation —
+ * run concurrently (so asymmetric ones fill the libuv pool, and key generations share a
+ * commit), each authorized, validated, gated and audited exactly as it would be alone; one
+ * failing does not stop the others. Results come back in order.
  */
 export function batchRoutes(app: FastifyInstance, services: ApiServices): void {
   app.post<{ Body: { operations: Record<string, unknown>[] } }>(

@@ -6,7 +6,6 @@ import {
   createKeyInput,
   deriveInput,
   generatePairInput,
-  generateSecretInput,
   unwrapInput,
 } from '../../pkcs11/key-requests.js';
 import { decodeTemplate, type WireAttribute } from '../../pkcs11/value-codec.js';
@@ -18,7 +17,7 @@ import { publicSession, runPublic } from '../../pkcs11/public-session.js';
 import { CofferError } from '../../errors/coffer-error.js';
 import { requirePermission, sessionOf } from '../auth.js';
 import { KEY_ROUTE_PARAM_SCHEMA, type KeyRouteParamFields } from '../mechanism-params.js';
-import { base64, handle, keyReference, object } from '../schemas.js';
+import { base64, handle, keyReference, object, wireTemplate } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 
 /**
@@ -28,8 +27,7 @@ import type { ApiServices } from '../services.js';
  * key-use gate, quorum and audit as its /v1 route. Where a route serves keys and objects alike,
  * both operations share the permission row the route declares, so it is checked first.
  */
-const attribute = object({ type: { type: 'integer', minimum: 0 }, value: {} }, ['type', 'value']);
-const template = { type: 'array', maxItems: 128, items: attribute } as const;
+const template = wireTemplate;
 const mechanism = { type: 'string', maxLength: 64 } as const;
 const handleParams = object({ handle }, ['handle']);
 const templateBody = object({ template }, ['template']);
@@ -88,7 +86,11 @@ async function readPublicAttributes(services: ApiServices, body: AttributesBody)
 export function pkcs11Routes(app: FastifyInstance, services: ApiServices): void {
   app.post<{ Body: FindBody }>(
     '/v1/pkcs11/objects/find',
+<<<<<<< HEAD
     { config: { operation: 'key.list' }, schema: { body: findBody } },
+=======
+    { config: { operation: 'key.list' }, schema: BY_NAME.get('pkcs11.find-objects')!.schema },
+>>>>>>> p11-throughput
     async (request) => run(services, sessionOf(request), 'pkcs11.find-objects', request.body),
   );
 
@@ -166,15 +168,9 @@ export function pkcs11Routes(app: FastifyInstance, services: ApiServices): void 
 
   app.post<{ Body: { mechanism: string; template: WireAttribute[] } }>(
     '/v1/pkcs11/keys/generate',
-    {
-      config: { operation: 'key.generate' },
-      schema: { body: object({ mechanism, template }, ['mechanism', 'template']) },
-    },
-    async (request, reply) => {
-      const input = generateSecretInput(request.body.mechanism, decodeTemplate(request.body.template));
-      const answer = await run(services, sessionOf(request), 'key.generate-symmetric', input);
-      return reply.code(201).send({ handle: handleOf(answer) });
-    },
+    { config: { operation: 'key.generate' }, schema: BY_NAME.get('pkcs11.generate-key')!.schema },
+    async (request, reply) =>
+      reply.code(201).send(await run(services, sessionOf(request), 'pkcs11.generate-key', request.body)),
   );
 
   app.post<{ Body: { mechanism: string; publicTemplate: WireAttribute[]; privateTemplate: WireAttribute[] } }>(
