@@ -22,7 +22,7 @@ static CK_RV ask(struct coffer_call *call, CK_OBJECT_HANDLE handle, const CK_ATT
   else if (rv == CKR_OK) list = NULL;
   if (rv == CKR_OK) rv = coffer_json_add_handle(body, "handle", handle);
   int refused;
-  if (rv == CKR_OK) rv = coffer_call_json_or_public(call, "/v1/pkcs11/objects/attributes", body, &answer, &refused);
+  if (rv == CKR_OK) rv = coffer_call_json_or_public(call, NULL, "/v1/pkcs11/objects/attributes", body, &answer, &refused);
   if (rv == CKR_OK && (!json_object_object_get_ex(answer, "attributes", &attributes) ||
                        !json_object_is_type(attributes, json_type_array)))
     rv = CKR_DEVICE_ERROR;

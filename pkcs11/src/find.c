@@ -63,27 +63,15 @@ static CK_RV fetch_page(struct coffer_call *call, json_object *templ, struct sea
   }
   if (rv == CKR_OK && json_object_object_add(body, "limit", json_object_new_int(COFFER_FIND_PAGE)) != 0) rv = CKR_HOST_MEMORY;
   if (rv == CKR_OK && *after != 0) rv = coffer_json_add_handle(body, "after", *after);
-<<<<<<< HEAD
   int refused = 0;
-  if (rv == CKR_OK) rv = coffer_call_json_or_public(call, "/v1/pkcs11/objects/find", body, &answer, &refused);
+  if (rv == CKR_OK) rv = coffer_call_json_or_public(call, "pkcs11.find-objects", "/v1/pkcs11/objects/find", body, &answer,
+                                         &refused);
   if (refused) { /* no public objects: the search finds nothing */
     rv = CKR_OK;
     *after = 0;
   } else {
     if (rv == CKR_OK &&
         (!json_object_object_get_ex(answer, "handles", &handles) || !json_object_is_type(handles, json_type_array)))
-=======
-  if (rv == CKR_OK)
-    rv = coffer_call_json_combined(call, "pkcs11.find-objects", "/v1/pkcs11/objects/find", body, &answer, NULL);
-  if (rv == CKR_OK &&
-      (!json_object_object_get_ex(answer, "handles", &handles) || !json_object_is_type(handles, json_type_array)))
-    rv = CKR_DEVICE_ERROR;
-  if (rv == CKR_OK) rv = append(search, handles);
-  if (rv == CKR_OK) {
-    CK_OBJECT_HANDLE following = 0;
-    if (json_object_object_get_ex(answer, "next", &next) &&
-        (!json_object_is_type(next, json_type_string) || coffer_handle_parse(json_object_get_string(next), &following) != 0))
->>>>>>> p11-throughput
       rv = CKR_DEVICE_ERROR;
     if (rv == CKR_OK) rv = append(search, handles);
     if (rv == CKR_OK) {

@@ -166,12 +166,12 @@ CK_RV coffer_call_json_combined(struct coffer_call *call, const char *operation,
 
 /*
  * A POST to the node's PKCS#11 face (`path` under /v1/pkcs11/) as the session stands: with the
- * login token, or without a login to the same route under /v1/pkcs11/public/, which answers
+ * login token (through the combiner when `operation` names the route's batch item), or without a login to the same route under /v1/pkcs11/public/, which answers
  * only the public objects. *public_refused is set when that route refused (NOT_AUTHENTICATED:
  * the cluster lists no public objects); the answer is then CKR_USER_NOT_LOGGED_IN.
  */
-CK_RV coffer_call_json_or_public(struct coffer_call *call, const char *path, json_object *body, json_object **response,
-                                 int *public_refused);
+CK_RV coffer_call_json_or_public(struct coffer_call *call, const char *operation, const char *path, json_object *body,
+                                 json_object **response, int *public_refused);
 
 /*
  * What a session holds between calls, one value per kind, owned by the file of its concern:

@@ -54,9 +54,6 @@ async function isObject(services: ApiServices, session: Session, reference: stri
 
 const handleOf = (answer: OperationResult): string => (answer?.key as { handle: string }).handle;
 
-const findBody = object({ template, after: handle, limit: { type: 'integer', minimum: 1, maximum: 1000 } }, [
-  'template',
-]);
 const attributesBody = object(
   { handle, types: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'integer', minimum: 0 } } },
   ['handle', 'types'],
@@ -86,11 +83,7 @@ async function readPublicAttributes(services: ApiServices, body: AttributesBody)
 export function pkcs11Routes(app: FastifyInstance, services: ApiServices): void {
   app.post<{ Body: FindBody }>(
     '/v1/pkcs11/objects/find',
-<<<<<<< HEAD
-    { config: { operation: 'key.list' }, schema: { body: findBody } },
-=======
     { config: { operation: 'key.list' }, schema: BY_NAME.get('pkcs11.find-objects')!.schema },
->>>>>>> p11-throughput
     async (request) => run(services, sessionOf(request), 'pkcs11.find-objects', request.body),
   );
 
@@ -101,8 +94,11 @@ export function pkcs11Routes(app: FastifyInstance, services: ApiServices): void 
   );
 
   // The same two for a PKCS#11 session without a login: no bearer token, the public objects only.
-  app.post<{ Body: FindBody }>('/v1/pkcs11/public/objects/find', { schema: { body: findBody } }, async (request) =>
-    runPublic(services, await publicSession(services), BY_NAME.get('pkcs11.find-objects')!, request.body),
+  app.post<{ Body: FindBody }>(
+    '/v1/pkcs11/public/objects/find',
+    { schema: BY_NAME.get('pkcs11.find-objects')!.schema },
+    async (request) =>
+      runPublic(services, await publicSession(services), BY_NAME.get('pkcs11.find-objects')!, request.body),
   );
 
   app.post<{ Body: AttributesBody }>(
