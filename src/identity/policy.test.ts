@@ -54,6 +54,12 @@ const EXPECTED: Record<PolicyOperation, { admin: boolean; crypto: boolean }> = {
   'crypto.random': { admin: false, crypto: true },
   'crypto.batch': { admin: false, crypto: true },
   'key.rotate': { admin: false, crypto: true },
+  'user.create-access-key': { admin: true, crypto: true },
+  'user.list-access-keys': { admin: true, crypto: true },
+  'user.disable-access-key': { admin: true, crypto: true },
+  'user.delete-access-key': { admin: true, crypto: true },
+  'key.set-state': { admin: false, crypto: true },
+  'key.set-metadata': { admin: false, crypto: true },
 };
 
 function expected(role: Role, operation: PolicyOperation): boolean {

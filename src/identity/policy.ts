@@ -27,6 +27,12 @@ export const PERMISSIONS = {
   'user.change-mfa': ['admin', 'crypto-user'],
   // Own quorum approval key.
   'user.change-quorum': ['admin', 'crypto-user'],
+  // Access keys of the KMS-compatible API: a user creates its own only (with its password);
+  // its user or an admin lists, disables and deletes them (the service checks whose).
+  'user.create-access-key': ['admin', 'crypto-user'],
+  'user.list-access-keys': ['admin', 'crypto-user'],
+  'user.disable-access-key': ['admin', 'crypto-user'],
+  'user.delete-access-key': ['admin', 'crypto-user'],
   'quorum.generate': ['admin', 'crypto-user'],
   'quorum.list': ['admin', 'crypto-user'],
   'quorum.delete': ['admin', 'crypto-user'],
@@ -58,6 +64,10 @@ export const PERMISSIONS = {
   'crypto.random': ['crypto-user'],
   'crypto.batch': ['crypto-user'],
   'key.rotate': ['crypto-user'],
+  // A KMS key's state (enable, disable, schedule and cancel deletion) and its KMS metadata
+  // (description, tags, rotation schedule): its owner.
+  'key.set-state': ['crypto-user'],
+  'key.set-metadata': ['crypto-user'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type PolicyOperation = keyof typeof PERMISSIONS;

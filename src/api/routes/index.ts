@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiServices } from '../services.js';
+import { kmsRoutes } from '../../kms/route.js';
+import { accessKeyRoutes } from './access-keys.js';
 import { auditRoutes } from './audit.js';
 import { batchRoutes } from './batch.js';
 import { clusterRoutes } from './cluster.js';
@@ -14,7 +16,7 @@ import { sessionRoutes } from './sessions.js';
 import { userKeyRoutes } from './user-keys.js';
 import { userRoutes } from './users.js';
 
-/** Every route file of /v1, registered from this one list. */
+/** Every route file of the node (/v1, and the KMS-compatible API), registered from this one list. */
 export const ROUTES: readonly ((app: FastifyInstance, services: ApiServices) => void)[] = [
   healthRoutes,
   clusterRoutes,
@@ -22,6 +24,7 @@ export const ROUTES: readonly ((app: FastifyInstance, services: ApiServices) => 
   sessionRoutes,
   userRoutes,
   userKeyRoutes,
+  accessKeyRoutes,
   quorumRoutes,
   operationRoutes,
   pkcs11Routes,
@@ -29,4 +32,6 @@ export const ROUTES: readonly ((app: FastifyInstance, services: ApiServices) => 
   batchRoutes,
   auditRoutes,
   openApiRoutes,
+  // The KMS-compatible API (POST /, AWS JSON 1.1), in its own context: KMS's error shape.
+  kmsRoutes,
 ];
