@@ -22,6 +22,7 @@ export const KMS_EXCEPTIONS = {
   InvalidMarkerException: 400,
   InvalidSignatureException: 400,
   KMSInternalException: 500,
+  KMSInvalidMacException: 400,
   KMSInvalidSignatureException: 400,
   KMSInvalidStateException: 400,
   LimitExceededException: 400,

@@ -529,6 +529,12 @@ export const ERRORS = {
     kms: 'InvalidCiphertextException',
     message: 'The ciphertext blob is malformed or altered, or its encryption context differs',
   },
+  KMS_MAC_INVALID: {
+    status: 400,
+    ckr: 'CKR_SIGNATURE_INVALID',
+    kms: 'KMSInvalidMacException',
+    message: 'The MAC does not verify',
+  },
   KMS_ALIAS_NAME_INVALID: {
     status: 400,
     ckr: 'CKR_ARGUMENTS_BAD',

@@ -74,6 +74,11 @@ export function isKeySpec(name: unknown): name is KeySpecName {
   return typeof name === 'string' && Object.hasOwn(KEY_SPECS, name);
 }
 
+/** The row of a stored key's spec (undefined only for a spec this version does not know). */
+export function specRow(name: string): KeySpecRow | undefined {
+  return isKeySpec(name) ? KEY_SPECS[name] : undefined;
+}
+
 /**
  * The PKCS#11 usage attributes of a KMS key, per usage and class: a key does what its usage
  * says and nothing else (a KMS key never wraps, and an encryption key never signs).

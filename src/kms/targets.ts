@@ -1,6 +1,10 @@
 import type { KmsHandler } from './handler.js';
+import { ALIAS_HANDLERS } from './operations/aliases.js';
+import { DATA_KEY_PAIR_HANDLERS } from './operations/data-key-pairs.js';
 import { ENCRYPTION_HANDLERS } from './operations/encryption.js';
 import { KEY_HANDLERS } from './operations/keys.js';
+import { METADATA_HANDLERS } from './operations/metadata.js';
+import { SIGNING_HANDLERS } from './operations/signing.js';
 
 /**
  * Every KMS operation the API serves, by its X-Amz-Target name (TrentService.<Name>), from one
@@ -10,6 +14,10 @@ export const KMS_TARGETS: ReadonlyMap<string, KmsHandler> = new Map(
   Object.entries({
     ...KEY_HANDLERS,
     ...ENCRYPTION_HANDLERS,
+    ...DATA_KEY_PAIR_HANDLERS,
+    ...SIGNING_HANDLERS,
+    ...ALIAS_HANDLERS,
+    ...METADATA_HANDLERS,
   }),
 );
 
