@@ -146,7 +146,7 @@ export function wireServices(
     keyQuorum: new KeyQuorumService({ reader, writer }),
     userKeys: new UserKeyService({ reader, writer, challenges, quorum }),
     accessKeys,
-    kmsKeys: new KmsKeyChanges({ repository, writer }),
+    kmsKeys: new KmsKeyChanges({ repository, writer, roleOf: roleLookup(reader) }),
   };
   return { services, sessions, repository, audit };
 }

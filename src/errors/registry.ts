@@ -535,6 +535,18 @@ export const ERRORS = {
     kms: 'KMSInvalidMacException',
     message: 'The MAC does not verify',
   },
+  KMS_GRANT_NOT_FOUND: {
+    status: 404,
+    ckr: 'CKR_ARGUMENTS_BAD',
+    kms: 'NotFoundException',
+    message: 'No such grant on this key, or it is not yours to retire',
+  },
+  KMS_GRANT_TOKEN_INVALID: {
+    status: 400,
+    ckr: 'CKR_ARGUMENTS_BAD',
+    kms: 'InvalidGrantTokenException',
+    message: 'The grant token is not one CreateGrant returned',
+  },
   KMS_ALIAS_NAME_INVALID: {
     status: 400,
     ckr: 'CKR_ARGUMENTS_BAD',

@@ -24,7 +24,11 @@ export type KmsKeyRecord = KeyRecord & { readonly kms: KmsMetadata };
  * KEY_NOT_FOUND, exactly as a missing one), and refused the same way when it is no KMS key.
  * Nothing is used here: each operation then runs with the key's handle through the registry.
  */
-export async function kmsKey(context: KmsContext, keyId: string): Promise<KmsKeyRecord> {
+export async function kmsKey(
+  context: KmsContext,
+  keyId: string,
+  grantOperation: string = context.action.slice('kms.'.length),
+): Promise<KmsKeyRecord> {
   const { services, session, action } = context;
   const reference = keyReference(context.scope, keyId);
   const checked = await services.gate.check(session, reference, 'read', { action });
@@ -38,7 +42,29 @@ export async function kmsKey(context: KmsContext, keyId: string): Promise<KmsKey
     );
   if (!isKmsKey(record)) return refuse('not a KMS key');
   const settled = await settleDue(context, record);
-  return settled ?? refuse('the key was scheduled for deletion and its date has passed');
+  if (!settled) return refuse('the key was scheduled for deletion and its date has passed');
+  if (!grantAllows(settled, session, grantOperation))
+    return refuseAudited(
+      services.writer,
+      { actor: session.username, action, target: `key/${record.handle}` },
+      'PERMISSION_DENIED',
+      `no grant of this key allows ${grantOperation}`,
+    );
+  return settled;
+}
+
+/** What a grantee may always do with its own grants. */
+const ALWAYS_GRANTED = ['ListGrants', 'RetireGrant'];
+
+/**
+ * Grants narrow a share on this API: a user who holds grants of a key may call only the
+ * operations they list (and list and retire them). A user the key is shared with without any
+ * grant (`coffer key share`) uses it as sharing allows; the owner and admins are not grantees.
+ */
+function grantAllows(record: KmsKeyRecord, session: Session, operation: string): boolean {
+  if (record.owner === session.username || session.role === 'admin' || ALWAYS_GRANTED.includes(operation)) return true;
+  const granted = record.kms.grants.filter((grant) => grant.grantee === session.username);
+  return granted.length === 0 || granted.some((grant) => grant.operations.includes(operation));
 }
 
 export function isKmsKey(record: KeyRecord): record is KmsKeyRecord {

@@ -78,9 +78,10 @@ export async function decryptFrom(
   keyId: string | undefined,
   encryptionContext: EncryptionContext,
   algorithm: string | undefined,
+  grantOperation = 'Decrypt',
 ): Promise<Decrypted> {
   const { services, session } = context;
-  const named = keyId === undefined ? undefined : await kmsKey(context, keyId);
+  const named = keyId === undefined ? undefined : await kmsKey(context, keyId, grantOperation);
   if (named && named.kms.keySpec !== SYMMETRIC_DEFAULT) {
     await requireUsage(context, named, ['ENCRYPT_DECRYPT']);
     const hash = asymmetricAlgorithm(algorithm, encryptionContext);
@@ -101,7 +102,7 @@ export async function decryptFrom(
   if (!isBlob(ciphertext)) throw new CofferError('KMS_CIPHERTEXT_INVALID');
   const blob = parseBlob(ciphertext);
   if (named && named.handle !== blob.handle) throw new CofferError('KMS_INCORRECT_KEY');
-  const record = named ?? (await invalidCiphertext(() => kmsKey(context, blob.handle)));
+  const record = named ?? (await invalidCiphertext(() => kmsKey(context, blob.handle, grantOperation)));
   await requireUsage(context, record, ['ENCRYPT_DECRYPT']);
   const out = await invalidCiphertext(() =>
     withKeyState(record, () =>

@@ -1,4 +1,8 @@
+import type { Admission } from '../keys/key-use-gate.js';
 import type { KeyRecord } from '../objects/key-record.js';
+import type { Session } from '../identity/sessions.js';
+import type { Services } from '../operations/services.js';
+import { refuseAudited } from '../records/audited-refusal.js';
 import { operation } from '../operations/operation.js';
 import type { KmsChange } from './key-changes.js';
 
@@ -11,7 +15,7 @@ import type { KmsChange } from './key-changes.js';
 interface ChangeInput {
   keyHandle: string;
   pairHandle?: string;
-  permission: 'key.set-state' | 'key.set-metadata';
+  permission: 'key.set-state' | 'key.set-metadata' | 'key.share' | 'key.unshare';
   /** The audited action: kms.enable-key, kms.tag-resource … */
   action: string;
   change: KmsChange;
@@ -22,6 +26,35 @@ const PAIR = {
   key: { role: 'manage-stored', field: 'keyHandle' },
   pair: { role: 'manage-stored', field: 'pairHandle' },
 } as const;
+/** A grantee (or the grant's retiring user) gives a grant up: it needs only to see the key. */
+const SEEN = { key: { role: 'read', field: 'keyHandle' } } as const;
+const SEEN_PAIR = { key: { role: 'read', field: 'keyHandle' }, pair: { role: 'read', field: 'pairHandle' } } as const;
+
+interface RetireInput {
+  keyHandle: string;
+  pairHandle?: string;
+  grantId: string;
+}
+
+/** RetireGrant by someone not the owner: only the grant's grantee or its retiring user. */
+async function retire(
+  context: { services: Services; session: Session; keys: Readonly<Record<string, Admission>> },
+  input: RetireInput,
+  pair: boolean,
+): Promise<{ key: KeyRecord }> {
+  const { services, session, keys } = context;
+  const key = keys.key!;
+  const grant = key.record.kms?.grants.find((candidate) => candidate.grantId === input.grantId);
+  if (!grant || (grant.grantee !== session.username && grant.retiringUser !== session.username))
+    return refuseAudited(
+      services.writer,
+      { actor: session.username, action: 'kms.retire-grant', target: `key/${key.record.handle}` },
+      'KMS_GRANT_NOT_FOUND',
+    );
+  const change = { kind: 'remove-grant', grantId: input.grantId } as const;
+  const pairKey = pair ? keys.pair : undefined;
+  return { key: await services.kmsKeys.change(session, 'kms.retire-grant', key, pairKey, change) };
+}
 
 export const KMS_KEY_OPERATIONS = [
   operation<ChangeInput, typeof KEY>({
@@ -43,6 +76,22 @@ export const KMS_KEY_OPERATIONS = [
     async run({ services, session, keys }, input) {
       return { key: await services.kmsKeys.change(session, input.action, keys.key, keys.pair, input.change) };
     },
+  }),
+  operation<RetireInput, typeof SEEN>({
+    name: 'kms.retire-grant',
+    summary: 'Give up a grant of a KMS key: its grantee, or the user named to retire it',
+    policy: 'authenticated',
+    schema: {},
+    keys: SEEN,
+    run: (context, input) => retire(context, input, false),
+  }),
+  operation<RetireInput, typeof SEEN_PAIR>({
+    name: 'kms.retire-grant-pair',
+    summary: 'Give up a grant of a KMS key pair (both halves are unshared)',
+    policy: 'authenticated',
+    schema: {},
+    keys: SEEN_PAIR,
+    run: (context, input) => retire(context, input, true),
   }),
   operation<{ keyHandle: string; rotationType: 'AUTOMATIC' | 'ON_DEMAND' }, typeof KEY>({
     name: 'kms.rotate-key',

@@ -2,6 +2,7 @@ import type { KmsHandler } from './handler.js';
 import { ALIAS_HANDLERS } from './operations/aliases.js';
 import { DATA_KEY_PAIR_HANDLERS } from './operations/data-key-pairs.js';
 import { ENCRYPTION_HANDLERS } from './operations/encryption.js';
+import { GRANT_HANDLERS } from './operations/grants.js';
 import { KEY_HANDLERS } from './operations/keys.js';
 import { METADATA_HANDLERS } from './operations/metadata.js';
 import { SIGNING_HANDLERS } from './operations/signing.js';
@@ -18,6 +19,7 @@ export const KMS_TARGETS: ReadonlyMap<string, KmsHandler> = new Map(
     ...SIGNING_HANDLERS,
     ...ALIAS_HANDLERS,
     ...METADATA_HANDLERS,
+    ...GRANT_HANDLERS,
   }),
 );
 

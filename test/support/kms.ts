@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Agent } from 'node:https';
-import { KMSClient } from '@aws-sdk/client-kms';
+import { KMSClient, type KMSClientConfig } from '@aws-sdk/client-kms';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { TestNode } from './test-node.js';
 
@@ -21,6 +21,7 @@ export async function kmsClient(
   t: TestNode,
   credentials: { accessKeyId: string; secretAccessKey: string },
   region = TEST_REGION,
+  extra: Partial<KMSClientConfig> = {},
 ): Promise<KMSClient> {
   const httpsAgent = new Agent({
     ca: await readFile(t.dir.caCert),
@@ -34,6 +35,7 @@ export async function kmsClient(
     credentials,
     maxAttempts: 1,
     requestHandler: new NodeHttpHandler({ httpsAgent }),
+    ...extra,
   });
 }
 

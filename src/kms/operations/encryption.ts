@@ -83,13 +83,14 @@ const reEncrypt: KmsHandler = async (context, input) => {
     'GrantTokens',
   ]);
   grantTokens(input);
-  const destination = await kmsKey(context, requiredString(input, 'DestinationKeyId'));
+  const destination = await kmsKey(context, requiredString(input, 'DestinationKeyId'), 'ReEncryptTo');
   const source = await decryptFrom(
     context,
     requiredBlob(input, 'CiphertextBlob', 1, MAX_BLOB_BYTES),
     optionalString(input, 'SourceKeyId'),
     checkEncryptionContext(input.SourceEncryptionContext, 'SourceEncryptionContext'),
     optionalString(input, 'SourceEncryptionAlgorithm', 64),
+    'ReEncryptFrom',
   );
   try {
     const encrypted = await encryptUnder(

@@ -145,7 +145,7 @@ function listed(context: KmsContext, keys: readonly KmsKeyRecord[], next: string
 export async function changeKey(
   context: KmsContext,
   record: KmsKeyRecord,
-  permission: 'key.set-state' | 'key.set-metadata',
+  permission: 'key.set-state' | 'key.set-metadata' | 'key.share' | 'key.unshare',
   change: KmsChange,
 ): Promise<KmsKeyRecord> {
   const pair = record.pairHandle !== undefined;
