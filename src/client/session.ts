@@ -1,3 +1,4 @@
+import { accessKeyCalls } from './access-keys.js';
 import { auditCalls } from './audit.js';
 import { batchCalls } from './crypto-batch.js';
 import { cryptoCalls } from './crypto.js';
@@ -19,6 +20,7 @@ type KeyTransferCalls = ReturnType<typeof keyTransferCalls>;
 type BatchCalls = ReturnType<typeof batchCalls>;
 type MultipartCalls = ReturnType<typeof multipartCalls>;
 type QuorumCalls = ReturnType<typeof quorumCalls>;
+type AccessKeyCalls = ReturnType<typeof accessKeyCalls>;
 
 /**
  * A logged-in session: holds the token (never exposed in a string form meant for printing) and
@@ -39,6 +41,10 @@ export class CofferSession {
   readonly registrationToken: UserCalls['registrationToken'];
   readonly registerKey: UserCalls['registerKey'];
   readonly deregisterKey: UserCalls['deregisterKey'];
+  readonly createAccessKey: AccessKeyCalls['createAccessKey'];
+  readonly listAccessKeys: AccessKeyCalls['listAccessKeys'];
+  readonly disableAccessKey: AccessKeyCalls['disableAccessKey'];
+  readonly deleteAccessKey: AccessKeyCalls['deleteAccessKey'];
   readonly generateSymmetricKey: KeyCalls['generateSymmetricKey'];
   readonly generateKeyPair: KeyCalls['generateKeyPair'];
   readonly listKeys: KeyCalls['listKeys'];
@@ -90,6 +96,12 @@ export class CofferSession {
       registerKey: this.registerKey,
       deregisterKey: this.deregisterKey,
     } = users);
+    ({
+      createAccessKey: this.createAccessKey,
+      listAccessKeys: this.listAccessKeys,
+      disableAccessKey: this.disableAccessKey,
+      deleteAccessKey: this.deleteAccessKey,
+    } = accessKeyCalls(request, login.token));
     ({
       generateSymmetricKey: this.generateSymmetricKey,
       generateKeyPair: this.generateKeyPair,
