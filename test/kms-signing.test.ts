@@ -1,9 +1,19 @@
 import assert from 'node:assert/strict';
-import { constants, createHash, createPublicKey, publicEncrypt, verify, createPrivateKey } from 'node:crypto';
+import {
+  constants,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  publicEncrypt,
+  verify,
+} from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import {
   CreateKeyCommand,
   DecryptCommand,
+  DeriveSharedSecretCommand,
   EncryptCommand,
   GenerateDataKeyPairCommand,
   GenerateDataKeyPairWithoutPlaintextCommand,
@@ -17,6 +27,7 @@ import {
   type SigningAlgorithmSpec,
 } from '@aws-sdk/client-kms';
 import { startTestNode, type TestNode } from './support/test-node.js';
+import { codeOf } from './support/api.js';
 import { kmsCryptoUser, kmsError, type KmsUser } from './support/kms.js';
 
 /** How Node verifies each KMS signing algorithm, independently of the node. */
@@ -218,6 +229,50 @@ describe('the KMS-compatible API: signatures, public keys, RSA encryption, MACs,
         await kmsError(alice.client.send(new EncryptCommand({ KeyId: key.KeyId, Plaintext: message }))),
         'InvalidKeyUsageException',
       );
+    });
+  }
+
+  for (const [spec, curve] of [
+    ['ECC_NIST_P256', 'prime256v1'],
+    ['ECC_NIST_P384', 'secp384r1'],
+    ['ECC_NIST_P521', 'secp521r1'],
+  ] as const) {
+    test(`${spec} KEY_AGREEMENT: DeriveSharedSecret is the ECDH secret the peer computes; no C_DeriveKey from it`, async () => {
+      const key = (await alice.client.send(new CreateKeyCommand({ KeySpec: spec, KeyUsage: 'KEY_AGREEMENT' })))
+        .KeyMetadata!;
+      assert.deepEqual(key.KeyAgreementAlgorithms, ['ECDH']);
+      const peer = generateKeyPairSync('ec', { namedCurve: curve });
+      const peerPublic = peer.publicKey.export({ type: 'spki', format: 'der' });
+      const derived = await alice.client.send(
+        new DeriveSharedSecretCommand({ KeyId: key.KeyId, KeyAgreementAlgorithm: 'ECDH', PublicKey: peerPublic }),
+      );
+      const kmsPublic = (await alice.client.send(new GetPublicKeyCommand({ KeyId: key.KeyId }))).PublicKey!;
+      const expected = diffieHellman({
+        privateKey: peer.privateKey,
+        publicKey: createPublicKey({ key: Buffer.from(kmsPublic), format: 'der', type: 'spki' }),
+      });
+      assert.deepEqual(Buffer.from(derived.SharedSecret!), expected);
+      assert.equal(
+        await kmsError(
+          alice.client.send(
+            new SignCommand({ KeyId: key.KeyId, Message: Buffer.from('m'), SigningAlgorithm: 'ECDSA_SHA_256' }),
+          ),
+        ),
+        'InvalidKeyUsageException',
+      );
+      // The same bytes as a stored derived key would be no secret: /v1 refuses that derivation.
+      const handle = `0x${key.KeyId!.replaceAll('-', '').slice(0, 16)}`;
+      const refused = await t.api.call('POST', '/v1/keys/derive', {
+        token: alice.token,
+        body: {
+          baseKeyHandle: handle,
+          mechanism: 'ECDH1_DERIVE',
+          publicKey: peerPublic.toString('base64'),
+          keyType: 'generic-secret',
+          keyLengthBytes: 32,
+        },
+      });
+      assert.equal(codeOf(refused), 'KEY_FUNCTION_NOT_PERMITTED', refused.text);
     });
   }
 

@@ -26,6 +26,7 @@ const PAIR = {
   key: { role: 'manage-stored', field: 'keyHandle' },
   pair: { role: 'manage-stored', field: 'pairHandle' },
 } as const;
+const AGREE = { key: { role: 'derive', field: 'keyHandle', mechanismField: 'mechanism' } } as const;
 /** A grantee (or the grant's retiring user) gives a grant up: it needs only to see the key. */
 const SEEN = { key: { role: 'read', field: 'keyHandle' } } as const;
 const SEEN_PAIR = { key: { role: 'read', field: 'keyHandle' }, pair: { role: 'read', field: 'pairHandle' } } as const;
@@ -92,6 +93,22 @@ export const KMS_KEY_OPERATIONS = [
     schema: {},
     keys: SEEN_PAIR,
     run: (context, input) => retire(context, input, true),
+  }),
+  operation<{ keyHandle: string; mechanism: string; publicKey: Buffer; lengthBytes: number }, typeof AGREE>({
+    name: 'kms.derive-shared-secret',
+    summary: "ECDH of a KMS key agreement key's private half with a peer's public key: the raw shared secret",
+    policy: 'key.derive',
+    schema: {},
+    keys: AGREE,
+    async run({ keys }, input) {
+      const { loaded, mech } = keys.key;
+      const secret = await mech.derive(loaded.key, { publicKey: input.publicKey, kdf: 'null' }, input.lengthBytes);
+      try {
+        return { sharedSecret: secret.toString('base64') };
+      } finally {
+        secret.fill(0);
+      }
+    },
   }),
   operation<{ keyHandle: string; rotationType: 'AUTOMATIC' | 'ON_DEMAND' }, typeof KEY>({
     name: 'kms.rotate-key',

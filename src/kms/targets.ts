@@ -1,4 +1,5 @@
 import type { KmsHandler } from './handler.js';
+import { AGREEMENT_HANDLERS } from './operations/agreement.js';
 import { ALIAS_HANDLERS } from './operations/aliases.js';
 import { DATA_KEY_PAIR_HANDLERS } from './operations/data-key-pairs.js';
 import { ENCRYPTION_HANDLERS } from './operations/encryption.js';
@@ -20,6 +21,7 @@ export const KMS_TARGETS: ReadonlyMap<string, KmsHandler> = new Map(
     ...ALIAS_HANDLERS,
     ...METADATA_HANDLERS,
     ...GRANT_HANDLERS,
+    ...AGREEMENT_HANDLERS,
   }),
 );
 
