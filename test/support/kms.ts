@@ -16,27 +16,33 @@ export interface KmsUser {
 
 export const TEST_REGION = 'eu-west-1';
 
-/** The AWS SDK's KMS client, pointed at the test node: its endpoint, CA, and the dev client certificate. */
-export async function kmsClient(
+/** The AWS SDK's KMS client configuration for the test node: its endpoint, CA, and the dev client certificate. */
+export async function kmsClientConfig(
   t: TestNode,
   credentials: { accessKeyId: string; secretAccessKey: string },
-  region = TEST_REGION,
-  extra: Partial<KMSClientConfig> = {},
-): Promise<KMSClient> {
+): Promise<KMSClientConfig> {
   const httpsAgent = new Agent({
     ca: await readFile(t.dir.caCert),
     cert: await readFile(t.init.clientCert!),
     key: await readFile(t.init.clientKey!),
     minVersion: 'TLSv1.3',
   });
-  return new KMSClient({
+  return {
     endpoint: t.node.url,
-    region,
-    credentials,
+    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
     maxAttempts: 1,
     requestHandler: new NodeHttpHandler({ httpsAgent }),
-    ...extra,
-  });
+  };
+}
+
+/** The AWS SDK's KMS client, pointed at the test node. */
+export async function kmsClient(
+  t: TestNode,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+  region = TEST_REGION,
+  extra: Partial<KMSClientConfig> = {},
+): Promise<KMSClient> {
+  return new KMSClient({ ...(await kmsClientConfig(t, credentials)), region, ...extra });
 }
 
 /** Creates an access key for a logged-in user (its password confirms it) and returns it. */
