@@ -315,4 +315,17 @@ describe('the KMS-compatible API refuses what a caller may not do', () => {
       assert.ok(!events.includes(user.secretAccessKey), `${user.username}: audit`);
     }
   });
+
+  test('a sealed node answers KMS requests with KMSInternalException, which the SDKs retry', async () => {
+    const sealed = await t.api.call('POST', '/v1/cluster/seal', { token: admin.token, body: {} });
+    assert.equal(sealed.status, 200, sealed.text);
+    try {
+      await alice.client.send(new ListKeysCommand({}));
+      assert.fail('a sealed node answered');
+    } catch (error) {
+      const failure = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+      assert.equal(failure.name, 'KMSInternalException');
+      assert.equal(failure.$metadata?.httpStatusCode, 500);
+    }
+  });
 });
