@@ -58,8 +58,6 @@ const EXPECTED: Record<PolicyOperation, { admin: boolean; crypto: boolean }> = {
   'user.list-access-keys': { admin: true, crypto: true },
   'user.disable-access-key': { admin: true, crypto: true },
   'user.delete-access-key': { admin: true, crypto: true },
-  'key.set-state': { admin: false, crypto: true },
-  'key.set-metadata': { admin: false, crypto: true },
 };
 
 function expected(role: Role, operation: PolicyOperation): boolean {

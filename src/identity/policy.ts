@@ -45,7 +45,8 @@ export const PERMISSIONS = {
   'key.read-attributes': ['admin', 'crypto-user'],
   'key.export-public': ['crypto-user'],
   'key.delete': ['crypto-user'],
-  // An admin may change only what the attribute table gives an admin (CKA_TRUSTED).
+  // An admin may change only what the attribute table gives an admin (CKA_TRUSTED). A KMS key's
+  // state and KMS metadata are changed under this row too, by its owner only (the gate).
   'key.set-attribute': ['admin', 'crypto-user'],
   'key.share': ['crypto-user'],
   'key.unshare': ['crypto-user'],
@@ -64,10 +65,6 @@ export const PERMISSIONS = {
   'crypto.random': ['crypto-user'],
   'crypto.batch': ['crypto-user'],
   'key.rotate': ['crypto-user'],
-  // A KMS key's state (enable, disable, schedule and cancel deletion) and its KMS metadata
-  // (description, tags, rotation schedule): its owner.
-  'key.set-state': ['crypto-user'],
-  'key.set-metadata': ['crypto-user'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type PolicyOperation = keyof typeof PERMISSIONS;

@@ -15,7 +15,7 @@ import type { KmsChange } from './key-changes.js';
 interface ChangeInput {
   keyHandle: string;
   pairHandle?: string;
-  permission: 'key.set-state' | 'key.set-metadata' | 'key.share' | 'key.unshare';
+  permission: 'key.set-attribute' | 'key.share' | 'key.unshare';
   /** The audited action: kms.enable-key, kms.tag-resource … */
   action: string;
   change: KmsChange;

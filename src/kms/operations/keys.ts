@@ -145,7 +145,7 @@ function listed(context: KmsContext, keys: readonly KmsKeyRecord[], next: string
 export async function changeKey(
   context: KmsContext,
   record: KmsKeyRecord,
-  permission: 'key.set-state' | 'key.set-metadata' | 'key.share' | 'key.unshare',
+  permission: 'key.set-attribute' | 'key.share' | 'key.unshare',
   change: KmsChange,
 ): Promise<KmsKeyRecord> {
   const pair = record.pairHandle !== undefined;
@@ -163,7 +163,7 @@ const stateChange =
   (kind: 'enable' | 'disable'): KmsHandler =>
   async (context, input) => {
     allowOnly(input, ['KeyId']);
-    await changeKey(context, await kmsKey(context, requiredString(input, 'KeyId')), 'key.set-state', { kind });
+    await changeKey(context, await kmsKey(context, requiredString(input, 'KeyId')), 'key.set-attribute', { kind });
     return {};
   };
 
@@ -173,7 +173,7 @@ const scheduleKeyDeletion: KmsHandler = async (context, input) => {
     optionalInteger(input, 'PendingWindowInDays', DELETION_WINDOW.min, DELETION_WINDOW.max) ?? DELETION_WINDOW.default;
   const record = await kmsKey(context, requiredString(input, 'KeyId'));
   const deletionDate = daysAfter(new Date().toISOString(), days);
-  await changeKey(context, record, 'key.set-state', { kind: 'schedule-deletion', deletionDate });
+  await changeKey(context, record, 'key.set-attribute', { kind: 'schedule-deletion', deletionDate });
   return {
     KeyId: keyArn(context.scope, record.handle),
     DeletionDate: epochSeconds(deletionDate),
@@ -185,7 +185,7 @@ const scheduleKeyDeletion: KmsHandler = async (context, input) => {
 const cancelKeyDeletion: KmsHandler = async (context, input) => {
   allowOnly(input, ['KeyId']);
   const record = await kmsKey(context, requiredString(input, 'KeyId'));
-  await changeKey(context, record, 'key.set-state', { kind: 'cancel-deletion' });
+  await changeKey(context, record, 'key.set-attribute', { kind: 'cancel-deletion' });
   return { KeyId: keyArn(context.scope, record.handle) };
 };
 
@@ -194,7 +194,7 @@ const updateKeyDescription: KmsHandler = async (context, input: KmsInput) => {
   const description = optionalString(input, 'Description', MAX_DESCRIPTION);
   if (description === undefined) throw new CofferError('MISSING_FIELD', 'Description');
   const record = await kmsKey(context, requiredString(input, 'KeyId'));
-  await changeKey(context, record, 'key.set-metadata', { kind: 'description', description });
+  await changeKey(context, record, 'key.set-attribute', { kind: 'description', description });
   return {};
 };
 

@@ -40,7 +40,7 @@ const tagResource: KmsHandler = async (context, input) => {
   allowOnly(input, ['KeyId', 'Tags']);
   const tags = readTags(input);
   if (tags.length === 0) throw new CofferError('MISSING_FIELD', 'Tags');
-  await changeKey(context, await keyOf(context, input), 'key.set-metadata', { kind: 'tag', tags });
+  await changeKey(context, await keyOf(context, input), 'key.set-attribute', { kind: 'tag', tags });
   return {};
 };
 
@@ -48,7 +48,7 @@ const untagResource: KmsHandler = async (context, input) => {
   allowOnly(input, ['KeyId', 'TagKeys']);
   const tagKeys = optionalStringList(input, 'TagKeys', 50, 128);
   if (tagKeys.length === 0) throw new CofferError('MISSING_FIELD', 'TagKeys');
-  await changeKey(context, await keyOf(context, input), 'key.set-metadata', { kind: 'untag', tagKeys });
+  await changeKey(context, await keyOf(context, input), 'key.set-attribute', { kind: 'untag', tagKeys });
   return {};
 };
 
@@ -74,7 +74,7 @@ const enableKeyRotation: KmsHandler = async (context, input) => {
   const record = await keyOf(context, input);
   rotatable(record);
   const nextRotationDate = daysAfter(new Date().toISOString(), periodDays);
-  await changeKey(context, record, 'key.set-metadata', {
+  await changeKey(context, record, 'key.set-attribute', {
     kind: 'rotation',
     rotation: { periodDays, nextRotationDate },
   });
@@ -85,7 +85,7 @@ const disableKeyRotation: KmsHandler = async (context, input) => {
   allowOnly(input, ['KeyId']);
   const record = await keyOf(context, input);
   rotatable(record);
-  await changeKey(context, record, 'key.set-metadata', { kind: 'rotation', rotation: undefined });
+  await changeKey(context, record, 'key.set-attribute', { kind: 'rotation', rotation: undefined });
   return {};
 };
 
