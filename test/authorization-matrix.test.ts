@@ -348,6 +348,28 @@ const ROWS: readonly Row[] = [
     path: () => '/v1/xks/key-stores/none/keys/k1',
     expect: crypto(PD, 'XKS_KEY_STORE_NOT_FOUND'),
   },
+  {
+    operation: 'user.create-access-key',
+    method: 'POST',
+    path: () => '/v1/access-keys',
+    // Past the table, the service asks for the password again.
+    body: () => ({}),
+    expect: crypto('PASSWORD_REQUIRED', 'PASSWORD_REQUIRED'),
+  },
+  { operation: 'user.list-access-keys', method: 'GET', path: () => '/v1/access-keys', expect: crypto('ok', 'ok') },
+  {
+    operation: 'user.disable-access-key',
+    method: 'POST',
+    path: () => '/v1/access-keys/AKCFAAAAAAAAAAAAAAAA/disable',
+    body: () => ({}),
+    expect: crypto('ACCESS_KEY_NOT_FOUND', 'ACCESS_KEY_NOT_FOUND'),
+  },
+  {
+    operation: 'user.delete-access-key',
+    method: 'DELETE',
+    path: () => '/v1/access-keys/AKCFAAAAAAAAAAAAAAAA',
+    expect: crypto('ACCESS_KEY_NOT_FOUND', 'ACCESS_KEY_NOT_FOUND'),
+  },
   // Last: sealing ends every session.
   {
     operation: 'cluster.seal',

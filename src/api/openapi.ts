@@ -68,7 +68,8 @@ export function collectRoutes(app: FastifyInstance): void {
 /** The OpenAPI 3.1 document of the given routes. */
 export function openApiDocument(routes: readonly RegisteredRoute[]): OpenApiDocument {
   const paths: Record<string, Record<string, OpenApiOperation>> = {};
-  for (const route of routes) {
+  // The /v1 API only: the KMS-compatible API (POST /) is AWS's, documented as KMS's.
+  for (const route of routes.filter((registered) => registered.url.startsWith('/v1/'))) {
     const path = openApiPath(route.url);
     paths[path] = { ...paths[path], [route.method.toLowerCase()]: operationOf(route, path) };
   }

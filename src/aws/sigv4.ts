@@ -38,7 +38,8 @@ export interface SigV4Options<C extends { readonly secret: Buffer }> {
   readonly clock?: () => Date;
   /**
    * The credential of an access key id, with its secret (the bytes the HMAC chain starts from),
-   * or undefined when the key is unknown or may not be used. The caller zeroes the secret.
+   * or undefined when the key is unknown or may not be used. A refused signature zeroes the
+   * secret here; an accepted one returns the credential, and the caller zeroes it.
    */
   readonly credential: (accessKeyId: string) => Promise<C | undefined>;
 }
@@ -129,8 +130,10 @@ export async function verifySigV4<C extends { readonly secret: Buffer }>(
   const expected = createHmac('sha256', key).update(stringToSign, 'utf8').digest();
   key.fill(0);
   // Both are 32 bytes (the header pattern takes exactly 64 hex digits).
-  if (!timingSafeEqual(expected, parsed.signature))
+  if (!timingSafeEqual(expected, parsed.signature)) {
+    credential.secret.fill(0);
     return fail('signature', 'the signature does not match the request', accessKeyId);
+  }
   return { ok: true, accessKeyId, region: parsed.region, credential };
 }
 

@@ -22,6 +22,7 @@ export const RECORD_KINDS = [
   'xks-key-store',
   'xks-credential',
   'xks-key',
+  'access-key',
 ] as const;
 
 export type RecordKind = (typeof RECORD_KINDS)[number];

@@ -28,6 +28,9 @@ export function keyJson(key: Key, verbose = true): Record<string, unknown> {
       state: key.state,
       version: key.version,
       ...(key.pairHandle === undefined ? {} : { 'pair-reference': key.pairHandle }),
+      ...(key.kms && {
+        kms: { 'key-spec': key.kms.keySpec, 'key-usage': key.kms.keyUsage, description: key.kms.description },
+      }),
     },
     attributes: {
       'key-type': key.keyType,
@@ -64,6 +67,7 @@ export function keyHuman(key: Key): string {
     ['shared-with', key.sharedWith.join(' ')],
     ['state', key.state],
     ['pair-reference', key.pairHandle],
+    ['kms', key.kms && `${key.kms.keySpec} ${key.kms.keyUsage}`],
     ['attributes', enabled],
   ]);
 }

@@ -1,3 +1,4 @@
+import { accessKeyCalls } from './access-keys.js';
 import { auditCalls } from './audit.js';
 import { batchCalls } from './crypto-batch.js';
 import { cryptoCalls } from './crypto.js';
@@ -20,6 +21,7 @@ type KeyTransferCalls = ReturnType<typeof keyTransferCalls>;
 type BatchCalls = ReturnType<typeof batchCalls>;
 type MultipartCalls = ReturnType<typeof multipartCalls>;
 type QuorumCalls = ReturnType<typeof quorumCalls>;
+type AccessKeyCalls = ReturnType<typeof accessKeyCalls>;
 
 /**
  * A logged-in session: holds the token (never exposed in a string form meant for printing) and
@@ -40,6 +42,10 @@ export class CofferSession {
   readonly registrationToken: UserCalls['registrationToken'];
   readonly registerKey: UserCalls['registerKey'];
   readonly deregisterKey: UserCalls['deregisterKey'];
+  readonly createAccessKey: AccessKeyCalls['createAccessKey'];
+  readonly listAccessKeys: AccessKeyCalls['listAccessKeys'];
+  readonly disableAccessKey: AccessKeyCalls['disableAccessKey'];
+  readonly deleteAccessKey: AccessKeyCalls['deleteAccessKey'];
   readonly generateSymmetricKey: KeyCalls['generateSymmetricKey'];
   readonly generateKeyPair: KeyCalls['generateKeyPair'];
   readonly listKeys: KeyCalls['listKeys'];
@@ -93,6 +99,12 @@ export class CofferSession {
       registerKey: this.registerKey,
       deregisterKey: this.deregisterKey,
     } = users);
+    ({
+      createAccessKey: this.createAccessKey,
+      listAccessKeys: this.listAccessKeys,
+      disableAccessKey: this.disableAccessKey,
+      deleteAccessKey: this.deleteAccessKey,
+    } = accessKeyCalls(request, login.token));
     ({
       generateSymmetricKey: this.generateSymmetricKey,
       generateKeyPair: this.generateKeyPair,

@@ -68,6 +68,8 @@ export interface Key {
   readonly pairHandle?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** A key made through the KMS-compatible API: its KMS metadata (on a pair's private half). */
+  readonly kms?: KmsKeyInfo;
 }
 
 export interface KeyPair {
@@ -230,6 +232,28 @@ export interface UserSummary {
   readonly mfa: boolean;
   /** Whether the user has a quorum approval key registered. */
   readonly quorumKey: boolean;
+}
+
+/** The KMS facts of a KMS key (docs/integrations/kms.md). */
+export interface KmsKeyInfo {
+  readonly keySpec: string;
+  readonly keyUsage: string;
+  readonly description: string;
+  readonly tags: readonly { readonly TagKey: string; readonly TagValue: string }[];
+  readonly deletionDate?: string;
+}
+
+/** An access key of the KMS-compatible API, as listed: never its secret. */
+export interface AccessKey {
+  readonly accessKeyId: string;
+  readonly username: string;
+  readonly status: 'Active' | 'Inactive';
+  readonly createdAt: string;
+}
+
+/** A new access key: the secret is in this answer only. Keep it as you keep a password. */
+export interface IssuedAccessKey extends AccessKey {
+  readonly secretAccessKey: string;
 }
 
 export interface AuditEvent {

@@ -16,7 +16,7 @@ export interface KeyChangeConfirmation {
 }
 
 /** Sends `body` with the confirmation; answers MFA_REQUIRED by signing its challenge, once. */
-async function confirmedRequest<T>(
+export async function confirmedRequest<T>(
   send: (body: Record<string, unknown>) => Promise<T>,
   body: Record<string, unknown>,
   confirm: KeyChangeConfirmation,

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { wireAudit, type AuditNodeOptions } from '../audit/node-audit.js';
 import { Barrier } from '../barrier/barrier.js';
 import { UnsealProgress } from '../barrier/unseal-progress.js';
+import { AccessKeyService } from '../identity/access-keys.js';
 import { ChallengeStore } from '../identity/challenges.js';
 import { KeyQuorumService } from '../identity/key-quorum.js';
 import { QuorumService } from '../identity/quorum-service.js';
@@ -29,6 +30,7 @@ import { KeyVersions } from '../keys/key-versions.js';
 import { KeyWrapping } from '../keys/key-wrapping.js';
 import { SessionKeys } from '../keys/session-keys.js';
 import { MultipartOperations } from '../keys/multipart-operations.js';
+import { KmsKeyChanges } from '../kms/key-changes.js';
 import { ObjectService } from '../pkcs11/object-service.js';
 import { RecordFreshness } from '../records/record-freshness.js';
 import { RecordReader } from '../records/record-reader.js';
@@ -92,11 +94,13 @@ export function wireServices(
   sessions.onClose((session) => multipart.dropSession(session.id));
   const objects = new ObjectService({ reader, writer });
   sessions.onClose((session) => objects.dropSession(session.id));
+  const accessKeys = new AccessKeyService({ reader, writer, challenges });
   const users = new UserService({
     reader,
     writer,
     sessions,
-    ownsKeys: (username) => repository.holdsKeys(username),
+    // Access keys too: a user created later under the same name must not find them.
+    ownsKeys: async (username) => (await repository.holdsKeys(username)) || (await accessKeys.holdsKeys(username)),
     quorum,
     challenges,
   });
@@ -143,6 +147,8 @@ export function wireServices(
     keyQuorum: new KeyQuorumService({ reader, writer }),
     userKeys: new UserKeyService({ reader, writer, challenges, quorum }),
     xks: new XksKeyStores({ reader, writer, store, roleOf: roleLookup(reader) }),
+    accessKeys,
+    kmsKeys: new KmsKeyChanges({ repository, writer, roleOf: roleLookup(reader) }),
   };
   return { services, sessions, repository, audit };
 }

@@ -60,6 +60,10 @@ const EXPECTED: Record<PolicyOperation, { admin: boolean; crypto: boolean }> = {
   'xks.manage-credentials': { admin: true, crypto: false },
   'xks.expose-key': { admin: true, crypto: false },
   'xks.unexpose-key': { admin: true, crypto: false },
+  'user.create-access-key': { admin: true, crypto: true },
+  'user.list-access-keys': { admin: true, crypto: true },
+  'user.disable-access-key': { admin: true, crypto: true },
+  'user.delete-access-key': { admin: true, crypto: true },
 };
 
 function expected(role: Role, operation: PolicyOperation): boolean {

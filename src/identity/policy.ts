@@ -27,6 +27,12 @@ export const PERMISSIONS = {
   'user.change-mfa': ['admin', 'crypto-user'],
   // Own quorum approval key.
   'user.change-quorum': ['admin', 'crypto-user'],
+  // Access keys of the KMS-compatible API: a user creates its own only (with its password);
+  // its user or an admin lists, disables and deletes them (the service checks whose).
+  'user.create-access-key': ['admin', 'crypto-user'],
+  'user.list-access-keys': ['admin', 'crypto-user'],
+  'user.disable-access-key': ['admin', 'crypto-user'],
+  'user.delete-access-key': ['admin', 'crypto-user'],
   'quorum.generate': ['admin', 'crypto-user'],
   'quorum.list': ['admin', 'crypto-user'],
   'quorum.delete': ['admin', 'crypto-user'],
@@ -39,7 +45,8 @@ export const PERMISSIONS = {
   'key.read-attributes': ['admin', 'crypto-user'],
   'key.export-public': ['crypto-user'],
   'key.delete': ['crypto-user'],
-  // An admin may change only what the attribute table gives an admin (CKA_TRUSTED).
+  // An admin may change only what the attribute table gives an admin (CKA_TRUSTED). A KMS key's
+  // state and KMS metadata are changed under this row too, by its owner only (the gate).
   'key.set-attribute': ['admin', 'crypto-user'],
   'key.share': ['crypto-user'],
   'key.unshare': ['crypto-user'],

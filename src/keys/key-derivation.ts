@@ -25,6 +25,13 @@ export interface DeriveCase {
  */
 export const DERIVE_RULES: readonly Rule<DeriveCase>[] = [
   {
+    // KMS's DeriveSharedSecret answers such a key's raw ECDH secrets to whoever may use it, so
+    // a key derived from one (with the null KDF, the same bytes) would be no secret at all.
+    check: 'a KMS key agreement key is no base key: its shared secrets are answered in the clear',
+    code: 'KEY_FUNCTION_NOT_PERMITTED',
+    holds: ({ base }) => base.kms?.keyUsage !== 'KEY_AGREEMENT',
+  },
+  {
     check: 'the derived key is a secret key type (aes or generic-secret)',
     code: 'ATTRIBUTE_VALUE_INVALID',
     holds: ({ keyType }) => classHasType('secret', keyType),

@@ -20,6 +20,7 @@ import {
 } from '../objects/attributes.js';
 import { newHandle } from '../objects/key-handle.js';
 import type { KeyRecord } from '../objects/key-record.js';
+import type { KmsMetadata } from '../objects/kms-metadata.js';
 import { isPublicKeyObject, type KeyIndex, type KeyRepository, type LoadedKey } from './key-repository.js';
 import { canSee, type Admission } from './key-use-gate.js';
 import type { SessionKeys } from './session-keys.js';
@@ -31,6 +32,8 @@ export interface KeyTemplate {
   readonly attributes?: Readonly<Record<string, boolean>>;
   /** False makes a session key (CKA_TOKEN false): memory only, bound to the login session. */
   readonly token?: boolean;
+  /** A KMS key's metadata (the KMS-compatible API's CreateKey), written with the key. */
+  readonly kms?: KmsMetadata;
 }
 
 export interface PairTemplate {
@@ -41,6 +44,8 @@ export interface PairTemplate {
   readonly publicAttributes?: Readonly<Record<string, boolean>>;
   readonly privateAttributes?: Readonly<Record<string, boolean>>;
   readonly token?: boolean;
+  /** A KMS key's metadata, on the private half (the KMS key). */
+  readonly kms?: KmsMetadata;
 }
 
 /** A key the node already holds in memory (imported, unwrapped, derived), ready to be recorded. */
@@ -102,7 +107,13 @@ export class KeyService {
     const fields = checkTemplate(template.label, template.id);
     const attributes = { ...creationAttributes('secret', template.attributes), ...tokenAttribute(template.token) };
     const key = await provider.generateSecret(spec);
-    const record = this.newRecord(session, key, { ...fields, class: 'secret', keyType: spec.keyType, attributes });
+    const record = this.newRecord(session, key, {
+      ...fields,
+      class: 'secret',
+      keyType: spec.keyType,
+      attributes,
+      ...(template.kms && { kms: template.kms }),
+    });
     await this.persist(session, 'key.generate', [[record, key]]);
     return record;
   }
@@ -151,6 +162,7 @@ export class KeyService {
       attributes: privateAttributes,
       handle: privateHandle,
       pairHandle: publicHandle,
+      ...(template.kms && { kms: template.kms }),
     });
     await this.persist(session, 'key.generate', [
       [publicKey, pair.publicKey],
@@ -284,6 +296,7 @@ export class KeyService {
     fields: Pick<KeyRecord, 'class' | 'keyType' | 'label' | 'id' | 'attributes'> & {
       handle?: string;
       pairHandle?: string;
+      kms?: KmsMetadata;
     },
   ): KeyRecord {
     const now = this.clock().toISOString();

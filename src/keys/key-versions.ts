@@ -46,8 +46,15 @@ export class KeyVersions {
     }
   }
 
-  /** Rotates a stored key the gate admitted for its owner, under its key-management quorum. */
-  async rotate(session: Session, admitted: Admission): Promise<KeyRecord> {
+  /**
+   * Rotates a stored key the gate admitted for its owner, under its key-management quorum.
+   * `amend` changes the new record in the same commit (a KMS key records its rotation).
+   */
+  async rotate(
+    session: Session,
+    admitted: Admission,
+    amend: (next: KeyRecord) => KeyRecord = (next) => next,
+  ): Promise<KeyRecord> {
     const { loaded, record } = admitted;
     const refuse = (code: ErrorCode, detail: string): Promise<never> =>
       refuseAudited(
@@ -64,7 +71,7 @@ export class KeyVersions {
     if (record.class === 'secret') {
       if (!provider.generateSecret) return refuse('MECHANISM_INVALID', `${record.keyType} keys do not rotate`);
       const next = await provider.generateSecret(spec);
-      const planned = this.plan(loaded, next, now);
+      const planned = this.plan(loaded, next, now, amend);
       await this.commit(session, admitted, planned.compares, planned.changes);
       return planned.record;
     }
@@ -72,7 +79,7 @@ export class KeyVersions {
     if (!provider.generatePair || !publicHalf)
       return refuse('MECHANISM_INVALID', `${record.keyType} keys do not rotate without their public half`);
     const pair: GeneratedKeyPair = await provider.generatePair(spec);
-    const privatePlan = this.plan(loaded, pair.privateKey, now);
+    const privatePlan = this.plan(loaded, pair.privateKey, now, amend);
     const publicPlan = this.plan(publicHalf, pair.publicKey, now);
     await this.commit(
       session,
@@ -88,14 +95,15 @@ export class KeyVersions {
     current: LoadedKey,
     next: KeyObject,
     now: string,
+    amend: (next: KeyRecord) => KeyRecord = (record) => record,
   ): { record: KeyRecord; compares: Compare[]; changes: Change[] } {
     const old = current.record;
-    const record: KeyRecord = {
+    const record: KeyRecord = amend({
       ...old,
       version: old.version + 1,
       checkValue: checkValue(next, old.keyType).toString('hex'),
       updatedAt: now,
-    };
+    });
     const oldMaterial = exportKeyMaterial(current.key);
     const newMaterial = exportKeyMaterial(next);
     try {

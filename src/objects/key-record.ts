@@ -1,5 +1,6 @@
 import type { KeyClass, KeyShape, KeyType } from '../crypto/types.js';
 import type { BooleanAttributes } from './attributes.js';
+import type { KmsMetadata } from './kms-metadata.js';
 
 export type KeyState = 'enabled' | 'disabled' | 'pending-deletion' | 'destroyed';
 
@@ -31,4 +32,6 @@ export interface KeyRecord {
   readonly pairHandle?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** Present on a key made through the KMS-compatible API (on a pair's private half). */
+  readonly kms?: KmsMetadata;
 }

@@ -1,3 +1,4 @@
+import { KMS_KEY_OPERATIONS } from '../kms/key-operations.js';
 import { CRYPTO_OPERATIONS } from './crypto.js';
 import { KEY_MANAGEMENT_OPERATIONS } from './key-management.js';
 import { KEY_TRANSFER_OPERATIONS } from './key-transfer.js';
@@ -16,6 +17,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   ...MULTIPART_OPERATIONS,
   ...PKCS11_OPERATIONS,
   ...XKS_OPERATIONS,
+  ...KMS_KEY_OPERATIONS,
 ];
 
 /** The operations POST /v1/batch serves, by their batch name. */

@@ -6,6 +6,7 @@ import type { KeyQuorumService } from '../identity/key-quorum.js';
 import type { QuorumService } from '../identity/quorum-service.js';
 import type { QuorumValueService } from '../identity/quorum-value-service.js';
 import type { SessionManager } from '../identity/sessions.js';
+import type { AccessKeyService } from '../identity/access-keys.js';
 import type { UserKeyService } from '../identity/user-keys.js';
 import type { UserService } from '../identity/user-service.js';
 import type { CryptoService } from '../keys/crypto-service.js';
@@ -19,6 +20,7 @@ import type { KeyImport } from '../keys/key-import.js';
 import type { KeyVersions } from '../keys/key-versions.js';
 import type { KeyWrapping } from '../keys/key-wrapping.js';
 import type { MultipartOperations } from '../keys/multipart-operations.js';
+import type { KmsKeyChanges } from '../kms/key-changes.js';
 import type { ObjectService } from '../pkcs11/object-service.js';
 import type { RecordWriter } from '../records/record-writer.js';
 import type { XksKeyStores } from '../xks/key-stores.js';
@@ -56,4 +58,8 @@ export interface Services {
   readonly userKeys: UserKeyService;
   /** XKS key stores: the records the XKS proxy API serves AWS KMS from. */
   readonly xks: XksKeyStores;
+  /** Access keys: the SigV4 credentials of the KMS-compatible API. */
+  readonly accessKeys: AccessKeyService;
+  /** KMS keys' state and KMS metadata (the KMS-compatible API). */
+  readonly kmsKeys: KmsKeyChanges;
 }

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiServices } from '../services.js';
+import { kmsRoutes } from '../../kms/route.js';
+import { accessKeyRoutes } from './access-keys.js';
 import { auditRoutes } from './audit.js';
 import { batchRoutes } from './batch.js';
 import { clusterRoutes } from './cluster.js';
@@ -16,7 +18,7 @@ import { userRoutes } from './users.js';
 import { xksKeyStoreRoutes } from './xks-key-stores.js';
 import { xksProxyRoutes } from '../../xks/xks-routes.js';
 
-/** Every route file of /v1, and the XKS proxy API beside it, registered from this one list. */
+/** Every route file of the node (/v1, the KMS-compatible API, the XKS proxy API), registered from this one list. */
 export const ROUTES: readonly ((app: FastifyInstance, services: ApiServices) => void)[] = [
   healthRoutes,
   clusterRoutes,
@@ -24,6 +26,7 @@ export const ROUTES: readonly ((app: FastifyInstance, services: ApiServices) => 
   sessionRoutes,
   userRoutes,
   userKeyRoutes,
+  accessKeyRoutes,
   quorumRoutes,
   operationRoutes,
   pkcs11Routes,
@@ -34,4 +37,6 @@ export const ROUTES: readonly ((app: FastifyInstance, services: ApiServices) => 
   openApiRoutes,
   // Not /v1: the XKS proxy API AWS KMS calls, on the same listener.
   xksProxyRoutes,
+  // The KMS-compatible API (POST /, AWS JSON 1.1), in its own context: KMS's error shape.
+  kmsRoutes,
 ];

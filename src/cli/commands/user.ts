@@ -3,6 +3,7 @@ import type { Role, UserSummary } from '../../client/index.js';
 import { resolveNewSecret } from '../credentials.js';
 import { CliError } from '../errors.js';
 import { keyValues, table } from '../output.js';
+import { registerAccessKeyCommands } from './access-keys.js';
 import { registerUserKeyCommands } from './user-keys.js';
 import { execute, loginOnly, withAuthOptions, withSession, type AuthOptions, type CliContext } from '../run.js';
 
@@ -44,8 +45,9 @@ type TargetOptions = AuthOptions & { username: string };
 export function registerUserCommands(program: Command, ctx: CliContext): void {
   const user = program
     .command('user')
-    .description('users: list, create, delete, unlock, change-password, change-mfa, change-quorum');
+    .description('users: list, create, delete, unlock, change-password, change-mfa, change-quorum, and access keys');
   registerUserKeyCommands(user, ctx);
+  registerAccessKeyCommands(user, ctx);
 
   withAuthOptions(user.command('list').description('list the users')).action((options: AuthOptions) =>
     execute(ctx, options, () =>

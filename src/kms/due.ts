@@ -1,0 +1,45 @@
+import { isCofferError } from '../errors/coffer-error.js';
+import type { KmsContext, KmsKeyRecord } from './context.js';
+import { runNamed } from './run.js';
+
+/**
+ * What falls due on a KMS key with time: its destruction after the deletion date, and its
+ * automatic rotation. Both are done by the key's owner's own requests — the next KMS call of
+ * its owner that names or lists the key — through the registry (key.delete, kms.rotate-key),
+ * so they pass the gate, the quorum and audit as the owner's. Until then a key past its
+ * deletion date is answered as missing to everyone and is never usable (it is pending deletion).
+ */
+export function pastDeletion(record: KmsKeyRecord, now = new Date()): boolean {
+  const date = record.kms.deletionDate;
+  return record.state === 'pending-deletion' && date !== undefined && Date.parse(date) <= now.getTime();
+}
+
+/** The key as it stands after anything due: undefined once it is (or is to be) destroyed. */
+export async function settleDue(context: KmsContext, record: KmsKeyRecord): Promise<KmsKeyRecord | undefined> {
+  const { services, session } = context;
+  const owner = record.owner === session.username;
+  if (pastDeletion(record)) {
+    if (owner) await destroy(context, record);
+    return undefined;
+  }
+  const rotation = record.kms.rotation;
+  if (owner && record.state === 'enabled' && rotation && Date.parse(rotation.nextRotationDate) <= Date.now()) {
+    const out = await runNamed(services, session, 'kms.rotate-key', {
+      keyHandle: record.handle,
+      rotationType: 'AUTOMATIC',
+    });
+    return out.key as KmsKeyRecord;
+  }
+  return record;
+}
+
+/** Destroys both halves of a key; a refusal (the key-management quorum) leaves it pending. */
+async function destroy(context: KmsContext, record: KmsKeyRecord): Promise<void> {
+  const { services, session } = context;
+  try {
+    if (record.pairHandle !== undefined) await runNamed(services, session, 'key.delete', { handle: record.pairHandle });
+    await runNamed(services, session, 'key.delete', { handle: record.handle });
+  } catch (error) {
+    if (!isCofferError(error)) throw error;
+  }
+}
