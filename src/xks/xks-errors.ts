@@ -136,6 +136,24 @@ export const XKS_ERROR_OF: Readonly<Record<ErrorCode, XksErrorName>> = {
   XKS_KEY_EXPOSED: VALIDATION,
   XKS_KEY_NOT_ELIGIBLE: USAGE,
   XKS_KEY_NOT_ENABLED: STATE,
+  // The KMS-compatible API's own codes never reach the XKS routes; should one, it is a
+  // failure of the proxy, or the request's shape or key state as the name says.
+  SIGV4_INCOMPLETE: AUTH,
+  ACCESS_KEY_UNRECOGNIZED: AUTH,
+  SIGV4_SIGNATURE_INVALID: AUTH,
+  ACCESS_KEY_NOT_FOUND: INTERNAL,
+  ACCESS_KEY_LIMIT: INTERNAL,
+  KMS_OPERATION_UNSUPPORTED: UNSUPPORTED,
+  KMS_KEY_DISABLED: STATE,
+  KMS_INVALID_STATE: STATE,
+  KMS_INCORRECT_KEY: INTERNAL,
+  KMS_CIPHERTEXT_INVALID: 'InvalidCiphertextException',
+  KMS_MAC_INVALID: INTERNAL,
+  KMS_GRANT_NOT_FOUND: INTERNAL,
+  KMS_GRANT_TOKEN_INVALID: INTERNAL,
+  KMS_ALIAS_NAME_INVALID: VALIDATION,
+  KMS_MARKER_INVALID: VALIDATION,
+  KMS_TAG_INVALID: VALIDATION,
 };
 
 /** Where the wire status is not the one of the error name. */
