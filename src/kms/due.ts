@@ -24,11 +24,17 @@ export async function settleDue(context: KmsContext, record: KmsKeyRecord): Prom
   }
   const rotation = record.kms.rotation;
   if (owner && record.state === 'enabled' && rotation && Date.parse(rotation.nextRotationDate) <= Date.now()) {
-    const out = await runNamed(services, session, 'kms.rotate-key', {
-      keyHandle: record.handle,
-      rotationType: 'AUTOMATIC',
-    });
-    return out.key as KmsKeyRecord;
+    try {
+      const out = await runNamed(services, session, 'kms.rotate-key', {
+        keyHandle: record.handle,
+        rotationType: 'AUTOMATIC',
+      });
+      return out.key as KmsKeyRecord;
+    } catch (error) {
+      // Refused (the key-management quorum, a concurrent change): audited, and the key serves
+      // on at its current version; the rotation is tried again at the owner's next call.
+      if (!isCofferError(error)) throw error;
+    }
   }
   return record;
 }
@@ -37,8 +43,9 @@ export async function settleDue(context: KmsContext, record: KmsKeyRecord): Prom
 async function destroy(context: KmsContext, record: KmsKeyRecord): Promise<void> {
   const { services, session } = context;
   try {
-    if (record.pairHandle !== undefined) await runNamed(services, session, 'key.delete', { handle: record.pairHandle });
+    // The private half first: should the public one then be refused, only a public key is left.
     await runNamed(services, session, 'key.delete', { handle: record.handle });
+    if (record.pairHandle !== undefined) await runNamed(services, session, 'key.delete', { handle: record.pairHandle });
   } catch (error) {
     if (!isCofferError(error)) throw error;
   }
