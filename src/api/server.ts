@@ -38,7 +38,7 @@ export function buildServer(tls: ServerTls, services: ApiServices, logger: Logge
     logController: new RequestLog(),
     bodyLimit: BODY_LIMIT_BYTES,
     // Path segments of up to 128 characters: the XKS spec's external key ids and path prefixes.
-    maxParamLength: 128,
+    routerOptions: { maxParamLength: 128 },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
