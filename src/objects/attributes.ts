@@ -483,6 +483,8 @@ function conflictOfChange(
  * CKA_END_DATE, both inclusive; a missing date does not bound.
  */
 export function usableOn(record: Pick<KeyRecord, 'startDate' | 'endDate'>, date: Date): boolean {
+  // Most keys have no dates: no day to format for them (this runs at every use of every key).
+  if (record.startDate === undefined && record.endDate === undefined) return true;
   const day = date.toISOString().slice(0, 10);
   return (
     (record.startDate === undefined || day >= record.startDate) &&
