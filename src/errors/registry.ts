@@ -144,6 +144,11 @@ export const ERRORS = {
   ALREADY_ACTIVATED: { status: 409, ckr: 'CKR_FUNCTION_FAILED', message: 'The cluster is already activated' },
   PERMISSION_DENIED: { status: 403, ckr: 'CKR_USER_TYPE_INVALID', message: 'Your role may not perform this operation' },
   TOO_MANY_SESSIONS: { status: 429, ckr: 'CKR_SESSION_COUNT', message: 'Too many open sessions for this user' },
+  SESSION_OBJECT_NOT_HERE: {
+    status: 409,
+    ckr: 'CKR_OBJECT_HANDLE_INVALID',
+    message: 'A session object of this session that this node does not hold: it lives only on the node that made it',
+  },
   USER_EXISTS: { status: 409, ckr: 'CKR_FUNCTION_FAILED', message: 'A user with that name already exists' },
   USER_NOT_FOUND: { status: 404, ckr: 'CKR_USER_TYPE_INVALID', message: 'No such user' },
   USERNAME_INVALID: {

@@ -19,6 +19,7 @@ import {
   type FlagFilter,
 } from '../objects/attributes.js';
 import { newHandle } from '../objects/key-handle.js';
+import { sessionObjectHandle } from '../identity/session-bound.js';
 import type { KeyRecord } from '../objects/key-record.js';
 import type { KeyIndex, KeyRepository, LoadedKey } from './key-repository.js';
 import { canSee, type Admission } from './key-use-gate.js';
@@ -133,8 +134,8 @@ export class KeyService {
         `public ${conflict.public} with private ${conflict.private}: a wrapped key would be read as data`,
       );
     const pair = await provider.generatePair(spec);
-    const publicHandle = newHandle();
-    const privateHandle = newHandle();
+    const publicHandle = handleFor(session, publicAttributes.token);
+    const privateHandle = handleFor(session, privateAttributes.token);
     const base = { keyType: spec.keyType };
     const publicKey = this.newRecord(session, pair.publicKey, {
       ...publicFields,
@@ -290,7 +291,7 @@ export class KeyService {
     const provider = keyTypeProvider(fields.keyType);
     return {
       ...fields,
-      handle: fields.handle ?? newHandle(),
+      handle: fields.handle ?? handleFor(session, fields.attributes.token),
       shape: provider.shape(key),
       checkValue: checkValue(key, fields.keyType).toString('hex'),
       owner: session.username,
@@ -391,4 +392,9 @@ export function creationAttributes(
   const resolved = resolveCreationAttributes(keyClass, requested ?? {}, origin);
   if (resolved.ok) return resolved.attributes;
   throw new CofferError(resolved.code, resolved.detail);
+}
+
+/** A session key's handle carries its session's tag (session-bound.ts); a stored key's is random. */
+function handleFor(session: Session, token: boolean | undefined): string {
+  return token === false ? sessionObjectHandle(session.id) : newHandle();
 }

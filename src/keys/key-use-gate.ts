@@ -4,6 +4,7 @@ import type { KeyUsage, Mechanism } from '../crypto/types.js';
 import { CofferError } from '../errors/coffer-error.js';
 import type { ErrorCode } from '../errors/registry.js';
 import type { ApprovalPlan, QuorumService } from '../identity/quorum-service.js';
+import { madeForSession, notHereDetail } from '../identity/session-bound.js';
 import type { Session } from '../identity/sessions.js';
 import { usableOn } from '../objects/attributes.js';
 import { parseHandle } from '../objects/key-handle.js';
@@ -116,7 +117,11 @@ export class KeyUseGate {
     const loaded = await this.find(session, reference);
     const refuse = (code: ErrorCode, detail: string, target: string): Promise<never> =>
       this.refuse(session, options.action, target, code, detail);
-    if (!loaded) return refuse('KEY_NOT_FOUND', 'no such key, or it is not yours to use', keyTarget(reference));
+    if (!loaded) {
+      if (isSessionObjectOf(session, reference))
+        return refuse('SESSION_OBJECT_NOT_HERE', notHereDetail(`key ${reference}`), keyTarget(reference));
+      return refuse('KEY_NOT_FOUND', 'no such key, or it is not yours to use', keyTarget(reference));
+    }
     const { record } = loaded;
     const broken = this.firstBroken(session, record, rule, mech);
     if (broken) return refuse(broken.code, broken.detail, `key/${record.handle}`);
@@ -219,6 +224,16 @@ function isWho(who: 'owner' | 'owner-or-admin', session: Session, record: KeyRec
 }
 
 /** The audit target of a reference that found no key: the reference as given, bounded. */
+/** A handle made for this session's session objects, which this node does not hold (session-bound.ts). */
+function isSessionObjectOf(session: Session, reference: string): boolean {
+  if (isAliasReference(reference)) return false;
+  try {
+    return madeForSession(session.id, parseHandle(reference));
+  } catch {
+    return false;
+  }
+}
+
 function keyTarget(reference: string): string {
   return isAliasReference(reference) ? reference.slice(0, 80) : `key/${reference.slice(0, 18)}`;
 }

@@ -1,13 +1,17 @@
+import { CofferError } from '../errors/coffer-error.js';
+import type { SessionBound } from '../identity/session-bound.js';
 import type { LoadedKey } from './key-repository.js';
 
 /**
  * Session keys (CKA_TOKEN false): held only in this node's memory, never stored or replicated,
- * visible only to the login session that made them, and dropped when it ends.
+ * visible only to the login session that made them, and dropped when it ends (on any node).
  */
-export class SessionKeys {
+export class SessionKeys implements SessionBound {
   private readonly keys = new Map<string, { readonly loaded: LoadedKey; readonly sessionId: string }>();
 
   add(sessionId: string, loaded: LoadedKey): void {
+    // A handle is never reused for another key (5 random bytes a session: unlikely, not impossible).
+    if (this.keys.has(loaded.record.handle)) throw new CofferError('CONFLICT', 'handle in use; generate again');
     this.keys.set(loaded.record.handle, { loaded, sessionId });
   }
 
@@ -38,7 +42,7 @@ export class SessionKeys {
     for (const [handle, entry] of this.keys) if (entry.sessionId === sessionId) this.keys.delete(handle);
   }
 
-  clear(): void {
+  dropAll(): void {
     this.keys.clear();
   }
 }

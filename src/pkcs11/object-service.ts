@@ -3,6 +3,7 @@ import type { Session } from '../identity/sessions.js';
 import { keyPath } from '../keys/key-repository.js';
 import { canSee } from '../keys/key-use-gate.js';
 import { newHandle } from '../objects/key-handle.js';
+import { sessionObjectHandle, type SessionBound } from '../identity/session-bound.js';
 import { refuseAudited } from '../records/audited-refusal.js';
 import type { RecordReader } from '../records/record-reader.js';
 import type { Change, RecordWriter } from '../records/record-writer.js';
@@ -47,7 +48,7 @@ function wireForm(attributes: ObjectAttributes): ObjectRecord['attributes'] {
  * one. A handle the caller may not see is reported as a missing one. Every change is committed
  * with its audit event.
  */
-export class ObjectService {
+export class ObjectService implements SessionBound {
   private readonly clock: () => Date;
   private readonly sessionObjects = new Map<string, { readonly record: ObjectRecord; readonly sessionId: string }>();
 
@@ -111,8 +112,9 @@ export class ObjectService {
     details: Readonly<Record<string, string>> = {},
   ): Promise<ObjectRecord> {
     const now = this.clock().toISOString();
+    const token = attributes.get('CKA_TOKEN') !== false;
     const record: ObjectRecord = {
-      handle: newHandle(),
+      handle: token ? newHandle() : sessionObjectHandle(session.id),
       class: objectClass,
       owner: session.username,
       sharedWith: [],
@@ -120,7 +122,6 @@ export class ObjectService {
       createdAt: now,
       updatedAt: now,
     };
-    const token = attributes.get('CKA_TOKEN') !== false;
     const event = {
       actor: session.username,
       action,
@@ -210,6 +211,10 @@ export class ObjectService {
   dropSession(sessionId: string): void {
     for (const [handle, entry] of this.sessionObjects)
       if (entry.sessionId === sessionId) this.sessionObjects.delete(handle);
+  }
+
+  dropAll(): void {
+    this.sessionObjects.clear();
   }
 
   private async requireOwner(
