@@ -19,6 +19,8 @@ export const RECORD_KINDS = [
   'audit-checkpoint',
   'key-usage',
   'object',
+  'session',
+  'challenge',
 ] as const;
 
 export type RecordKind = (typeof RECORD_KINDS)[number];

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -7,10 +8,11 @@ import { type AuditNodeOptions } from '../audit/node-audit.js';
 import { decodeShare } from '../barrier/unseal-shares.js';
 import { runSelfTests } from '../crypto/self-test/run.js';
 import type { SelfTest } from '../crypto/types.js';
-import { CofferError } from '../errors/coffer-error.js';
+import { CofferError, isCofferError } from '../errors/coffer-error.js';
 import { UserService } from '../identity/user-service.js';
 import type { KeyService } from '../keys/key-service.js';
 import type { KeyUseGate } from '../keys/key-use-gate.js';
+import type { StateStore } from '../store/state-store.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import { checkPrivateDirectory, exists } from '../util/files.js';
 import { createLogger } from '../util/logger.js';
@@ -29,6 +31,12 @@ export interface NodeOptions extends AuditNodeOptions {
   readonly requireDev?: boolean;
   /** The known-answer tests to run at start (all of them unless a test replaces them). */
   readonly selfTests?: readonly SelfTest[];
+  /**
+   * The store to serve from, shared with other nodes, instead of the data dir's own SQLite file;
+   * the caller opens and closes it. With it, `nodeId` names this node (the data dir's by default).
+   */
+  readonly store?: StateStore;
+  readonly nodeId?: string;
 }
 
 export interface RunningNode {
@@ -46,7 +54,8 @@ export interface RunningNode {
 }
 
 export const DEFAULT_PORT = 2225;
-const SESSION_SWEEP_MS = 60_000;
+/** Expired sessions and challenges are swept about this often, jittered so nodes rarely coincide. */
+const SWEEP_MS = 60_000;
 
 /**
  * Starts a node: checks the data dir, runs the self-tests (a failure refuses service), opens
@@ -69,10 +78,10 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const selfTests = await runSelfTests(options.selfTests);
   logger.info({ passed: selfTests.passed.length, durationMs: Math.round(selfTests.durationMs) }, 'self-tests passed');
 
-  const store = await openSqliteStore(dir.store);
+  const store = options.store ?? (await openSqliteStore(dir.store));
   const info: NodeInfo = {
     clusterId: file.clusterId,
-    nodeId: file.nodeId,
+    nodeId: options.nodeId ?? file.nodeId,
     mode: file.mode,
     ca: file.ca,
     version: COFFER_VERSION,
@@ -85,14 +94,24 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     requireClientCert: file.mode !== 'dev',
   };
   const app = buildServer(tls, wired.services, logger);
-  const sweeper = setInterval(() => wired.sessions.sweep(), SESSION_SWEEP_MS).unref();
+  const sweep = async (): Promise<void> => {
+    if (wired.services.cluster.sealed) return;
+    await wired.sessions.sweep();
+    await wired.challenges.sweep();
+  };
+  const sweeper = setInterval(
+    () => void sweep().catch((error: unknown) => logger.warn({ code: codeOf(error) }, 'the expiry sweep failed')),
+    SWEEP_MS + randomInt(0, SWEEP_MS / 10),
+  ).unref();
   const close = async (): Promise<void> => {
     clearInterval(sweeper);
     await app.close();
     await wired.audit.stop();
-    wired.sessions.closeAll();
+    // The sessions stay in the store (another node, or this one restarted, serves them); only
+    // what this node held for them goes.
+    wired.sessions.stop();
     wired.repository.close();
-    await store.close();
+    if (!options.store) await store.close();
   };
   try {
     await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? DEFAULT_PORT });
@@ -126,6 +145,10 @@ async function devAutoUnseal(dir: DataDir, cluster: ClusterService, logger: Logg
   );
   if (!(await exists(dir.devShare))) return;
   await cluster.unseal(decodeShare(await readFile(dir.devShare, 'utf8')));
+}
+
+function codeOf(error: unknown): string {
+  return isCofferError(error) ? error.code : 'INTERNAL_ERROR';
 }
 
 function listeningPort(app: FastifyInstance): number {

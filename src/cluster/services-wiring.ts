@@ -58,10 +58,13 @@ export function wireServices(
     options: auditOptions,
   });
   const writer = audit.writer;
-  const sessions = new SessionManager();
+  // Sessions and challenges live in the store, so any node serves them; what is bound to a
+  // session (session keys, multi-part operations, session objects) stays on the node that made it.
+  const sessions = new SessionManager({ reader, writer, store });
+  const challenges = new ChallengeStore({ reader, writer });
   const repository = new KeyRepository(store, barrier, reader);
   const sessionKeys = new SessionKeys();
-  sessions.onClose((session) => sessionKeys.dropSession(session.id));
+  sessions.bind(sessionKeys);
   const keyQuorumValues = new WatchedCache(
     store,
     KEY_QUORUM_PREFIX,
@@ -72,7 +75,6 @@ export function wireServices(
     writer,
     keyValues: (handle) => keyQuorumValues.get(keyQuorumPath(handle)),
   });
-  const challenges = new ChallengeStore();
   const policy = new ClusterPolicyStore(reader, writer, quorum, store);
   const gate = new KeyUseGate({
     load: (handle) => repository.load(handle),
@@ -88,9 +90,9 @@ export function wireServices(
   const versions = new KeyVersions({ load: (handle) => repository.load(handle), reader, writer });
   const crypto = new CryptoService(versions);
   const multipart = new MultipartOperations(gate);
-  sessions.onClose((session) => multipart.dropSession(session.id));
+  sessions.bind(multipart);
   const objects = new ObjectService({ reader, writer });
-  sessions.onClose((session) => objects.dropSession(session.id));
+  sessions.bind(objects);
   const users = new UserService({
     reader,
     writer,
@@ -142,5 +144,5 @@ export function wireServices(
     keyQuorum: new KeyQuorumService({ reader, writer }),
     userKeys: new UserKeyService({ reader, writer, challenges, quorum }),
   };
-  return { services, sessions, repository, audit };
+  return { services, sessions, challenges, repository, audit };
 }

@@ -23,6 +23,12 @@ export type Change =
   | { readonly type: 'index'; readonly path: string }
   | { readonly type: 'delete'; readonly path: string };
 
+/** Compares and changes one commit carries for another part (a new session, its user's closed ones). */
+export interface CommitPart {
+  readonly compares: readonly Compare[];
+  readonly changes: readonly Change[];
+}
+
 export interface Commit {
   /** Conditions on the records read to decide this change (modRevision 0: must not exist). */
   readonly compares?: readonly Compare[];
