@@ -102,7 +102,9 @@ export class LoginAttempts {
   /** Reserves an attempt, waiting while every slot is held by an attempt being checked. */
   private async reserve(username: string, id: string, event: Omit<AuditEventInput, 'result'>): Promise<UserRecord> {
     const deadline = Date.now() + (this.deps.waitMs ?? 10_000);
-    for (let attempt = 0; ; attempt++) {
+    // Waiting for a free slot is bounded by the deadline; lost compares by MAX_RETRIES.
+    let conflicts = 0;
+    for (;;) {
       const loaded = await this.load(username);
       if (!loaded) return this.refuse(event, 'LOGIN_FAILED');
       const admission = admit(loaded.user, id, this.now());
@@ -121,7 +123,7 @@ export class LoginAttempts {
         });
         return admission.user;
       } catch (error) {
-        if (!isCofferError(error, 'CONFLICT') || attempt >= MAX_RETRIES) throw error;
+        if (!isCofferError(error, 'CONFLICT') || ++conflicts > MAX_RETRIES) throw error;
         await sleep(randomInt(0, POLL_MS.min));
       }
     }
@@ -172,7 +174,10 @@ export class LoginAttempts {
       try {
         await this.save(user, loaded.modRevision, outcome, extra);
       } catch (error) {
-        if (isCofferError(error, 'CONFLICT') && attempt < MAX_RETRIES) continue;
+        if (isCofferError(error, 'CONFLICT') && attempt < MAX_RETRIES) {
+          await sleep(randomInt(0, POLL_MS.min));
+          continue;
+        }
         await giveBack(error).catch(() => undefined);
         throw error;
       }
