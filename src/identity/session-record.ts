@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Role } from './roles.js';
 
 /**
@@ -31,7 +31,8 @@ const ID_LENGTH = 16;
 /** The store key of a token's session, or undefined for a token that cannot be one. */
 export function tokenHash(token: string): string | undefined {
   if (!TOKEN_PATTERN.test(token)) return undefined;
-  return createHash('sha256').update(token).digest('hex');
+  // One-shot: no Hash object on every request.
+  return hash('sha256', token, 'hex');
 }
 
 export const sessionPath = (hash: string): string => SESSION_PREFIX + hash;

@@ -30,7 +30,7 @@ describe('SessionManager (sessions in the store)', () => {
   /** A node's manager over the shared test store, recording what it drops. */
   function manager(
     limits: SessionLimits = LIMITS,
-    reader: Pick<RecordReader, 'get' | 'keys'> = t.reader,
+    reader: Pick<RecordReader, 'getDecoded' | 'keys' | 'forgetDecoded'> = t.reader,
     writer: RecordWriter = t.writer,
   ) {
     const sessions = new SessionManager({ reader, writer, store: t.store, limits, now: () => clock.now });
@@ -257,10 +257,11 @@ describe('SessionManager (sessions in the store)', () => {
   test('a refresh never brings back a session that ended meanwhile (compared on its revision)', async () => {
     // The reader ends the session right after it was read, before the refresh commits.
     let target: OpeningSession | undefined;
-    const racing: Pick<RecordReader, 'get' | 'keys'> = {
+    const racing: Pick<RecordReader, 'getDecoded' | 'keys' | 'forgetDecoded'> = {
       keys: (prefix, options) => t.reader.keys(prefix, options),
-      async get(path, kind) {
-        const read = await t.reader.get(path, kind);
+      forgetDecoded: () => t.reader.forgetDecoded(),
+      async getDecoded(path, kind, decode) {
+        const read = await t.reader.getDecoded(path, kind, decode);
         if (target && read && path === sessionPath(createHash('sha256').update(target.token).digest('hex'))) {
           const ending = target;
           target = undefined;

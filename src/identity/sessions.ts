@@ -88,7 +88,7 @@ interface Found {
 }
 
 export interface SessionManagerDeps {
-  readonly reader: Pick<RecordReader, 'get' | 'keys'>;
+  readonly reader: Pick<RecordReader, 'getDecoded' | 'keys' | 'forgetDecoded'>;
   readonly writer: Pick<RecordWriter, 'commit'>;
   /** Deletions under session/, from any node, end the session-bound state held here. */
   readonly store: Pick<StateStore, 'watch'>;
@@ -266,6 +266,7 @@ export class SessionManager {
 
   /** Drops every session-bound state of this node (at seal and at stop); the sessions stay. */
   dropAll(): void {
+    this.deps.reader.forgetDecoded();
     for (const holder of this.bound) holder.dropAll();
   }
 
@@ -329,9 +330,10 @@ export class SessionManager {
     return refresh;
   }
 
+  /** Read from the store every time; an unchanged record is not decrypted again (record-reader.ts). */
   private async read(hash: string): Promise<Found | undefined> {
-    const opened = await this.deps.reader.get(sessionPath(hash), 'session');
-    return opened && { hash, record: decodeSession(opened.plaintext), modRevision: opened.modRevision };
+    const decoded = await this.deps.reader.getDecoded(sessionPath(hash), 'session', decodeSession);
+    return decoded && { hash, record: decoded.value, modRevision: decoded.modRevision };
   }
 
   private async *userHashes(username: string): AsyncGenerator<string> {
