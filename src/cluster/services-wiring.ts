@@ -12,6 +12,7 @@ import { QuorumService } from '../identity/quorum-service.js';
 import { KEY_QUORUM_PREFIX, keyQuorumPath, readKeyValues } from '../identity/quorum-values.js';
 import { WatchedCache } from '../records/watched-cache.js';
 import { QuorumValueService } from '../identity/quorum-value-service.js';
+import { SessionObjectIds } from '../identity/session-bound.js';
 import { SessionManager } from '../identity/sessions.js';
 import { UserKeyService } from '../identity/user-keys.js';
 import { UserService } from '../identity/user-service.js';
@@ -28,7 +29,7 @@ import { KeyImport } from '../keys/key-import.js';
 import { KeyVersions } from '../keys/key-versions.js';
 import { KeyWrapping } from '../keys/key-wrapping.js';
 import { SessionKeys } from '../keys/session-keys.js';
-import { MultipartOperations } from '../keys/multipart-operations.js';
+import { MULTIPART_LIMITS, MultipartOperations } from '../keys/multipart-operations.js';
 import { ObjectService } from '../pkcs11/object-service.js';
 import { RecordFreshness } from '../records/record-freshness.js';
 import { RecordReader } from '../records/record-reader.js';
@@ -63,7 +64,9 @@ export function wireServices(
   const sessions = new SessionManager({ reader, writer, store });
   const challenges = new ChallengeStore({ reader, writer });
   const repository = new KeyRepository(store, barrier, reader);
-  const sessionKeys = new SessionKeys();
+  // One set of session-bound ids for the node: they say whose and from which node.
+  const sessionObjectIds = new SessionObjectIds();
+  const sessionKeys = new SessionKeys(sessionObjectIds);
   sessions.bind(sessionKeys);
   const keyQuorumValues = new WatchedCache(
     store,
@@ -89,9 +92,9 @@ export function wireServices(
   const keyAdmin = { repository, sessionKeys, writer };
   const versions = new KeyVersions({ load: (handle) => repository.load(handle), reader, writer });
   const crypto = new CryptoService(versions);
-  const multipart = new MultipartOperations(gate);
+  const multipart = new MultipartOperations(gate, MULTIPART_LIMITS, sessionObjectIds);
   sessions.bind(multipart);
-  const objects = new ObjectService({ reader, writer });
+  const objects = new ObjectService({ reader, writer, ids: sessionObjectIds });
   sessions.bind(objects);
   const users = new UserService({
     reader,

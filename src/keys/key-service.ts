@@ -19,7 +19,6 @@ import {
   type FlagFilter,
 } from '../objects/attributes.js';
 import { newHandle } from '../objects/key-handle.js';
-import { sessionObjectHandle } from '../identity/session-bound.js';
 import type { KeyRecord } from '../objects/key-record.js';
 import type { KeyIndex, KeyRepository, LoadedKey } from './key-repository.js';
 import { canSee, type Admission } from './key-use-gate.js';
@@ -134,8 +133,8 @@ export class KeyService {
         `public ${conflict.public} with private ${conflict.private}: a wrapped key would be read as data`,
       );
     const pair = await provider.generatePair(spec);
-    const publicHandle = handleFor(session, publicAttributes.token);
-    const privateHandle = handleFor(session, privateAttributes.token);
+    const publicHandle = this.handleFor(session, publicAttributes.token);
+    const privateHandle = this.handleFor(session, privateAttributes.token);
     const base = { keyType: spec.keyType };
     const publicKey = this.newRecord(session, pair.publicKey, {
       ...publicFields,
@@ -279,6 +278,12 @@ export class KeyService {
     });
   }
 
+  /** A session key's handle says whose and from which node (session-bound.ts); a stored key's is random. */
+  private handleFor(session: Session, token: boolean | undefined): string {
+    const sessionKeys = token === false ? this.deps.sessionKeys : undefined;
+    return sessionKeys ? sessionKeys.newHandle(session.id) : newHandle();
+  }
+
   private newRecord(
     session: Session,
     key: KeyObject,
@@ -291,7 +296,7 @@ export class KeyService {
     const provider = keyTypeProvider(fields.keyType);
     return {
       ...fields,
-      handle: fields.handle ?? handleFor(session, fields.attributes.token),
+      handle: fields.handle ?? this.handleFor(session, fields.attributes.token),
       shape: provider.shape(key),
       checkValue: checkValue(key, fields.keyType).toString('hex'),
       owner: session.username,
@@ -392,9 +397,4 @@ export function creationAttributes(
   const resolved = resolveCreationAttributes(keyClass, requested ?? {}, origin);
   if (resolved.ok) return resolved.attributes;
   throw new CofferError(resolved.code, resolved.detail);
-}
-
-/** A session key's handle carries its session's tag (session-bound.ts); a stored key's is random. */
-function handleFor(session: Session, token: boolean | undefined): string {
-  return token === false ? sessionObjectHandle(session.id) : newHandle();
 }

@@ -4,7 +4,7 @@ import type { KeyUsage, Mechanism } from '../crypto/types.js';
 import { CofferError } from '../errors/coffer-error.js';
 import type { ErrorCode } from '../errors/registry.js';
 import type { ApprovalPlan, QuorumService } from '../identity/quorum-service.js';
-import { madeForSession, notHereDetail } from '../identity/session-bound.js';
+import { notHereDetail } from '../identity/session-bound.js';
 import type { Session } from '../identity/sessions.js';
 import { usableOn } from '../objects/attributes.js';
 import { parseHandle } from '../objects/key-handle.js';
@@ -118,7 +118,7 @@ export class KeyUseGate {
     const refuse = (code: ErrorCode, detail: string, target: string): Promise<never> =>
       this.refuse(session, options.action, target, code, detail);
     if (!loaded) {
-      if (isSessionObjectOf(session, reference))
+      if (this.heldElsewhere(session, reference))
         return refuse('SESSION_OBJECT_NOT_HERE', notHereDetail(`key ${reference}`), keyTarget(reference));
       return refuse('KEY_NOT_FOUND', 'no such key, or it is not yours to use', keyTarget(reference));
     }
@@ -167,6 +167,16 @@ export class KeyUseGate {
     const broken = this.firstBroken(session, loaded.record, KEY_ROLES[role], mech);
     if (broken) return this.refuse(session, action, `key/${handle}`, broken.code, broken.detail);
     return loaded;
+  }
+
+  /** A handle of this session's session objects that another node made (session-bound.ts). */
+  private heldElsewhere(session: Session, reference: string): boolean {
+    if (!this.deps.sessionKeys || isAliasReference(reference)) return false;
+    try {
+      return this.deps.sessionKeys.heldElsewhere(session.id, parseHandle(reference));
+    } catch {
+      return false;
+    }
   }
 
   private mechanism(usage: KeyUsage, options: AdmitOptions): Mechanism {
@@ -224,16 +234,6 @@ function isWho(who: 'owner' | 'owner-or-admin', session: Session, record: KeyRec
 }
 
 /** The audit target of a reference that found no key: the reference as given, bounded. */
-/** A handle made for this session's session objects, which this node does not hold (session-bound.ts). */
-function isSessionObjectOf(session: Session, reference: string): boolean {
-  if (isAliasReference(reference)) return false;
-  try {
-    return madeForSession(session.id, parseHandle(reference));
-  } catch {
-    return false;
-  }
-}
-
 function keyTarget(reference: string): string {
   return isAliasReference(reference) ? reference.slice(0, 80) : `key/${reference.slice(0, 18)}`;
 }

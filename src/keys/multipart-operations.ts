@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { mechanismOfKind } from '../crypto/mechanisms/registry.js';
 import type { Mechanism, MechanismParams, PartStream } from '../crypto/types.js';
 import { CofferError } from '../errors/coffer-error.js';
-import { madeForSession, notHere, sessionOperationId, type SessionBound } from '../identity/session-bound.js';
+import { notHere, SessionObjectIds, type SessionBound } from '../identity/session-bound.js';
 import type { Session } from '../identity/sessions.js';
 import type { KeyUseGate } from './key-use-gate.js';
 
@@ -64,6 +64,8 @@ export class MultipartOperations implements SessionBound {
   constructor(
     private readonly gate: Pick<KeyUseGate, 'admit' | 'recheck'>,
     private readonly limits: MultipartLimits = MULTIPART_LIMITS,
+    /** The node's session-bound ids (session-bound.ts). */
+    private readonly ids: SessionObjectIds = new SessionObjectIds(),
   ) {}
 
   async begin(
@@ -77,7 +79,7 @@ export class MultipartOperations implements SessionBound {
     if (open >= this.limits.perSession)
       throw new CofferError('TOO_MANY_OPERATIONS', `at most ${this.limits.perSession} per session`);
     const live = await this.start(session, kind, mechanismName, keyHandle, params);
-    const operationId = sessionOperationId(session.id);
+    const operationId = this.ids.operationId(session.id);
     this.live.set(operationId, live);
     return { operationId, ...(live.stream?.iv && { iv: live.stream.iv }) };
   }
@@ -207,7 +209,8 @@ export class MultipartOperations implements SessionBound {
 
   private find(session: Session, operationId: string): Live {
     const live = this.live.get(operationId);
-    if (!live && madeForSession(session.id, operationId)) throw notHere(`operation ${operationId}`);
+    if (!live && this.ids.whereabouts(session.id, operationId) === 'made-elsewhere')
+      throw notHere(`operation ${operationId}`);
     if (!live || live.sessionId !== session.id) throw new CofferError('OPERATION_NOT_INITIALIZED');
     return live;
   }

@@ -1,5 +1,5 @@
 import { CofferError } from '../errors/coffer-error.js';
-import type { SessionBound } from '../identity/session-bound.js';
+import { SessionObjectIds, type SessionBound } from '../identity/session-bound.js';
 import type { LoadedKey } from './key-repository.js';
 
 /**
@@ -9,8 +9,23 @@ import type { LoadedKey } from './key-repository.js';
 export class SessionKeys implements SessionBound {
   private readonly keys = new Map<string, { readonly loaded: LoadedKey; readonly sessionId: string }>();
 
+  /** The node's session-bound ids, shared with the other holders (session-bound.ts). */
+  constructor(readonly ids: SessionObjectIds = new SessionObjectIds()) {
+    ids.holds((handle) => this.keys.has(handle));
+  }
+
+  /** A handle for a new session key of `sessionId`. */
+  newHandle(sessionId: string): string {
+    return this.ids.handle(sessionId);
+  }
+
+  /** Whether a handle this node does not hold names a session key another node made for this session. */
+  heldElsewhere(sessionId: string, handle: string): boolean {
+    return !this.keys.has(handle) && this.ids.whereabouts(sessionId, handle) === 'made-elsewhere';
+  }
+
   add(sessionId: string, loaded: LoadedKey): void {
-    // A handle is never reused for another key (5 random bytes a session: unlikely, not impossible).
+    // A handle is never reused for another key (new handles avoid held ones; this is the guard).
     if (this.keys.has(loaded.record.handle)) throw new CofferError('CONFLICT', 'handle in use; generate again');
     this.keys.set(loaded.record.handle, { loaded, sessionId });
   }

@@ -3,7 +3,7 @@ import type { Session } from '../identity/sessions.js';
 import { keyPath } from '../keys/key-repository.js';
 import { canSee } from '../keys/key-use-gate.js';
 import { newHandle } from '../objects/key-handle.js';
-import { sessionObjectHandle, type SessionBound } from '../identity/session-bound.js';
+import { SessionObjectIds, type SessionBound } from '../identity/session-bound.js';
 import { refuseAudited } from '../records/audited-refusal.js';
 import type { RecordReader } from '../records/record-reader.js';
 import type { Change, RecordWriter } from '../records/record-writer.js';
@@ -27,6 +27,8 @@ export interface ObjectServiceDeps {
   readonly reader: Pick<RecordReader, 'get' | 'keys'>;
   readonly writer: Pick<RecordWriter, 'commit'>;
   readonly clock?: () => Date;
+  /** The node's session-bound ids, shared with the session keys (session-bound.ts). */
+  readonly ids?: SessionObjectIds;
 }
 
 /** The typed attributes of a record (stored in their wire form). */
@@ -52,8 +54,12 @@ export class ObjectService implements SessionBound {
   private readonly clock: () => Date;
   private readonly sessionObjects = new Map<string, { readonly record: ObjectRecord; readonly sessionId: string }>();
 
+  private readonly ids: SessionObjectIds;
+
   constructor(private readonly deps: ObjectServiceDeps) {
     this.clock = deps.clock ?? (() => new Date());
+    this.ids = deps.ids ?? new SessionObjectIds();
+    this.ids.holds((handle) => this.sessionObjects.has(handle));
   }
 
   /** The object a handle names, if the session may see it. */
@@ -114,7 +120,7 @@ export class ObjectService implements SessionBound {
     const now = this.clock().toISOString();
     const token = attributes.get('CKA_TOKEN') !== false;
     const record: ObjectRecord = {
-      handle: token ? newHandle() : sessionObjectHandle(session.id),
+      handle: token ? newHandle() : this.ids.handle(session.id),
       class: objectClass,
       owner: session.username,
       sharedWith: [],
