@@ -186,4 +186,19 @@ describe('identity over the API (dev node, real TLS)', () => {
     assert.ok(seen('user.unlock', 'success'));
     assert.ok(seen('user.delete', 'failure', 'LAST_ADMIN'));
   });
+
+  test('sessions live in the store: a node restart keeps them, session keys go with the node', async () => {
+    const { token } = await t.cryptoUser('kai');
+    const made = await t.api.call<{ key: { handle: string } }>('POST', '/v1/keys/symmetric', {
+      token,
+      body: { keyType: 'aes', keyLengthBytes: 32, token: false },
+    });
+    assert.equal(made.status, 201, made.text);
+    await t.restart();
+    const whoami = await t.api.call('GET', '/v1/sessions/current', { token });
+    assert.equal(whoami.status, 200, whoami.text);
+    const gone = await t.api.call('GET', `/v1/keys/${made.body.key.handle}`, { token });
+    assert.equal(codeOf(gone), 'SESSION_OBJECT_NOT_HERE', gone.text);
+    assert.equal((await t.api.call('DELETE', '/v1/sessions/current', { token })).status, 204);
+  });
 });

@@ -20,8 +20,8 @@ import { startTestNode, type TestNode } from './support/test-node.js';
 
 /**
  * The PKCS#11 module when things go wrong: sessions closed while other threads call on them
- * (under valgrind and under ASan: nothing used after it is freed), a node restart under a
- * logged-in application (its sessions answer CKR_SESSION_HANDLE_INVALID, a new login works),
+ * (under valgrind and under ASan: nothing used after it is freed), a node sealed and restarted
+ * under a logged-in application (its sessions answer CKR_SESSION_HANDLE_INVALID, a new login works),
  * and endpoints that refuse connections or never answer (CKR_DEVICE_ERROR within the timeouts;
  * the next endpoint serves when one is down).
  */
@@ -92,10 +92,15 @@ describe('the PKCS#11 module under faults', { skip: noCompiler }, () => {
     assert.doesNotMatch(answer.stderr, /Sanitizer/, answer.stderr);
   });
 
-  test('a node restart: CKR_SESSION_HANDLE_INVALID, then a new login works', async () => {
+  // A restart alone keeps login sessions (they live in the store); a seal ends them all, so the
+  // node restarted after a seal no longer knows the application's login.
+  test('a node sealed and restarted: CKR_SESSION_HANDLE_INVALID, then a new login works', async () => {
     const env = await configFor('restart', [t.node.url]);
     const program = start(FAULT_TEST, [MODULE, 'restart'], env);
     await program.waitFor(/^READY$/m);
+    const admin = await t.api.login('admin', t.adminPassword);
+    const sealed = await t.api.call('POST', '/v1/cluster/seal', { token: admin, body: {} });
+    assert.equal(sealed.status, 200, sealed.text);
     await t.restart();
     program.child.stdin!.end('go\n');
     assertAllPassed(await program.done);

@@ -40,7 +40,7 @@ export function registerAuth(app: FastifyInstance, services: ApiServices): void 
   app.addHook('preHandler', async (request) => {
     const { operation, authenticated } = request.routeOptions.config;
     if (!operation && !authenticated) return;
-    const session = services.sessions.resolve(bearerToken(request));
+    const session = await services.sessions.resolve(bearerToken(request));
     request.session = session;
     if (operation) await requirePermission(services, session, operation);
   });

@@ -23,6 +23,8 @@ export const RECORD_KINDS = [
   'xks-credential',
   'xks-key',
   'access-key',
+  'session',
+  'challenge',
 ] as const;
 
 export type RecordKind = (typeof RECORD_KINDS)[number];

@@ -93,7 +93,7 @@ export class ClusterService {
     return status;
   }
 
-  /** Seals the node: sessions end, opened keys are dropped, and the keyring is forgotten. */
+  /** Seals the node: every session ends, opened keys are dropped, and the keyring is forgotten. */
   async seal(actor: Session): Promise<void> {
     const plan = await this.deps.quorum?.approve(actor, 'cluster');
     await this.deps.writer.commit({
@@ -107,7 +107,12 @@ export class ClusterService {
         ...(plan && { details: plan.details }),
       },
     });
-    this.deps.sessions.closeAll();
+    // Every login session of the cluster ends (and this node's session-bound state goes even
+    // if the store cannot be written now): sealing is the emergency stop.
+    await this.deps.sessions.closeAll(actor.username).catch((error: unknown) => {
+      const code = isCofferError(error) ? error.code : 'INTERNAL_ERROR';
+      this.deps.logger.error({ code }, 'the sessions could not all be ended at seal');
+    });
     this.deps.keys.evictAll();
     this.deps.progress.reset();
     this.deps.barrier.seal();

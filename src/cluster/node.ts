@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -7,11 +8,12 @@ import { type AuditNodeOptions } from '../audit/node-audit.js';
 import { decodeShare } from '../barrier/unseal-shares.js';
 import { runSelfTests } from '../crypto/self-test/run.js';
 import type { SelfTest } from '../crypto/types.js';
-import { CofferError } from '../errors/coffer-error.js';
+import { CofferError, isCofferError } from '../errors/coffer-error.js';
 import { UserService } from '../identity/user-service.js';
 import type { KeyService } from '../keys/key-service.js';
 import type { KeyUseGate } from '../keys/key-use-gate.js';
 import { describeStore, openStore, SQLITE_STORE, type StoreConfig } from '../store/store-config.js';
+import type { StateStore } from '../store/state-store.js';
 import { checkPrivateDirectory, exists } from '../util/files.js';
 import { createLogger } from '../util/logger.js';
 import { COFFER_VERSION } from '../version.js';
@@ -31,6 +33,13 @@ export interface NodeOptions extends AuditNodeOptions {
   readonly selfTests?: readonly SelfTest[];
   /** The state store, when not the one cluster.json names (etcd endpoints moved, say). */
   readonly store?: StoreConfig;
+  /**
+   * A store already open and shared with other nodes in this process (tests of several nodes
+   * over one store); the caller closes it. With it, `nodeId` names this node (the data dir's by
+   * default).
+   */
+  readonly sharedStore?: StateStore;
+  readonly nodeId?: string;
 }
 
 export interface RunningNode {
@@ -48,7 +57,8 @@ export interface RunningNode {
 }
 
 export const DEFAULT_PORT = 2225;
-const SESSION_SWEEP_MS = 60_000;
+/** Expired sessions and challenges are swept about this often, jittered so nodes rarely coincide. */
+const SWEEP_MS = 60_000;
 
 /**
  * Starts a node: checks the data dir, runs the self-tests (a failure refuses service), opens
@@ -79,25 +89,35 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   };
   // Opened once the files are read: a missing file leaves no store connection behind.
   const storeConfig = options.store ?? file.store ?? SQLITE_STORE;
-  const store = await openStore(storeConfig, dir.store);
-  logger.info({ store: describeStore(storeConfig) }, 'state store open');
+  const store = options.sharedStore ?? (await openStore(storeConfig, dir.store));
+  if (!options.sharedStore) logger.info({ store: describeStore(storeConfig) }, 'state store open');
   const info: NodeInfo = {
     clusterId: file.clusterId,
-    nodeId: file.nodeId,
+    nodeId: options.nodeId ?? file.nodeId,
     mode: file.mode,
     ca: file.ca,
     version: COFFER_VERSION,
   };
   const wired = wireServices(store, info, file.seal, logger, options);
   const app = buildServer(tls, wired.services, logger);
-  const sweeper = setInterval(() => wired.sessions.sweep(), SESSION_SWEEP_MS).unref();
+  const sweep = async (): Promise<void> => {
+    if (wired.services.cluster.sealed) return;
+    await wired.sessions.sweep();
+    await wired.challenges.sweep();
+  };
+  const sweeper = setInterval(
+    () => void sweep().catch((error: unknown) => logger.warn({ code: codeOf(error) }, 'the expiry sweep failed')),
+    SWEEP_MS + randomInt(0, SWEEP_MS / 10),
+  ).unref();
   const close = async (): Promise<void> => {
     clearInterval(sweeper);
     await app.close();
     await wired.audit.stop();
-    wired.sessions.closeAll();
+    // The sessions stay in the store (another node, or this one restarted, serves them); only
+    // what this node held for them goes.
+    wired.sessions.stop();
     wired.repository.close();
-    await store.close();
+    if (!options.sharedStore) await store.close();
   };
   try {
     await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? DEFAULT_PORT });
@@ -131,6 +151,10 @@ async function devAutoUnseal(dir: DataDir, cluster: ClusterService, logger: Logg
   );
   if (!(await exists(dir.devShare))) return;
   await cluster.unseal(decodeShare(await readFile(dir.devShare, 'utf8')));
+}
+
+function codeOf(error: unknown): string {
+  return isCofferError(error) ? error.code : 'INTERNAL_ERROR';
 }
 
 function listeningPort(app: FastifyInstance): number {

@@ -13,6 +13,7 @@ import { QuorumService } from '../identity/quorum-service.js';
 import { KEY_QUORUM_PREFIX, keyQuorumPath, readKeyValues } from '../identity/quorum-values.js';
 import { WatchedCache } from '../records/watched-cache.js';
 import { QuorumValueService } from '../identity/quorum-value-service.js';
+import { SessionObjectIds } from '../identity/session-bound.js';
 import { SessionManager } from '../identity/sessions.js';
 import { UserKeyService } from '../identity/user-keys.js';
 import { UserService } from '../identity/user-service.js';
@@ -29,7 +30,7 @@ import { KeyImport } from '../keys/key-import.js';
 import { KeyVersions } from '../keys/key-versions.js';
 import { KeyWrapping } from '../keys/key-wrapping.js';
 import { SessionKeys } from '../keys/session-keys.js';
-import { MultipartOperations } from '../keys/multipart-operations.js';
+import { MULTIPART_LIMITS, MultipartOperations } from '../keys/multipart-operations.js';
 import { KmsKeyChanges } from '../kms/key-changes.js';
 import { ObjectService } from '../pkcs11/object-service.js';
 import { RecordFreshness } from '../records/record-freshness.js';
@@ -61,10 +62,15 @@ export function wireServices(
     options: auditOptions,
   });
   const writer = audit.writer;
-  const sessions = new SessionManager();
+  // Sessions and challenges live in the store, so any node serves them; what is bound to a
+  // session (session keys, multi-part operations, session objects) stays on the node that made it.
+  const sessions = new SessionManager({ reader, writer, store });
+  const challenges = new ChallengeStore({ reader, writer });
   const repository = new KeyRepository(store, barrier, reader);
-  const sessionKeys = new SessionKeys();
-  sessions.onClose((session) => sessionKeys.dropSession(session.id));
+  // One set of session-bound ids for the node: they say whose and from which node.
+  const sessionObjectIds = new SessionObjectIds();
+  const sessionKeys = new SessionKeys(sessionObjectIds);
+  sessions.bind(sessionKeys);
   const keyQuorumValues = new WatchedCache(
     store,
     KEY_QUORUM_PREFIX,
@@ -75,7 +81,6 @@ export function wireServices(
     writer,
     keyValues: (handle) => keyQuorumValues.get(keyQuorumPath(handle)),
   });
-  const challenges = new ChallengeStore();
   const policy = new ClusterPolicyStore(reader, writer, quorum, store);
   const gate = new KeyUseGate({
     load: (handle) => repository.load(handle),
@@ -90,10 +95,10 @@ export function wireServices(
   const keyAdmin = { repository, sessionKeys, writer };
   const versions = new KeyVersions({ load: (handle) => repository.load(handle), reader, writer });
   const crypto = new CryptoService(versions);
-  const multipart = new MultipartOperations(gate);
-  sessions.onClose((session) => multipart.dropSession(session.id));
-  const objects = new ObjectService({ reader, writer });
-  sessions.onClose((session) => objects.dropSession(session.id));
+  const multipart = new MultipartOperations(gate, MULTIPART_LIMITS, sessionObjectIds);
+  sessions.bind(multipart);
+  const objects = new ObjectService({ reader, writer, ids: sessionObjectIds });
+  sessions.bind(objects);
   const accessKeys = new AccessKeyService({ reader, writer, challenges });
   const users = new UserService({
     reader,
@@ -150,5 +155,5 @@ export function wireServices(
     accessKeys,
     kmsKeys: new KmsKeyChanges({ repository, writer, roleOf: roleLookup(reader) }),
   };
-  return { services, sessions, repository, audit };
+  return { services, sessions, challenges, repository, audit };
 }

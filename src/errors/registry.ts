@@ -240,6 +240,12 @@ export const ERRORS = {
     kms: 'LimitExceededException',
     message: 'Too many open sessions for this user',
   },
+  SESSION_OBJECT_NOT_HERE: {
+    status: 409,
+    ckr: 'CKR_OBJECT_HANDLE_INVALID',
+    kms: 'NotFoundException',
+    message: 'A session object of this session that this node does not hold: it lives only on the node that made it',
+  },
   USER_EXISTS: {
     status: 409,
     ckr: 'CKR_FUNCTION_FAILED',

@@ -4,7 +4,7 @@ import type { AuditEventInput } from '../audit/audit-event.js';
 import { CofferError, isCofferError } from '../errors/coffer-error.js';
 import type { ErrorCode } from '../errors/registry.js';
 import type { RecordReader } from '../records/record-reader.js';
-import type { RecordWriter } from '../records/record-writer.js';
+import type { CommitPart, RecordWriter } from '../records/record-writer.js';
 import type { ChallengeStore } from './challenges.js';
 import { admit, fail, release, succeed } from './lockout.js';
 import { checkMfa, type MfaAnswer, type MfaPurpose } from './mfa.js';
@@ -38,6 +38,11 @@ export interface OnVerified {
   readonly event: AuditEventInput;
   /** A further change of the same user record (a new key, a new password). */
   readonly change?: (user: UserRecord) => UserRecord;
+  /**
+   * More of the same commit (a new session; the user's sessions that end), read afresh on every
+   * attempt: it depends on state the user record's revision guards, which a retry re-read.
+   */
+  readonly extra?: () => Promise<CommitPart>;
 }
 
 /** Commits that lose a compare re-read and retry; contention is on one user record only. */
@@ -76,7 +81,7 @@ export class LoginAttempts {
       verified =
         user.password !== undefined &&
         (await verifyPassword(proof.password, user.password)) &&
-        (!options.mfa || checkMfa(user, proof.mfa, this.deps.challenges, options.mfa));
+        (!options.mfa || (await checkMfa(user, proof.mfa, this.deps.challenges, options.mfa)));
     } catch (error) {
       // MFA_REQUIRED (a right password, no MFA answer yet) is not a failed attempt: the slot
       // goes back and the challenge travels with the refusal. So does any other error.
@@ -91,13 +96,15 @@ export class LoginAttempts {
       });
       throw new CofferError('LOGIN_FAILED');
     }
-    return this.commitSuccess(username, id, event, onVerified);
+    return this.commitSuccess(username, id, event, user, onVerified);
   }
 
   /** Reserves an attempt, waiting while every slot is held by an attempt being checked. */
   private async reserve(username: string, id: string, event: Omit<AuditEventInput, 'result'>): Promise<UserRecord> {
     const deadline = Date.now() + (this.deps.waitMs ?? 10_000);
-    for (let attempt = 0; ; attempt++) {
+    // Waiting for a free slot is bounded by the deadline; lost compares by MAX_RETRIES.
+    let conflicts = 0;
+    for (;;) {
       const loaded = await this.load(username);
       if (!loaded) return this.refuse(event, 'LOGIN_FAILED');
       const admission = admit(loaded.user, id, this.now());
@@ -116,17 +123,22 @@ export class LoginAttempts {
         });
         return admission.user;
       } catch (error) {
-        if (!isCofferError(error, 'CONFLICT') || attempt >= MAX_RETRIES) throw error;
+        if (!isCofferError(error, 'CONFLICT') || ++conflicts > MAX_RETRIES) throw error;
         await sleep(randomInt(0, POLL_MS.min));
       }
     }
   }
 
-  /** Clears the count and commits the caller's change, unless the account locked meanwhile. */
+  /**
+   * Clears the count and commits the caller's change, unless the account locked meanwhile, or
+   * its credentials changed while this attempt checked the old ones (a password change on
+   * another node): then the proof no longer holds, and the attempt is refused.
+   */
   private async commitSuccess(
     username: string,
     id: string,
     event: Omit<AuditEventInput, 'result'>,
+    verifiedAgainst: UserRecord,
     onVerified: (user: UserRecord) => OnVerified | Promise<OnVerified>,
   ): Promise<UserRecord> {
     const giveBack = (error: unknown) =>
@@ -135,9 +147,15 @@ export class LoginAttempts {
     for (let attempt = 0; ; attempt++) {
       const loaded = await this.load(username);
       if (!loaded) return this.refuse(event, 'LOGIN_FAILED');
+      if (!sameCredentials(loaded.user, verifiedAgainst)) {
+        const error = new CofferError('LOGIN_FAILED', 'the credentials changed while they were checked');
+        await giveBack(error);
+        throw error;
+      }
       const cleared = succeed(loaded.user, id, this.now());
       let user: UserRecord;
       let outcome: AuditEventInput;
+      let extra: CommitPart | undefined;
       if (!cleared) {
         // A parallel failure locked the account first: the lock stands; refused, slot given back.
         user = release(loaded.user, id, this.now());
@@ -145,6 +163,7 @@ export class LoginAttempts {
       } else {
         try {
           plan ??= await onVerified(cleared);
+          extra = await plan.extra?.();
         } catch (error) {
           await giveBack(error);
           throw error;
@@ -153,9 +172,12 @@ export class LoginAttempts {
         outcome = plan.event;
       }
       try {
-        await this.save(user, loaded.modRevision, outcome);
+        await this.save(user, loaded.modRevision, outcome, extra);
       } catch (error) {
-        if (isCofferError(error, 'CONFLICT') && attempt < MAX_RETRIES) continue;
+        if (isCofferError(error, 'CONFLICT') && attempt < MAX_RETRIES) {
+          await sleep(randomInt(0, POLL_MS.min));
+          continue;
+        }
         await giveBack(error).catch(() => undefined);
         throw error;
       }
@@ -188,10 +210,13 @@ export class LoginAttempts {
     }
   }
 
-  private async save(user: UserRecord, modRevision: number, event: AuditEventInput): Promise<void> {
+  private async save(user: UserRecord, modRevision: number, event: AuditEventInput, extra?: CommitPart): Promise<void> {
     await this.deps.writer.commit({
-      compares: [{ key: userPath(user.username), modRevision }],
-      changes: [{ type: 'put', path: userPath(user.username), kind: 'user', plaintext: encodeUser(user) }],
+      compares: [{ key: userPath(user.username), modRevision }, ...(extra?.compares ?? [])],
+      changes: [
+        { type: 'put', path: userPath(user.username), kind: 'user', plaintext: encodeUser(user) },
+        ...(extra?.changes ?? []),
+      ],
       event,
     });
   }
@@ -209,6 +234,15 @@ export class LoginAttempts {
   private now(): number {
     return this.clock().getTime();
   }
+}
+
+/** Whether a user's password and MFA key are still the ones an attempt was checked against. */
+function sameCredentials(current: UserRecord, checked: UserRecord): boolean {
+  return (
+    current.password?.salt === checked.password?.salt &&
+    current.password?.hash === checked.password?.hash &&
+    current.mfaKey?.publicKey === checked.mfaKey?.publicKey
+  );
 }
 
 /** The audited refusal for an error: its code when it has one. */

@@ -25,15 +25,15 @@ export type MfaPurpose = Extract<ChallengePurpose, 'mfa-login' | 'mfa-confirm'>;
  * a fresh challenge (MfaRequiredError) when no answer was given; else whether the answer is a
  * valid signature by the registered key over a live challenge issued to this user.
  */
-export function checkMfa(
+export async function checkMfa(
   user: UserRecord,
   answer: MfaAnswer | undefined,
   challenges: Pick<ChallengeStore, 'issue' | 'take'>,
   purpose: MfaPurpose = 'mfa-login',
-): boolean {
+): Promise<boolean> {
   if (!user.mfaKey) return true;
-  if (!answer) throw new MfaRequiredError(challenges.issue(user.username, purpose));
-  const challenge = challenges.take(answer.challengeId, user.username, purpose);
+  if (!answer) throw new MfaRequiredError(await challenges.issue(user.username, purpose));
+  const challenge = await challenges.take(answer.challengeId, user.username, purpose);
   if (!challenge) return false;
   return verifySignature(parseSignerKey(user.mfaKey.publicKey), challenge, Buffer.from(answer.signature, 'base64'));
 }

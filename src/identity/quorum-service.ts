@@ -1,5 +1,5 @@
 import type { AuditEventInput } from '../audit/audit-event.js';
-import { CofferError } from '../errors/coffer-error.js';
+import { CofferError, isCofferError } from '../errors/coffer-error.js';
 import type { OpenedRecord, RecordReader } from '../records/record-reader.js';
 import type { Change, RecordWriter } from '../records/record-writer.js';
 import type { Compare } from '../store/state-store.js';
@@ -198,19 +198,28 @@ export class QuorumService {
    * its own, before the operation runs.
    */
   async consumeForUse(session: Session, key: KeyScope, action: string): Promise<void> {
-    const plan = await this.approve(session, 'key-usage', key);
-    if (!plan) return;
-    await this.deps.writer.commit({
-      compares: plan.compares,
-      changes: plan.changes,
-      event: {
-        actor: session.username,
-        action: 'quorum.token.consume',
-        target: `key/${key.handle}`,
-        result: 'success',
-        details: { ...plan.details, service: 'key-usage', for: action },
-      },
-    });
+    for (let attempt = 0; ; attempt++) {
+      const plan = await this.approve(session, 'key-usage', key);
+      if (!plan) return;
+      try {
+        await this.deps.writer.commit({
+          compares: plan.compares,
+          changes: plan.changes,
+          event: {
+            actor: session.username,
+            action: 'quorum.token.consume',
+            target: `key/${key.handle}`,
+            result: 'success',
+            details: { ...plan.details, service: 'key-usage', for: action },
+          },
+        });
+        return;
+      } catch (error) {
+        // The token changed since it was read: spent by a use racing this one (on any node).
+        // Checked once more, it is refused for what it now is (QUORUM_TOKEN_INVALID, audited).
+        if (!isCofferError(error, 'CONFLICT') || attempt > 0) throw error;
+      }
+    }
   }
 
   private async required(service: ServiceName, handle: string | undefined): Promise<number> {

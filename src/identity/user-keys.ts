@@ -44,7 +44,7 @@ export class UserKeyService {
     this.attempts = new LoginAttempts({ ...deps, clock: this.clock });
   }
 
-  registrationToken(session: Session, purpose: KeyPurpose): IssuedChallenge {
+  registrationToken(session: Session, purpose: KeyPurpose): Promise<IssuedChallenge> {
     return this.deps.challenges.issue(session.username, CHALLENGE[purpose]);
   }
 
@@ -66,8 +66,8 @@ export class UserKeyService {
     const keyType = key.asymmetricKeyType ?? 'unknown';
     // The registration token is taken only once the user is verified, so an MFA_REQUIRED round
     // trip does not spend it.
-    const user = await this.confirmed(session, confirm, purpose, () => {
-      const token = this.deps.challenges.take(proof.challengeId, session.username, CHALLENGE[purpose]);
+    const user = await this.confirmed(session, confirm, purpose, async () => {
+      const token = await this.deps.challenges.take(proof.challengeId, session.username, CHALLENGE[purpose]);
       if (!token || !verifySignature(key, token, Buffer.from(proof.signature, 'base64')))
         throw new CofferError('CHALLENGE_INVALID');
       return {

@@ -12,6 +12,8 @@ import type { ErrorCode } from '../errors/registry.js';
 import { RecordReader } from '../records/record-reader.js';
 import { RecordWriter } from '../records/record-writer.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
+import { ChallengeStore } from './challenges.js';
+import { SESSION_PREFIX } from './session-record.js';
 import { SessionManager, type Session } from './sessions.js';
 import { FIRST_ADMIN, decodeUser, encodeUser, userPath, type UserRecord } from './user-record.js';
 import { UserService } from './user-service.js';
@@ -63,9 +65,16 @@ describe('UserService', () => {
       changes: [{ type: 'put', path: userPath(FIRST_ADMIN), kind: 'user', plaintext: encodeUser(admin) }],
       event: { actor: 'system', action: 'cluster.init', target: 'cluster', result: 'success' },
     });
-    const sessions = new SessionManager();
+    const sessions = new SessionManager({ reader, writer, store });
+    const challenges = new ChallengeStore({ reader, writer });
     const owners = new Set<string>();
-    const service = new UserService({ reader, writer, sessions, ownsKeys: async (username) => owners.has(username) });
+    const service = new UserService({
+      reader,
+      writer,
+      sessions,
+      challenges,
+      ownsKeys: async (username) => owners.has(username),
+    });
     return { store, reader, sessions, service, owners, audit: new AuditReader(reader) };
   }
 
@@ -122,7 +131,7 @@ describe('UserService', () => {
     assert.equal(events[0]!.result, 'failure');
     assert.equal(events[0]!.code, 'USER_NOT_ACTIVATED');
     assert.equal(events[0]!.actor, 'admin');
-    assert.equal(env.sessions.size, 0);
+    assert.equal((await env.store.range(SESSION_PREFIX)).entries.length, 0, 'no session was stored');
   });
 
   test('activate once, then ALREADY_ACTIVATED; the first password stays', async () => {
@@ -293,7 +302,7 @@ describe('UserService', () => {
       [['admin', 'user.delete', 'user/bob', 'failure', 'USER_OWNS_KEYS']],
     );
     assert.ok(await userRecord('bob'));
-    assert.equal(env.sessions.resolve(bob.token).username, 'bob');
+    assert.equal((await env.sessions.resolve(bob.token)).username, 'bob');
 
     env.owners.delete('bob');
     const deleted = await eventsOf(() => env.service.delete(admin, 'BOB'));
@@ -302,7 +311,7 @@ describe('UserService', () => {
       [['user.delete', 'success']],
     );
     assert.equal(await userRecord('bob'), undefined);
-    assert.throws(() => env.sessions.resolve(bob.token), hasCode('SESSION_INVALID'));
+    await assert.rejects(env.sessions.resolve(bob.token), hasCode('SESSION_INVALID'));
     const notFound = await refusedWith('USER_NOT_FOUND', () => env.service.delete(admin, 'bob'));
     assert.deepEqual(
       notFound.map((e) => [e.action, e.result, e.code]),
@@ -332,7 +341,7 @@ describe('UserService', () => {
     assert.ok(before && after);
     assert.deepEqual(decodeUser(after.plaintext).password, decodeUser(before.plaintext).password);
     assert.equal(decodeUser(after.plaintext).failedLogins, decodeUser(before.plaintext).failedLogins + 1);
-    assert.equal(env.sessions.resolve(other.token).username, 'erin', 'other sessions live on');
+    assert.equal((await env.sessions.resolve(other.token)).username, 'erin', 'other sessions live on');
     await assert.rejects(env.service.login('erin', Buffer.from(next)), hasCode('LOGIN_FAILED'));
     await env.service.login('erin', Buffer.from(password));
   });
@@ -353,8 +362,8 @@ describe('UserService', () => {
         ['frank', 'user.change-password', 'success'],
       ],
     );
-    assert.equal(env.sessions.resolve(frank.token).username, 'frank', 'the acting session stays');
-    assert.throws(() => env.sessions.resolve(other.token), hasCode('SESSION_INVALID'));
+    assert.equal((await env.sessions.resolve(frank.token)).username, 'frank', 'the acting session stays');
+    await assert.rejects(env.sessions.resolve(other.token), hasCode('SESSION_INVALID'));
     await assert.rejects(env.service.login('frank', Buffer.from(password)), hasCode('LOGIN_FAILED'));
     await env.service.login('frank', Buffer.from(next));
   });

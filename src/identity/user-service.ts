@@ -4,13 +4,13 @@ import type { RecordWriter } from '../records/record-writer.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
 import { checkPassword, normalizeUsername } from './credential-rules.js';
 import { decoyHash, hashPassword, verifyPassword } from './password-hash.js';
-import { ChallengeStore } from './challenges.js';
+import type { ChallengeStore } from './challenges.js';
 import { LoginAttempts } from './login-attempts.js';
 import { unlock } from './lockout.js';
 import type { MfaAnswer } from './mfa.js';
 import type { ApprovalPlan, QuorumService } from './quorum-service.js';
 import type { CreatableRole } from './roles.js';
-import type { Session, SessionManager } from './sessions.js';
+import type { OpeningSession, Session, SessionManager } from './sessions.js';
 import {
   FIRST_ADMIN,
   USER_PREFIX,
@@ -25,14 +25,14 @@ import {
 export interface UserServiceDeps {
   readonly reader: Pick<RecordReader, 'get' | 'page'>;
   readonly writer: Pick<RecordWriter, 'commit'>;
-  readonly sessions: Pick<SessionManager, 'open' | 'resolve' | 'close' | 'closeUser'>;
+  readonly sessions: Pick<SessionManager, 'mint' | 'opening' | 'resolve' | 'ending' | 'userEnding' | 'closeUser'>;
   /** Whether keys are owned by or shared with a user (such a user cannot be deleted). */
   readonly ownsKeys: (username: string) => Promise<boolean>;
   readonly clock?: () => Date;
   /** Quorum for the user service (create, delete, another user's password); none when absent. */
   readonly quorum?: Pick<QuorumService, 'approve'>;
-  /** MFA login challenges (node memory). */
-  readonly challenges?: Pick<ChallengeStore, 'issue' | 'take'>;
+  /** MFA login challenges (sealed records in the store). */
+  readonly challenges: Pick<ChallengeStore, 'issue' | 'take'>;
 }
 
 interface Loaded {
@@ -51,8 +51,12 @@ export class UserService {
 
   constructor(private readonly deps: UserServiceDeps) {
     this.clock = deps.clock ?? (() => new Date());
-    const challenges = deps.challenges ?? new ChallengeStore();
-    this.attempts = new LoginAttempts({ reader: deps.reader, writer: deps.writer, challenges, clock: this.clock });
+    this.attempts = new LoginAttempts({
+      reader: deps.reader,
+      writer: deps.writer,
+      challenges: deps.challenges,
+      clock: this.clock,
+    });
   }
 
   /** Sets the first admin's password: `cluster activate`. */
@@ -105,18 +109,17 @@ export class UserService {
     }
     if (loaded.user.role === 'unactivated-admin') return this.refuse(event, 'USER_NOT_ACTIVATED');
     if (loaded.user.role === 'appliance') return this.refuse(event, 'PERMISSION_DENIED');
-    const opened: { value?: ReturnType<SessionManager['open']> } = {};
-    try {
-      await this.attempts.verify(username, { password, mfa }, { action: 'session.login', mfa: 'mfa-login' }, (user) => {
-        opened.value = this.deps.sessions.open(username, user.role);
-        return { event: { ...event, result: 'success', details: { session: opened.value.session.id } } };
-      });
-    } catch (error) {
-      // Opened, but the success could not be committed: no session without its audit event.
-      if (opened.value) this.deps.sessions.close(opened.value.token);
-      throw error;
-    }
-    return opened.value!;
+    // The session is written by the commit that clears the failure count and audits the login:
+    // no session without its audit event, and none for a login that failed after the check.
+    let opened: OpeningSession | undefined;
+    await this.attempts.verify(username, { password, mfa }, { action: 'session.login', mfa: 'mfa-login' }, (user) => {
+      const opening = (opened ??= this.deps.sessions.mint(username, user.role));
+      return {
+        event: { ...event, result: 'success', details: { session: opening.session.id } },
+        extra: () => this.deps.sessions.opening(opening),
+      };
+    });
+    return opened!;
   }
 
   /** Ends the session of `token`; an unknown or missing token is an audited refusal. */
@@ -127,6 +130,7 @@ export class UserService {
       return this.deps.sessions.resolve(token);
     });
     await this.deps.writer.commit({
+      changes: this.deps.sessions.ending(token!, session),
       event: {
         actor: session.username,
         action: 'session.logout',
@@ -135,7 +139,6 @@ export class UserService {
         details: { session: session.id },
       },
     });
-    this.deps.sessions.close(token!);
   }
 
   async list(): Promise<UserSummary[]> {
@@ -187,12 +190,17 @@ export class UserService {
     }
     if (await this.deps.ownsKeys(username)) return this.refuse(event, 'USER_OWNS_KEYS');
     const plan = await this.deps.quorum?.approve(actor, 'user');
+    // The user's sessions end in the same commit: a login that raced it moved the user record.
     await this.deps.writer.commit({
       compares: [{ key: userPath(username), modRevision: loaded.modRevision }, ...(plan?.compares ?? [])],
-      changes: [{ type: 'delete', path: userPath(username) }, ...(plan?.changes ?? [])],
+      changes: [
+        { type: 'delete', path: userPath(username) },
+        ...(await this.deps.sessions.userEnding(username)),
+        ...(plan?.changes ?? []),
+      ],
       event: withPlan({ ...event, result: 'success' }, plan),
     });
-    this.deps.sessions.closeUser(username);
+    await this.closeLeftSessions(username, undefined, event);
   }
 
   /**
@@ -211,8 +219,11 @@ export class UserService {
     const plan = await this.deps.quorum?.approve(actor, 'user');
     const password = await hashPassword(next);
     const user = { ...loaded.user, password, failedLogins: 0, updatedAt: this.stamp() };
-    await this.save(user, loaded.modRevision, withPlan({ ...event, result: 'success' }, plan), plan);
-    this.deps.sessions.closeUser(username, username === actor.username ? actor.id : undefined);
+    const keep = username === actor.username ? actor.id : undefined;
+    const ended = await this.deps.sessions.userEnding(username, keep);
+    const part = { compares: plan?.compares ?? [], changes: [...(plan?.changes ?? []), ...ended] };
+    await this.save(user, loaded.modRevision, withPlan({ ...event, result: 'success' }, plan), part);
+    await this.closeLeftSessions(username, keep, event);
   }
 
   /**
@@ -226,9 +237,26 @@ export class UserService {
     await this.attempts.verify(actor.username, { password: current }, { action: 'user.change-password' }, async () => {
       // Hashed only once the current password verified: a refused guess costs one scrypt.
       const password = await hashPassword(next);
-      return { event: { ...event, result: 'success' }, change: (user) => ({ ...user, password }) };
+      return {
+        event: { ...event, result: 'success' },
+        change: (user) => ({ ...user, password }),
+        extra: async () => ({ compares: [], changes: await this.deps.sessions.userEnding(actor.username, actor.id) }),
+      };
     });
-    this.deps.sessions.closeUser(actor.username, actor.id);
+    await this.closeLeftSessions(actor.username, actor.id, event);
+  }
+
+  /** Sessions beyond what one commit carries (rare: the per-user limit fits in one). */
+  private async closeLeftSessions(
+    username: string,
+    keep: string | undefined,
+    event: Omit<AuditEventInput, 'result'>,
+  ): Promise<void> {
+    await this.deps.sessions.closeUser(username, keep, {
+      ...event,
+      action: 'session.close',
+      details: { reason: event.action },
+    });
   }
 
   async unlock(actor: Session, usernameInput: string): Promise<UserSummary> {
@@ -267,7 +295,7 @@ export class UserService {
     user: UserRecord,
     modRevision: number,
     event: AuditEventInput,
-    plan?: ApprovalPlan,
+    plan?: Pick<ApprovalPlan, 'compares' | 'changes'>,
   ): Promise<void> {
     await this.deps.writer.commit({
       compares: [{ key: userPath(user.username), modRevision }, ...(plan?.compares ?? [])],
@@ -280,9 +308,9 @@ export class UserService {
   }
 
   /** Runs an input check; its refusal (a CofferError) is audited before it is thrown. */
-  private async checked<T>(event: Omit<AuditEventInput, 'result'>, check: () => T): Promise<T> {
+  private async checked<T>(event: Omit<AuditEventInput, 'result'>, check: () => T | Promise<T>): Promise<T> {
     try {
-      return check();
+      return await check();
     } catch (error) {
       if (isCofferError(error)) return this.refuse(event, error.code);
       throw error;

@@ -144,8 +144,8 @@ export class KeyService {
         `public ${conflict.public} with private ${conflict.private}: a wrapped key would be read as data`,
       );
     const pair = await provider.generatePair(spec);
-    const publicHandle = newHandle();
-    const privateHandle = newHandle();
+    const publicHandle = this.handleFor(session, publicAttributes.token);
+    const privateHandle = this.handleFor(session, privateAttributes.token);
     const base = { keyType: spec.keyType };
     const publicKey = this.newRecord(session, pair.publicKey, {
       ...publicFields,
@@ -290,6 +290,12 @@ export class KeyService {
     });
   }
 
+  /** A session key's handle says whose and from which node (session-bound.ts); a stored key's is random. */
+  private handleFor(session: Session, token: boolean | undefined): string {
+    const sessionKeys = token === false ? this.deps.sessionKeys : undefined;
+    return sessionKeys ? sessionKeys.newHandle(session.id) : newHandle();
+  }
+
   private newRecord(
     session: Session,
     key: KeyObject,
@@ -303,7 +309,7 @@ export class KeyService {
     const provider = keyTypeProvider(fields.keyType);
     return {
       ...fields,
-      handle: fields.handle ?? newHandle(),
+      handle: fields.handle ?? this.handleFor(session, fields.attributes.token),
       shape: provider.shape(key),
       checkValue: checkValue(key, fields.keyType).toString('hex'),
       owner: session.username,

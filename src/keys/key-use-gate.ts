@@ -4,6 +4,7 @@ import type { KeyUsage, Mechanism } from '../crypto/types.js';
 import { CofferError } from '../errors/coffer-error.js';
 import type { ErrorCode } from '../errors/registry.js';
 import type { ApprovalPlan, QuorumService } from '../identity/quorum-service.js';
+import { notHereDetail } from '../identity/session-bound.js';
 import type { Session } from '../identity/sessions.js';
 import { usableOn } from '../objects/attributes.js';
 import { parseHandle } from '../objects/key-handle.js';
@@ -118,7 +119,11 @@ export class KeyUseGate {
     const loaded = await this.find(session, reference);
     const refuse = (code: ErrorCode, detail: string, target: string): Promise<never> =>
       this.refuse(session, options.action, target, code, detail, options.auditDetails);
-    if (!loaded) return refuse('KEY_NOT_FOUND', 'no such key, or it is not yours to use', keyTarget(reference));
+    if (!loaded) {
+      if (this.heldElsewhere(session, reference))
+        return refuse('SESSION_OBJECT_NOT_HERE', notHereDetail(`key ${reference}`), keyTarget(reference));
+      return refuse('KEY_NOT_FOUND', 'no such key, or it is not yours to use', keyTarget(reference));
+    }
     const { record } = loaded;
     const broken = this.firstBroken(session, record, rule, mech);
     if (broken) return refuse(broken.code, broken.detail, `key/${record.handle}`);
@@ -165,6 +170,16 @@ export class KeyUseGate {
     const broken = this.firstBroken(session, loaded.record, KEY_ROLES[role], mech);
     if (broken) return this.refuse(session, action, `key/${handle}`, broken.code, broken.detail);
     return loaded;
+  }
+
+  /** A handle of this session's session objects that another node made (session-bound.ts). */
+  private heldElsewhere(session: Session, reference: string): boolean {
+    if (!this.deps.sessionKeys || isAliasReference(reference)) return false;
+    try {
+      return this.deps.sessionKeys.heldElsewhere(session.id, parseHandle(reference));
+    } catch {
+      return false;
+    }
   }
 
   private mechanism(usage: KeyUsage, options: AdmitOptions): Mechanism {

@@ -1,7 +1,8 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { mechanismOfKind } from '../crypto/mechanisms/registry.js';
 import type { Mechanism, MechanismParams, PartStream } from '../crypto/types.js';
 import { CofferError } from '../errors/coffer-error.js';
+import { notHere, SessionObjectIds, type SessionBound } from '../identity/session-bound.js';
 import type { Session } from '../identity/sessions.js';
 import type { KeyUseGate } from './key-use-gate.js';
 
@@ -55,7 +56,7 @@ interface Live {
  * budgets of held bytes, and ended by final, by an error (as PKCS#11 ends an operation on
  * error), by abort, or with the session.
  */
-export class MultipartOperations {
+export class MultipartOperations implements SessionBound {
   private readonly live = new Map<string, Live>();
   private readonly heldByUser = new Map<string, number>();
   private heldOnNode = 0;
@@ -63,6 +64,8 @@ export class MultipartOperations {
   constructor(
     private readonly gate: Pick<KeyUseGate, 'admit' | 'recheck'>,
     private readonly limits: MultipartLimits = MULTIPART_LIMITS,
+    /** The node's session-bound ids (session-bound.ts). */
+    private readonly ids: SessionObjectIds = new SessionObjectIds(),
   ) {}
 
   async begin(
@@ -76,7 +79,7 @@ export class MultipartOperations {
     if (open >= this.limits.perSession)
       throw new CofferError('TOO_MANY_OPERATIONS', `at most ${this.limits.perSession} per session`);
     const live = await this.start(session, kind, mechanismName, keyHandle, params);
-    const operationId = randomBytes(16).toString('hex');
+    const operationId = this.ids.operationId(session.id);
     this.live.set(operationId, live);
     return { operationId, ...(live.stream?.iv && { iv: live.stream.iv }) };
   }
@@ -123,6 +126,10 @@ export class MultipartOperations {
   /** Ends every operation of a session (logout, expiry, seal). */
   dropSession(sessionId: string): void {
     for (const [id, live] of this.live) if (live.sessionId === sessionId) this.end(id);
+  }
+
+  dropAll(): void {
+    for (const id of [...this.live.keys()]) this.end(id);
   }
 
   private async start(
@@ -202,6 +209,8 @@ export class MultipartOperations {
 
   private find(session: Session, operationId: string): Live {
     const live = this.live.get(operationId);
+    if (!live && this.ids.whereabouts(session.id, operationId) === 'made-elsewhere')
+      throw notHere(`operation ${operationId}`);
     if (!live || live.sessionId !== session.id) throw new CofferError('OPERATION_NOT_INITIALIZED');
     return live;
   }

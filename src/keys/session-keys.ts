@@ -1,13 +1,32 @@
+import { CofferError } from '../errors/coffer-error.js';
+import { SessionObjectIds, type SessionBound } from '../identity/session-bound.js';
 import type { LoadedKey } from './key-repository.js';
 
 /**
  * Session keys (CKA_TOKEN false): held only in this node's memory, never stored or replicated,
- * visible only to the login session that made them, and dropped when it ends.
+ * visible only to the login session that made them, and dropped when it ends (on any node).
  */
-export class SessionKeys {
+export class SessionKeys implements SessionBound {
   private readonly keys = new Map<string, { readonly loaded: LoadedKey; readonly sessionId: string }>();
 
+  /** The node's session-bound ids, shared with the other holders (session-bound.ts). */
+  constructor(readonly ids: SessionObjectIds = new SessionObjectIds()) {
+    ids.holds((handle) => this.keys.has(handle));
+  }
+
+  /** A handle for a new session key of `sessionId`. */
+  newHandle(sessionId: string): string {
+    return this.ids.handle(sessionId);
+  }
+
+  /** Whether a handle this node does not hold names a session key another node made for this session. */
+  heldElsewhere(sessionId: string, handle: string): boolean {
+    return !this.keys.has(handle) && this.ids.whereabouts(sessionId, handle) === 'made-elsewhere';
+  }
+
   add(sessionId: string, loaded: LoadedKey): void {
+    // A handle is never reused for another key (new handles avoid held ones; this is the guard).
+    if (this.keys.has(loaded.record.handle)) throw new CofferError('CONFLICT', 'handle in use; generate again');
     this.keys.set(loaded.record.handle, { loaded, sessionId });
   }
 
@@ -38,7 +57,7 @@ export class SessionKeys {
     for (const [handle, entry] of this.keys) if (entry.sessionId === sessionId) this.keys.delete(handle);
   }
 
-  clear(): void {
+  dropAll(): void {
     this.keys.clear();
   }
 }

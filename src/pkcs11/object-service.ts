@@ -3,6 +3,7 @@ import type { Session } from '../identity/sessions.js';
 import { keyPath } from '../keys/key-repository.js';
 import { canSee } from '../keys/key-use-gate.js';
 import { newHandle } from '../objects/key-handle.js';
+import { SessionObjectIds, type SessionBound } from '../identity/session-bound.js';
 import { refuseAudited } from '../records/audited-refusal.js';
 import type { RecordReader } from '../records/record-reader.js';
 import type { Change, RecordWriter } from '../records/record-writer.js';
@@ -43,6 +44,8 @@ export interface ObjectServiceDeps {
   readonly reader: Pick<RecordReader, 'get' | 'keys'>;
   readonly writer: Pick<RecordWriter, 'commit'>;
   readonly clock?: () => Date;
+  /** The node's session-bound ids, shared with the session keys (session-bound.ts). */
+  readonly ids?: SessionObjectIds;
 }
 
 /** The typed attributes of a record (stored in their wire form). */
@@ -64,12 +67,16 @@ function wireForm(attributes: ObjectAttributes): ObjectRecord['attributes'] {
  * one. A handle the caller may not see is reported as a missing one. Every change is committed
  * with its audit event.
  */
-export class ObjectService {
+export class ObjectService implements SessionBound {
   private readonly clock: () => Date;
   private readonly sessionObjects = new Map<string, { readonly record: ObjectRecord; readonly sessionId: string }>();
 
+  private readonly ids: SessionObjectIds;
+
   constructor(private readonly deps: ObjectServiceDeps) {
     this.clock = deps.clock ?? (() => new Date());
+    this.ids = deps.ids ?? new SessionObjectIds();
+    this.ids.holds((handle) => this.sessionObjects.has(handle));
   }
 
   /** The object a handle names, if the session may see it. */
@@ -133,8 +140,9 @@ export class ObjectService {
     details: Readonly<Record<string, string>> = {},
   ): Promise<ObjectRecord> {
     const now = this.clock().toISOString();
+    const token = attributes.get('CKA_TOKEN') !== false;
     const record: ObjectRecord = {
-      handle: newHandle(),
+      handle: token ? newHandle() : this.ids.handle(session.id),
       class: objectClass,
       owner: session.username,
       sharedWith: [],
@@ -142,7 +150,6 @@ export class ObjectService {
       createdAt: now,
       updatedAt: now,
     };
-    const token = attributes.get('CKA_TOKEN') !== false;
     const event = {
       actor: session.username,
       action,
@@ -238,6 +245,10 @@ export class ObjectService {
   dropSession(sessionId: string): void {
     for (const [handle, entry] of this.sessionObjects)
       if (entry.sessionId === sessionId) this.sessionObjects.delete(handle);
+  }
+
+  dropAll(): void {
+    this.sessionObjects.clear();
   }
 
   private async requireOwner(

@@ -1,8 +1,26 @@
 import type { Barrier } from '../barrier/barrier.js';
 import type { RecordKind } from '../barrier/record-kinds.js';
 import { recordHeader } from '../barrier/sealed-record.js';
+import { CofferError } from '../errors/coffer-error.js';
 import type { RangeOptions, StateStore } from '../store/state-store.js';
 import type { RecordFreshness } from './record-freshness.js';
+
+/** A record read and decoded by getDecoded. */
+export interface Decoded<T> {
+  readonly value: T;
+  readonly modRevision: number;
+}
+
+/** What getDecoded keeps of a path it read: the bytes it opened and what they decoded to. */
+interface Memo {
+  readonly kind: RecordKind;
+  readonly decode: (plaintext: Buffer) => unknown;
+  readonly sealed: Buffer;
+  readonly value: unknown;
+}
+
+/** Paths getDecoded keeps (a few hundred bytes each); beyond, the oldest go and are opened again. */
+const MAX_MEMO = 100_000;
 
 export interface OpenedRecord {
   readonly path: string;
@@ -18,6 +36,8 @@ export interface OpenedRecord {
  * Without one (unit tests of other layers) records are authenticated only.
  */
 export class RecordReader {
+  private readonly memo = new Map<string, Memo>();
+
   constructor(
     private readonly store: StateStore,
     private readonly barrier: Barrier,
@@ -28,6 +48,47 @@ export class RecordReader {
     const entry = await this.store.get(path);
     if (!entry) return undefined;
     return { path, plaintext: this.open(path, kind, entry.value), modRevision: entry.modRevision };
+  }
+
+  /**
+   * Reads `path` and decodes its plaintext (zeroed after) — unless its sealed bytes are exactly
+   * the ones this reader last opened there, as this kind, with this decoder: then the value
+   * decoded from them is taken, since the same authenticated bytes give the same plaintext. The
+   * store is read and the freshness checked on every call, so nothing is answered from a cache;
+   * only the decryption of an unchanged value is spared (a record read on every request: a
+   * session). What is kept holds no key material and goes with forgetDecoded (at seal).
+   */
+  async getDecoded<T>(
+    path: string,
+    kind: RecordKind,
+    decode: (plaintext: Buffer) => T,
+  ): Promise<Decoded<T> | undefined> {
+    const entry = await this.store.get(path);
+    const known = this.memo.get(path);
+    if (!entry) {
+      this.memo.delete(path);
+      return undefined;
+    }
+    if (known && known.kind === kind && known.decode === decode && known.sealed.equals(entry.value)) {
+      if (this.barrier.sealed) throw new CofferError('NODE_SEALED');
+      if (this.freshness) this.freshness.check(path, recordHeader(path, entry.value).seq);
+      return { value: known.value as T, modRevision: entry.modRevision };
+    }
+    const plaintext = this.open(path, kind, entry.value);
+    let value: T;
+    try {
+      value = decode(plaintext);
+    } finally {
+      plaintext.fill(0);
+    }
+    if (!known && this.memo.size >= MAX_MEMO) this.memo.delete(this.memo.keys().next().value!);
+    this.memo.set(path, { kind, decode, sealed: entry.value, value });
+    return { value, modRevision: entry.modRevision };
+  }
+
+  /** Drops what getDecoded kept (at seal: a sealed node holds no decoded record). */
+  forgetDecoded(): void {
+    this.memo.clear();
   }
 
   async page(

@@ -23,6 +23,12 @@ export type Change =
   | { readonly type: 'index'; readonly path: string }
   | { readonly type: 'delete'; readonly path: string };
 
+/** Compares and changes one commit carries for another part (a new session, its user's closed ones). */
+export interface CommitPart {
+  readonly compares: readonly Compare[];
+  readonly changes: readonly Change[];
+}
+
 export interface Commit {
   /** Conditions on the records read to decide this change (modRevision 0: must not exist). */
   readonly compares?: readonly Compare[];
@@ -202,7 +208,8 @@ export class RecordWriter {
     return group;
   }
 
-  private async commitGroup(group: readonly Pending[]): Promise<void> {
+  private async commitGroup(commits: readonly Pending[]): Promise<void> {
+    let group = commits;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       let head: Head;
       let result: { succeeded: boolean; revision: number };
@@ -247,11 +254,37 @@ export class RecordWriter {
         group[0]!.reject(new CofferError('CONFLICT'));
         return;
       }
-      // Another writer moved the head: back off a little (jittered, so none starves) and retry.
-      await sleep(randomInt(0, Math.min(MAX_BACKOFF_MS, 2 ** attempt) + 1));
+      // Another writer moved the head — normal in a cluster, where this writer's cached head
+      // goes stale whenever another node commits. A commit whose own condition no longer holds
+      // fails now, so its caller re-reads and decides again at once instead of retrying a lost
+      // compare. The rest retry at once on the head just read: a writer that waited here would
+      // lose every race for a hot record to the node that wrote last. Only a second loss in a
+      // row backs off (jittered, so none starves), then reads the head again.
+      const holding = await this.stillHolding(group);
+      for (const pending of group) if (!holding.includes(pending)) pending.reject(new CofferError('CONFLICT'));
+      group = holding;
+      if (group.length === 0) return;
+      if (attempt > 0) {
+        await sleep(randomInt(0, Math.min(MAX_BACKOFF_MS, 2 ** attempt) + 1));
+        this.head = undefined;
+      }
     }
     for (const pending of group)
       pending.reject(new CofferError('CONFLICT', 'the audit chain is under heavy contention'));
+  }
+
+  /** The commits whose compares still hold in the store (a failed group's, before it retries). */
+  private async stillHolding(group: readonly Pending[]): Promise<Pending[]> {
+    const holding: Pending[] = [];
+    for (const pending of group) {
+      let holds = true;
+      for (const compare of pending.compares) {
+        holds = ((await this.store.get(compare.key))?.modRevision ?? 0) === compare.modRevision;
+        if (!holds) break;
+      }
+      if (holds) holding.push(pending);
+    }
+    return holding;
   }
 
   /** With checkpoints on: the signer readies its key while unsealed and forgets it while sealed. */

@@ -55,7 +55,8 @@ export function userKeyRoutes(app: FastifyInstance, services: ApiServices): void
     app.post(
       `/v1/users/me/${path}/registration-token`,
       { config: { operation }, schema: { body: emptyObject } },
-      async (request, reply) => reply.code(201).send(services.userKeys.registrationToken(sessionOf(request), purpose)),
+      async (request, reply) =>
+        reply.code(201).send(await services.userKeys.registrationToken(sessionOf(request), purpose)),
     );
 
     app.put<{ Body: { publicKey: string; challengeId: string; signature: string } & Confirmation }>(
