@@ -34,6 +34,7 @@ export function registerAuth(app: FastifyInstance, services: ApiServices): void 
     if (!socket.authorized && socket.getPeerCertificate && Object.keys(socket.getPeerCertificate()).length > 0) {
       throw new CofferError('CLIENT_CERT_REQUIRED', 'the certificate was not issued by the cluster CA');
     }
+    services.revokedClients.refuse(socket);
     if (services.cluster.sealed && !request.routeOptions.config.allowWhenSealed) throw new CofferError('NODE_SEALED');
   });
 

@@ -9,11 +9,13 @@ export const KEYRING_PATH = 'sys/keyring';
 
 /**
  * The barrier: the only place that seals and opens records. While sealed it holds no key and
- * refuses every seal/open with NODE_SEALED; unsealing opens the keyring with the root key,
- * which is then forgotten (only the keyring's KeyObjects stay in memory).
+ * refuses every seal/open with NODE_SEALED; unsealing opens the keyring with the root key.
+ * The root key stays in memory (a KeyObject) only while unsealed, for one use: handing it to a
+ * sealed peer of the same cluster (src/cluster/peer-unseal/). Sealing forgets both.
  */
 export class Barrier {
   private keyring: Keyring | undefined;
+  private root: KeyObject | undefined;
 
   constructor(private readonly store: StateStore) {}
 
@@ -42,6 +44,7 @@ export class Barrier {
     }
     try {
       this.keyring = Keyring.deserialize(plaintext);
+      this.root = rootKeyObject(rootKey);
     } finally {
       plaintext.fill(0);
     }
@@ -49,6 +52,13 @@ export class Barrier {
 
   seal(): void {
     this.keyring = undefined;
+    this.root = undefined;
+  }
+
+  /** The root key's bytes, for the peer hand-over only; the caller zeroes them. */
+  exportRootKey(): Buffer {
+    if (!this.root || !this.keyring) throw new CofferError('NODE_SEALED');
+    return this.root.export();
   }
 
   /** Seals a record written by the commit of audit event `seq` (see sealed-record.ts). */

@@ -25,6 +25,7 @@ export const RECORD_KINDS = [
   'access-key',
   'session',
   'challenge',
+  'cluster-node',
 ] as const;
 
 export type RecordKind = (typeof RECORD_KINDS)[number];

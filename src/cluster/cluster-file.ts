@@ -23,6 +23,8 @@ export interface ClusterFile {
   readonly createdAt: string;
   /** The state store the cluster was made in; absent: the SQLite file in the data dir. */
   readonly store?: StoreConfig;
+  /** The zone an admin gave the node at `cluster add-node` (`node start --zone` overrides it). */
+  readonly zone?: string;
 }
 
 export async function readClusterFile(path: string): Promise<ClusterFile> {

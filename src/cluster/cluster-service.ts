@@ -72,6 +72,27 @@ export class ClusterService {
       share.fill(0);
     }
     if (status.sealed) return status;
+    await this.opened({ actor: 'anonymous', details: undefined });
+    return status;
+  }
+
+  /**
+   * Unseals from a root key a peer handed over (src/cluster/peer-unseal/): the same checks as
+   * from shares — the keyring opens with it, names this cluster, and the audit chain matches.
+   */
+  async unsealWithRootKey(rootKey: Buffer, from: string): Promise<void> {
+    try {
+      if (!this.sealed) throw new CofferError('ALREADY_UNSEALED');
+      await this.deps.barrier.unseal(rootKey);
+    } finally {
+      rootKey.fill(0);
+    }
+    this.deps.progress.reset();
+    await this.opened({ actor: 'system', details: { via: 'peer', from } });
+  }
+
+  /** The checks after the keyring opened, and the audit event; any failure seals again. */
+  private async opened(event: { actor: string; details: Record<string, string> | undefined }): Promise<void> {
     const { clusterId, mode } = this.deps.barrier.identity;
     if (clusterId !== this.deps.info.clusterId || mode !== this.deps.info.mode) {
       this.deps.barrier.seal();
@@ -87,10 +108,28 @@ export class ClusterService {
       throw error;
     }
     await this.deps.writer.commit({
-      event: { actor: 'anonymous', action: 'cluster.unseal', target: 'cluster', result: 'success' },
+      event: {
+        actor: event.actor,
+        action: 'cluster.unseal',
+        target: 'cluster',
+        result: 'success',
+        ...(event.details && { details: event.details }),
+      },
     });
-    this.deps.logger.info({ clusterId }, 'node unsealed');
-    return status;
+    this.deps.logger.info({ clusterId, ...event.details }, 'node unsealed');
+  }
+
+  /**
+   * Seals this node only, with no audit event and no session ended elsewhere: the node learnt
+   * it was removed from the cluster (its certificate revoked), and the removal was audited.
+   */
+  sealLocally(reason: string): void {
+    if (this.sealed) return;
+    this.deps.keys.evictAll();
+    this.deps.progress.reset();
+    this.deps.barrier.seal();
+    this.deps.chain.clear();
+    this.deps.logger.error({ reason }, 'node sealed');
   }
 
   /** Seals the node: every session ends, opened keys are dropped, and the keyring is forgotten. */

@@ -11,6 +11,7 @@ import {
   checkExternalNodeCertificate,
   createClusterCa,
   createKeyAndCsr,
+  describeCertificate,
   issueCertificate,
   privateKeyPem,
 } from '../pki/index.js';
@@ -19,6 +20,7 @@ import { RecordWriter } from '../records/record-writer.js';
 import { openStore, SQLITE_STORE, type StoreConfig } from '../store/store-config.js';
 import { checkPrivateDirectory, exists, writePrivateFile, writePublicFile } from '../util/files.js';
 import { caRecordChange } from './ca-record.js';
+import { admittedChange } from './membership/admitted-nodes.js';
 import { readClusterFile, writeClusterFile, type ClusterFile } from './cluster-file.js';
 import { dataDir, type DataDir } from './data-dir.js';
 
@@ -83,7 +85,7 @@ export async function initCluster(options: InitOptions): Promise<InitResult> {
   const rootKey = randomBytes(32);
   try {
     const tls = await makeTlsIdentity(dir, file, options, outDir);
-    await writeSealedState(dir, file, rootKey, now, tls.ca);
+    await writeSealedState(dir, file, rootKey, now, tls.ca, tls.nodeSerial);
     const shareFiles = await writeShares(rootKey, options.seal, outDir, options.mode);
     await writeClusterFile(dir.clusterFile, file);
     return { clusterId: file.clusterId, nodeId: file.nodeId, shareFiles, ...tls.result };
@@ -128,14 +130,17 @@ async function makeTlsIdentity(dir: DataDir, file: ClusterFile, options: InitOpt
   await writePrivateFile(dir.nodeKey, privateKeyPem(node.privateKey));
   if (options.externalCa) {
     await writePublicFile(dir.nodeCsr, node.csrPem);
-    return { ca: undefined, result: { csrFile: dir.nodeCsr } };
+    return { ca: undefined, nodeSerial: undefined, result: { csrFile: dir.nodeCsr } };
   }
   const ca = await createClusterCa({ clusterId: file.clusterId });
   await writePublicFile(dir.caCert, ca.certificatePem);
-  await writePublicFile(
-    dir.nodeCert,
-    await issueCertificate(ca, node.csrPem, { profile: 'node', commonName: file.nodeId, dnsNames, ipAddresses }),
-  );
+  const nodeCertificate = await issueCertificate(ca, node.csrPem, {
+    profile: 'node',
+    node: { clusterId: file.clusterId, nodeId: file.nodeId },
+    dnsNames,
+    ipAddresses,
+  });
+  await writePublicFile(dir.nodeCert, nodeCertificate);
   const client = await createKeyAndCsr({ commonName: 'bootstrap' });
   const clientDir = options.mode === 'dev' ? dir.devDir : outDir;
   const clientCert = join(clientDir, 'client.crt');
@@ -145,7 +150,7 @@ async function makeTlsIdentity(dir: DataDir, file: ClusterFile, options: InitOpt
     await issueCertificate(ca, client.csrPem, { profile: 'client', commonName: 'bootstrap' }),
   );
   await writePrivateFile(clientKey, privateKeyPem(client.privateKey));
-  return { ca, result: { clientCert, clientKey } };
+  return { ca, nodeSerial: describeCertificate(nodeCertificate).serialNumber, result: { clientCert, clientKey } };
 }
 
 /** The keyring, the first admin and the CA key, written through the barrier like every record. */
@@ -155,6 +160,7 @@ async function writeSealedState(
   rootKey: Buffer,
   now: Date,
   ca: Awaited<ReturnType<typeof createClusterCa>> | undefined,
+  nodeSerial: string | undefined,
 ): Promise<void> {
   // The compare below refuses a store that holds a keyring, even one written since the check at start.
   const store = await openStore(file.store ?? SQLITE_STORE, dir.store);
@@ -182,6 +188,17 @@ async function writeSealedState(
       changes: [
         { type: 'put', path: userPath(FIRST_ADMIN), kind: 'user', plaintext: encodeUser(admin) },
         ...(ca ? [caRecordChange(ca)] : []),
+        // The first node of the register of admitted nodes (peer unseal hands the root key only to those).
+        ...(nodeSerial
+          ? [
+              admittedChange({
+                nodeId: file.nodeId,
+                serialNumber: nodeSerial,
+                addedAt: now.toISOString(),
+                addedBy: 'system',
+              }),
+            ]
+          : []),
         auditKey.change,
       ],
       event: {

@@ -21,6 +21,8 @@ import { readClusterFile } from './cluster-file.js';
 import { wireServices } from './services-wiring.js';
 import { ClusterService, type NodeInfo } from './cluster-service.js';
 import { dataDir, type DataDir } from './data-dir.js';
+import { checkZone } from './membership/member-record.js';
+import type { MembershipOptions } from './membership/wire-membership.js';
 
 export interface NodeOptions extends AuditNodeOptions {
   readonly dataDir: string;
@@ -40,6 +42,12 @@ export interface NodeOptions extends AuditNodeOptions {
    */
   readonly sharedStore?: StateStore;
   readonly nodeId?: string;
+  /** This node's zone label (else the one cluster.json holds from `cluster add-node`). */
+  readonly zone?: string;
+  /** The URL clients and peers reach this node at (default: the one it listens on). */
+  readonly advertiseUrl?: string;
+  /** Membership lease TTL and peer-unseal timing, and whether to ask peers at all (tests). */
+  readonly membership?: Pick<MembershipOptions, 'memberTtlSeconds' | 'peerUnsealBackoffMs' | 'peerUnseal'>;
 }
 
 export interface RunningNode {
@@ -53,6 +61,8 @@ export interface RunningNode {
   readonly keys: KeyService;
   readonly gate: KeyUseGate;
   readonly startupMs: number;
+  /** Resolves once the node is no longer looking for a peer to unseal it (unsealed, or closed). */
+  peerUnsealed(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -98,8 +108,18 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     ca: file.ca,
     version: COFFER_VERSION,
   };
-  const wired = wireServices(store, info, file.seal, logger, options);
+  const zone = checkZone(options.zone ?? file.zone, 'zone');
+  const wired = wireServices(store, info, file.seal, logger, options, {
+    caPem: tls.ca.toString('utf8'),
+    nodeCert: tls.cert,
+    nodeKey: tls.key,
+    storeConfig,
+    zone,
+    ...options.membership,
+  });
   const app = buildServer(tls, wired.services, logger);
+  wired.members.load.attach(app);
+  const lifecycle = wired.members.lifecycle(wired.services.cluster);
   const sweep = async (): Promise<void> => {
     if (wired.services.cluster.sealed) return;
     await wired.sessions.sweep();
@@ -111,6 +131,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   ).unref();
   const close = async (): Promise<void> => {
     clearInterval(sweeper);
+    await lifecycle.stop();
     await app.close();
     await wired.audit.stop();
     // The sessions stay in the store (another node, or this one restarted, serves them); only
@@ -123,6 +144,9 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? DEFAULT_PORT });
     if (file.mode === 'dev') await devAutoUnseal(dir, wired.services.cluster, logger);
     wired.audit.start();
+    await lifecycle.start(
+      options.advertiseUrl ?? `https://${urlHost(options.host ?? '127.0.0.1')}:${listeningPort(app)}`,
+    );
   } catch (error) {
     await close();
     throw error;
@@ -140,6 +164,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     keys: wired.services.keys,
     gate: wired.services.gate,
     startupMs,
+    peerUnsealed: () => lifecycle.unsealer.done(),
     close,
   };
 }

@@ -39,6 +39,7 @@ import type { StateStore } from '../store/state-store.js';
 import { XksKeyStores } from '../xks/key-stores.js';
 import { ClusterPolicyStore } from './cluster-policy.js';
 import { ClusterService, type NodeInfo } from './cluster-service.js';
+import { wireMembership, type MembershipOptions } from './membership/wire-membership.js';
 
 export function wireServices(
   store: StateStore,
@@ -46,6 +47,7 @@ export function wireServices(
   seal: { shares: number; threshold: number },
   logger: Logger,
   auditOptions: AuditNodeOptions,
+  membershipOptions: MembershipOptions,
 ) {
   const barrier = new Barrier(store);
   // One freshness map: the reader refuses by it, the writer keeps it, unseal builds it.
@@ -122,9 +124,13 @@ export function wireServices(
     logger,
     quorum,
   });
+  const members = wireMembership({ store, info, seal, barrier, reader, writer, quorum, logger }, membershipOptions);
   const services = {
     gate,
     cluster,
+    nodes: members.nodes,
+    peerUnseal: members.peerUnseal,
+    revokedClients: members.revokedClients,
     policy,
     sessions,
     users,
@@ -155,5 +161,5 @@ export function wireServices(
     accessKeys,
     kmsKeys: new KmsKeyChanges({ repository, writer, roleOf: roleLookup(reader) }),
   };
-  return { services, sessions, challenges, repository, audit };
+  return { services, sessions, challenges, repository, audit, members };
 }

@@ -105,6 +105,37 @@ export const ERRORS = {
     kms: 'UnsupportedOperationException',
     message: 'This cluster uses an external CA: issue client certificates with that CA',
   },
+  CERTIFICATE_REVOKED: {
+    status: 401,
+    ckr: 'CKR_DEVICE_ERROR',
+    kms: 'AccessDeniedException',
+    message: 'The certificate was revoked (its node was removed from the cluster)',
+  },
+  PEER_UNSEAL_REFUSED: {
+    status: 403,
+    ckr: 'CKR_DEVICE_ERROR',
+    kms: 'AccessDeniedException',
+    message:
+      'Peer unseal refused: the caller is not an admitted, unrevoked node of this cluster, or the exchange is invalid',
+  },
+  NODE_NOT_FOUND: {
+    status: 404,
+    ckr: 'CKR_ARGUMENTS_BAD',
+    kms: 'NotFoundException',
+    message: 'No such node in the cluster',
+  },
+  NODE_ALREADY_MEMBER: {
+    status: 409,
+    ckr: 'CKR_FUNCTION_FAILED',
+    kms: 'AlreadyExistsException',
+    message: 'A node with that id is already a member of the cluster',
+  },
+  CLUSTER_STORE_REQUIRED: {
+    status: 409,
+    ckr: 'CKR_FUNCTION_NOT_SUPPORTED',
+    kms: 'UnsupportedOperationException',
+    message: "Adding a node needs a cluster store (etcd); this cluster's store is one node's SQLite file",
+  },
   DATA_DIR_INSECURE: {
     status: 500,
     ckr: 'CKR_DEVICE_ERROR',

@@ -12,6 +12,10 @@ export const PERMISSIONS = {
   'cluster.set-policy': ['admin'],
   'cluster.read-policy': ['admin', 'crypto-user'],
   'cluster.issue-client-certificate': ['admin'],
+  // Nodes: an admin adds (the CA signs its certificate) and removes (revokes it); any user lists them.
+  'cluster.add-node': ['admin'],
+  'cluster.remove-node': ['admin'],
+  'cluster.list-nodes': ['admin', 'crypto-user'],
   'audit.read': ['admin'],
   'audit.checkpoint': ['admin'],
   // A key's usage counters: its owner, or an admin (the key service checks ownership).

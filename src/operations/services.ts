@@ -2,6 +2,9 @@ import type { AuditService } from '../audit/audit-service.js';
 import type { KeyUsageService } from '../audit/key-usage-service.js';
 import type { ClusterPolicyStore } from '../cluster/cluster-policy.js';
 import type { ClusterService } from '../cluster/cluster-service.js';
+import type { NodeAdmission } from '../cluster/membership/node-admission.js';
+import type { RevokedClients } from '../cluster/membership/revoked-clients.js';
+import type { PeerUnsealService } from '../cluster/peer-unseal/peer-unseal-service.js';
 import type { KeyQuorumService } from '../identity/key-quorum.js';
 import type { QuorumService } from '../identity/quorum-service.js';
 import type { QuorumValueService } from '../identity/quorum-value-service.js';
@@ -33,6 +36,12 @@ export interface Services {
   readonly policy: ClusterPolicyStore;
   readonly sessions: SessionManager;
   readonly users: UserService;
+  /** Adding, removing and listing the cluster's nodes. */
+  readonly nodes: Pick<NodeAdmission, 'add' | 'remove' | 'list'>;
+  /** The unsealed side of peer unseal (node certificates only). */
+  readonly peerUnseal: Pick<PeerUnsealService, 'handle'>;
+  /** Refuses connections whose client certificate was revoked (a removed node's). */
+  readonly revokedClients: Pick<RevokedClients, 'refuse'>;
   readonly keys: KeyService;
   readonly keyAttributes: KeyAttributeService;
   readonly keySharing: KeySharingService;

@@ -10,3 +10,11 @@ export { describeCertificate, type CertificateDescription } from './describe.js'
 export { verifyIssuedBy } from './verify.js';
 export { checkExternalNodeCertificate } from './external-node.js';
 export { privateKeyPem } from './keys.js';
+export {
+  checkNodeCertificate,
+  requireNodeCertificate,
+  nodeIdentityOf,
+  NODE_ID,
+  type CheckedNodeCertificate,
+  type NodeIdentity,
+} from './node-identity.js';

@@ -7,6 +7,7 @@ import type { KeyObject } from 'node:crypto';
 import { CofferError } from '../errors/coffer-error.js';
 import { checkValidityDays, validityWindow } from './dates.js';
 import { checkCertifiableKey, spkiDer, toSigningKey } from './keys.js';
+import { nodeIdentityExtension, type NodeIdentity } from './node-identity.js';
 import { checkCommonName, checkDnsNames, checkIpAddresses, subjectAltNames } from './names.js';
 import { certificateToPem, parseCertificatePem, parseCsrPem } from './pem.js';
 import { randomSerialNumberHex } from './serial.js';
@@ -21,6 +22,8 @@ export interface IssueRequest {
   dnsNames?: string[];
   ipAddresses?: string[];
   validityDays?: number;
+  /** Node profile: the marker naming the cluster and node (node-identity.ts); CN is the node id. */
+  node?: NodeIdentity;
 }
 
 export const DEFAULT_VALIDITY_DAYS: Readonly<Record<CertificateProfile, number>> = { node: 825, client: 365 };
@@ -55,8 +58,14 @@ export async function issueCertificate(
     throw new CofferError('MISSING_FIELD', 'a node certificate needs request.dnsNames or request.ipAddresses');
   }
   const days = checkValidityDays(request.validityDays, DEFAULT_VALIDITY_DAYS[profile], 'request.validityDays');
+  if (request.node !== undefined && profile !== 'node')
+    throw new CofferError('INVALID_FIELD', 'only a node certificate carries a node identity');
   const requestedCommonName =
-    request.commonName === undefined ? undefined : checkCommonName(request.commonName, 'request.commonName');
+    request.commonName === undefined
+      ? request.node && checkCommonName(request.node.nodeId, 'request.node.nodeId')
+      : checkCommonName(request.commonName, 'request.commonName');
+  if (request.node !== undefined && requestedCommonName !== request.node.nodeId)
+    throw new CofferError('INVALID_FIELD', "a node certificate's common name is its node id");
 
   // The CA: a CA certificate, valid now, whose key is the one we were given.
   const caCertificate = parseCertificatePem(ca?.certificatePem, 'ca.certificatePem');
@@ -120,6 +129,7 @@ export async function issueCertificate(
       ? new x509.AuthorityKeyIdentifierExtension(caKeyId, false)
       : await x509.AuthorityKeyIdentifierExtension.create(caCertificate.publicKey, false),
     await x509.SubjectKeyIdentifierExtension.create(csr.publicKey, false),
+    ...(request.node ? [nodeIdentityExtension(request.node)] : []),
   ];
   if (dnsNames.length + ipAddresses.length > 0) {
     extensions.push(new x509.SubjectAlternativeNameExtension(subjectAltNames(dnsNames, ipAddresses), false));

@@ -21,6 +21,8 @@ export { AUDIT_EVENT_PREFIX, AUDIT_HEAD_PATH, auditEventPath } from './audit-cha
 export type Change =
   | { readonly type: 'put'; readonly path: string; readonly kind: RecordKind; readonly plaintext: Buffer }
   | { readonly type: 'index'; readonly path: string }
+  /** A public record that carries its own signature, stored as is: one sealed nodes must read (revocations). */
+  | { readonly type: 'signed'; readonly path: string; readonly value: Buffer }
   | { readonly type: 'delete'; readonly path: string };
 
 /** Compares and changes one commit carries for another part (a new session, its user's closed ones). */
@@ -340,6 +342,8 @@ export class RecordWriter {
           };
         case 'index':
           return { type: 'put', key: change.path, value: Buffer.alloc(0) };
+        case 'signed':
+          return { type: 'put', key: change.path, value: change.value };
         case 'delete':
           return { type: 'delete', key: change.path };
       }

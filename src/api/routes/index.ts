@@ -5,6 +5,7 @@ import { accessKeyRoutes } from './access-keys.js';
 import { auditRoutes } from './audit.js';
 import { batchRoutes } from './batch.js';
 import { clusterRoutes } from './cluster.js';
+import { clusterMemberRoutes } from './cluster-members.js';
 import { clusterPolicyRoutes } from './cluster-policy.js';
 import { healthRoutes } from './health.js';
 import { mechanismRoutes } from './mechanisms.js';
@@ -22,6 +23,7 @@ import { xksProxyRoutes } from '../../xks/xks-routes.js';
 export const ROUTES: readonly ((app: FastifyInstance, services: ApiServices) => void)[] = [
   healthRoutes,
   clusterRoutes,
+  clusterMemberRoutes,
   clusterPolicyRoutes,
   sessionRoutes,
   userRoutes,
