@@ -5,6 +5,7 @@ import { registerAuditCommands } from './commands/audit.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerClusterInitCommand } from './commands/cluster-init.js';
 import { registerClusterCommands } from './commands/cluster.js';
+import { registerClusterNodeCommands, registerNodeJoinCommands } from './commands/cluster-nodes.js';
 import { registerCryptoCommands } from './commands/crypto.js';
 import { registerKeyCommands } from './commands/key.js';
 import { registerNodeCommands } from './commands/node.js';
@@ -25,6 +26,7 @@ export function buildProgram(ctx: CliContext): Command {
     .configureOutput({ writeOut: (text) => ctx.io.writeOut(text), writeErr: (text) => ctx.io.writeErr(text) });
   const cluster = registerClusterCommands(program, ctx);
   registerClusterInitCommand(cluster);
+  registerClusterNodeCommands(cluster, ctx);
   registerUserCommands(program, ctx);
   registerQuorumCommands(program, ctx);
   registerKeyCommands(program, ctx);
@@ -32,7 +34,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerAuditCommands(program, ctx);
   registerXksCommands(program, ctx);
   registerBenchCommand(program, ctx);
-  registerNodeCommands(program);
+  registerNodeJoinCommands(registerNodeCommands(program), ctx);
   // Every sub-command inherits the output routing and exit override.
   const inherit = (command: Command): void => {
     for (const child of command.commands) {

@@ -17,3 +17,4 @@ export type {
 } from './key-transfer.js';
 export type { Alias, KeyAttributeChanges } from './key-admin.js';
 export type * from './xks.js';
+export type { AddNodeInput, ClusterNodeView, JoinBundle } from './cluster-nodes.js';

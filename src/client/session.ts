@@ -1,6 +1,7 @@
 import { accessKeyCalls } from './access-keys.js';
 import { auditCalls } from './audit.js';
 import { batchCalls } from './crypto-batch.js';
+import { clusterNodeCalls } from './cluster-nodes.js';
 import { cryptoCalls } from './crypto.js';
 import { keyAdminCalls } from './key-admin.js';
 import { keyTransferCalls } from './key-transfer.js';
@@ -79,6 +80,8 @@ export class CofferSession {
   readonly quorum: QuorumCalls;
   /** XKS key stores (admin). */
   readonly xks: ReturnType<typeof xksCalls>;
+  /** The cluster's nodes: list (any user), add and remove (admin). */
+  readonly nodes: ReturnType<typeof clusterNodeCalls>;
 
   constructor(request: Requester, login: LoginResult) {
     this.#request = request;
@@ -139,6 +142,7 @@ export class CofferSession {
     this.audit = auditCalls(request, login.token);
     this.quorum = quorumCalls(request, login.token);
     this.xks = xksCalls(request, login.token);
+    this.nodes = clusterNodeCalls(request, login.token);
   }
 
   /**

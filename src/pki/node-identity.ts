@@ -4,7 +4,8 @@
  * same CA has no marker, so it can never pass for a node in a node-to-node call (peer unseal),
  * and a node certificate of another cluster names another cluster id.
  *
- * OID: a UUID arc (2.25, ITU-T X.667), made once for Coffer. Value: DER
+ * OID: an arc under 2.25 (ITU-T X.667's UUID arc) drawn at random once for Coffer, below 2^32
+ * because the X.509 library encodes no larger arc (a test checks the OID survives). Value: DER
  * SEQUENCE { UTF8String "coffer-node-v1", UTF8String clusterId, UTF8String nodeId }.
  */
 import { X509Certificate as NodeX509Certificate } from 'node:crypto';
@@ -12,7 +13,7 @@ import { CofferError } from '../errors/coffer-error.js';
 import { findIssuanceProblem } from './verify.js';
 import { x509 } from './x509-runtime.js';
 
-export const NODE_IDENTITY_OID = '2.25.97106940702791138633826220852198178877';
+export const NODE_IDENTITY_OID = '2.25.2663121374';
 const MARKER = 'coffer-node-v1';
 const SEQUENCE = 0x30;
 const UTF8_STRING = 0x0c;

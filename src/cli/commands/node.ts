@@ -20,7 +20,7 @@ function serveOptions(command: Command): Command {
 }
 
 /** `coffer node start` and `coffer up`: run a node in the foreground until SIGINT/SIGTERM. */
-export function registerNodeCommands(program: Command): void {
+export function registerNodeCommands(program: Command): Command {
   const node = program.command('node').description('run a Coffer node');
   const start = serveOptions(node.command('start').description('start a node on an initialized data directory')).option(
     '--dev',
@@ -48,6 +48,7 @@ export function registerNodeCommands(program: Command): void {
     printDevBanner(result.node, result.adminPinFile, result.initialized);
     await untilSignal(result.node);
   });
+  return node;
 }
 
 function printDevBanner(node: RunningNode, adminPinFile: string, initialized: boolean): void {
