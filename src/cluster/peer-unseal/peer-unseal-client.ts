@@ -55,14 +55,15 @@ export async function askPeer(
   return { rootKey, peerId: checked.nodeId };
 }
 
-interface Reply {
+export interface PeerReply {
   readonly status: number;
   readonly text: string;
   readonly peerCertificate: Buffer;
   readonly exporter: Buffer;
 }
 
-function post(url: URL, body: string, self: NodeIdentityFiles, timeoutMs: number): Promise<Reply> {
+/** One POST over a fresh mutual-TLS connection, with what the exchange binds to (exported for tests). */
+export function post(url: URL, body: string, self: NodeIdentityFiles, timeoutMs: number): Promise<PeerReply> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
