@@ -138,6 +138,21 @@ const ROWS: readonly Row[] = [
     body: () => ({ csr: 'not a csr' }),
     expect: crypto(PD, '!' + PD),
   },
+  // Nodes: an admin passes the table (and is then refused on content: a CSR that is none, an unknown node).
+  { operation: 'cluster.list-nodes', method: 'GET', path: () => '/v1/cluster/members', expect: crypto('ok', 'ok') },
+  {
+    operation: 'cluster.add-node',
+    method: 'POST',
+    path: () => '/v1/cluster/members',
+    body: () => ({ csr: 'not a csr' }),
+    expect: crypto(PD, '!' + PD),
+  },
+  {
+    operation: 'cluster.remove-node',
+    method: 'DELETE',
+    path: () => '/v1/cluster/members/node-unknown',
+    expect: crypto(PD, '!' + PD),
+  },
   { operation: 'key.list', method: 'GET', path: () => '/v1/keys', expect: crypto('ok', 'ok') },
   {
     operation: 'key.generate',
