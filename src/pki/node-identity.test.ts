@@ -24,7 +24,10 @@ describe('the node-certificate marker', () => {
   it('names the cluster and node, and a node certificate of the cluster passes', () => {
     const certificate = new x509.X509Certificate(node);
     assert.equal(certificate.getExtension(NODE_IDENTITY_OID)?.critical, false);
-    assert.ok(certificate.extensions.some((extension) => extension.type === NODE_IDENTITY_OID), 'the OID survives');
+    assert.ok(
+      certificate.extensions.some((extension) => extension.type === NODE_IDENTITY_OID),
+      'the OID survives',
+    );
     assert.deepEqual(nodeIdentityOf(certificate), { clusterId: 'c-one', nodeId: 'node-1' });
     const checked = checkNodeCertificate(der(node), ca.certificatePem, 'c-one');
     assert.equal(typeof checked, 'object');

@@ -55,11 +55,11 @@ export async function startMembershipKit(cleanup: (stop: () => Promise<void>) =>
   let stopEtcd = async (): Promise<void> => undefined;
   const nodes: KitNode[] = [];
   const apis: Api[] = [];
-  let store: StateStore | undefined;
+  const opened: { store?: StateStore } = {};
   const stop = async (): Promise<void> => {
     for (const node of nodes) await node.node?.close().catch(() => undefined);
     for (const api of apis) await api.close();
-    await store?.close();
+    await opened.store?.close();
     await stopEtcd();
     await rm(root, { recursive: true, force: true });
   };
@@ -67,7 +67,8 @@ export async function startMembershipKit(cleanup: (stop: () => Promise<void>) =>
   const etcd = await startEtcd({ inMemory: true }, (stopIt) => {
     stopEtcd = stopIt;
   });
-  store = await openEtcdStore({ endpoints: etcd.endpoints });
+  const store = await openEtcdStore({ endpoints: etcd.endpoints });
+  opened.store = store;
   const first: KitNode = { dir: dataDir(join(root, 'node-a')), zone: 'zone-a', node: undefined, logs: [] };
   nodes.push(first);
   const init = await initCluster({

@@ -38,7 +38,8 @@ export async function askPeer(
   if (revocations.isRevoked(checked.serialNumber))
     throw new CofferError('PEER_UNSEAL_REFUSED', "the peer's certificate was revoked");
   if (checked.nodeId === self.nodeId) throw new CofferError('PEER_UNSEAL_REFUSED', 'the peer is this node');
-  if (reply.status !== 200) throw new CofferError('PEER_UNSEAL_REFUSED', `peer ${checked.nodeId}: ${errorCode(reply.text)}`);
+  if (reply.status !== 200)
+    throw new CofferError('PEER_UNSEAL_REFUSED', `peer ${checked.nodeId}: ${errorCode(reply.text)}`);
   const answer = parseAnswer(reply.text);
   if (answer.nodeId !== checked.nodeId)
     throw new CofferError('PEER_UNSEAL_REFUSED', 'the answer names another node than the peer certificate');
@@ -109,7 +110,11 @@ export function post(url: URL, body: string, self: NodeIdentityFiles, timeoutMs:
     );
     req.on('timeout', () => req.destroy(new CofferError('PEER_UNSEAL_REFUSED', 'the peer did not answer in time')));
     req.on('error', (error) =>
-      reject(isCofferError(error) ? error : new CofferError('PEER_UNSEAL_REFUSED', `the peer is unreachable: ${error.message}`)),
+      reject(
+        isCofferError(error)
+          ? error
+          : new CofferError('PEER_UNSEAL_REFUSED', `the peer is unreachable: ${error.message}`),
+      ),
     );
     req.end(body);
   });
