@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { createKeyAndCsr } from '../src/pki/index.js';
 import { Api, codeOf } from './support/api.js';
 import { auditEvents } from './support/audit-events.js';
+import { approve, generateToken, registerKey, signerKeys, withApproval } from './support/quorum-kit.js';
 import { eventually, startMembershipKit, type KitNode, type MembershipKit } from './support/membership-kit.js';
 
 const CLI = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
@@ -110,6 +111,36 @@ describe('cluster membership (real nodes, real etcd)', { timeout: 180_000 }, () 
       body: { csr: csrPem, zone: 'no spaces' },
     });
     assert.equal(codeOf(badZone), 'INVALID_FIELD');
+  });
+
+  it('add-node under the cluster quorum: refused without approvals, done with two', async () => {
+    const admin = await kit.admin();
+    const created = await kit.api.call('POST', '/v1/users', {
+      token: admin,
+      body: { username: 'admin2', role: 'admin', password: 'admin2-password-1' },
+    });
+    assert.equal(created.status, 201, created.text);
+    const admin2 = await kit.api.login('admin2', 'admin2-password-1');
+    const keys = { admin: signerKeys(), admin2: signerKeys() };
+    assert.equal((await registerKey(kit.api, admin, 'quorum', keys.admin, kit.adminPassword)).status, 200);
+    assert.equal((await registerKey(kit.api, admin2, 'quorum', keys.admin2, 'admin2-password-1')).status, 200);
+    const set = await kit.api.call('PUT', '/v1/quorum/values/cluster', { token: admin, body: { value: 2 } });
+    assert.equal(set.status, 200, set.text);
+    const { csrPem } = await createKeyAndCsr({ commonName: 'node-0000beef' });
+    const unapproved = await kit.api.call('POST', '/v1/cluster/members', { token: admin, body: { csr: csrPem } });
+    assert.equal(codeOf(unapproved), 'QUORUM_REQUIRED');
+    const file = approve(await generateToken(kit.api, admin, { service: 'cluster' }), [
+      ['admin', keys.admin],
+      ['admin2', keys.admin2],
+    ]);
+    const approved = await kit.api.call('POST', '/v1/cluster/members', {
+      token: admin,
+      body: { csr: csrPem },
+      headers: withApproval(file),
+    });
+    assert.equal(approved.status, 201, approved.text);
+    const reset = await kit.api.call('PUT', '/v1/quorum/values/cluster', { token: admin, body: { value: 1 } });
+    assert.equal(reset.status, 200, reset.text);
   });
 
   it('remove-node revokes the certificate: refused everywhere, the node seals itself and stays sealed', async () => {
