@@ -89,7 +89,7 @@ function signedBytes(revocation: Revocation): Buffer {
  */
 export class RevocationList {
   private readonly serials = new Set<string>();
-  private readonly loaded: Promise<void>;
+  private loaded: Promise<void> | undefined;
   private readonly unwatch: () => void;
   /** Bumped on every newly seen revocation: a per-connection cache knows it is stale. */
   generation = 0;
@@ -107,11 +107,16 @@ export class RevocationList {
       },
       { onReset: () => void this.load().catch(() => undefined) },
     );
-    this.loaded = this.load();
+    // Read at once; a failure (the store away) is retried by the next ready().
+    void this.ready().catch(() => undefined);
   }
 
   /** Resolves once the store's list has been read (refusals before that would be guesses). */
   ready(): Promise<void> {
+    this.loaded ??= this.load().catch((error: unknown) => {
+      this.loaded = undefined;
+      throw error;
+    });
     return this.loaded;
   }
 
