@@ -19,6 +19,7 @@ export const RECORD_KINDS = [
   'audit-checkpoint',
   'key-usage',
   'object',
+  'idempotency',
 ] as const;
 
 export type RecordKind = (typeof RECORD_KINDS)[number];

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -7,7 +8,7 @@ import { type AuditNodeOptions } from '../audit/node-audit.js';
 import { decodeShare } from '../barrier/unseal-shares.js';
 import { runSelfTests } from '../crypto/self-test/run.js';
 import type { SelfTest } from '../crypto/types.js';
-import { CofferError } from '../errors/coffer-error.js';
+import { CofferError, isCofferError } from '../errors/coffer-error.js';
 import { UserService } from '../identity/user-service.js';
 import type { KeyService } from '../keys/key-service.js';
 import type { KeyUseGate } from '../keys/key-use-gate.js';
@@ -16,11 +17,11 @@ import { checkPrivateDirectory, exists } from '../util/files.js';
 import { createLogger } from '../util/logger.js';
 import { COFFER_VERSION } from '../version.js';
 import { readClusterFile } from './cluster-file.js';
-import { wireServices } from './services-wiring.js';
+import { wireServices, type WiringOptions } from './services-wiring.js';
 import { ClusterService, type NodeInfo } from './cluster-service.js';
 import { dataDir, type DataDir } from './data-dir.js';
 
-export interface NodeOptions extends AuditNodeOptions {
+export interface NodeOptions extends AuditNodeOptions, WiringOptions {
   readonly dataDir: string;
   readonly host?: string;
   readonly port?: number;
@@ -47,6 +48,8 @@ export interface RunningNode {
 
 export const DEFAULT_PORT = 2225;
 const SESSION_SWEEP_MS = 60_000;
+/** Expired idempotency records are swept about this often (every node; a lost race is harmless). */
+const IDEMPOTENCY_SWEEP_MS = 10 * 60_000;
 
 /**
  * Starts a node: checks the data dir, runs the self-tests (a failure refuses service), opens
@@ -86,8 +89,18 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   };
   const app = buildServer(tls, wired.services, logger);
   const sweeper = setInterval(() => wired.sessions.sweep(), SESSION_SWEEP_MS).unref();
+  const idempotencySweeper = setInterval(
+    () => {
+      if (wired.services.cluster.sealed) return;
+      wired.idempotency.sweep().catch((error: unknown) => {
+        logger.warn({ code: isCofferError(error) ? error.code : 'INTERNAL_ERROR' }, 'the idempotency sweep failed');
+      });
+    },
+    IDEMPOTENCY_SWEEP_MS + randomInt(0, IDEMPOTENCY_SWEEP_MS / 10),
+  ).unref();
   const close = async (): Promise<void> => {
     clearInterval(sweeper);
+    clearInterval(idempotencySweeper);
     await app.close();
     await wired.audit.stop();
     wired.sessions.closeAll();

@@ -7,6 +7,7 @@ import { wireAudit, type AuditNodeOptions } from '../audit/node-audit.js';
 import { Barrier } from '../barrier/barrier.js';
 import { UnsealProgress } from '../barrier/unseal-progress.js';
 import { ChallengeStore } from '../identity/challenges.js';
+import { IdempotencyService } from '../idempotency/idempotency-service.js';
 import { KeyQuorumService } from '../identity/key-quorum.js';
 import { QuorumService } from '../identity/quorum-service.js';
 import { KEY_QUORUM_PREFIX, keyQuorumPath, readKeyValues } from '../identity/quorum-values.js';
@@ -36,12 +37,17 @@ import type { StateStore } from '../store/state-store.js';
 import { ClusterPolicyStore } from './cluster-policy.js';
 import { ClusterService, type NodeInfo } from './cluster-service.js';
 
+export interface WiringOptions {
+  /** How long an Idempotency-Key is remembered (24 h by default). */
+  readonly idempotencyRetentionMs?: number;
+}
+
 export function wireServices(
   store: StateStore,
   info: NodeInfo,
   seal: { shares: number; threshold: number },
   logger: Logger,
-  auditOptions: AuditNodeOptions,
+  auditOptions: AuditNodeOptions & WiringOptions,
 ) {
   const barrier = new Barrier(store);
   // One freshness map: the reader refuses by it, the writer keeps it, unseal builds it.
@@ -112,6 +118,12 @@ export function wireServices(
     logger,
     quorum,
   });
+  const idempotency = new IdempotencyService({
+    reader,
+    writer,
+    blind: (namespace, value) => barrier.blindIndex(namespace, value),
+    ...(auditOptions.idempotencyRetentionMs !== undefined && { retentionMs: auditOptions.idempotencyRetentionMs }),
+  });
   const services = {
     gate,
     cluster,
@@ -141,6 +153,7 @@ export function wireServices(
     quorumValues: new QuorumValueService({ reader, writer, quorum }),
     keyQuorum: new KeyQuorumService({ reader, writer }),
     userKeys: new UserKeyService({ reader, writer, challenges, quorum }),
+    idempotency,
   };
-  return { services, sessions, repository, audit };
+  return { services, sessions, repository, audit, idempotency };
 }

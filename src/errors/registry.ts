@@ -28,6 +28,21 @@ export const ERRORS = {
     message: 'The request body must be application/json',
   },
   ROUTE_NOT_FOUND: { status: 404, ckr: 'CKR_FUNCTION_NOT_SUPPORTED', message: 'No such API operation' },
+  IDEMPOTENCY_KEY_INVALID: {
+    status: 400,
+    ckr: 'CKR_ARGUMENTS_BAD',
+    message: 'The Idempotency-Key header must be one value of 16 to 64 visible ASCII characters',
+  },
+  IDEMPOTENCY_KEY_NOT_ACCEPTED: {
+    status: 400,
+    ckr: 'CKR_ARGUMENTS_BAD',
+    message: 'This operation does not accept an Idempotency-Key',
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    ckr: 'CKR_FUNCTION_FAILED',
+    message: 'The Idempotency-Key was used for a different request',
+  },
 
   // Transport and node state
   CLIENT_CERT_REQUIRED: {

@@ -10,6 +10,7 @@ import type { KeyFilter } from '../keys/key-service.js';
 import { FILTER_FLAGS, type FilterFlag } from '../objects/attributes.js';
 import { parseHandle } from '../objects/key-handle.js';
 import { operation } from './operation.js';
+import { replayNothing, replayKey, replayPair } from './replays.js';
 
 const { label, id } = KEY_TEMPLATE_SCHEMA;
 const handleParams = object({ handle: keyReference }, ['handle']);
@@ -80,6 +81,7 @@ export const KEY_OPERATIONS = [
         ['keyType', 'keyLengthBytes'],
       ),
     },
+    idempotent: replayKey,
     keys: {},
     async run({ services, session }, body) {
       const { keyType, keyLengthBytes, ...template } = body;
@@ -110,6 +112,7 @@ export const KEY_OPERATIONS = [
         ['keyType'],
       ),
     },
+    idempotent: replayPair,
     keys: {},
     async run({ services, session }, body) {
       const { keyType, curve, modulusBits, publicExponent, ...template } = body;
@@ -134,6 +137,7 @@ export const KEY_OPERATIONS = [
         [],
       ),
     },
+    idempotent: replayKey,
     keys: {},
     async run({ services, session }, body) {
       return { key: await services.keyImport.import(session, importInput(body), keyTemplate(body)) };
@@ -195,6 +199,7 @@ export const KEY_OPERATIONS = [
     policy: 'key.rotate',
     http: { method: 'POST', url: '/v1/keys/:handle/rotate' },
     schema: { params: handleParams, body: emptyObject },
+    idempotent: replayKey,
     keys: theKey('manage-stored'),
     async run({ services, session, keys }) {
       return { key: await services.versions.rotate(session, keys.key) };
@@ -217,6 +222,7 @@ export const KEY_OPERATIONS = [
     policy: 'key.delete',
     http: { method: 'DELETE', url: '/v1/keys/:handle', status: 204 },
     schema: { params: handleParams },
+    idempotent: replayNothing,
     keys: theKey('manage'),
     async run({ services, session, keys }) {
       await services.keys.delete(session, keys.key);

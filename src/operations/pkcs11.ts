@@ -10,6 +10,7 @@ import { answerAttributes, projection } from '../pkcs11/projection.js';
 import { decodeTemplate, type WireAttribute } from '../pkcs11/value-codec.js';
 import type { Session } from '../identity/sessions.js';
 import { operation } from './operation.js';
+import { replayNothing, replayKeyHandle, replayObjectHandle } from './replays.js';
 import type { Services } from './services.js';
 
 /**
@@ -89,6 +90,7 @@ export const PKCS11_OPERATIONS = [
     summary: "Change a key's attributes from a template, as the attribute table allows (C_SetAttributeValue)",
     policy: 'key.set-attribute',
     schema: {},
+    idempotent: replayKeyHandle,
     keys: MANAGE,
     async run({ services, session, keys }, input) {
       const { record, key } = keys.key.loaded;
@@ -117,6 +119,7 @@ export const PKCS11_OPERATIONS = [
     summary: 'Create a certificate (CKC_X_509) or data object from a template (C_CreateObject)',
     policy: 'key.import',
     schema: {},
+    idempotent: replayObjectHandle,
     keys: {},
     async run({ services, session }, input) {
       const template = decodeTemplate(input.template);
@@ -133,6 +136,7 @@ export const PKCS11_OPERATIONS = [
     summary: "Change a certificate's or data object's attributes, all or nothing (C_SetAttributeValue)",
     policy: 'key.set-attribute',
     schema: {},
+    idempotent: replayObjectHandle,
     keys: {},
     async run({ services, session }, input) {
       const found = await visibleObject(services, session, input.handle);
@@ -147,6 +151,7 @@ export const PKCS11_OPERATIONS = [
     summary: 'Copy a certificate or data object, with changes from a template (C_CopyObject)',
     policy: 'key.import',
     schema: {},
+    idempotent: replayObjectHandle,
     keys: {},
     async run({ services, session }, input) {
       const found = await visibleObject(services, session, input.handle);
@@ -164,6 +169,7 @@ export const PKCS11_OPERATIONS = [
     summary: 'Destroy a certificate or data object: its owner, when destroyable (C_DestroyObject)',
     policy: 'key.delete',
     schema: {},
+    idempotent: replayNothing,
     keys: {},
     async run({ services, session }, input) {
       await services.objects.delete(session, await visibleObject(services, session, input.handle));

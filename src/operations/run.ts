@@ -1,6 +1,7 @@
 import { CofferError } from '../errors/coffer-error.js';
 import type { Session } from '../identity/sessions.js';
 import type { Admission } from '../keys/key-use-gate.js';
+import { claimingWrites } from '../records/write-claim.js';
 import type { AnyOperation, OperationContext, OperationResult } from './operation.js';
 import type { Services } from './services.js';
 
@@ -35,5 +36,7 @@ export async function runOperation(
   for (const [index, key] of declared.entries())
     keys[key.name] = await services.gate.use(session, checked[index]!, key.role, key.options);
   const context = { services, session, keys } as OperationContext<AnyOperation['keys']>;
-  return op.run(context, input);
+  // Only the operation's own write may carry an idempotent request's record, never the gate's commits.
+  if (op.idempotent === undefined) return op.run(context, input);
+  return claimingWrites(op.name, () => op.run(context, input));
 }

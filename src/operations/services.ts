@@ -2,6 +2,7 @@ import type { AuditService } from '../audit/audit-service.js';
 import type { KeyUsageService } from '../audit/key-usage-service.js';
 import type { ClusterPolicyStore } from '../cluster/cluster-policy.js';
 import type { ClusterService } from '../cluster/cluster-service.js';
+import type { IdempotencyService } from '../idempotency/idempotency-service.js';
 import type { KeyQuorumService } from '../identity/key-quorum.js';
 import type { QuorumService } from '../identity/quorum-service.js';
 import type { QuorumValueService } from '../identity/quorum-value-service.js';
@@ -53,4 +54,6 @@ export interface Services {
   readonly keyQuorum: KeyQuorumService;
   /** MFA and quorum key registration. */
   readonly userKeys: UserKeyService;
+  /** Writes carrying an Idempotency-Key: run once, replayed on a retry. */
+  readonly idempotency: Pick<IdempotencyService, 'run'>;
 }
