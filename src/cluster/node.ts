@@ -20,6 +20,7 @@ import { readClusterFile } from './cluster-file.js';
 import { wireServices, type WiringOptions } from './services-wiring.js';
 import { ClusterService, type NodeInfo } from './cluster-service.js';
 import { dataDir, type DataDir } from './data-dir.js';
+import { StaticMembership, type ClusterNode } from './membership.js';
 
 export interface NodeOptions extends AuditNodeOptions, WiringOptions {
   readonly dataDir: string;
@@ -30,6 +31,12 @@ export interface NodeOptions extends AuditNodeOptions, WiringOptions {
   readonly requireDev?: boolean;
   /** The known-answer tests to run at start (all of them unless a test replaces them). */
   readonly selfTests?: readonly SelfTest[];
+  /** This node's zone label: clients in the same zone prefer it. */
+  readonly zone?: string;
+  /** The URL clients reach this node at (default: the one it listens on). */
+  readonly advertiseUrl?: string;
+  /** The other nodes clients may discover from this one (static membership). */
+  readonly peers?: readonly ClusterNode[];
 }
 
 export interface RunningNode {
@@ -80,7 +87,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     ca: file.ca,
     version: COFFER_VERSION,
   };
-  const wired = wireServices(store, info, file.seal, logger, options);
+  const membership = new StaticMembership(options.zone, options.peers);
+  const wired = wireServices(store, info, file.seal, logger, { ...options, membership });
   const tls = {
     key: await readFile(dir.nodeKey),
     cert: await readFile(dir.nodeCert),
@@ -116,10 +124,12 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     throw error;
   }
   const port = listeningPort(app);
+  const url = `https://${urlHost(options.host ?? '127.0.0.1')}:${port}`;
+  membership.listening(options.advertiseUrl ?? url);
   const startupMs = Math.round(performance.now() - started);
   logger.info({ port, mode: file.mode, sealed: wired.services.cluster.sealed, startupMs }, 'node started');
   return {
-    url: `https://${urlHost(options.host ?? '127.0.0.1')}:${port}`,
+    url,
     port,
     info,
     dir,

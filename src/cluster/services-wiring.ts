@@ -35,11 +35,14 @@ import { RecordFreshness } from '../records/record-freshness.js';
 import { RecordReader } from '../records/record-reader.js';
 import type { StateStore } from '../store/state-store.js';
 import { ClusterPolicyStore } from './cluster-policy.js';
+import { StaticMembership, type ClusterMembership } from './membership.js';
 import { ClusterService, type NodeInfo } from './cluster-service.js';
 
 export interface WiringOptions {
   /** How long an Idempotency-Key is remembered (24 h by default). */
   readonly idempotencyRetentionMs?: number;
+  /** The nodes clients discover; none but this one's zone by default. */
+  readonly membership?: ClusterMembership;
 }
 
 export function wireServices(
@@ -127,6 +130,7 @@ export function wireServices(
   const services = {
     gate,
     cluster,
+    membership: auditOptions.membership ?? new StaticMembership(undefined),
     policy,
     sessions,
     users,

@@ -38,7 +38,7 @@ export interface TestNodeOptions {
   /** The node's audit options (e.g. `auditCryptoUse`), kept across restarts. */
   readonly audit?: Pick<NodeOptions, 'auditCryptoUse' | 'auditCheckpointEvery' | 'usageFlushMs'>;
   /** Other node options, kept across restarts. */
-  readonly node?: Pick<NodeOptions, 'idempotencyRetentionMs'>;
+  readonly node?: Pick<NodeOptions, 'idempotencyRetentionMs' | 'zone' | 'peers' | 'advertiseUrl'>;
 }
 
 export async function startTestNode(options: TestNodeOptions = {}): Promise<TestNode> {
