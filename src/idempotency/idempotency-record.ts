@@ -16,6 +16,22 @@ export interface IdempotencyRecord {
 }
 
 export const IDEMPOTENCY_PREFIX = 'idem/';
+/**
+ * Expiry index: `idx/idem-expiry/<expiresAt>/<user>/<blinded key>`, no value, written and
+ * deleted with its record. ISO times sort as strings, so the sweep reads only what expired.
+ */
+export const IDEMPOTENCY_EXPIRY_PREFIX = 'idx/idem-expiry/';
+
+export function expiryIndexPath(expiresAt: string, recordPath: string): string {
+  return `${IDEMPOTENCY_EXPIRY_PREFIX}${expiresAt}/${recordPath.slice(IDEMPOTENCY_PREFIX.length)}`;
+}
+
+/** The record path and expiry time an expiry index entry names. */
+export function parseExpiryIndexPath(indexPath: string): { expiresAt: string; recordPath: string } {
+  const rest = indexPath.slice(IDEMPOTENCY_EXPIRY_PREFIX.length);
+  const slash = rest.indexOf('/');
+  return { expiresAt: rest.slice(0, slash), recordPath: IDEMPOTENCY_PREFIX + rest.slice(slash + 1) };
+}
 
 /** Visible ASCII, 16–64 characters: a UUID, 128 random bits in hex or base64, a ULID … */
 const KEY_PATTERN = /^[\x21-\x7e]{16,64}$/;

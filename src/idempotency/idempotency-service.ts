@@ -1,13 +1,16 @@
 import { timingSafeEqual } from 'node:crypto';
 import { CofferError } from '../errors/coffer-error.js';
 import type { RecordReader } from '../records/record-reader.js';
-import type { RecordWriter } from '../records/record-writer.js';
+import type { Change, RecordWriter } from '../records/record-writer.js';
+import type { Compare } from '../store/state-store.js';
 import { withWriteClaim, type WriteClaim, type WriteOutcome } from '../records/write-claim.js';
 import {
   decodeIdempotencyRecord,
   encodeIdempotencyRecord,
-  IDEMPOTENCY_PREFIX,
+  expiryIndexPath,
+  IDEMPOTENCY_EXPIRY_PREFIX,
   idempotencyPath,
+  parseExpiryIndexPath,
   type IdempotencyRecord,
 } from './idempotency-record.js';
 
@@ -18,7 +21,7 @@ export interface IdempotentRequest {
 }
 
 export interface IdempotencyDeps {
-  readonly reader: Pick<RecordReader, 'get' | 'page'>;
+  readonly reader: Pick<RecordReader, 'get' | 'keys'>;
   readonly writer: Pick<RecordWriter, 'commit'>;
   /** HMAC under the barrier's index key (Barrier.blindIndex). */
   readonly blind: (namespace: string, value: Buffer | string) => string;
@@ -28,8 +31,8 @@ export interface IdempotencyDeps {
 }
 
 export const DEFAULT_RETENTION_MS = 24 * 60 * 60 * 1000;
-/** Expired records deleted per transaction (within the store's 128 operations). */
-const SWEEP_BATCH = 100;
+/** Expired records deleted per transaction: two deletes each, within the store's 128 operations. */
+const SWEEP_BATCH = 50;
 
 interface Found {
   readonly record: IdempotencyRecord;
@@ -70,7 +73,7 @@ export class IdempotencyService {
     const found = await this.find(path);
     if (found?.live) return this.answer(actor, found.record, fingerprint, replay);
     try {
-      return await withWriteClaim(this.claim(actor, path, fingerprint, found?.modRevision ?? 0), write);
+      return await withWriteClaim(this.claim(actor, path, fingerprint, found), write);
     } catch (error) {
       // A duplicate that lost the race (its compare failed, or its key was gone already) answers the winner's result.
       const now = await this.find(path);
@@ -79,37 +82,44 @@ export class IdempotencyService {
     }
   }
 
-  /** Deletes the records past their retention; answers how many. Every node may sweep: a lost race is skipped. */
+  /**
+   * Deletes the records past their retention, reading only the expiry index up to now; answers
+   * how many. Every node may sweep: a batch that lost a race to another is left to it.
+   */
   async sweep(): Promise<number> {
     const now = this.clock().toISOString();
     let removed = 0;
-    let after: string | undefined;
     for (;;) {
-      const page = await this.deps.reader.page(IDEMPOTENCY_PREFIX, 'idempotency', {
-        ...(after !== undefined && { after }),
-        limit: SWEEP_BATCH,
-      });
-      const expired = page.records.filter((entry) => decodeIdempotencyRecord(entry.plaintext).expiresAt <= now);
-      if (expired.length > 0) {
-        await this.deps.writer.commit({
-          compares: expired.map((entry) => ({ key: entry.path, modRevision: entry.modRevision })),
-          changes: expired.map((entry) => ({ type: 'delete', path: entry.path })),
-          event: {
-            actor: 'system',
-            action: 'idempotency.sweep',
-            result: 'success',
-            details: { records: expired.length },
-          },
-        });
-        removed += expired.length;
+      const page = await this.deps.reader.keys(IDEMPOTENCY_EXPIRY_PREFIX, { limit: SWEEP_BATCH });
+      const expired = page.keys.map(parseExpiryIndexPath).filter((entry) => entry.expiresAt <= now);
+      if (expired.length === 0) return removed;
+      const compares: Compare[] = [];
+      const changes: Change[] = [];
+      for (const entry of expired) {
+        const indexPath = expiryIndexPath(entry.expiresAt, entry.recordPath);
+        changes.push({ type: 'delete', path: indexPath });
+        const opened = await this.deps.reader.get(entry.recordPath, 'idempotency');
+        // Rewritten since (a new request after expiry) or gone: only the stale entry goes.
+        if (!opened || decodeIdempotencyRecord(opened.plaintext).expiresAt !== entry.expiresAt) continue;
+        compares.push({ key: entry.recordPath, modRevision: opened.modRevision });
+        changes.push({ type: 'delete', path: entry.recordPath });
       }
-      if (!page.more || page.records.length === 0) return removed;
-      after = page.records.at(-1)!.path;
+      const records = changes.filter((change) => !change.path.startsWith(IDEMPOTENCY_EXPIRY_PREFIX)).length;
+      await this.deps.writer.commit({
+        compares,
+        changes,
+        event: { actor: 'system', action: 'idempotency.sweep', result: 'success', details: { records } },
+      });
+      removed += records;
+      if (!page.more && expired.length === page.keys.length) return removed;
     }
   }
 
-  /** The claim the write's commit takes: this request's record, compared to what was there. */
-  private claim(actor: string, path: string, request: string, modRevision: number): WriteClaim {
+  /**
+   * The claim the write's commit takes: this request's record and its expiry entry, compared to
+   * what was there (nothing, or an expired record, whose entry goes).
+   */
+  private claim(actor: string, path: string, request: string, previous: Found | undefined): WriteClaim {
     let taken = false;
     return {
       actor,
@@ -124,9 +134,15 @@ export class IdempotencyService {
           createdAt: now.toISOString(),
           expiresAt: new Date(now.getTime() + this.retentionMs).toISOString(),
         };
+        const replaced: Change[] =
+          previous === undefined ? [] : [{ type: 'delete', path: expiryIndexPath(previous.record.expiresAt, path) }];
         return {
-          compares: [{ key: path, modRevision }],
-          changes: [{ type: 'put', path, kind: 'idempotency', plaintext: encodeIdempotencyRecord(record) }],
+          compares: [{ key: path, modRevision: previous?.modRevision ?? 0 }],
+          changes: [
+            { type: 'put', path, kind: 'idempotency', plaintext: encodeIdempotencyRecord(record) },
+            { type: 'index', path: expiryIndexPath(record.expiresAt, path) },
+            ...replaced,
+          ],
         };
       },
       release: () => {
