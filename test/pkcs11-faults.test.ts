@@ -16,14 +16,17 @@ import {
   stopAll,
   underValgrind,
 } from './support/pkcs11-process.js';
+import { answerDropper } from './support/answer-dropper.js';
+import { auditEvents } from './support/audit-events.js';
 import { startTestNode, type TestNode } from './support/test-node.js';
 
 /**
  * The PKCS#11 module when things go wrong: sessions closed while other threads call on them
  * (under valgrind and under ASan: nothing used after it is freed), a node sealed and restarted
  * under a logged-in application (its sessions answer CKR_SESSION_HANDLE_INVALID, a new login works),
- * and endpoints that refuse connections or never answer (CKR_DEVICE_ERROR within the timeouts;
- * the next endpoint serves when one is down).
+ * endpoints that refuse connections or never answer (CKR_DEVICE_ERROR within the timeouts;
+ * the next endpoint serves when one is down), and a write whose answer is lost (retried under
+ * its Idempotency-Key: one key).
  */
 const FAULT_TEST = join(PKCS11_BUILD, 'coffer-p11-fault-test');
 
@@ -113,6 +116,32 @@ describe('the PKCS#11 module under faults', { skip: noCompiler }, () => {
     });
     // Killed by the harness after 30 s: a module that blocked its host would fail here.
     assertAllPassed(await run(FAULT_TEST, [MODULE, 'unreachable'], env, 30_000));
+  });
+
+  test('C_GenerateKeyPair whose answer is lost: retried under its Idempotency-Key, one pair', async () => {
+    const relay = await answerDropper(t.node.port);
+    try {
+      // The relay is in the client's zone, so tried first; behind it and beside it, the same node.
+      const env = await configFor('lost-answer', [`${relay.url}#near`, t.node.url]);
+      const program = start(FAULT_TEST, [MODULE, 'lost-answer'], { ...env, COFFER_PKCS11_ZONE: 'near' });
+      await program.waitFor(/^READY$/m);
+      relay.arm();
+      program.child.stdin!.end('go\n');
+      assertAllPassed(await program.done);
+      assert.equal(relay.dropped(), 1, 'an answer was cut on its way back');
+      const admin = await t.api.login('admin', t.adminPassword);
+      const events = await auditEvents(t.api, admin);
+      const made = events.filter((e) => e.action === 'key.generate' && e.actor === 'faults');
+      assert.equal(made.length, 1, 'one pair made');
+      const replayed = events.filter((e) => e.action === 'idempotency.replay' && e.actor === 'faults');
+      assert.deepEqual(
+        replayed.map((e) => [e.result, e.target]),
+        [['success', made[0]!.target]],
+        'the retry was answered from the first request',
+      );
+    } finally {
+      await relay.close();
+    }
   });
 
   test('the first endpoint is down: the next one serves', async () => {

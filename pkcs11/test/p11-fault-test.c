@@ -6,7 +6,10 @@
  *                 meanwhile), then: the old sessions answer CKR_SESSION_HANDLE_INVALID and a
  *                 new session logs in again;
  *   unreachable   no endpoint answers: calls that need the node fail with CKR_DEVICE_ERROR
- *                 within the configured timeouts, and the module stays usable.
+ *                 within the configured timeouts, and the module stays usable;
+ *   lost-answer   logs in, prints READY, waits for a line on stdin (the answer of the next
+ *                 request is then cut on its way back), then: C_GenerateKeyPair succeeds, and
+ *                 the token holds exactly one pair of its label, the one it answered.
  * argv[1] the module, argv[2] the mode; COFFER_P11_TEST_USER_PIN a `user:password` PIN.
  * Prints one line per check and exits non-zero if any failed.
  */
@@ -157,9 +160,55 @@ static void unreachable(void) {
   CHECK(p11->C_CloseSession(session) == CKR_OK, "the session closes");
 }
 
+/* ---- lost-answer ---- */
+static void lost_answer(void) {
+  CK_SESSION_HANDLE session;
+  const char *pin = user_pin();
+  CHECK(p11->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &session) == CKR_OK,
+        "a read-write session");
+  CHECK(p11->C_Login(session, CKU_USER, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)strlen(pin)) == CKR_OK, "logged in");
+  printf("READY\n");
+  fflush(stdout);
+  char line[16];
+  if (fgets(line, sizeof line, stdin) == NULL) {
+    printf("not ok - no go-ahead on stdin\n");
+    failures++;
+    return;
+  }
+  /* An RSA-4096 pair takes the node long enough that the relay cuts its answer, and only that. */
+  CK_MECHANISM mechanism = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
+  CK_ULONG bits = 4096;
+  CK_BBOOL yes = CK_TRUE;
+  char label[] = "lost-answer";
+  CK_ATTRIBUTE public_template[] = {
+      {CKA_MODULUS_BITS, &bits, sizeof bits},
+      {CKA_TOKEN, &yes, sizeof yes},
+      {CKA_LABEL, label, sizeof label - 1},
+  };
+  CK_ATTRIBUTE private_template[] = {
+      {CKA_TOKEN, &yes, sizeof yes},
+      {CKA_LABEL, label, sizeof label - 1},
+  };
+  CK_OBJECT_HANDLE public_key = CK_INVALID_HANDLE, private_key = CK_INVALID_HANDLE;
+  CK_RV generated =
+      p11->C_GenerateKeyPair(session, &mechanism, public_template, 3, private_template, 2, &public_key, &private_key);
+  if (generated != CKR_OK) printf("# C_GenerateKeyPair: 0x%lx\n", generated);
+  CHECK(generated == CKR_OK, "C_GenerateKeyPair, its first answer lost");
+  CK_OBJECT_HANDLE found[4];
+  CK_ULONG count = 0;
+  CHECK(p11->C_FindObjectsInit(session, &private_template[1], 1) == CKR_OK, "C_FindObjectsInit by the label");
+  CHECK(p11->C_FindObjects(session, found, 4, &count) == CKR_OK, "C_FindObjects");
+  CHECK(p11->C_FindObjectsFinal(session) == CKR_OK, "C_FindObjectsFinal");
+  if (count != 2) printf("# %lu objects found\n", count);
+  CHECK(count == 2 && ((found[0] == public_key && found[1] == private_key) ||
+                       (found[1] == public_key && found[0] == private_key)),
+        "exactly one pair was made, the one answered");
+  CHECK(p11->C_CloseSession(session) == CKR_OK, "the session closes");
+}
+
 int main(int argc, char **argv) {
   if (argc != 3) {
-    fprintf(stderr, "usage: %s <module.so> close-race|restart|unreachable\n", argv[0]);
+    fprintf(stderr, "usage: %s <module.so> close-race|restart|unreachable|lost-answer\n", argv[0]);
     return 2;
   }
   void *module = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
@@ -177,6 +226,8 @@ int main(int argc, char **argv) {
     restart();
   } else if (strcmp(argv[2], "unreachable") == 0) {
     unreachable();
+  } else if (strcmp(argv[2], "lost-answer") == 0) {
+    lost_answer();
   } else {
     fprintf(stderr, "unknown mode %s\n", argv[2]);
     return 2;
