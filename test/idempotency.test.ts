@@ -178,6 +178,132 @@ describe('Idempotency-Key on writes', () => {
     assert.equal(codeOf(anonymous), 'NOT_AUTHENTICATED');
   });
 
+  test('a batch item carries its own idempotencyKey: each write once, a retried batch answers the same', async () => {
+    // CKA_VALUE_LEN 32, CKA_LABEL.
+    const template = (label: string) => [
+      { type: 0x161, value: 32 },
+      { type: 0x3, value: Buffer.from(label).toString('base64') },
+    ];
+    const generateItem = (key: string, label: string) => ({
+      operation: 'pkcs11.generate-key',
+      idempotencyKey: key,
+      mechanism: 'AES_KEY_GEN',
+      template: template(label),
+    });
+    type Results = { results: { status: number; body?: { handle: string }; error?: { code: string } }[] };
+    const batch = (token: string, operations: unknown[], headers: Record<string, string> = {}) =>
+      t.api.call<Results>('POST', '/v1/batch', { token, headers, body: { operations } });
+    const [one, two] = [newKey(), newKey()];
+    const operations = [
+      generateItem(one, 'batch-one'),
+      generateItem(two, 'batch-two'),
+      { operation: 'random', length: 8 },
+    ];
+    const first = await batch(alice, operations);
+    const again = await batch(alice, operations);
+    assert.equal(first.status, 200, first.text);
+    assert.equal(again.status, 200, again.text);
+    for (const index of [0, 1]) {
+      assert.equal(first.body.results[index]!.status, 200, JSON.stringify(first.body.results[index]));
+      assert.deepEqual(again.body.results[index], first.body.results[index]);
+    }
+    assert.deepEqual(await withLabel(alice, 'batch-one'), [first.body.results[0]!.body!.handle]);
+    assert.deepEqual(await withLabel(alice, 'batch-two'), [first.body.results[1]!.body!.handle]);
+    const events = await auditEvents(t.api, admin);
+    const target = `key/${first.body.results[0]!.body!.handle}`;
+    assert.equal(events.filter((e) => e.action === 'key.generate' && e.target === target).length, 1);
+    assert.equal(events.filter((e) => e.action === 'idempotency.replay' && e.target === target).length, 1);
+
+    // The same key for another item is refused, per item; keys are per user; a read takes none.
+    const refused = await batch(alice, [
+      generateItem(one, 'batch-other'),
+      { operation: 'random', length: 8, idempotencyKey: newKey() },
+      generateItem('short', 'batch-bad'),
+    ]);
+    assert.deepEqual(
+      refused.body.results.map((result) => result.error?.code),
+      ['IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_KEY_NOT_ACCEPTED', 'IDEMPOTENCY_KEY_INVALID'],
+    );
+    assert.deepEqual(await withLabel(alice, 'batch-other'), []);
+    const bobs = await batch(bob, [generateItem(one, 'batch-one')]);
+    assert.equal(bobs.body.results[0]!.status, 200, JSON.stringify(bobs.body.results[0]));
+    assert.notEqual(bobs.body.results[0]!.body!.handle, first.body.results[0]!.body!.handle);
+    // The batch itself takes no header: its items carry their keys.
+    assert.equal(codeOf(await batch(alice, operations, header(newKey()))), 'IDEMPOTENCY_KEY_NOT_ACCEPTED');
+  });
+
+  test('XKS key store and access key writes replay; the writes that show a secret take no key', async () => {
+    const made = (
+      await t.api.call<{ key: Key }>('POST', '/v1/keys/symmetric', {
+        token: alice,
+        body: { keyType: 'aes', keyLengthBytes: 32, attributes: { encrypt: true, decrypt: true } },
+      })
+    ).body.key;
+    const twice = async (method: string, path: string, token: string, body?: unknown) => {
+      const key = newKey();
+      const first = await t.api.call(method, path, { token, headers: header(key), body });
+      const second = await t.api.call(method, path, { token, headers: header(key), body });
+      assert.ok(first.status < 300, `${method} ${path}: ${first.text}`);
+      assert.equal(second.status, first.status, `${method} ${path}: ${second.text}`);
+      assert.deepEqual(second.body, first.body, `${method} ${path}`);
+    };
+    const store = { id: 'idem-store', user: 'alice' };
+    const secretOnce = await t.api.call('POST', '/v1/xks/key-stores', {
+      token: admin,
+      headers: header(newKey()),
+      body: store,
+    });
+    assert.equal(codeOf(secretOnce), 'IDEMPOTENCY_KEY_NOT_ACCEPTED');
+    const created = await t.api.call<{ credential: { accessKeyId: string } }>('POST', '/v1/xks/key-stores', {
+      token: admin,
+      body: store,
+    });
+    assert.equal(created.status, 201, created.text);
+    const second = await t.api.call<{ credential: { accessKeyId: string } }>(
+      'POST',
+      '/v1/xks/key-stores/idem-store/credentials',
+      {
+        token: admin,
+        body: {},
+      },
+    );
+    assert.equal(second.status, 201, second.text);
+    await twice('POST', '/v1/xks/key-stores/idem-store/keys', admin, {
+      externalKeyId: 'idem-key',
+      keyHandle: made.handle,
+    });
+    await twice('DELETE', '/v1/xks/key-stores/idem-store/keys/idem-key', admin);
+    await twice('DELETE', `/v1/xks/key-stores/idem-store/credentials/${created.body.credential.accessKeyId}`, admin);
+    await twice('DELETE', '/v1/xks/key-stores/idem-store', admin);
+    const events = (await auditEvents(t.api, admin)).filter((e) => e.target?.startsWith('xks/idem-store'));
+    for (const action of ['xks.expose-key', 'xks.unexpose-key', 'xks.remove-credential', 'xks.delete-store'])
+      assert.equal(events.filter((e) => e.action === action && e.result === 'success').length, 1, action);
+
+    const password = (await t.cryptoUser('dave')).password;
+    const dave = await t.api.login('dave', password);
+    const issueOnce = await t.api.call('POST', '/v1/access-keys', {
+      token: dave,
+      headers: header(newKey()),
+      body: { password },
+    });
+    assert.equal(codeOf(issueOnce), 'IDEMPOTENCY_KEY_NOT_ACCEPTED');
+    const issued = await t.api.call<{ accessKeyId: string }>('POST', '/v1/access-keys', {
+      token: dave,
+      body: { password },
+    });
+    assert.equal(issued.status, 201, issued.text);
+    const id = issued.body.accessKeyId;
+    await twice('POST', `/v1/access-keys/${id}/disable`, dave, {});
+    await twice('DELETE', `/v1/access-keys/${id}`, dave);
+    const deleted = (await auditEvents(t.api, admin)).filter(
+      (e) => e.action === 'user.delete-access-key' && e.actor === 'dave',
+    );
+    assert.deepEqual(
+      deleted.map((e) => e.result),
+      ['success'],
+    );
+  });
+
   test('a user without the permission is refused before any record is read', async () => {
     const key = newKey();
     const made = await generate(alice, key, 'perm');

@@ -2,7 +2,8 @@
  * The Idempotency-Key of the module's writes. The node accepts one on the routes below (its
  * OpenAPI document lists them); the module sends a fresh key with each such call, from
  * OpenSSL's RAND_bytes, and the same key when the call is retried on another endpoint, so a
- * retry after a lost answer never makes a second key. Other routes refuse the header.
+ * retry after a lost answer never makes a second key. Other routes refuse the header. A write
+ * combined into POST /v1/batch (combiner.c) carries its key in its item instead.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <openssl/rand.h>
@@ -45,11 +46,17 @@ int coffer_is_idempotent_write(const char *method, const char *path) {
   return 0;
 }
 
-CK_RV coffer_idempotency_header(char line[COFFER_IDEMPOTENCY_HEADER_MAX]) {
+CK_RV coffer_idempotency_key(char key[COFFER_IDEMPOTENCY_KEY_MAX]) {
   unsigned char random[16];
   if (RAND_bytes(random, sizeof random) != 1) return CKR_FUNCTION_FAILED;
-  int written = snprintf(line, COFFER_IDEMPOTENCY_HEADER_MAX, "Idempotency-Key: ");
   for (size_t i = 0; i < sizeof random; i++)
-    written += snprintf(line + written, COFFER_IDEMPOTENCY_HEADER_MAX - (size_t)written, "%02x", random[i]);
+    snprintf(key + 2 * i, COFFER_IDEMPOTENCY_KEY_MAX - 2 * i, "%02x", random[i]);
+  return CKR_OK;
+}
+
+CK_RV coffer_idempotency_header(char line[COFFER_IDEMPOTENCY_HEADER_MAX]) {
+  char key[COFFER_IDEMPOTENCY_KEY_MAX];
+  if (coffer_idempotency_key(key) != CKR_OK) return CKR_FUNCTION_FAILED;
+  snprintf(line, COFFER_IDEMPOTENCY_HEADER_MAX, "Idempotency-Key: %s", key);
   return CKR_OK;
 }

@@ -59,9 +59,12 @@ CK_RV coffer_config_order_by_zone(struct coffer_config *config);
 
 /* ---- idempotency.c ---- */
 #define COFFER_IDEMPOTENCY_HEADER_MAX 64
+#define COFFER_IDEMPOTENCY_KEY_MAX 33
 /* Whether the node accepts an Idempotency-Key on this request (the module's writes). */
 int coffer_is_idempotent_write(const char *method, const char *path);
-/* "Idempotency-Key: <32 hex digits from RAND_bytes>". */
+/* A fresh key: 32 hex digits from RAND_bytes. */
+CK_RV coffer_idempotency_key(char key[COFFER_IDEMPOTENCY_KEY_MAX]);
+/* "Idempotency-Key: <a fresh key>". */
 CK_RV coffer_idempotency_header(char line[COFFER_IDEMPOTENCY_HEADER_MAX]);
 
 /* ---- errors.c ---- */
@@ -88,6 +91,13 @@ void coffer_transport_after_fork(void);
  */
 CK_RV coffer_http(const struct coffer_config *config, const char *method, const char *path, const char *token,
                   const char *body, json_object **response, char code[COFFER_CODE_MAX]);
+/*
+ * POST /v1/batch, as coffer_http. The node may have run a batch whose answer was lost, so after
+ * its request left it is sent again elsewhere only when `keyed`: every item is a write carrying
+ * its own idempotencyKey, which the node answers from the first run instead of writing twice.
+ */
+CK_RV coffer_http_batch(const struct coffer_config *config, const char *token, const char *body, int keyed,
+                        json_object **response, char code[COFFER_CODE_MAX]);
 
 /* ---- combiner.c: concurrent calls, coalesced into POST /v1/batch ---- */
 /* The largest body a call may have to travel with others (answers are bounded: combiner.c). */

@@ -7,8 +7,9 @@
  * CKR_DEVICE_ERROR. Endpoints of the client's zone come first (zones.c): once requests moved
  * to another zone, one call now and then starts at the zone's first endpoint again.
  * A failure after the request left is retried on another endpoint only for a GET or a write
- * carrying an Idempotency-Key (idempotency.c): the node may have run it, and a retry of that
- * write answers the first one's result instead of writing twice.
+ * carrying an Idempotency-Key (idempotency.c), or a batch whose items all are such writes, each
+ * with its key: the node may have run it, and a retry of that write answers the first one's
+ * result instead of writing twice.
  * Request and response bodies may carry secrets (PIN, session token, random bytes): their
  * buffers are zeroed before they are freed.
  */
@@ -200,16 +201,15 @@ static int unavailable(long status, const struct buffer *answer, int retriable) 
   return strcmp(code, "NODE_SEALED") == 0 || (code[0] == '\0' && retriable);
 }
 
-CK_RV coffer_http(const struct coffer_config *config, const char *method, const char *path, const char *token,
-                  const char *body, json_object **response, char code[COFFER_CODE_MAX]) {
+/* One request: `key_line` (NULL: none) its Idempotency-Key header; `retried_after_send` whether
+   a failure after the request left may be retried on another endpoint. */
+static CK_RV request(const struct coffer_config *config, const char *method, const char *path, const char *token,
+                     const char *body, const char *key_line, int retried_after_send, json_object **response,
+                     char code[COFFER_CODE_MAX]) {
   *response = NULL;
   if (code != NULL) code[0] = '\0';
-  /* A write's key is made once per call: every endpoint it is tried on sees the same one. */
-  int idempotent = coffer_is_idempotent_write(method, path);
-  char key_line[COFFER_IDEMPOTENCY_HEADER_MAX];
-  if (idempotent && coffer_idempotency_header(key_line) != CKR_OK) return CKR_FUNCTION_FAILED;
   struct curl_slist *headers = curl_slist_append(NULL, "Accept: application/json");
-  if (headers != NULL && idempotent) {
+  if (headers != NULL && key_line != NULL) {
     struct curl_slist *grown = curl_slist_append(headers, key_line);
     if (grown == NULL) curl_slist_free_all(headers);
     headers = grown;
@@ -240,7 +240,6 @@ CK_RV coffer_http(const struct coffer_config *config, const char *method, const 
   long status = 0;
   struct buffer answer = {0};
   size_t endpoint = first;
-  int retried_after_send = idempotent || strcmp(method, "GET") == 0;
   for (size_t tried = 0; tried < config->endpoint_count; tried++) {
     endpoint = (first + tried) % config->endpoint_count;
     buffer_wipe(&answer);
@@ -269,4 +268,23 @@ CK_RV coffer_http(const struct coffer_config *config, const char *method, const 
   rv = error_of(parsed, code);
   if (parsed != NULL) json_object_put(parsed);
   return rv;
+}
+
+CK_RV coffer_http(const struct coffer_config *config, const char *method, const char *path, const char *token,
+                  const char *body, json_object **response, char code[COFFER_CODE_MAX]) {
+  /* A write's key is made once per call: every endpoint it is tried on sees the same one. */
+  int idempotent = coffer_is_idempotent_write(method, path);
+  char key_line[COFFER_IDEMPOTENCY_HEADER_MAX];
+  if (idempotent && coffer_idempotency_header(key_line) != CKR_OK) {
+    *response = NULL;
+    if (code != NULL) code[0] = '\0';
+    return CKR_FUNCTION_FAILED;
+  }
+  return request(config, method, path, token, body, idempotent ? key_line : NULL,
+                 idempotent || strcmp(method, "GET") == 0, response, code);
+}
+
+CK_RV coffer_http_batch(const struct coffer_config *config, const char *token, const char *body, int keyed,
+                        json_object **response, char code[COFFER_CODE_MAX]) {
+  return request(config, "POST", "/v1/batch", token, body, NULL, keyed, response, code);
 }

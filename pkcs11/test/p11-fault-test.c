@@ -9,7 +9,11 @@
  *                 within the configured timeouts, and the module stays usable;
  *   lost-answer   logs in, prints READY, waits for a line on stdin (the answer of the next
  *                 request is then cut on its way back), then: C_GenerateKeyPair succeeds, and
- *                 the token holds exactly one pair of its label, the one it answered.
+ *                 the token holds exactly one pair of its label, the one it answered;
+ *   lost-batch    logs in on WRITERS sessions, prints READY, waits for a line on stdin (the
+ *                 answer of the next batch is then cut on its way back), then WRITERS threads
+ *                 call C_GenerateKey at once (combined into batches): each succeeds, and the
+ *                 token holds exactly one key of each thread's label, the one it answered.
  * argv[1] the module, argv[2] the mode; COFFER_P11_TEST_USER_PIN a `user:password` PIN.
  * Prints one line per check and exits non-zero if any failed.
  */
@@ -206,9 +210,86 @@ static void lost_answer(void) {
   CHECK(p11->C_CloseSession(session) == CKR_OK, "the session closes");
 }
 
+/* ---- lost-batch ---- */
+#define WRITERS 8
+
+struct writer {
+  int index;
+  CK_SESSION_HANDLE session;
+  CK_OBJECT_HANDLE key;
+  CK_RV rv;
+};
+
+static pthread_barrier_t writers_start;
+
+static void writer_label(const struct writer *w, char label[32]) { snprintf(label, 32, "lost-batch-%d", w->index); }
+
+static void *write_key(void *argument) {
+  struct writer *w = argument;
+  char label[32];
+  writer_label(w, label);
+  CK_MECHANISM mechanism = {CKM_AES_KEY_GEN, NULL, 0};
+  CK_ULONG length = 32;
+  CK_BBOOL yes = CK_TRUE;
+  CK_ATTRIBUTE template[] = {
+      {CKA_VALUE_LEN, &length, sizeof length},
+      {CKA_TOKEN, &yes, sizeof yes},
+      {CKA_ENCRYPT, &yes, sizeof yes},
+      {CKA_LABEL, label, (CK_ULONG)strlen(label)},
+  };
+  pthread_barrier_wait(&writers_start);
+  w->rv = p11->C_GenerateKey(w->session, &mechanism, template, sizeof template / sizeof template[0], &w->key);
+  return NULL;
+}
+
+static void lost_batch(void) {
+  struct writer writers[WRITERS];
+  int opened = 1;
+  for (int i = 0; i < WRITERS; i++) {
+    writers[i] = (struct writer){.index = i, .key = CK_INVALID_HANDLE};
+    opened &= p11->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &writers[i].session) == CKR_OK;
+  }
+  CHECK(opened, "read-write sessions");
+  const char *pin = user_pin();
+  CHECK(p11->C_Login(writers[0].session, CKU_USER, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)strlen(pin)) == CKR_OK,
+        "logged in");
+  printf("READY\n");
+  fflush(stdout);
+  char line[16];
+  if (fgets(line, sizeof line, stdin) == NULL) {
+    printf("not ok - no go-ahead on stdin\n");
+    failures++;
+    return;
+  }
+  pthread_barrier_init(&writers_start, NULL, WRITERS);
+  pthread_t threads[WRITERS];
+  for (int i = 0; i < WRITERS; i++) pthread_create(&threads[i], NULL, write_key, &writers[i]);
+  for (int i = 0; i < WRITERS; i++) pthread_join(threads[i], NULL);
+  pthread_barrier_destroy(&writers_start);
+  int generated = 1, one_each = 1;
+  for (int i = 0; i < WRITERS; i++) {
+    struct writer *w = &writers[i];
+    if (w->rv != CKR_OK) printf("# C_GenerateKey of thread %d: 0x%lx\n", i, w->rv);
+    generated &= w->rv == CKR_OK;
+    char label[32];
+    writer_label(w, label);
+    CK_ATTRIBUTE by_label = {CKA_LABEL, label, (CK_ULONG)strlen(label)};
+    CK_OBJECT_HANDLE found[4];
+    CK_ULONG count = 0;
+    CK_RV rv = p11->C_FindObjectsInit(w->session, &by_label, 1);
+    if (rv == CKR_OK) rv = p11->C_FindObjects(w->session, found, 4, &count);
+    if (rv == CKR_OK) rv = p11->C_FindObjectsFinal(w->session);
+    if (rv != CKR_OK || count != 1) printf("# thread %d: 0x%lx, %lu keys of its label\n", i, rv, count);
+    one_each &= rv == CKR_OK && count == 1 && found[0] == w->key;
+  }
+  CHECK(generated, "every C_GenerateKey succeeded, a batch's answer lost");
+  CHECK(one_each, "exactly one key of each label was made, the one answered");
+  for (int i = 0; i < WRITERS; i++) p11->C_CloseSession(writers[i].session);
+}
+
 int main(int argc, char **argv) {
   if (argc != 3) {
-    fprintf(stderr, "usage: %s <module.so> close-race|restart|unreachable|lost-answer\n", argv[0]);
+    fprintf(stderr, "usage: %s <module.so> close-race|restart|unreachable|lost-answer|lost-batch\n", argv[0]);
     return 2;
   }
   void *module = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
@@ -228,6 +309,8 @@ int main(int argc, char **argv) {
     unreachable();
   } else if (strcmp(argv[2], "lost-answer") == 0) {
     lost_answer();
+  } else if (strcmp(argv[2], "lost-batch") == 0) {
+    lost_batch();
   } else {
     fprintf(stderr, "unknown mode %s\n", argv[2]);
     return 2;

@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 /**
  * The writes a node accepts an Idempotency-Key on (its OpenAPI document marks them; a test
  * keeps this list equal to it). The SDK sends a fresh key with each of them and the same key
- * on every retry, so a retry after a lost answer never writes twice.
+ * on every retry, so a retry after a lost answer never writes twice. Writes whose answer shows
+ * a secret once (a new access key, a new XKS key store or credential) take none: a retry could
+ * not show it again.
  */
 export const IDEMPOTENT_ROUTES: readonly string[] = [
   'POST /v1/keys/symmetric',
@@ -29,6 +31,12 @@ export const IDEMPOTENT_ROUTES: readonly string[] = [
   'POST /v1/pkcs11/keys/generate-pair',
   'POST /v1/pkcs11/keys/unwrap',
   'POST /v1/pkcs11/keys/derive',
+  'POST /v1/access-keys/:accessKeyId/disable',
+  'DELETE /v1/access-keys/:accessKeyId',
+  'DELETE /v1/xks/key-stores/:storeId',
+  'DELETE /v1/xks/key-stores/:storeId/credentials/:accessKeyId',
+  'POST /v1/xks/key-stores/:storeId/keys',
+  'DELETE /v1/xks/key-stores/:storeId/keys/:externalKeyId',
 ];
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';

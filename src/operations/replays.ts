@@ -66,3 +66,12 @@ export const replayObjectHandle: Replay<unknown> = async (_context, outcome) => 
 
 /** A deletion answers nothing (204), the second time as the first. */
 export const replayNothing: Replay<unknown> = async () => undefined;
+
+/** A key exposed in an XKS key store, as xks.expose-key answers it: the exposed key as it is now. */
+export const replayExposedKey: Replay<{ storeId: string; externalKeyId: string }> = async (
+  { services },
+  _outcome,
+  input,
+) => ({
+  key: await services.xks.describeExposed(input.storeId, input.externalKeyId),
+});
