@@ -25,6 +25,7 @@ export const RECORD_KINDS = [
   'access-key',
   'session',
   'challenge',
+  'key-import',
 ] as const;
 
 export type RecordKind = (typeof RECORD_KINDS)[number];

@@ -40,6 +40,8 @@ export interface NodeOptions extends AuditNodeOptions {
    */
   readonly sharedStore?: StateStore;
   readonly nodeId?: string;
+  /** The clock the node reads for what expires (tests move it instead of waiting). */
+  readonly clock?: () => Date;
 }
 
 export interface RunningNode {
@@ -98,7 +100,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     ca: file.ca,
     version: COFFER_VERSION,
   };
-  const wired = wireServices(store, info, file.seal, logger, options);
+  const wired = wireServices(store, info, file.seal, logger, options, options.clock);
   const app = buildServer(tls, wired.services, logger);
   const sweep = async (): Promise<void> => {
     if (wired.services.cluster.sealed) return;

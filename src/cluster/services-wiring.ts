@@ -32,6 +32,7 @@ import { KeyWrapping } from '../keys/key-wrapping.js';
 import { SessionKeys } from '../keys/session-keys.js';
 import { MULTIPART_LIMITS, MultipartOperations } from '../keys/multipart-operations.js';
 import { KmsKeyChanges } from '../kms/key-changes.js';
+import { KmsKeyImport } from '../kms/key-import.js';
 import { ObjectService } from '../pkcs11/object-service.js';
 import { RecordFreshness } from '../records/record-freshness.js';
 import { RecordReader } from '../records/record-reader.js';
@@ -46,6 +47,8 @@ export function wireServices(
   seal: { shares: number; threshold: number },
   logger: Logger,
   auditOptions: AuditNodeOptions,
+  /** The node's clock; a test moves it to see what expires (import tokens, imported material). */
+  clock: () => Date = () => new Date(),
 ) {
   const barrier = new Barrier(store);
   // One freshness map: the reader refuses by it, the writer keeps it, unseal builds it.
@@ -90,6 +93,7 @@ export function wireServices(
     quorum,
     use: audit.cryptoUse,
     callerIv: new CallerIvCheck({ policy: () => policy.current(), writer }),
+    clock,
   });
   const keys = new KeyService({ repository, writer, sessionKeys });
   const keyAdmin = { repository, sessionKeys, writer };
@@ -154,6 +158,8 @@ export function wireServices(
     xks: new XksKeyStores({ reader, writer, store, roleOf: roleLookup(reader) }),
     accessKeys,
     kmsKeys: new KmsKeyChanges({ repository, writer, roleOf: roleLookup(reader) }),
+    kmsImport: new KmsKeyImport({ keys, repository, reader, writer, policy: () => policy.get(), clock }),
+    clock,
   };
   return { services, sessions, challenges, repository, audit };
 }

@@ -21,6 +21,7 @@ import type { KeyVersions } from '../keys/key-versions.js';
 import type { KeyWrapping } from '../keys/key-wrapping.js';
 import type { MultipartOperations } from '../keys/multipart-operations.js';
 import type { KmsKeyChanges } from '../kms/key-changes.js';
+import type { KmsKeyImport } from '../kms/key-import.js';
 import type { ObjectService } from '../pkcs11/object-service.js';
 import type { RecordWriter } from '../records/record-writer.js';
 import type { XksKeyStores } from '../xks/key-stores.js';
@@ -62,4 +63,8 @@ export interface Services {
   readonly accessKeys: AccessKeyService;
   /** KMS keys' state and KMS metadata (the KMS-compatible API). */
   readonly kmsKeys: KmsKeyChanges;
+  /** KMS imported key material (Origin EXTERNAL keys). */
+  readonly kmsImport: KmsKeyImport;
+  /** The node's clock: what falls due with time (imported material's expiry) is read from it. */
+  readonly clock: () => Date;
 }
