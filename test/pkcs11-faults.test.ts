@@ -4,6 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { writePkcs11Config } from '../src/cluster/pkcs11-config.js';
+import { UNDER_VALGRIND_TIMEOUTS } from './support/pkcs11-timeouts.js';
 import {
   MODULE,
   PKCS11_BUILD,
@@ -52,6 +53,7 @@ describe('the PKCS#11 module under faults', { skip: noCompiler }, () => {
       caFile: t.dir.caCert,
       certFile: t.init.clientCert!,
       keyFile: t.init.clientKey!,
+      ...UNDER_VALGRIND_TIMEOUTS,
       ...timeouts,
     });
     return { PATH: process.env.PATH, COFFER_PKCS11_CONF: conf, COFFER_P11_TEST_USER_PIN: userPin };

@@ -26,6 +26,7 @@ export const RECORD_KINDS = [
   'session',
   'challenge',
   'idempotency',
+  'key-import',
 ] as const;
 
 export type RecordKind = (typeof RECORD_KINDS)[number];

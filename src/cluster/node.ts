@@ -47,6 +47,8 @@ export interface NodeOptions extends AuditNodeOptions, WiringOptions {
   readonly advertiseUrl?: string;
   /** The other nodes clients may discover from this one (static membership). */
   readonly peers?: readonly ClusterNode[];
+  /** The clock the node reads for what expires (tests move it instead of waiting). */
+  readonly clock?: () => Date;
 }
 
 export interface RunningNode {
@@ -108,7 +110,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     version: COFFER_VERSION,
   };
   const membership = new StaticMembership(options.zone, options.peers);
-  const wired = wireServices(store, info, file.seal, logger, { ...options, membership });
+  const wired = wireServices(store, info, file.seal, logger, { ...options, membership }, options.clock);
   const app = buildServer(tls, wired.services, logger);
   const sweep = async (): Promise<void> => {
     if (wired.services.cluster.sealed) return;

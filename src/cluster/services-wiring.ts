@@ -33,6 +33,7 @@ import { KeyWrapping } from '../keys/key-wrapping.js';
 import { SessionKeys } from '../keys/session-keys.js';
 import { MULTIPART_LIMITS, MultipartOperations } from '../keys/multipart-operations.js';
 import { KmsKeyChanges } from '../kms/key-changes.js';
+import { KmsKeyImport } from '../kms/key-import.js';
 import { ObjectService } from '../pkcs11/object-service.js';
 import { RecordFreshness } from '../records/record-freshness.js';
 import { RecordReader } from '../records/record-reader.js';
@@ -55,6 +56,8 @@ export function wireServices(
   seal: { shares: number; threshold: number },
   logger: Logger,
   auditOptions: AuditNodeOptions & WiringOptions,
+  /** The node's clock; a test moves it to see what expires (import tokens, imported material). */
+  clock: () => Date = () => new Date(),
 ) {
   const barrier = new Barrier(store);
   // One freshness map: the reader refuses by it, the writer keeps it, unseal builds it.
@@ -99,6 +102,7 @@ export function wireServices(
     quorum,
     use: audit.cryptoUse,
     callerIv: new CallerIvCheck({ policy: () => policy.current(), writer }),
+    clock,
   });
   const keys = new KeyService({ repository, writer, sessionKeys });
   const keyAdmin = { repository, sessionKeys, writer };
@@ -135,6 +139,7 @@ export function wireServices(
     reader,
     writer,
     blind: (namespace, value) => barrier.blindIndex(namespace, value),
+    clock,
     ...(auditOptions.idempotencyRetentionMs !== undefined && { retentionMs: auditOptions.idempotencyRetentionMs }),
   });
   const services = {
@@ -170,6 +175,8 @@ export function wireServices(
     xks: new XksKeyStores({ reader, writer, store, roleOf: roleLookup(reader) }),
     accessKeys,
     kmsKeys: new KmsKeyChanges({ repository, writer, roleOf: roleLookup(reader) }),
+    kmsImport: new KmsKeyImport({ keys, repository, reader, writer, policy: () => policy.get(), clock }),
+    clock,
     idempotency,
   };
   return { services, sessions, challenges, repository, audit, idempotency };

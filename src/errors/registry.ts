@@ -647,6 +647,24 @@ export const ERRORS = {
     kms: 'InvalidCiphertextException',
     message: 'The ciphertext blob is malformed or altered, or its encryption context differs',
   },
+  KMS_IMPORT_TOKEN_INVALID: {
+    status: 400,
+    ckr: 'CKR_ARGUMENTS_BAD',
+    kms: 'InvalidImportTokenException',
+    message: 'The import token is not the one GetParametersForImport last returned for this key',
+  },
+  KMS_IMPORT_TOKEN_EXPIRED: {
+    status: 400,
+    ckr: 'CKR_ARGUMENTS_BAD',
+    kms: 'ExpiredImportTokenException',
+    message: 'The import token and its wrapping key have expired: call GetParametersForImport again',
+  },
+  KMS_KEY_MATERIAL_INCORRECT: {
+    status: 400,
+    ckr: 'CKR_WRAPPED_KEY_INVALID',
+    kms: 'IncorrectKeyMaterialException',
+    message: "The key material does not fit the KMS key's spec, or is not the material first imported into it",
+  },
   KMS_MAC_INVALID: {
     status: 400,
     ckr: 'CKR_SIGNATURE_INVALID',

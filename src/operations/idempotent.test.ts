@@ -28,6 +28,10 @@ const NOT_IDEMPOTENT: Readonly<Record<string, string>> = {
   'kms.retire-grant-pair': 'the KMS-compatible API only, and KMS requests carry no Idempotency-Key',
   'kms.derive-shared-secret': 'no stored change',
   'kms.rotate-key': 'the KMS-compatible API only, and KMS requests carry no Idempotency-Key',
+  'kms.create-external-key': 'the KMS-compatible API only, and KMS requests carry no Idempotency-Key',
+  'kms.get-parameters-for-import': 'the KMS-compatible API only, and KMS requests carry no Idempotency-Key',
+  'kms.import-key-material': 'the KMS-compatible API only, and KMS requests carry no Idempotency-Key',
+  'kms.delete-imported-key-material': 'the KMS-compatible API only, and KMS requests carry no Idempotency-Key',
 };
 
 const READS = new Set(['pkcs11.find-objects', 'pkcs11.read-key-attributes', 'pkcs11.read-object-attributes']);

@@ -23,6 +23,7 @@ import type { KeyVersions } from '../keys/key-versions.js';
 import type { KeyWrapping } from '../keys/key-wrapping.js';
 import type { MultipartOperations } from '../keys/multipart-operations.js';
 import type { KmsKeyChanges } from '../kms/key-changes.js';
+import type { KmsKeyImport } from '../kms/key-import.js';
 import type { ObjectService } from '../pkcs11/object-service.js';
 import type { RecordWriter } from '../records/record-writer.js';
 import type { XksKeyStores } from '../xks/key-stores.js';
@@ -68,4 +69,8 @@ export interface Services {
   readonly kmsKeys: KmsKeyChanges;
   /** Writes carrying an Idempotency-Key: run once, replayed on a retry. */
   readonly idempotency: Pick<IdempotencyService, 'run'>;
+  /** KMS imported key material (Origin EXTERNAL keys). */
+  readonly kmsImport: KmsKeyImport;
+  /** The node's clock: what falls due with time (imported material's expiry) is read from it. */
+  readonly clock: () => Date;
 }
