@@ -67,6 +67,14 @@ describe('cluster membership (real nodes, real etcd)', { timeout: 180_000 }, () 
       assert.equal(typeof node.load?.inFlight, 'number');
       assert.match(node.url ?? '', /^https:\/\/127\.0\.0\.1:\d+$/);
     }
+    // Clients discover the same live nodes, sealed or not, without a session.
+    const discovered = await kit.api.call<{ nodes: { url: string; zone?: string }[] }>('GET', '/v1/cluster/nodes');
+    assert.deepEqual(
+      discovered.body.nodes.map((node) => node.zone).sort(),
+      ['zone-a', 'zone-b'],
+      'both nodes, from their live records',
+    );
+    assert.deepEqual(discovered.body.nodes.map((node) => node.url).sort(), nodes.map((node) => node.url).sort());
     // The list comes from the store: B's own record is the same.
     const entry = await kit.store.get(`members/${bId}`);
     assert.ok(entry, 'B keeps a live record');
@@ -221,5 +229,8 @@ describe('cluster membership (real nodes, real etcd)', { timeout: 180_000 }, () 
     const cli = listed.find((node) => node.nodeId === prepared['node-id']);
     assert.equal(cli?.zone, 'zone-c');
     assert.equal(cli?.health, 'down', 'admitted, not started yet');
+    // Only node A is up now: status warns that one zone holds the whole cluster.
+    const status = await coffer('cluster', 'status');
+    assert.match(String((status.warnings as string[] | undefined)?.[0]), /the only node is in zone zone-a/);
   });
 });

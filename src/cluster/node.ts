@@ -18,13 +18,13 @@ import { checkPrivateDirectory, exists } from '../util/files.js';
 import { createLogger } from '../util/logger.js';
 import { COFFER_VERSION } from '../version.js';
 import { readClusterFile } from './cluster-file.js';
-import { wireServices } from './services-wiring.js';
+import { wireServices, type WiringOptions } from './services-wiring.js';
 import { ClusterService, type NodeInfo } from './cluster-service.js';
 import { dataDir, type DataDir } from './data-dir.js';
 import { checkZone } from './membership/member-record.js';
 import type { MembershipOptions } from './membership/wire-membership.js';
 
-export interface NodeOptions extends AuditNodeOptions {
+export interface NodeOptions extends AuditNodeOptions, WiringOptions {
   readonly dataDir: string;
   readonly host?: string;
   readonly port?: number;
@@ -42,12 +42,14 @@ export interface NodeOptions extends AuditNodeOptions {
    */
   readonly sharedStore?: StateStore;
   readonly nodeId?: string;
-  /** This node's zone label (else the one cluster.json holds from `cluster add-node`). */
+  /** This node's zone label: clients in the same zone prefer it (else the zone cluster.json holds from `cluster add-node`). */
   readonly zone?: string;
   /** The URL clients and peers reach this node at (default: the one it listens on). */
   readonly advertiseUrl?: string;
+  /** The clock the node reads for what expires (tests move it instead of waiting). */
+  readonly clock?: () => Date;
   /** Membership lease TTL and peer-unseal timing, and whether to ask peers at all (tests). */
-  readonly membership?: Pick<MembershipOptions, 'memberTtlSeconds' | 'peerUnsealBackoffMs' | 'peerUnseal'>;
+  readonly membershipTiming?: Pick<MembershipOptions, 'memberTtlSeconds' | 'peerUnsealBackoffMs' | 'peerUnseal'>;
 }
 
 export interface RunningNode {
@@ -69,6 +71,8 @@ export interface RunningNode {
 export const DEFAULT_PORT = 2225;
 /** Expired sessions and challenges are swept about this often, jittered so nodes rarely coincide. */
 const SWEEP_MS = 60_000;
+/** Expired idempotency records are swept about this often (every node; a lost race is harmless). */
+const IDEMPOTENCY_SWEEP_MS = 10 * 60_000;
 
 /**
  * Starts a node: checks the data dir, runs the self-tests (a failure refuses service), opens
@@ -109,14 +113,15 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     version: COFFER_VERSION,
   };
   const zone = checkZone(options.zone ?? file.zone, 'zone');
-  const wired = wireServices(store, info, file.seal, logger, options, {
+  const cluster: MembershipOptions = {
     caPem: tls.ca.toString('utf8'),
     nodeCert: tls.cert,
     nodeKey: tls.key,
     storeConfig,
     zone,
-    ...options.membership,
-  });
+    ...options.membershipTiming,
+  };
+  const wired = wireServices(store, info, file.seal, logger, { ...options, cluster }, options.clock);
   const app = buildServer(tls, wired.services, logger);
   wired.members.load.attach(app);
   const lifecycle = wired.members.lifecycle(wired.services.cluster);
@@ -129,8 +134,18 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     () => void sweep().catch((error: unknown) => logger.warn({ code: codeOf(error) }, 'the expiry sweep failed')),
     SWEEP_MS + randomInt(0, SWEEP_MS / 10),
   ).unref();
+  const idempotencySweeper = setInterval(
+    () => {
+      if (wired.services.cluster.sealed) return;
+      wired.idempotency.sweep().catch((error: unknown) => {
+        logger.warn({ code: codeOf(error) }, 'the idempotency sweep failed');
+      });
+    },
+    IDEMPOTENCY_SWEEP_MS + randomInt(0, IDEMPOTENCY_SWEEP_MS / 10),
+  ).unref();
   const close = async (): Promise<void> => {
     clearInterval(sweeper);
+    clearInterval(idempotencySweeper);
     await lifecycle.stop();
     await app.close();
     await wired.audit.stop();
@@ -152,10 +167,11 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     throw error;
   }
   const port = listeningPort(app);
+  const url = `https://${urlHost(options.host ?? '127.0.0.1')}:${port}`;
   const startupMs = Math.round(performance.now() - started);
   logger.info({ port, mode: file.mode, sealed: wired.services.cluster.sealed, startupMs }, 'node started');
   return {
-    url: `https://${urlHost(options.host ?? '127.0.0.1')}:${port}`,
+    url,
     port,
     info,
     dir,

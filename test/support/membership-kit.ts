@@ -93,7 +93,7 @@ export async function startMembershipKit(cleanup: (stop: () => Promise<void>) =>
     port: 0,
     logger: createLogger({ level: 'debug', destination: lines(node.logs) }),
     ...(node.zone !== undefined && { zone: node.zone }),
-    membership: { memberTtlSeconds: MEMBER_TTL_SECONDS, peerUnsealBackoffMs: 100 },
+    membershipTiming: { memberTtlSeconds: MEMBER_TTL_SECONDS, peerUnsealBackoffMs: 100 },
   });
   const kit: MembershipKit = {
     root,

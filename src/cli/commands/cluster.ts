@@ -6,6 +6,7 @@ import { createKeyAndCsr, privateKeyPem } from '../../pki/index.js';
 import { resolveNewSecret } from '../credentials.js';
 import { CliError } from '../errors.js';
 import { keyValues } from '../output.js';
+import { zoneWarning } from '../zone-warning.js';
 import {
   execute,
   withAuthOptions,
@@ -66,7 +67,13 @@ export function registerClusterCommands(program: Command, ctx: CliContext): Comm
       execute(ctx, options, () =>
         withClient(ctx, options, async (client) => {
           const status = await client.status();
-          return { data: status, human: statusHuman(status) };
+          // Best effort: an older node without the list gives no warning rather than an error.
+          const nodes = await client.clusterNodes().catch(() => []);
+          const warning = zoneWarning(nodes);
+          return {
+            data: { ...status, nodes, ...(warning !== undefined && { warnings: [warning] }) },
+            human: statusHuman(status) + (warning === undefined ? '' : `\nwarning: ${warning}`),
+          };
         }),
       ),
   );

@@ -4,27 +4,29 @@
  * search of a sealed node, and `cluster list-nodes`.
  */
 import type { StateStore } from '../../store/state-store.js';
+import type { ClusterMembership, ClusterNode } from '../membership.js';
 import { decodeMember, MEMBER_PREFIX, type MemberRecord } from './member-record.js';
 
-/** One node as clients reach it. */
-export interface DiscoveredNode {
-  readonly url: string;
-  readonly zone?: string;
-}
-
-export class StoreMembership {
+export class StoreMembership implements ClusterMembership {
   constructor(
     private readonly store: Pick<StateStore, 'range'>,
     /** This node's zone label, if it has one. */
     readonly zone: string | undefined,
+    /** Static extra endpoints (`node start --peer`): a relay, or a node on another store. */
+    private readonly peers: readonly ClusterNode[] = [],
   ) {}
 
-  /** The live nodes' URLs and zones, in node id order (what a client needs, nothing more). */
-  async nodes(): Promise<readonly DiscoveredNode[]> {
-    return (await this.members()).map((member) => ({
+  /**
+   * The live nodes' URLs and zones, in node id order, then the static peers; each URL once.
+   * What a client needs to connect, nothing it could not learn by connecting.
+   */
+  async nodes(): Promise<readonly ClusterNode[]> {
+    const live = (await this.members()).map((member) => ({
       url: member.url,
       ...(member.zone !== undefined && { zone: member.zone }),
     }));
+    const seen = new Set<string>();
+    return [...live, ...this.peers].filter((node) => !seen.has(node.url) && seen.add(node.url));
   }
 
   /** Every live record that decodes; a malformed one is no member. */

@@ -13,6 +13,7 @@ import type { RecordWriter } from '../../records/record-writer.js';
 import type { StateStore } from '../../store/state-store.js';
 import type { StoreConfig } from '../../store/store-config.js';
 import type { ClusterService, NodeInfo } from '../cluster-service.js';
+import type { ClusterNode } from '../membership.js';
 import { askPeer } from '../peer-unseal/peer-unseal-client.js';
 import { PeerUnsealService } from '../peer-unseal/peer-unseal-service.js';
 import { PeerUnsealer } from '../peer-unseal/peer-unsealer.js';
@@ -36,6 +37,8 @@ export interface MembershipOptions {
   readonly peerUnsealBackoffMs?: number;
   /** Ask peers for the root key when the node is sealed at start (true by default). */
   readonly peerUnseal?: boolean;
+  /** Static extra endpoints clients may discover (`--peer`). */
+  readonly peers?: readonly ClusterNode[];
 }
 
 export interface MembershipDeps {
@@ -54,7 +57,7 @@ export function wireMembership(deps: MembershipDeps, options: MembershipOptions)
   const revocations = new RevocationList(store, options.caPem, info.clusterId, (key) =>
     logger.error({ key }, 'a revocation entry does not verify with the cluster CA: ignored'),
   );
-  const membership = new StoreMembership(store, options.zone);
+  const membership = new StoreMembership(store, options.zone, options.peers);
   const load = new LoadMeter();
   const ownSerial = describeCertificate(options.nodeCert.toString('utf8')).serialNumber;
   const nodes = new NodeAdmission({
