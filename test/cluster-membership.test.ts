@@ -218,7 +218,7 @@ describe('cluster membership (real nodes, real etcd)', { timeout: 180_000 }, () 
       'add-node',
       '--csr',
       String(prepared['csr-path']),
-      '--zone',
+      '--node-zone',
       'zone-c',
       '--out',
       bundle,

@@ -1,7 +1,7 @@
 /**
  * Adding and removing nodes, as CloudHSM's create-hsm / delete-hsm:
  *   new machine:  coffer node prepare --data-dir D          (key + CSR; prints the CSR path)
- *   admin:        coffer cluster add-node --csr D/tls/node.csr --zone Z --out bundle.json
+ *   admin:        coffer cluster add-node --csr D/tls/node.csr --node-zone Z --out bundle.json
  *   new machine:  coffer node join --data-dir D --bundle bundle.json; coffer node start …
  *   admin:        coffer cluster remove-node --node-id ID
  *   any user:     coffer cluster list-nodes
@@ -59,7 +59,7 @@ export function registerClusterNodeCommands(cluster: Command, ctx: CliContext): 
   )
     .requiredOption('--csr <file>', 'the CSR `coffer node prepare` made on the new machine')
     .requiredOption('--out <file>', 'where to write the join bundle for `coffer node join`')
-    .option('--zone <zone>', "the new node's zone (availability zone, rack, site)")
+    .option('--node-zone <zone>', "the new node's zone (availability zone, rack, site); --zone is the client's own")
     .option('--dns-name <name>', 'a DNS name the node is reached by (repeat); localhost is always in', collect, [])
     .option('--ip-address <ip>', 'an IP address the node is reached at (repeat); loopback is always in', collect, [])
     .option('--force', 'replace the --out file')
@@ -68,7 +68,7 @@ export function registerClusterNodeCommands(cluster: Command, ctx: CliContext): 
         options: AuthOptions & {
           csr: string;
           out: string;
-          zone?: string;
+          nodeZone?: string;
           dnsName: string[];
           ipAddress: string[];
           force?: boolean;
@@ -79,7 +79,7 @@ export function registerClusterNodeCommands(cluster: Command, ctx: CliContext): 
           const bundle = await withSession(ctx, options, (session) =>
             session.nodes.addNode({
               csr,
-              ...(options.zone !== undefined && { zone: options.zone }),
+              ...(options.nodeZone !== undefined && { zone: options.nodeZone }),
               ...(options.dnsName.length > 0 && { dnsNames: options.dnsName }),
               ...(options.ipAddress.length > 0 && { ipAddresses: options.ipAddress }),
             }),
@@ -144,7 +144,10 @@ export function registerNodeJoinCommands(node: Command, ctx: CliContext): void {
           human: keyValues([
             ['node-id', prepared.nodeId],
             ['csr', prepared.csrFile],
-            ['next', `an admin: coffer cluster add-node --csr ${prepared.csrFile} --zone <zone> --out bundle.json`],
+            [
+              'next',
+              `an admin: coffer cluster add-node --csr ${prepared.csrFile} --node-zone <zone> --out bundle.json`,
+            ],
           ]),
         };
       }),
