@@ -25,6 +25,7 @@ export const RECORD_KINDS = [
   'access-key',
   'session',
   'challenge',
+  'idempotency',
   'key-import',
 ] as const;
 

@@ -49,6 +49,24 @@ export const ERRORS = {
     kms: 'UnsupportedOperationException',
     message: 'No such API operation',
   },
+  IDEMPOTENCY_KEY_INVALID: {
+    status: 400,
+    ckr: 'CKR_ARGUMENTS_BAD',
+    kms: 'ValidationException',
+    message: 'The Idempotency-Key header must be one value of 16 to 64 visible ASCII characters',
+  },
+  IDEMPOTENCY_KEY_NOT_ACCEPTED: {
+    status: 400,
+    ckr: 'CKR_ARGUMENTS_BAD',
+    kms: 'ValidationException',
+    message: 'This operation does not accept an Idempotency-Key',
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    ckr: 'CKR_FUNCTION_FAILED',
+    kms: 'ValidationException',
+    message: 'The Idempotency-Key was used for a different request',
+  },
 
   // Transport and node state
   CLIENT_CERT_REQUIRED: {

@@ -2,6 +2,8 @@ import type { AuditService } from '../audit/audit-service.js';
 import type { KeyUsageService } from '../audit/key-usage-service.js';
 import type { ClusterPolicyStore } from '../cluster/cluster-policy.js';
 import type { ClusterService } from '../cluster/cluster-service.js';
+import type { ClusterMembership } from '../cluster/membership.js';
+import type { IdempotencyService } from '../idempotency/idempotency-service.js';
 import type { KeyQuorumService } from '../identity/key-quorum.js';
 import type { QuorumService } from '../identity/quorum-service.js';
 import type { QuorumValueService } from '../identity/quorum-value-service.js';
@@ -31,6 +33,8 @@ export interface Services {
   /** The one key-use gate every key of every operation passes. */
   readonly gate: KeyUseGate;
   readonly cluster: ClusterService;
+  /** The nodes clients may use, with their zones (GET /v1/cluster/nodes). */
+  readonly membership: ClusterMembership;
   readonly policy: ClusterPolicyStore;
   readonly sessions: SessionManager;
   readonly users: UserService;
@@ -63,6 +67,8 @@ export interface Services {
   readonly accessKeys: AccessKeyService;
   /** KMS keys' state and KMS metadata (the KMS-compatible API). */
   readonly kmsKeys: KmsKeyChanges;
+  /** Writes carrying an Idempotency-Key: run once, replayed on a retry. */
+  readonly idempotency: Pick<IdempotencyService, 'run'>;
   /** KMS imported key material (Origin EXTERNAL keys). */
   readonly kmsImport: KmsKeyImport;
   /** The node's clock: what falls due with time (imported material's expiry) is read from it. */

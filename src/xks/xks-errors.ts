@@ -42,6 +42,9 @@ export const XKS_ERROR_OF: Readonly<Record<ErrorCode, XksErrorName>> = {
   BODY_TOO_LARGE: UNSUPPORTED,
   UNSUPPORTED_MEDIA_TYPE: VALIDATION,
   ROUTE_NOT_FOUND: 'InvalidUriPathException',
+  IDEMPOTENCY_KEY_INVALID: VALIDATION,
+  IDEMPOTENCY_KEY_NOT_ACCEPTED: VALIDATION,
+  IDEMPOTENCY_KEY_REUSED: VALIDATION,
   // Transport and node state: a sealed or failing node cannot serve its keys.
   CLIENT_CERT_REQUIRED: AUTH,
   NODE_SEALED: INTERNAL,
