@@ -367,6 +367,41 @@ describe('RecordWriter and RecordReader', () => {
     assert.deepEqual(settled.filter((s) => s.status === 'rejected').length, 0);
   });
 
+  test("after a lost head race, a group's compares are read at once, not one store round each", async () => {
+    const other = await openNode('node-b');
+    let inFlight = 0;
+    let most = 0;
+    // node-a's store, each get of a compared key taking a while, as an etcd round does.
+    const slow = new Proxy(node.store, {
+      get(target, property) {
+        if (property === 'get')
+          return async (key: string) => {
+            if (!key.startsWith('claim/')) return target.get(key);
+            most = Math.max(most, ++inFlight);
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            inFlight--;
+            return target.get(key);
+          };
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const writer = new RecordWriter(slow, node.barrier, 'node-a');
+    const event = { actor: 'system', action: 'test.race', result: 'success' } as const;
+    await writer.commit({ event });
+    // Another node moves the head: node-a's cached head is stale, so its next group loses once.
+    await other.writer.commit({ event });
+    const group = Array.from({ length: 8 }, (_, i) =>
+      writer.commit({
+        compares: [{ key: `claim/${i}`, modRevision: 0 }],
+        changes: [{ type: 'index', path: `claim/${i}` }],
+        event,
+      }),
+    );
+    await Promise.all(group);
+    assert.ok(most > 1, `the compares were read one at a time (at most ${most} in flight)`);
+  });
+
   test('the reader refuses a tampered record and a record copied to another path', async () => {
     await node.writer.commit({
       changes: [{ type: 'put', path: 'user/alice', kind: 'user', plaintext: Buffer.from('alice') }],

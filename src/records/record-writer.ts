@@ -286,16 +286,15 @@ export class RecordWriter {
 
   /** The commits whose compares still hold in the store (a failed group's, before it retries). */
   private async stillHolding(group: readonly Pending[]): Promise<Pending[]> {
-    const holding: Pending[] = [];
-    for (const pending of group) {
-      let holds = true;
-      for (const compare of pending.compares) {
-        holds = ((await this.store.get(compare.key))?.modRevision ?? 0) === compare.modRevision;
-        if (!holds) break;
-      }
-      if (holds) holding.push(pending);
-    }
-    return holding;
+    // All read at once: one after another, a large group spent a store round per compare here
+    // while the other nodes' writers committed, and so lost the head again and again.
+    const holds = await Promise.all(
+      group.map(async (pending) => {
+        const revisions = await Promise.all(pending.compares.map((compare) => this.store.get(compare.key)));
+        return pending.compares.every((compare, index) => (revisions[index]?.modRevision ?? 0) === compare.modRevision);
+      }),
+    );
+    return group.filter((_, index) => holds[index]);
   }
 
   /** With checkpoints on: the signer readies its key while unsealed and forgets it while sealed. */
