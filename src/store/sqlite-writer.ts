@@ -62,7 +62,9 @@ export class SqliteWriter {
       });
     } catch (error) {
       await worker.terminate();
-      throw error instanceof CofferError ? error : new CofferError('STORE_UNAVAILABLE', `writer thread (${kindOf(error)})`);
+      throw error instanceof CofferError
+        ? error
+        : new CofferError('STORE_UNAVAILABLE', `writer thread (${kindOf(error)})`);
     }
     if (hello.type === 'failed') {
       await exited;
