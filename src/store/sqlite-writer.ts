@@ -22,7 +22,8 @@ import {
 import { kindOf } from './watch-warnings.js';
 
 // The thread runs as this module does: compiled (.js), or from source through tsx (.ts).
-const WORKER_URL = new URL(`./sqlite-writer-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+const EXTENSION = extname(fileURLToPath(import.meta.url));
+const WORKER_URL = new URL(`./sqlite-writer-worker${EXTENSION}`, import.meta.url);
 /** How long a closing thread may take to end once it closed its connection. */
 const EXIT_TIMEOUT_MS = 5000;
 
@@ -35,6 +36,15 @@ export interface WriterReady {
 interface Waiting {
   readonly resolve: (result: WriterCalls[WriterCall]['result']) => void;
   readonly reject: (error: CofferError) => void;
+}
+
+function newWorker(config: WriterConfig): Worker {
+  if (EXTENSION !== '.ts') return new Worker(WORKER_URL, { workerData: config });
+  // From source: Node 20 runs no loader hook on a worker's entry, so the thread registers tsx first.
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const entry = JSON.stringify(WORKER_URL.href);
+  const code = `import(${tsx}).then((api) => api.register()).then(() => import(${entry}))`;
+  return new Worker(code, { eval: true, workerData: config });
 }
 
 function unavailable(): CofferError {
@@ -51,7 +61,7 @@ export class SqliteWriter {
 
   /** Starts the thread, which opens, configures and migrates the file; rejects with its error. */
   static async start(config: WriterConfig): Promise<{ writer: SqliteWriter; ready: WriterReady }> {
-    const worker = new Worker(WORKER_URL, { workerData: config });
+    const worker = newWorker(config);
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     let hello: WriterHello;
     try {
