@@ -3,7 +3,9 @@
 # a dev node of each, coffer-pkpspeed aes-keygen at 1 and 8 threads, the two alternating each
 # round so the machine's noise falls on both alike. Per run: ops/s, p50/p99, store transactions
 # per key (2 when no two commits share one: the key's creation and its destroy) and the node's
-# CPU milliseconds per key (all its threads).
+# CPU milliseconds per key (all its threads). Then, per round and build, AES-GCM at one thread
+# while 8 other threads generate keys: how long a request that writes nothing waits behind the
+# commits of those that do.
 #
 #   bash bench/keygen-ab.sh DIST_A DIST_B [seconds=5] [rounds=3]
 #   bash bench/keygen-ab.sh ../other-tree/dist dist 5 5
@@ -73,5 +75,22 @@ for round in $(seq 1 "$rounds"); do
         }));' "$work/run.json" "$round" "${dists[$side]}" "$revision_before" "$(revision "$side")" \
         "$ticks_before" "$(cpu_ticks "$side")" "$ticks_per_second"
     done
+  done
+  for side in 0 1; do
+    export COFFER_PKCS11_CONF=$work/$side/pkcs11.json
+    "$tool" --module "$module" --pin bench:bench-password-1 --gcm-iv zero --threads 8 \
+      --seconds $((seconds + 2)) --ops aes-keygen --json >"$work/load.json" 2>"$work/load.err" &
+    load=$!
+    sleep 1
+    "$tool" --module "$module" --pin bench:bench-password-1 --gcm-iv zero --threads 1 \
+      --seconds "$seconds" --ops aes-gcm-1k --json >"$work/run.json" 2>"$work/run.err"
+    wait "$load"
+    node -e '
+      const [file, round, dist] = process.argv.slice(1);
+      const r = JSON.parse(require("fs").readFileSync(file, "utf8").trim());
+      console.log(JSON.stringify({
+        round: Number(round), dist, op: "aes-gcm-1k beside 8 keygen threads", opsPerSec: r.opsPerSec,
+        p50Ms: Number(r.p50Ms.toFixed(2)), p99Ms: Number(r.p99Ms.toFixed(2)), errors: r.errors,
+      }));' "$work/run.json" "$round" "${dists[$side]}"
   done
 done
