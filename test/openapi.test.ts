@@ -82,7 +82,12 @@ describe('the OpenAPI document of /v1', () => {
         .filter(([, operation]) => operation['x-coffer-served-while-sealed'])
         .map(([method]) => routeKey(method, path)),
     );
-    assert.deepEqual(sealed.sort(), ['GET /v1/cluster/status', 'GET /v1/health', 'POST /v1/cluster/unseal']);
+    assert.deepEqual(sealed.sort(), [
+      'GET /v1/cluster/nodes',
+      'GET /v1/cluster/status',
+      'GET /v1/health',
+      'POST /v1/cluster/unseal',
+    ]);
     for (const item of Object.values(document.paths)) {
       for (const operation of Object.values(item)) {
         const name = operation['x-coffer-operation'] as PolicyOperation | undefined;

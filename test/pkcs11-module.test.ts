@@ -20,6 +20,7 @@ import { after, before, describe, test } from 'node:test';
 import { devUp } from '../src/cluster/dev-up.js';
 import type { RunningNode } from '../src/cluster/node.js';
 import { writePkcs11Config } from '../src/cluster/pkcs11-config.js';
+import { UNDER_VALGRIND_TIMEOUTS } from './support/pkcs11-timeouts.js';
 import { createLogger } from '../src/util/logger.js';
 import { p256 } from '@noble/curves/nist.js';
 import {
@@ -81,6 +82,7 @@ describe('the PKCS#11 module', { skip: skipAll }, () => {
       caFile: t.dir.caCert,
       certFile: t.init.clientCert!,
       keyFile: t.init.clientKey!,
+      ...UNDER_VALGRIND_TIMEOUTS,
     });
     env = { PATH: process.env.PATH, COFFER_PKCS11_CONF: conf };
   });

@@ -9,7 +9,10 @@
  * batch item through the same permission row, schema, key-use gate and audit as the item's
  * own route, and answers per item; each waiting call gets its own answer or error, as
  * coffer_http gives it. A batch that fails as a whole (unreachable, a login the node forgot)
- * fails each of its calls with that error.
+ * fails each of its calls with that error. A write (C_GenerateKey) carries its own
+ * Idempotency-Key in its item, as it would in its header alone: a batch of such writes only is
+ * sent again elsewhere after its answer was lost, and the node makes each key once; a batch with
+ * any other call is not, as none of those calls would be alone (transport.c).
  *
  * The queue holds only pointers to the waiting calls' own items (on their stacks). The thread
  * that sends a batch writes each item's answer, then marks it done under the lock; the answer
@@ -37,6 +40,8 @@ struct item {
   const char *token;
   const char *body;
   size_t body_length;
+  int write;                             /* its route takes an Idempotency-Key (C_GenerateKey) */
+  char key[COFFER_IDEMPOTENCY_KEY_MAX]; /* a write's, in its batch item */
   enum item_state state;
   CK_RV rv;
   json_object *response;
@@ -89,18 +94,20 @@ static void fail_all(struct item *batch, CK_RV rv, const char *code) {
 }
 
 /* {"operations":[{"operation":"encrypt",<the item's fields>},…]}: each item's body is a JSON
-   object, so its fields follow the name after its opening brace. */
+   object, so its fields follow the name after its opening brace; a write's key, after the name. */
 static char *batch_body(const struct item *batch) {
   size_t capacity = 32;
   for (const struct item *item = batch; item != NULL; item = item->next)
-    capacity += item->body_length + strlen(item->operation) + 32;
+    capacity += item->body_length + strlen(item->operation) + 32 + 24 + COFFER_IDEMPOTENCY_KEY_MAX;
   char *text = malloc(capacity), *end = text;
   if (text == NULL) return NULL;
   end += sprintf(end, "{\"operations\":[");
   for (const struct item *item = batch; item != NULL; item = item->next) {
     const char *fields = item->body + 1; /* after '{' */
     int empty = fields[strspn(fields, " \t\r\n")] == '}';
-    end += sprintf(end, "{\"operation\":\"%s\"%s", item->operation, empty ? "}" : ",");
+    end += sprintf(end, "{\"operation\":\"%s\"", item->operation);
+    if (item->write) end += sprintf(end, ",\"idempotencyKey\":\"%s\"", item->key);
+    end += sprintf(end, "%s", empty ? "}" : ",");
     if (!empty) {
       memcpy(end, fields, item->body_length - 1);
       end += item->body_length - 1;
@@ -138,6 +145,15 @@ static void send_batch(const struct coffer_config *config, struct item *batch) {
     batch->rv = coffer_http(config, "POST", batch->route, batch->token, batch->body, &batch->response, batch->code);
     return;
   }
+  /* Each write's key is made once per batch: every endpoint the batch is tried on sees the same. */
+  int keyed = 1;
+  for (struct item *item = batch; item != NULL; item = item->next) {
+    keyed &= item->write;
+    if (item->write && coffer_idempotency_key(item->key) != CKR_OK) {
+      fail_all(batch, CKR_FUNCTION_FAILED, NULL);
+      return;
+    }
+  }
   char *body = batch_body(batch);
   if (body == NULL) {
     fail_all(batch, CKR_HOST_MEMORY, NULL);
@@ -145,7 +161,7 @@ static void send_batch(const struct coffer_config *config, struct item *batch) {
   }
   char code[COFFER_CODE_MAX];
   json_object *answer = NULL, *results;
-  CK_RV rv = coffer_http(config, "POST", "/v1/batch", batch->token, body, &answer, code);
+  CK_RV rv = coffer_http_batch(config, batch->token, body, keyed, &answer, code);
   coffer_free_secret(body);
   size_t count = 0;
   for (struct item *item = batch; item != NULL; item = item->next) count++;
@@ -168,7 +184,12 @@ CK_RV coffer_combined_http(const struct coffer_config *config, const char *opera
   if (operation == NULL || config->combine_in_flight == 0 || length > COFFER_COMBINE_ITEM_MAX || length < 2 ||
       body[0] != '{')
     return coffer_http(config, "POST", route, token, body, response, code);
-  struct item own = {.operation = operation, .route = route, .token = token, .body = body, .body_length = length};
+  struct item own = {.operation = operation,
+                     .route = route,
+                     .token = token,
+                     .body = body,
+                     .body_length = length,
+                     .write = coffer_is_idempotent_write("POST", route)};
   pthread_mutex_lock(&lock);
   struct item **end = &head;
   while (*end != NULL) end = &(*end)->next;

@@ -2,6 +2,8 @@
  * Configuration: the JSON file named by COFFER_PKCS11_CONF, then the environment over it.
  *   {"endpoints": ["https://host:2225"], "caFile": "...", "certFile": "...", "keyFile": "...",
  *    "connectTimeoutMs": 5000, "requestTimeoutMs": 30000, "combineInFlight": 2}
+ * An endpoint may name its zone ("https://host:2225#zone-a", or {"url": …, "zone": …}); with
+ * "zone" (COFFER_PKCS11_ZONE) the endpoints of that zone are tried first (zones.c).
  * Relative paths in the file are relative to the file's directory. The environment:
  * COFFER_PKCS11_ENDPOINTS (comma-separated), COFFER_PKCS11_CA_FILE, COFFER_PKCS11_CERT_FILE,
  * COFFER_PKCS11_KEY_FILE, COFFER_PKCS11_CONNECT_TIMEOUT_MS, COFFER_PKCS11_REQUEST_TIMEOUT_MS,
@@ -9,6 +11,7 @@
  * (combiner.c) may be on their way at once; 0 sends every call alone.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +49,30 @@ static CK_RV add_endpoint(struct coffer_config *config, const char *url, size_t 
   while (length > 0 && copy[length - 1] == '/') copy[--length] = '\0';
   config->endpoints[config->endpoint_count++] = copy;
   return CKR_OK;
+}
+
+/* {"url": "https://…", "zone": "…"}: kept as "url#zone" until zones.c orders the list. */
+static CK_RV add_zoned_endpoint(struct coffer_config *config, json_object *entry) {
+  json_object *url, *zone;
+  if (!json_object_object_get_ex(entry, "url", &url) || !json_object_is_type(url, json_type_string))
+    return CKR_GENERAL_ERROR;
+  int zoned = json_object_object_get_ex(entry, "zone", &zone);
+  if (zoned && !json_object_is_type(zone, json_type_string)) return CKR_GENERAL_ERROR;
+  const char *text = json_object_get_string(url);
+  if (strchr(text, '#') != NULL) return CKR_GENERAL_ERROR;
+  size_t length = strlen(text) + 2 + (zoned ? strlen(json_object_get_string(zone)) : 0);
+  char *joined = malloc(length);
+  if (joined == NULL) return CKR_HOST_MEMORY;
+  snprintf(joined, length, "%s%s%s", text, zoned ? "#" : "", zoned ? json_object_get_string(zone) : "");
+  CK_RV rv = add_endpoint(config, joined, strlen(joined));
+  free(joined);
+  return rv;
+}
+
+static CK_RV set_zone(struct coffer_config *config, const char *zone) {
+  free(config->zone);
+  config->zone = strdup(zone);
+  return config->zone == NULL ? CKR_HOST_MEMORY : CKR_OK;
 }
 
 static void clear_endpoints(struct coffer_config *config) {
@@ -93,7 +120,8 @@ static CK_RV read_file(struct coffer_config *config, const char *file) {
     if (!json_object_is_type(value, json_type_array)) rv = CKR_GENERAL_ERROR;
     for (size_t i = 0; rv == CKR_OK && i < json_object_array_length(value); i++) {
       json_object *entry = json_object_array_get_idx(value, i);
-      if (!json_object_is_type(entry, json_type_string)) rv = CKR_GENERAL_ERROR;
+      if (json_object_is_type(entry, json_type_object)) rv = add_zoned_endpoint(config, entry);
+      else if (!json_object_is_type(entry, json_type_string)) rv = CKR_GENERAL_ERROR;
       else rv = add_endpoint(config, json_object_get_string(entry), (size_t)json_object_get_string_len(entry));
     }
   }
@@ -104,6 +132,9 @@ static CK_RV read_file(struct coffer_config *config, const char *file) {
     if (!json_object_is_type(value, json_type_string)) rv = CKR_GENERAL_ERROR;
     else rv = set_path(path_slots[i], base_dir, json_object_get_string(value));
   }
+  if (rv == CKR_OK && json_object_object_get_ex(root, "zone", &value))
+    rv = json_object_is_type(value, json_type_string) ? set_zone(config, json_object_get_string(value))
+                                                      : CKR_GENERAL_ERROR;
   if (rv == CKR_OK) rv = read_timeout(root, "connectTimeoutMs", &config->connect_timeout_ms);
   if (rv == CKR_OK) rv = read_timeout(root, "requestTimeoutMs", &config->request_timeout_ms);
   if (rv == CKR_OK) rv = read_in_flight(root, &config->combine_in_flight);
@@ -127,6 +158,8 @@ static CK_RV read_environment(struct coffer_config *config) {
       if (*start == ',') start++;
     }
   }
+  const char *zone = getenv("COFFER_PKCS11_ZONE");
+  if (zone != NULL && zone[0] != '\0' && set_zone(config, zone) != CKR_OK) return CKR_HOST_MEMORY;
   static const char *const path_vars[] = {"COFFER_PKCS11_CA_FILE", "COFFER_PKCS11_CERT_FILE", "COFFER_PKCS11_KEY_FILE"};
   char **path_slots[] = {&config->ca_file, &config->cert_file, &config->key_file};
   for (size_t i = 0; i < 3; i++) {
@@ -165,12 +198,14 @@ CK_RV coffer_config_load(struct coffer_config *config) {
   if (file != NULL && file[0] != '\0') rv = read_file(config, file);
   if (rv == CKR_OK) rv = read_environment(config);
   if (rv == CKR_OK && config->endpoint_count == 0) rv = CKR_GENERAL_ERROR;
+  if (rv == CKR_OK) rv = coffer_config_order_by_zone(config);
   if (rv != CKR_OK) coffer_config_free(config);
   return rv;
 }
 
 void coffer_config_free(struct coffer_config *config) {
   clear_endpoints(config);
+  free(config->zone);
   free(config->ca_file);
   free(config->cert_file);
   free(config->key_file);

@@ -40,6 +40,8 @@ int coffer_handle_parse(const char *text, CK_OBJECT_HANDLE *handle);
 struct coffer_config {
   char **endpoints;
   size_t endpoint_count;
+  char *zone;                 /* the client's zone, or NULL */
+  size_t zone_endpoint_count; /* the first endpoints are in it (zones.c orders them) */
   char *ca_file;
   char *cert_file;
   char *key_file;
@@ -50,6 +52,20 @@ struct coffer_config {
 /* Reads COFFER_PKCS11_CONF (a JSON file), then the COFFER_PKCS11_* variables over it. */
 CK_RV coffer_config_load(struct coffer_config *config);
 void coffer_config_free(struct coffer_config *config);
+
+/* ---- zones.c ---- */
+/* Puts the endpoints of config->zone first (in their order), drops each "#zone", counts them. */
+CK_RV coffer_config_order_by_zone(struct coffer_config *config);
+
+/* ---- idempotency.c ---- */
+#define COFFER_IDEMPOTENCY_HEADER_MAX 64
+#define COFFER_IDEMPOTENCY_KEY_MAX 33
+/* Whether the node accepts an Idempotency-Key on this request (the module's writes). */
+int coffer_is_idempotent_write(const char *method, const char *path);
+/* A fresh key: 32 hex digits from RAND_bytes. */
+CK_RV coffer_idempotency_key(char key[COFFER_IDEMPOTENCY_KEY_MAX]);
+/* "Idempotency-Key: <a fresh key>". */
+CK_RV coffer_idempotency_header(char line[COFFER_IDEMPOTENCY_HEADER_MAX]);
 
 /* ---- errors.c ---- */
 /* The CKR_ value of one of the node's error codes (the registry's ckr column). */
@@ -75,6 +91,13 @@ void coffer_transport_after_fork(void);
  */
 CK_RV coffer_http(const struct coffer_config *config, const char *method, const char *path, const char *token,
                   const char *body, json_object **response, char code[COFFER_CODE_MAX]);
+/*
+ * POST /v1/batch, as coffer_http. The node may have run a batch whose answer was lost, so after
+ * its request left it is sent again elsewhere only when `keyed`: every item is a write carrying
+ * its own idempotencyKey, which the node answers from the first run instead of writing twice.
+ */
+CK_RV coffer_http_batch(const struct coffer_config *config, const char *token, const char *body, int keyed,
+                        json_object **response, char code[COFFER_CODE_MAX]);
 
 /* ---- combiner.c: concurrent calls, coalesced into POST /v1/batch ---- */
 /* The largest body a call may have to travel with others (answers are bounded: combiner.c). */

@@ -4,7 +4,12 @@
  * once: each takes a curl handle from a pool and gives it back, so every handle keeps its
  * connection open for the next call. Requests go to the endpoint that answered last; one that
  * cannot be reached is skipped for the next; when none answers, the call fails with
- * CKR_DEVICE_ERROR.
+ * CKR_DEVICE_ERROR. Endpoints of the client's zone come first (zones.c): once requests moved
+ * to another zone, one call now and then starts at the zone's first endpoint again.
+ * A failure after the request left is retried on another endpoint only for a GET or a write
+ * carrying an Idempotency-Key (idempotency.c), or a batch whose items all are such writes, each
+ * with its key: the node may have run it, and a retry of that write answers the first one's
+ * result instead of writing twice.
  * Request and response bodies may carry secrets (PIN, session token, random bytes): their
  * buffers are zeroed before they are freed.
  */
@@ -14,10 +19,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 
 #define MAX_RESPONSE_BYTES (16u * 1024u * 1024u)
+/* How long requests stay on an endpoint outside the client's zone before one tries the zone again. */
+#define ZONE_RETRY_SECONDS 30
 
 struct buffer {
   char *data;
@@ -66,6 +74,8 @@ static CURL *pool[POOL_MAX];
 static size_t pool_count;
 /* The endpoint that answered last: the next request starts there. */
 static size_t preferred_endpoint;
+/* When requests last left the client's zone, or last tried to come back to it. */
+static time_t left_zone_at;
 /* A parent's handles, left untouched in a child: closing them would end the parent's TLS
    connections on the shared sockets. Kept here, not lost, until the process exits. */
 static CURL *volatile abandoned[POOL_MAX]; /* volatile: stores never read are not optimised away */
@@ -94,18 +104,26 @@ void coffer_transport_abandon(void) {
   pthread_mutex_unlock(&pool_lock);
 }
 
-static CURL *take_handle(size_t *endpoint) {
+static CURL *take_handle(const struct coffer_config *config, size_t *endpoint) {
   pthread_mutex_lock(&pool_lock);
   /* A new handle is made under the lock too: curl_easy_init guards its global state with a
      spin lock of its own, which thread checkers cannot see. Rare: the pool keeps them. */
   CURL *curl = pool_count > 0 ? pool[--pool_count] : curl_easy_init();
   *endpoint = preferred_endpoint;
+  time_t now = time(NULL);
+  if (preferred_endpoint >= config->zone_endpoint_count && config->zone_endpoint_count > 0 &&
+      now - left_zone_at >= ZONE_RETRY_SECONDS) {
+    *endpoint = 0; /* this call tries the zone again; the others stay where they answered */
+    left_zone_at = now;
+  }
   pthread_mutex_unlock(&pool_lock);
   return curl;
 }
 
-static void give_back(CURL *curl, size_t endpoint, int answered) {
+static void give_back(const struct coffer_config *config, CURL *curl, size_t endpoint, int answered) {
   pthread_mutex_lock(&pool_lock);
+  if (answered && endpoint >= config->zone_endpoint_count && preferred_endpoint < config->zone_endpoint_count)
+    left_zone_at = time(NULL);
   if (answered) preferred_endpoint = endpoint;
   if (pool_count < POOL_MAX) {
     pool[pool_count++] = curl;
@@ -120,10 +138,11 @@ static void wipe_headers(struct curl_slist *headers) {
   curl_slist_free_all(headers);
 }
 
-/* The answer of one endpoint: CKR_OK with the status and body, or CKR_DEVICE_ERROR (unreachable). */
+/* The answer of one endpoint: CKR_OK with the status and body, or CKR_DEVICE_ERROR (unreachable;
+   *sent says whether any of the request left first). */
 static CK_RV request_once(CURL *curl, const struct coffer_config *config, const char *endpoint, const char *method,
                           const char *path, struct curl_slist *headers, const char *body, long *status,
-                          struct buffer *answer) {
+                          struct buffer *answer, int *sent) {
   curl_easy_reset(curl); /* options only: live connections stay for reuse */
   size_t url_length = strlen(endpoint) + strlen(path) + 1;
   char *url = malloc(url_length);
@@ -147,6 +166,9 @@ static CK_RV request_once(CURL *curl, const struct coffer_config *config, const 
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, answer);
   CURLcode code = curl_easy_perform(curl);
+  long request_bytes = 0;
+  curl_easy_getinfo(curl, CURLINFO_REQUEST_SIZE, &request_bytes);
+  *sent = request_bytes > 0;
   CK_RV rv = CKR_OK;
   if (answer->overflow) rv = CKR_DEVICE_ERROR;
   else if (code != CURLE_OK) rv = code == CURLE_OUT_OF_MEMORY ? CKR_HOST_MEMORY : CKR_DEVICE_ERROR;
@@ -168,11 +190,30 @@ static CK_RV error_of(json_object *answer, char code[COFFER_CODE_MAX]) {
   return coffer_ckr_of(text);
 }
 
-CK_RV coffer_http(const struct coffer_config *config, const char *method, const char *path, const char *token,
-                  const char *body, json_object **response, char code[COFFER_CODE_MAX]) {
+/* A 503 worth another endpoint: NODE_SEALED (the node ran nothing), or one without a code (a
+   closing node, or a proxy that may have forwarded it) for a request that may be retried. */
+static int unavailable(long status, const struct buffer *answer, int retriable) {
+  if (status != 503) return 0;
+  json_object *parsed = answer->length > 0 ? json_tokener_parse(answer->data) : NULL;
+  char code[COFFER_CODE_MAX] = "";
+  (void)error_of(parsed, code);
+  if (parsed != NULL) coffer_json_put_wiped(parsed);
+  return strcmp(code, "NODE_SEALED") == 0 || (code[0] == '\0' && retriable);
+}
+
+/* One request: `key_line` (NULL: none) its Idempotency-Key header; `retried_after_send` whether
+   a failure after the request left may be retried on another endpoint. */
+static CK_RV request(const struct coffer_config *config, const char *method, const char *path, const char *token,
+                     const char *body, const char *key_line, int retried_after_send, json_object **response,
+                     char code[COFFER_CODE_MAX]) {
   *response = NULL;
   if (code != NULL) code[0] = '\0';
   struct curl_slist *headers = curl_slist_append(NULL, "Accept: application/json");
+  if (headers != NULL && key_line != NULL) {
+    struct curl_slist *grown = curl_slist_append(headers, key_line);
+    if (grown == NULL) curl_slist_free_all(headers);
+    headers = grown;
+  }
   if (headers != NULL && body != NULL) headers = curl_slist_append(headers, "Content-Type: application/json");
   if (headers != NULL && token != NULL) {
     size_t length = strlen("Authorization: Bearer ") + strlen(token) + 1;
@@ -190,7 +231,7 @@ CK_RV coffer_http(const struct coffer_config *config, const char *method, const 
   if (headers == NULL) return CKR_HOST_MEMORY;
 
   size_t first = 0;
-  CURL *curl = take_handle(&first);
+  CURL *curl = take_handle(config, &first);
   if (curl == NULL) {
     wipe_headers(headers);
     return CKR_HOST_MEMORY;
@@ -202,10 +243,16 @@ CK_RV coffer_http(const struct coffer_config *config, const char *method, const 
   for (size_t tried = 0; tried < config->endpoint_count; tried++) {
     endpoint = (first + tried) % config->endpoint_count;
     buffer_wipe(&answer);
-    rv = request_once(curl, config, config->endpoints[endpoint], method, path, headers, body, &status, &answer);
-    if (rv != CKR_DEVICE_ERROR) break;
+    int sent = 0;
+    rv = request_once(curl, config, config->endpoints[endpoint], method, path, headers, body, &status, &answer,
+                      &sent);
+    if (rv == CKR_OK && unavailable(status, &answer, retried_after_send)) {
+      rv = CKR_DEVICE_ERROR;
+      continue;
+    }
+    if (rv != CKR_DEVICE_ERROR || (sent && !retried_after_send)) break;
   }
-  give_back(curl, endpoint, rv != CKR_DEVICE_ERROR);
+  give_back(config, curl, endpoint, rv != CKR_DEVICE_ERROR);
   wipe_headers(headers);
   if (rv != CKR_OK) {
     buffer_wipe(&answer);
@@ -221,4 +268,23 @@ CK_RV coffer_http(const struct coffer_config *config, const char *method, const 
   rv = error_of(parsed, code);
   if (parsed != NULL) json_object_put(parsed);
   return rv;
+}
+
+CK_RV coffer_http(const struct coffer_config *config, const char *method, const char *path, const char *token,
+                  const char *body, json_object **response, char code[COFFER_CODE_MAX]) {
+  /* A write's key is made once per call: every endpoint it is tried on sees the same one. */
+  int idempotent = coffer_is_idempotent_write(method, path);
+  char key_line[COFFER_IDEMPOTENCY_HEADER_MAX];
+  if (idempotent && coffer_idempotency_header(key_line) != CKR_OK) {
+    *response = NULL;
+    if (code != NULL) code[0] = '\0';
+    return CKR_FUNCTION_FAILED;
+  }
+  return request(config, method, path, token, body, idempotent ? key_line : NULL,
+                 idempotent || strcmp(method, "GET") == 0, response, code);
+}
+
+CK_RV coffer_http_batch(const struct coffer_config *config, const char *token, const char *body, int keyed,
+                        json_object **response, char code[COFFER_CODE_MAX]) {
+  return request(config, "POST", "/v1/batch", token, body, NULL, keyed, response, code);
 }

@@ -6,7 +6,14 @@
  *                 meanwhile), then: the old sessions answer CKR_SESSION_HANDLE_INVALID and a
  *                 new session logs in again;
  *   unreachable   no endpoint answers: calls that need the node fail with CKR_DEVICE_ERROR
- *                 within the configured timeouts, and the module stays usable.
+ *                 within the configured timeouts, and the module stays usable;
+ *   lost-answer   logs in, prints READY, waits for a line on stdin (the answer of the next
+ *                 request is then cut on its way back), then: C_GenerateKeyPair succeeds, and
+ *                 the token holds exactly one pair of its label, the one it answered;
+ *   lost-batch    logs in on WRITERS sessions, prints READY, waits for a line on stdin (the
+ *                 answer of the next batch is then cut on its way back), then WRITERS threads
+ *                 call C_GenerateKey at once (combined into batches): each succeeds, and the
+ *                 token holds exactly one key of each thread's label, the one it answered.
  * argv[1] the module, argv[2] the mode; COFFER_P11_TEST_USER_PIN a `user:password` PIN.
  * Prints one line per check and exits non-zero if any failed.
  */
@@ -157,9 +164,132 @@ static void unreachable(void) {
   CHECK(p11->C_CloseSession(session) == CKR_OK, "the session closes");
 }
 
+/* ---- lost-answer ---- */
+static void lost_answer(void) {
+  CK_SESSION_HANDLE session;
+  const char *pin = user_pin();
+  CHECK(p11->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &session) == CKR_OK,
+        "a read-write session");
+  CHECK(p11->C_Login(session, CKU_USER, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)strlen(pin)) == CKR_OK, "logged in");
+  printf("READY\n");
+  fflush(stdout);
+  char line[16];
+  if (fgets(line, sizeof line, stdin) == NULL) {
+    printf("not ok - no go-ahead on stdin\n");
+    failures++;
+    return;
+  }
+  /* An RSA-4096 pair takes the node long enough that the relay cuts its answer, and only that. */
+  CK_MECHANISM mechanism = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
+  CK_ULONG bits = 4096;
+  CK_BBOOL yes = CK_TRUE;
+  char label[] = "lost-answer";
+  CK_ATTRIBUTE public_template[] = {
+      {CKA_MODULUS_BITS, &bits, sizeof bits},
+      {CKA_TOKEN, &yes, sizeof yes},
+      {CKA_LABEL, label, sizeof label - 1},
+  };
+  CK_ATTRIBUTE private_template[] = {
+      {CKA_TOKEN, &yes, sizeof yes},
+      {CKA_LABEL, label, sizeof label - 1},
+  };
+  CK_OBJECT_HANDLE public_key = CK_INVALID_HANDLE, private_key = CK_INVALID_HANDLE;
+  CK_RV generated =
+      p11->C_GenerateKeyPair(session, &mechanism, public_template, 3, private_template, 2, &public_key, &private_key);
+  if (generated != CKR_OK) printf("# C_GenerateKeyPair: 0x%lx\n", generated);
+  CHECK(generated == CKR_OK, "C_GenerateKeyPair, its first answer lost");
+  CK_OBJECT_HANDLE found[4];
+  CK_ULONG count = 0;
+  CHECK(p11->C_FindObjectsInit(session, &private_template[1], 1) == CKR_OK, "C_FindObjectsInit by the label");
+  CHECK(p11->C_FindObjects(session, found, 4, &count) == CKR_OK, "C_FindObjects");
+  CHECK(p11->C_FindObjectsFinal(session) == CKR_OK, "C_FindObjectsFinal");
+  if (count != 2) printf("# %lu objects found\n", count);
+  CHECK(count == 2 && ((found[0] == public_key && found[1] == private_key) ||
+                       (found[1] == public_key && found[0] == private_key)),
+        "exactly one pair was made, the one answered");
+  CHECK(p11->C_CloseSession(session) == CKR_OK, "the session closes");
+}
+
+/* ---- lost-batch ---- */
+#define WRITERS 8
+
+struct writer {
+  int index;
+  CK_SESSION_HANDLE session;
+  CK_OBJECT_HANDLE key;
+  CK_RV rv;
+};
+
+static pthread_barrier_t writers_start;
+
+static void writer_label(const struct writer *w, char label[32]) { snprintf(label, 32, "lost-batch-%d", w->index); }
+
+static void *write_key(void *argument) {
+  struct writer *w = argument;
+  char label[32];
+  writer_label(w, label);
+  CK_MECHANISM mechanism = {CKM_AES_KEY_GEN, NULL, 0};
+  CK_ULONG length = 32;
+  CK_BBOOL yes = CK_TRUE;
+  CK_ATTRIBUTE template[] = {
+      {CKA_VALUE_LEN, &length, sizeof length},
+      {CKA_TOKEN, &yes, sizeof yes},
+      {CKA_ENCRYPT, &yes, sizeof yes},
+      {CKA_LABEL, label, (CK_ULONG)strlen(label)},
+  };
+  pthread_barrier_wait(&writers_start);
+  w->rv = p11->C_GenerateKey(w->session, &mechanism, template, sizeof template / sizeof template[0], &w->key);
+  return NULL;
+}
+
+static void lost_batch(void) {
+  struct writer writers[WRITERS];
+  int opened = 1;
+  for (int i = 0; i < WRITERS; i++) {
+    writers[i] = (struct writer){.index = i, .key = CK_INVALID_HANDLE};
+    opened &= p11->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &writers[i].session) == CKR_OK;
+  }
+  CHECK(opened, "read-write sessions");
+  const char *pin = user_pin();
+  CHECK(p11->C_Login(writers[0].session, CKU_USER, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)strlen(pin)) == CKR_OK,
+        "logged in");
+  printf("READY\n");
+  fflush(stdout);
+  char line[16];
+  if (fgets(line, sizeof line, stdin) == NULL) {
+    printf("not ok - no go-ahead on stdin\n");
+    failures++;
+    return;
+  }
+  pthread_barrier_init(&writers_start, NULL, WRITERS);
+  pthread_t threads[WRITERS];
+  for (int i = 0; i < WRITERS; i++) pthread_create(&threads[i], NULL, write_key, &writers[i]);
+  for (int i = 0; i < WRITERS; i++) pthread_join(threads[i], NULL);
+  pthread_barrier_destroy(&writers_start);
+  int generated = 1, one_each = 1;
+  for (int i = 0; i < WRITERS; i++) {
+    struct writer *w = &writers[i];
+    if (w->rv != CKR_OK) printf("# C_GenerateKey of thread %d: 0x%lx\n", i, w->rv);
+    generated &= w->rv == CKR_OK;
+    char label[32];
+    writer_label(w, label);
+    CK_ATTRIBUTE by_label = {CKA_LABEL, label, (CK_ULONG)strlen(label)};
+    CK_OBJECT_HANDLE found[4];
+    CK_ULONG count = 0;
+    CK_RV rv = p11->C_FindObjectsInit(w->session, &by_label, 1);
+    if (rv == CKR_OK) rv = p11->C_FindObjects(w->session, found, 4, &count);
+    if (rv == CKR_OK) rv = p11->C_FindObjectsFinal(w->session);
+    if (rv != CKR_OK || count != 1) printf("# thread %d: 0x%lx, %lu keys of its label\n", i, rv, count);
+    one_each &= rv == CKR_OK && count == 1 && found[0] == w->key;
+  }
+  CHECK(generated, "every C_GenerateKey succeeded, a batch's answer lost");
+  CHECK(one_each, "exactly one key of each label was made, the one answered");
+  for (int i = 0; i < WRITERS; i++) p11->C_CloseSession(writers[i].session);
+}
+
 int main(int argc, char **argv) {
   if (argc != 3) {
-    fprintf(stderr, "usage: %s <module.so> close-race|restart|unreachable\n", argv[0]);
+    fprintf(stderr, "usage: %s <module.so> close-race|restart|unreachable|lost-answer|lost-batch\n", argv[0]);
     return 2;
   }
   void *module = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
@@ -177,6 +307,10 @@ int main(int argc, char **argv) {
     restart();
   } else if (strcmp(argv[2], "unreachable") == 0) {
     unreachable();
+  } else if (strcmp(argv[2], "lost-answer") == 0) {
+    lost_answer();
+  } else if (strcmp(argv[2], "lost-batch") == 0) {
+    lost_batch();
   } else {
     fprintf(stderr, "unknown mode %s\n", argv[2]);
     return 2;

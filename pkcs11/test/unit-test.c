@@ -1,10 +1,12 @@
 /*
  * Checks of the module's parts that need no node, linked with the module's objects: the
- * template codec (encoding by kind, C_GetAttributeValue's size protocol on answers).
+ * template codec (encoding by kind, C_GetAttributeValue's size protocol on answers), the
+ * endpoints' zones, and which requests carry an Idempotency-Key.
  * Prints one line per check and exits non-zero if any failed.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -151,9 +153,87 @@ static void decoding(void) {
   json_object_put(not_array);
 }
 
+/* The configuration from the environment alone (no file). */
+static CK_RV load(struct coffer_config *config, const char *endpoints, const char *zone) {
+  unsetenv("COFFER_PKCS11_CONF");
+  setenv("COFFER_PKCS11_ENDPOINTS", endpoints, 1);
+  if (zone != NULL) setenv("COFFER_PKCS11_ZONE", zone, 1);
+  else unsetenv("COFFER_PKCS11_ZONE");
+  return coffer_config_load(config);
+}
+
+static void zones(void) {
+  struct coffer_config config;
+  CHECK_RV(load(&config, "https://a:1#z1,https://b:2/#z2,https://c:3,https://d:4#z2", "z2"), CKR_OK);
+  CHECK(config.endpoint_count == 4 && config.zone_endpoint_count == 2);
+  CHECK(strcmp(config.endpoints[0], "https://b:2") == 0 && strcmp(config.endpoints[1], "https://d:4") == 0);
+  CHECK(strcmp(config.endpoints[2], "https://a:1") == 0 && strcmp(config.endpoints[3], "https://c:3") == 0);
+  coffer_config_free(&config);
+  CHECK_RV(load(&config, "https://a:1#z1,https://b:2", NULL), CKR_OK);
+  CHECK(config.zone_endpoint_count == 0);
+  CHECK(strcmp(config.endpoints[0], "https://a:1") == 0 && strcmp(config.endpoints[1], "https://b:2") == 0);
+  coffer_config_free(&config);
+  CHECK_RV(load(&config, "https://a:1#z1", "elsewhere"), CKR_OK);
+  CHECK(config.zone_endpoint_count == 0 && strcmp(config.endpoints[0], "https://a:1") == 0);
+  coffer_config_free(&config);
+  unsetenv("COFFER_PKCS11_ENDPOINTS");
+  unsetenv("COFFER_PKCS11_ZONE");
+  /* In the file: an endpoint as {"url", "zone"}, and the client's zone. */
+  char file[] = "/tmp/coffer-unit-conf-XXXXXX";
+  int fd = mkstemp(file);
+  FILE *out = fd < 0 ? NULL : fdopen(fd, "w");
+  CHECK(out != NULL);
+  if (out == NULL) return;
+  fputs("{\"endpoints\": [\"https://a:1#z1\", {\"url\": \"https://b:2\", \"zone\": \"z2\"}, {\"url\": \"https://c:3\"}],"
+        " \"zone\": \"z2\"}",
+        out);
+  fclose(out);
+  setenv("COFFER_PKCS11_CONF", file, 1);
+  CHECK_RV(coffer_config_load(&config), CKR_OK);
+  CHECK(config.zone_endpoint_count == 1 && strcmp(config.endpoints[0], "https://b:2") == 0);
+  CHECK(strcmp(config.endpoints[1], "https://a:1") == 0 && strcmp(config.endpoints[2], "https://c:3") == 0);
+  coffer_config_free(&config);
+  out = fopen(file, "w");
+  if (out != NULL) {
+    fputs("{\"endpoints\": [{\"url\": 7}]}", out);
+    fclose(out);
+  }
+  CHECK_RV(coffer_config_load(&config), CKR_GENERAL_ERROR);
+  unsetenv("COFFER_PKCS11_CONF");
+  remove(file);
+}
+
+static void idempotent_writes(void) {
+  CHECK(coffer_is_idempotent_write("POST", "/v1/pkcs11/keys/generate"));
+  CHECK(coffer_is_idempotent_write("POST", "/v1/pkcs11/keys/generate-pair"));
+  CHECK(coffer_is_idempotent_write("POST", "/v1/pkcs11/keys/unwrap"));
+  CHECK(coffer_is_idempotent_write("POST", "/v1/pkcs11/keys/derive"));
+  CHECK(coffer_is_idempotent_write("POST", "/v1/pkcs11/objects"));
+  CHECK(coffer_is_idempotent_write("POST", "/v1/pkcs11/objects/0x0000000000000001/copy"));
+  CHECK(coffer_is_idempotent_write("PATCH", "/v1/pkcs11/objects/0x0000000000000001"));
+  CHECK(coffer_is_idempotent_write("DELETE", "/v1/pkcs11/objects/0x0000000000000001"));
+  CHECK(!coffer_is_idempotent_write("POST", "/v1/pkcs11/objects/find"));
+  CHECK(!coffer_is_idempotent_write("POST", "/v1/pkcs11/objects/attributes"));
+  CHECK(!coffer_is_idempotent_write("POST", "/v1/pkcs11/public/objects/find"));
+  CHECK(!coffer_is_idempotent_write("POST", "/v1/sessions"));
+  CHECK(!coffer_is_idempotent_write("DELETE", "/v1/sessions/current"));
+  CHECK(!coffer_is_idempotent_write("POST", "/v1/keys/wrap"));
+  CHECK(!coffer_is_idempotent_write("POST", "/v1/crypto/sign"));
+  CHECK(!coffer_is_idempotent_write("DELETE", "/v1/pkcs11/objects/"));
+  CHECK(!coffer_is_idempotent_write("GET", "/v1/pkcs11/objects/0x0000000000000001"));
+  char first[COFFER_IDEMPOTENCY_HEADER_MAX], second[COFFER_IDEMPOTENCY_HEADER_MAX];
+  CHECK_RV(coffer_idempotency_header(first), CKR_OK);
+  CHECK_RV(coffer_idempotency_header(second), CKR_OK);
+  CHECK(strncmp(first, "Idempotency-Key: ", 17) == 0 && strlen(first) == 17 + 32);
+  CHECK(strspn(first + 17, "0123456789abcdef") == 32);
+  CHECK(strcmp(first, second) != 0);
+}
+
 int main(void) {
   encoding();
   decoding();
+  zones();
+  idempotent_writes();
   printf("%d failure(s)\n", failures);
   return failures == 0 ? 0 : 1;
 }

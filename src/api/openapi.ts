@@ -47,6 +47,13 @@ export interface OpenApiOperation {
 /** Fastify names the wildcard param '*'; OpenAPI needs a name, and the rest of the path is one. */
 const WILDCARD = 'path';
 const ERROR_REF = { $ref: '#/components/responses/Error' } as const;
+/** On the writes that accept it: a retry with the same key answers the first result, never writes twice. */
+const IDEMPOTENCY_KEY_PARAMETER = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  schema: { type: 'string', minLength: 16, maxLength: 64, pattern: '^[\\x21-\\x7e]+$' },
+} as const;
 
 /**
  * Records every route as Fastify registers it, so the document is made from the routes
@@ -100,8 +107,12 @@ export function openApiPath(url: string): string {
 }
 
 function operationOf(route: RegisteredRoute, path: string): OpenApiOperation {
-  const { operation, authenticated, allowWhenSealed } = route.config;
-  const parameters = [...pathParameters(path, asSchema(route.schema.params)), ...queryParameters(route.schema)];
+  const { operation, authenticated, allowWhenSealed, idempotent } = route.config;
+  const parameters = [
+    ...pathParameters(path, asSchema(route.schema.params)),
+    ...queryParameters(route.schema),
+    ...(idempotent === true ? [IDEMPOTENCY_KEY_PARAMETER] : []),
+  ];
   const body = asSchema(route.schema.body);
   return {
     operationId: operationId(route.method, path),

@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { CofferError } from '../errors/coffer-error.js';
 import { registerAuth } from './auth.js';
+import { registerIdempotencyHeader } from './idempotency-header.js';
 import { RequestLog } from './request-log.js';
 import { errorBody, errorHandler } from './error-handler.js';
 import { collectRoutes } from './openapi.js';
@@ -61,6 +62,7 @@ export function buildServer(tls: ServerTls, services: ApiServices, logger: Logge
   // First, so that the OpenAPI document sees every route registered after it.
   collectRoutes(app);
   registerAuth(app, services);
+  registerIdempotencyHeader(app);
   for (const register of ROUTES) register(app, services);
   return app;
 }

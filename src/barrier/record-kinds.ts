@@ -25,6 +25,8 @@ export const RECORD_KINDS = [
   'access-key',
   'session',
   'challenge',
+  'idempotency',
+  'key-import',
 ] as const;
 
 export type RecordKind = (typeof RECORD_KINDS)[number];

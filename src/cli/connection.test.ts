@@ -75,6 +75,23 @@ describe('resolveConnectionSettings', () => {
     assert.equal(fromFlags.certFile, path.join(cwd, 'c.crt'));
   });
 
+  it('takes several endpoints (repeated or comma-separated, with zones), the client zone and discovery', () => {
+    const cwd = dir('cluster');
+    writeConfig(dir('cluster/.coffer'), { ...CONFIG, zone: 'file-zone', discover: true });
+    const fromFile = resolveConnectionSettings({}, { env: {}, cwd });
+    assert.deepEqual([fromFile.zone, fromFile.discover], ['file-zone', true]);
+    const fromEnv = resolveConnectionSettings({}, { env: { COFFER_ZONE: 'env-zone', COFFER_DISCOVER: '0' }, cwd });
+    assert.deepEqual([fromEnv.zone, fromEnv.discover], ['env-zone', false]);
+    const fromFlags = resolveConnectionSettings(
+      { endpoint: ['https://a:1#z1,https://b:2#z2', 'https://c:3'], zone: 'z2', discover: false },
+      { env: { COFFER_ZONE: 'env-zone' }, cwd },
+    );
+    assert.deepEqual(fromFlags.endpoints, ['https://a:1#z1', 'https://b:2#z2', 'https://c:3']);
+    assert.deepEqual([fromFlags.zone, fromFlags.discover], ['z2', false]);
+    const bad = writeConfig(dir('cluster-bad'), { ...CONFIG, discover: 'yes' });
+    assert.throws(() => resolveConnectionSettings({ config: bad }, { env: {}, cwd }), { message: /discover/ });
+  });
+
   it('refuses a missing endpoint, a missing CA, a cert without key, and a malformed file', () => {
     const cwd = dir('errors');
     assert.throws(() => resolveConnectionSettings({}, { env: {}, cwd }), {

@@ -5,7 +5,12 @@ import { CliError } from './errors.js';
 import type { CliIo } from './io.js';
 
 export interface ConnectionFlags {
-  readonly endpoint?: string;
+  /** `--endpoint`, given once with commas or repeated; `URL#zone` names a node's zone. */
+  readonly endpoint?: string | readonly string[];
+  /** The client's zone: its nodes first. */
+  readonly zone?: string;
+  /** Also use the nodes the endpoints list (GET /v1/cluster/nodes). */
+  readonly discover?: boolean;
   readonly caFile?: string;
   readonly certFile?: string;
   readonly keyFile?: string;
@@ -15,6 +20,8 @@ export interface ConnectionFlags {
 /** Where to connect and with which files (absolute paths). */
 export interface ConnectionSettings {
   readonly endpoints: string[];
+  readonly zone?: string;
+  readonly discover?: boolean;
   readonly caFile: string;
   readonly certFile?: string;
   readonly keyFile?: string;
@@ -24,6 +31,8 @@ export interface ConnectionSettings {
 
 interface ConfigFile {
   endpoints?: string[];
+  zone?: string;
+  discover?: boolean;
   caFile?: string;
   certFile?: string;
   keyFile?: string;
@@ -71,10 +80,15 @@ export function readConfigFile(file: string): ConfigFile {
   ) {
     throw new CliError('CONFIG_INVALID', `${file}: "endpoints" must be a list of URLs`);
   }
+  if (record.discover !== undefined && typeof record.discover !== 'boolean')
+    throw new CliError('CONFIG_INVALID', `${file}: "discover" must be true or false`);
+  const zone = optionalString(record.zone, 'zone', file);
   const dir = path.dirname(file);
   const rel = (value: string | undefined) => (value === undefined ? undefined : path.resolve(dir, value));
   return {
     ...(endpoints === undefined ? {} : { endpoints: endpoints as string[] }),
+    ...(zone === undefined ? {} : { zone }),
+    ...(record.discover === undefined ? {} : { discover: record.discover }),
     ...definedOnly({
       caFile: rel(optionalString(record.caFile, 'caFile', file)),
       certFile: rel(optionalString(record.certFile, 'certFile', file)),
@@ -89,10 +103,10 @@ function definedOnly<T extends Record<string, string | undefined>>(value: T): Pa
   >;
 }
 
-function splitEndpoints(value: string | undefined): string[] | undefined {
+function splitEndpoints(value: string | readonly string[] | undefined): string[] | undefined {
   if (value === undefined) return undefined;
-  const list = value
-    .split(',')
+  const list = (typeof value === 'string' ? [value] : value)
+    .flatMap((item) => item.split(','))
     .map((item) => item.trim())
     .filter((item) => item !== '');
   return list.length === 0 ? undefined : list;
@@ -129,8 +143,15 @@ export function resolveConnectionSettings(flags: ConnectionFlags, io: Pick<CliIo
       'a client certificate needs its key and a key its certificate (--cert-file with --key-file)',
     );
   }
+  const zone = flags.zone ?? (io.env.COFFER_ZONE || undefined) ?? config.zone;
+  const discover =
+    flags.discover ??
+    (io.env.COFFER_DISCOVER === undefined ? undefined : io.env.COFFER_DISCOVER === '1') ??
+    config.discover;
   return {
     endpoints,
+    ...(zone === undefined ? {} : { zone }),
+    ...(discover === undefined ? {} : { discover }),
     caFile,
     ...(certFile === undefined ? {} : { certFile }),
     ...(keyFile === undefined ? {} : { keyFile }),
@@ -153,6 +174,8 @@ function readSetting(file: string, what: string): Buffer {
 export function clientOptions(settings: ConnectionSettings): CofferClientOptions {
   return {
     endpoints: settings.endpoints,
+    ...(settings.zone === undefined ? {} : { zone: settings.zone }),
+    ...(settings.discover === undefined ? {} : { discover: settings.discover }),
     ca: readSetting(settings.caFile, 'CA certificate'),
     ...(settings.certFile === undefined ? {} : { cert: readSetting(settings.certFile, 'client certificate') }),
     ...(settings.keyFile === undefined ? {} : { key: readSetting(settings.keyFile, 'client key') }),

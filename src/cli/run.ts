@@ -31,7 +31,13 @@ export interface AuthOptions extends CommonOptions, MfaFlags {
 export function withCommonOptions(command: Command): Command {
   return command
     .option('--json', 'print CloudHSM CLI\'s JSON shape: {"error_code":0,"data":…}')
-    .option('--endpoint <urls>', 'node URL(s), comma-separated (else COFFER_ENDPOINT, else the client config)')
+    .option(
+      '--endpoint <urls>',
+      'node URL(s), comma-separated or repeated; URL#zone names its zone (else COFFER_ENDPOINT, else the client config)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option('--zone <zone>', "this client's zone: its nodes are used first (else COFFER_ZONE, else the client config)")
+    .option('--discover', 'also use the nodes the endpoints list (else COFFER_DISCOVER=1, else the client config)')
     .option('--ca-file <file>', 'cluster CA certificate (else COFFER_CA_FILE, else the client config)')
     .option('--cert-file <file>', 'client certificate (else COFFER_CLIENT_CERT, else the client config)')
     .option('--key-file <file>', 'client private key (else COFFER_CLIENT_KEY, else the client config)')

@@ -2,6 +2,8 @@ import { isCofferApiError } from './errors.js';
 import { signBytes } from './quorum-file.js';
 import type { KeyObject } from 'node:crypto';
 import { CofferSession } from './session.js';
+import type { EndpointState } from './endpoint-pool.js';
+import type { EndpointSpec } from './endpoints.js';
 import { Transport, type TransportOptions } from './transport.js';
 import type { ActivateResult, ClusterStatus, Health, LoginResult, UnsealResult } from './types.js';
 
@@ -21,8 +23,10 @@ export interface LoginMfa {
 }
 
 /**
- * A client of a Coffer cluster: several endpoints, one pooled HTTPS agent, failover on
- * connection errors. Unauthenticated calls live here; `login` returns a session for the rest.
+ * A client of a Coffer cluster: several endpoints (or discovered from one), the client's zone
+ * first, balanced by requests outstanding, failed ones out until a health check finds them
+ * back, and writes retried safely under an Idempotency-Key. Unauthenticated calls live here;
+ * `login` returns a session for the rest.
  */
 export class CofferClient {
   private readonly transport: Transport;
@@ -31,9 +35,19 @@ export class CofferClient {
     this.transport = new Transport(options);
   }
 
-  /** The endpoint the next request goes to first (the last one that answered). */
+  /** The endpoint that answered last. */
   get currentEndpoint(): string {
     return this.transport.currentEndpoint;
+  }
+
+  /** Every endpoint known (given and discovered), with its zone, health and requests outstanding. */
+  endpoints(): readonly EndpointState[] {
+    return this.transport.endpointStates();
+  }
+
+  /** The nodes the cluster lists (GET /v1/cluster/nodes), with their zones. */
+  async clusterNodes(): Promise<readonly EndpointSpec[]> {
+    return (await this.transport.request<{ nodes: EndpointSpec[] }>('GET', '/v1/cluster/nodes')).nodes;
   }
 
   health(): Promise<Health> {

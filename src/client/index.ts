@@ -1,6 +1,9 @@
 /** The Coffer TypeScript SDK: a cluster-aware client of the /v1 API. */
 export { CofferClient, type CofferClientOptions, type LoginMfa, type MfaChallengeAnswer } from './client.js';
 export * from './quorum-file.js';
+export type { EndpointInput, EndpointSpec } from './endpoints.js';
+export type { EndpointState } from './endpoint-pool.js';
+export { IDEMPOTENT_ROUTES } from './idempotent-routes.js';
 export type { KeyQuorumValues, QuorumServiceName, QuorumTokenSummary, RegistrationToken } from './quorum.js';
 export type { KeyChangeConfirmation } from './users.js';
 export { CofferSession } from './session.js';

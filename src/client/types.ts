@@ -6,7 +6,7 @@
 export type Role = 'admin' | 'crypto-user';
 export type KeyClass = 'secret' | 'private' | 'public';
 export type KeyType = 'aes' | 'ec' | 'rsa';
-export type KeyState = 'enabled' | 'disabled' | 'pending-deletion' | 'destroyed';
+export type KeyState = 'enabled' | 'disabled' | 'pending-deletion' | 'destroyed' | 'pending-import';
 export type EncryptMechanism = 'AES_GCM';
 export type SignMechanism = 'ECDSA_SHA256' | 'SHA256_RSA_PKCS_PSS';
 export type SignatureEncoding = 'p1363' | 'der';

@@ -12,7 +12,10 @@ import type { StateStore } from '../store/state-store.js';
  * every node because it lives in the store. Absent means every default.
  */
 export interface ClusterPolicy {
-  /** Import of secret and private key values in plaintext (`POST /v1/keys/import`). */
+  /**
+   * Import of secret and private key values made outside the node: in plaintext (`POST
+   * /v1/keys/import`), and as KMS imported key material (Origin EXTERNAL, src/kms/key-import.ts).
+   */
   readonly allowPlaintextImport: boolean;
   /**
    * A caller's IV (AES-GCM) or initial counter block (AES-CTR) on encrypt, for clients that make

@@ -18,11 +18,12 @@ import { checkPrivateDirectory, exists } from '../util/files.js';
 import { createLogger } from '../util/logger.js';
 import { COFFER_VERSION } from '../version.js';
 import { readClusterFile } from './cluster-file.js';
-import { wireServices } from './services-wiring.js';
+import { wireServices, type WiringOptions } from './services-wiring.js';
 import { ClusterService, type NodeInfo } from './cluster-service.js';
 import { dataDir, type DataDir } from './data-dir.js';
+import { StaticMembership, type ClusterNode } from './membership.js';
 
-export interface NodeOptions extends AuditNodeOptions {
+export interface NodeOptions extends AuditNodeOptions, WiringOptions {
   readonly dataDir: string;
   readonly host?: string;
   readonly port?: number;
@@ -40,6 +41,14 @@ export interface NodeOptions extends AuditNodeOptions {
    */
   readonly sharedStore?: StateStore;
   readonly nodeId?: string;
+  /** This node's zone label: clients in the same zone prefer it. */
+  readonly zone?: string;
+  /** The URL clients reach this node at (default: the one it listens on). */
+  readonly advertiseUrl?: string;
+  /** The other nodes clients may discover from this one (static membership). */
+  readonly peers?: readonly ClusterNode[];
+  /** The clock the node reads for what expires (tests move it instead of waiting). */
+  readonly clock?: () => Date;
 }
 
 export interface RunningNode {
@@ -59,6 +68,8 @@ export interface RunningNode {
 export const DEFAULT_PORT = 2225;
 /** Expired sessions and challenges are swept about this often, jittered so nodes rarely coincide. */
 const SWEEP_MS = 60_000;
+/** Expired idempotency records are swept about this often (every node; a lost race is harmless). */
+const IDEMPOTENCY_SWEEP_MS = 10 * 60_000;
 
 /**
  * Starts a node: checks the data dir, runs the self-tests (a failure refuses service), opens
@@ -98,7 +109,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     ca: file.ca,
     version: COFFER_VERSION,
   };
-  const wired = wireServices(store, info, file.seal, logger, options);
+  const membership = new StaticMembership(options.zone, options.peers);
+  const wired = wireServices(store, info, file.seal, logger, { ...options, membership }, options.clock);
   const app = buildServer(tls, wired.services, logger);
   const sweep = async (): Promise<void> => {
     if (wired.services.cluster.sealed) return;
@@ -109,8 +121,18 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     () => void sweep().catch((error: unknown) => logger.warn({ code: codeOf(error) }, 'the expiry sweep failed')),
     SWEEP_MS + randomInt(0, SWEEP_MS / 10),
   ).unref();
+  const idempotencySweeper = setInterval(
+    () => {
+      if (wired.services.cluster.sealed) return;
+      wired.idempotency.sweep().catch((error: unknown) => {
+        logger.warn({ code: codeOf(error) }, 'the idempotency sweep failed');
+      });
+    },
+    IDEMPOTENCY_SWEEP_MS + randomInt(0, IDEMPOTENCY_SWEEP_MS / 10),
+  ).unref();
   const close = async (): Promise<void> => {
     clearInterval(sweeper);
+    clearInterval(idempotencySweeper);
     await app.close();
     await wired.audit.stop();
     // The sessions stay in the store (another node, or this one restarted, serves them); only
@@ -128,10 +150,12 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     throw error;
   }
   const port = listeningPort(app);
+  const url = `https://${urlHost(options.host ?? '127.0.0.1')}:${port}`;
+  membership.listening(options.advertiseUrl ?? url);
   const startupMs = Math.round(performance.now() - started);
   logger.info({ port, mode: file.mode, sealed: wired.services.cluster.sealed, startupMs }, 'node started');
   return {
-    url: `https://${urlHost(options.host ?? '127.0.0.1')}:${port}`,
+    url,
     port,
     info,
     dir,

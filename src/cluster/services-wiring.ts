@@ -8,6 +8,7 @@ import { Barrier } from '../barrier/barrier.js';
 import { UnsealProgress } from '../barrier/unseal-progress.js';
 import { AccessKeyService } from '../identity/access-keys.js';
 import { ChallengeStore } from '../identity/challenges.js';
+import { IdempotencyService } from '../idempotency/idempotency-service.js';
 import { KeyQuorumService } from '../identity/key-quorum.js';
 import { QuorumService } from '../identity/quorum-service.js';
 import { KEY_QUORUM_PREFIX, keyQuorumPath, readKeyValues } from '../identity/quorum-values.js';
@@ -32,20 +33,31 @@ import { KeyWrapping } from '../keys/key-wrapping.js';
 import { SessionKeys } from '../keys/session-keys.js';
 import { MULTIPART_LIMITS, MultipartOperations } from '../keys/multipart-operations.js';
 import { KmsKeyChanges } from '../kms/key-changes.js';
+import { KmsKeyImport } from '../kms/key-import.js';
 import { ObjectService } from '../pkcs11/object-service.js';
 import { RecordFreshness } from '../records/record-freshness.js';
 import { RecordReader } from '../records/record-reader.js';
 import type { StateStore } from '../store/state-store.js';
 import { XksKeyStores } from '../xks/key-stores.js';
 import { ClusterPolicyStore } from './cluster-policy.js';
+import { StaticMembership, type ClusterMembership } from './membership.js';
 import { ClusterService, type NodeInfo } from './cluster-service.js';
+
+export interface WiringOptions {
+  /** How long an Idempotency-Key is remembered (24 h by default). */
+  readonly idempotencyRetentionMs?: number;
+  /** The nodes clients discover; none but this one's zone by default. */
+  readonly membership?: ClusterMembership;
+}
 
 export function wireServices(
   store: StateStore,
   info: NodeInfo,
   seal: { shares: number; threshold: number },
   logger: Logger,
-  auditOptions: AuditNodeOptions,
+  auditOptions: AuditNodeOptions & WiringOptions,
+  /** The node's clock; a test moves it to see what expires (import tokens, imported material). */
+  clock: () => Date = () => new Date(),
 ) {
   const barrier = new Barrier(store);
   // One freshness map: the reader refuses by it, the writer keeps it, unseal builds it.
@@ -90,6 +102,7 @@ export function wireServices(
     quorum,
     use: audit.cryptoUse,
     callerIv: new CallerIvCheck({ policy: () => policy.current(), writer }),
+    clock,
   });
   const keys = new KeyService({ repository, writer, sessionKeys });
   const keyAdmin = { repository, sessionKeys, writer };
@@ -122,9 +135,17 @@ export function wireServices(
     logger,
     quorum,
   });
+  const idempotency = new IdempotencyService({
+    reader,
+    writer,
+    blind: (namespace, value) => barrier.blindIndex(namespace, value),
+    clock,
+    ...(auditOptions.idempotencyRetentionMs !== undefined && { retentionMs: auditOptions.idempotencyRetentionMs }),
+  });
   const services = {
     gate,
     cluster,
+    membership: auditOptions.membership ?? new StaticMembership(undefined),
     policy,
     sessions,
     users,
@@ -154,6 +175,9 @@ export function wireServices(
     xks: new XksKeyStores({ reader, writer, store, roleOf: roleLookup(reader) }),
     accessKeys,
     kmsKeys: new KmsKeyChanges({ repository, writer, roleOf: roleLookup(reader) }),
+    kmsImport: new KmsKeyImport({ keys, repository, reader, writer, policy: () => policy.get(), clock }),
+    clock,
+    idempotency,
   };
-  return { services, sessions, challenges, repository, audit };
+  return { services, sessions, challenges, repository, audit, idempotency };
 }

@@ -49,6 +49,24 @@ export const ERRORS = {
     kms: 'UnsupportedOperationException',
     message: 'No such API operation',
   },
+  IDEMPOTENCY_KEY_INVALID: {
+    status: 400,
+    ckr: 'CKR_ARGUMENTS_BAD',
+    kms: 'ValidationException',
+    message: 'The Idempotency-Key header must be one value of 16 to 64 visible ASCII characters',
+  },
+  IDEMPOTENCY_KEY_NOT_ACCEPTED: {
+    status: 400,
+    ckr: 'CKR_ARGUMENTS_BAD',
+    kms: 'ValidationException',
+    message: 'This operation does not accept an Idempotency-Key',
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    ckr: 'CKR_FUNCTION_FAILED',
+    kms: 'ValidationException',
+    message: 'The Idempotency-Key was used for a different request',
+  },
 
   // Transport and node state
   CLIENT_CERT_REQUIRED: {
@@ -628,6 +646,24 @@ export const ERRORS = {
     ckr: 'CKR_ENCRYPTED_DATA_INVALID',
     kms: 'InvalidCiphertextException',
     message: 'The ciphertext blob is malformed or altered, or its encryption context differs',
+  },
+  KMS_IMPORT_TOKEN_INVALID: {
+    status: 400,
+    ckr: 'CKR_ARGUMENTS_BAD',
+    kms: 'InvalidImportTokenException',
+    message: 'The import token is not the one GetParametersForImport last returned for this key',
+  },
+  KMS_IMPORT_TOKEN_EXPIRED: {
+    status: 400,
+    ckr: 'CKR_ARGUMENTS_BAD',
+    kms: 'ExpiredImportTokenException',
+    message: 'The import token and its wrapping key have expired: call GetParametersForImport again',
+  },
+  KMS_KEY_MATERIAL_INCORRECT: {
+    status: 400,
+    ckr: 'CKR_WRAPPED_KEY_INVALID',
+    kms: 'IncorrectKeyMaterialException',
+    message: "The key material does not fit the KMS key's spec, or is not the material first imported into it",
   },
   KMS_MAC_INVALID: {
     status: 400,

@@ -1,11 +1,12 @@
-import type { KeyObject } from 'node:crypto';
+import { createSecretKey, type KeyObject } from 'node:crypto';
+import { CofferError } from '../errors/coffer-error.js';
 import type { Barrier } from '../barrier/barrier.js';
 import { exportKeyMaterial, importKeyMaterial } from '../crypto/keys/material.js';
 import type { RecordReader } from '../records/record-reader.js';
 import type { Change } from '../records/record-writer.js';
 import type { Compare, StateStore, Unsubscribe } from '../store/state-store.js';
 import { decodeKeyRecord, encodeKeyRecord } from '../objects/key-record-codec.js';
-import type { KeyRecord } from '../objects/key-record.js';
+import { holdsNoMaterial, type KeyRecord } from '../objects/key-record.js';
 import { AliasDirectory } from './key-aliases.js';
 
 export const KEY_PREFIX = 'key/';
@@ -91,7 +92,7 @@ export class KeyRepository {
       const { record, material } = decodeKeyRecord(opened.plaintext);
       const loaded = {
         record,
-        key: importKeyMaterial(record.class, record.keyType, material),
+        key: openMaterial(record, material),
         modRevision: opened.modRevision,
       };
       if (this.changes !== changesBefore) return loaded;
@@ -125,13 +126,14 @@ export class KeyRepository {
   }
 
   /**
-   * The changes that rewrite a key record (same material, new fields) and move its index
-   * entries (label, CKA_ID, shares), compared on the revision it was read at.
+   * The changes that rewrite a key record (same material, new fields; or `newKey`, imported
+   * material; or none, for a key pending import) and move its index entries (label, CKA_ID,
+   * shares), compared on the revision it was read at.
    */
-  replace(loaded: LoadedKey, next: KeyRecord): { compares: Compare[]; changes: Change[] } {
+  replace(loaded: LoadedKey, next: KeyRecord, newKey?: KeyObject): { compares: Compare[]; changes: Change[] } {
     const before = new Set(this.indexPaths(loaded.record));
     const after = new Set(this.indexPaths(next));
-    const material = exportKeyMaterial(loaded.key);
+    const material = holdsNoMaterial(next) ? Buffer.alloc(0) : exportKeyMaterial(newKey ?? loaded.key);
     try {
       return {
         compares: [{ key: keyPath(next.handle), modRevision: loaded.modRevision }],
@@ -225,6 +227,16 @@ export class KeyRepository {
   }
 }
 
+/**
+ * A key without its imported material carries none, and opens as an empty secret that no
+ * mechanism accepts (the gate refuses the key before that, by its state).
+ */
+function openMaterial(record: KeyRecord, material: Buffer): KeyObject {
+  if (!holdsNoMaterial(record)) return importKeyMaterial(record.class, record.keyType, material);
+  if (material.length !== 0) throw new CofferError('INTEGRITY_ERROR', 'a key without material holds some');
+  return createSecretKey(Buffer.alloc(0));
+}
+
 export function keyPath(handle: string): string {
   return KEY_PREFIX + handle;
 }
@@ -234,4 +246,9 @@ export const KEY_VERSION_PREFIX = 'key-version/';
 
 export function keyVersionPath(handle: string, version: number): string {
   return `${KEY_VERSION_PREFIX}${handle}/${String(version).padStart(8, '0')}`;
+}
+
+/** A KMS key's import record (src/kms/import-record.ts): deleted with the key. */
+export function keyImportPath(handle: string): string {
+  return `key-import/${handle}`;
 }

@@ -21,7 +21,13 @@ import {
 import { newHandle } from '../objects/key-handle.js';
 import type { KeyRecord } from '../objects/key-record.js';
 import type { KmsMetadata } from '../objects/kms-metadata.js';
-import { isPublicKeyObject, type KeyIndex, type KeyRepository, type LoadedKey } from './key-repository.js';
+import {
+  isPublicKeyObject,
+  keyImportPath,
+  type KeyIndex,
+  type KeyRepository,
+  type LoadedKey,
+} from './key-repository.js';
 import { canSee, type Admission } from './key-use-gate.js';
 import type { SessionKeys } from './session-keys.js';
 
@@ -189,6 +195,42 @@ export class KeyService {
     return record;
   }
 
+  /**
+   * Records a secret key that has no material yet (a KMS key of Origin EXTERNAL): pending
+   * import, with no check value, owned by the caller. Its material comes by ImportKeyMaterial.
+   */
+  async createPendingImport(
+    session: Session,
+    fields: Pick<KeyRecord, 'keyType' | 'label' | 'id' | 'attributes' | 'shape'> & { kms: KmsMetadata },
+    action: string,
+  ): Promise<KeyRecord> {
+    const now = this.clock().toISOString();
+    const record: KeyRecord = {
+      ...fields,
+      class: 'secret',
+      handle: newHandle(),
+      checkValue: '',
+      owner: session.username,
+      sharedWith: [],
+      state: 'pending-import',
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const planned = this.deps.repository.create(record, Buffer.alloc(0));
+    await this.deps.writer.commit({
+      ...planned,
+      event: {
+        actor: session.username,
+        action,
+        target: `key/${record.handle}`,
+        result: 'success',
+        details: { handles: record.handle, keyType: record.keyType, origin: 'EXTERNAL' },
+      },
+    });
+    return record;
+  }
+
   /** Keys the caller can see (its own and those shared with it; every key for an admin). */
   async list(session: Session, filter: KeyFilter, page: { after?: string; limit: number }): Promise<KeyPage> {
     const found = await this.listTokenKeys(session, filter, page);
@@ -281,7 +323,11 @@ export class KeyService {
     // The key-management quorum: its token is consumed in this same commit.
     const approval = await admitted.approval();
     compares.push(...(approval?.compares ?? []));
-    changes.push(...(approval?.changes ?? []), { type: 'delete', path: keyQuorumPath(record.handle) });
+    changes.push(
+      ...(approval?.changes ?? []),
+      { type: 'delete', path: keyQuorumPath(record.handle) },
+      { type: 'delete', path: keyImportPath(record.handle) },
+    );
     for (const path of await this.deps.repository.versionPaths(record.handle)) changes.push({ type: 'delete', path });
     await this.deps.writer.commit({
       compares,

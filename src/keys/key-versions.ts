@@ -64,6 +64,9 @@ export class KeyVersions {
         detail,
       );
     if (record.class === 'public') return refuse('KEY_TYPE_INCONSISTENT', 'rotate a key pair through its private key');
+    // Material made here would pass for the imported one: a key of imported material does not rotate.
+    if (record.kms?.origin === 'EXTERNAL')
+      return refuse('KMS_OPERATION_UNSUPPORTED', 'a key of imported material does not rotate');
     const provider = keyTypeProvider(record.keyType);
     const spec = specOf(record);
     provider.checkSpec(spec);

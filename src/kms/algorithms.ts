@@ -5,14 +5,19 @@ import type { MechanismParamFields } from '../api/mechanism-params.js';
 /**
  * KMS's signing and MAC algorithms as Coffer mechanisms, one row each. A RAW message is signed
  * by the hash-and-sign mechanism; a DIGEST one by the mechanism that signs a digest: ECDSA (the
- * digest itself) and RSA_PKCS (the digest in its DER DigestInfo). RSASSA-PSS over a digest has
- * no mechanism here, so it is UnsupportedOperationException. ECDSA signatures are DER, as KMS's.
+ * digest itself), RSA_PKCS (the digest in its DER DigestInfo) and RSA_PKCS_PSS (the digest, with
+ * MGF1 over the same hash and a salt as long as the hash, as KMS's PSS signatures have).
+ * ECDSA signatures are DER, as KMS's.
  */
 export interface SigningAlgorithm {
   readonly keyType: 'rsa' | 'ec';
   readonly hash: HashName;
   readonly raw: string;
-  readonly digest?: { readonly mechanism: string; readonly digestInfo?: Buffer };
+  readonly digest: {
+    readonly mechanism: string;
+    readonly digestInfo?: Buffer;
+    readonly params?: Pick<MechanismParamFields, 'hash' | 'mgf1Hash' | 'saltLength'>;
+  };
   readonly params: Pick<MechanismParamFields, 'signatureEncoding'>;
 }
 
@@ -27,6 +32,7 @@ const pss = (hash: HashName): SigningAlgorithm => ({
   keyType: 'rsa',
   hash,
   raw: `${HASHES[hash].pkcs11}_RSA_PKCS_PSS`,
+  digest: { mechanism: 'RSA_PKCS_PSS', params: { hash, mgf1Hash: hash, saltLength: HASHES[hash].bytes } },
   params: {},
 });
 const pkcs1 = (hash: HashName): SigningAlgorithm => ({

@@ -73,17 +73,18 @@ export function isKmsKey(record: KeyRecord): record is KmsKeyRecord {
 
 /**
  * Runs a use of a key; the gate's refusal of a key that is not enabled becomes KMS's own:
- * DisabledException, or KMSInvalidStateException (pending deletion).
+ * DisabledException, or KMSInvalidStateException (pending deletion, pending import, or
+ * imported material that has expired).
  */
 export async function withKeyState<T>(record: KeyRecord, use: () => Promise<T>): Promise<T> {
   try {
     return await use();
   } catch (error) {
-    if (isCofferError(error, 'KEY_FUNCTION_NOT_PERMITTED') && record.state !== 'enabled')
-      throw new CofferError(
-        record.state === 'disabled' ? 'KMS_KEY_DISABLED' : 'KMS_INVALID_STATE',
-        `the key is ${record.state}`,
-      );
+    if (!isCofferError(error, 'KEY_FUNCTION_NOT_PERMITTED')) throw error;
+    if (record.state === 'disabled') throw new CofferError('KMS_KEY_DISABLED', 'the key is disabled');
+    if (record.state !== 'enabled') throw new CofferError('KMS_INVALID_STATE', `the key is ${record.state}`);
+    if (record.materialValidTo !== undefined)
+      throw new CofferError('KMS_INVALID_STATE', 'the imported key material has expired');
     throw error;
   }
 }

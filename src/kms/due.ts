@@ -1,10 +1,11 @@
 import { isCofferError } from '../errors/coffer-error.js';
 import type { KmsContext, KmsKeyRecord } from './context.js';
+import { materialExpired } from './key-metadata.js';
 import { runNamed } from './run.js';
 
 /**
- * What falls due on a KMS key with time: its destruction after the deletion date, and its
- * automatic rotation. Both are done by the key's owner's own requests — the next KMS call of
+ * What falls due on a KMS key with time: its destruction after the deletion date, the deletion
+ * of imported material past its expiry, and its automatic rotation. Both are done by the key's owner's own requests — the next KMS call of
  * its owner that names or lists the key — through the registry (key.delete, kms.rotate-key),
  * so they pass the gate, the quorum and audit as the owner's. Until then a key past its
  * deletion date is answered as missing to everyone and is never usable (it is pending deletion).
@@ -21,6 +22,18 @@ export async function settleDue(context: KmsContext, record: KmsKeyRecord): Prom
   if (pastDeletion(record)) {
     if (owner) await destroy(context, record);
     return undefined;
+  }
+  if (owner && materialExpired(record, services.clock())) {
+    try {
+      const out = await runNamed(services, session, 'kms.delete-imported-key-material', {
+        keyHandle: record.handle,
+        reason: 'expired',
+      });
+      return out.key as KmsKeyRecord;
+    } catch (error) {
+      // Refused (the key-management quorum): the gate refuses the expired material's use all the same.
+      if (!isCofferError(error)) throw error;
+    }
   }
   const rotation = record.kms.rotation;
   if (owner && record.state === 'enabled' && rotation && Date.parse(rotation.nextRotationDate) <= Date.now()) {

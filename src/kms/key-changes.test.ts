@@ -116,3 +116,33 @@ test('a change of a record without KMS metadata is refused as not found', () => 
   const planned = planKmsChange(plain, { kind: 'enable' }, NOW);
   assert.equal(planned.ok ? 'ok' : planned.code, 'KEY_NOT_FOUND');
 });
+
+test('a key of imported material: tagged and scheduled while pending import, back to pending import on cancel, never rotated', () => {
+  const waiting = key('pending-import', { origin: 'EXTERNAL' });
+  for (const change of [
+    { kind: 'description', description: 'd' },
+    { kind: 'tag', tags: [{ TagKey: 'a', TagValue: 'b' }] },
+  ] as const) {
+    const planned = planKmsChange(waiting, change, NOW);
+    assert.ok(planned.ok && planned.record.state === 'pending-import', change.kind);
+  }
+  for (const kind of ['enable', 'disable'] as const)
+    assert.equal(planKmsChange(waiting, { kind }, NOW).ok, false, kind);
+  const scheduled = planKmsChange(waiting, { kind: 'schedule-deletion', deletionDate: NOW }, NOW);
+  assert.ok(scheduled.ok && scheduled.record.state === 'pending-deletion');
+  const cancelled = planKmsChange(scheduled.record, { kind: 'cancel-deletion' }, NOW);
+  assert.ok(cancelled.ok && cancelled.record.state === 'pending-import', 'no material: it waits for it again');
+  const imported = key('pending-deletion', {
+    origin: 'EXTERNAL',
+    imported: { expirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' },
+  });
+  const restored = planKmsChange(imported, { kind: 'cancel-deletion' }, NOW);
+  assert.ok(restored.ok && restored.record.state === 'disabled', 'with material: disabled, as any key');
+  const rotation = { kind: 'rotation', rotation: { periodDays: 365, nextRotationDate: NOW } } as const;
+  const rotated = planKmsChange(
+    key('enabled', { origin: 'EXTERNAL', imported: imported.kms.imported! }),
+    rotation,
+    NOW,
+  );
+  assert.ok(!rotated.ok && rotated.code === 'KMS_OPERATION_UNSUPPORTED');
+});

@@ -31,17 +31,23 @@ export const MAX_TAGS = 50;
  * Which changes each state allows, and the state they lead to (KMS's key state table, over
  * Coffer's states): a key pending deletion takes only a cancellation, which leaves it disabled.
  */
+const KEEP = { enabled: 'enabled', disabled: 'disabled', 'pending-import': 'pending-import' } as const;
 const TRANSITIONS: Readonly<Record<KmsChange['kind'], Partial<Record<KeyState, KeyState>>>> = {
   enable: { enabled: 'enabled', disabled: 'enabled' },
   disable: { enabled: 'disabled', disabled: 'disabled' },
-  'schedule-deletion': { enabled: 'pending-deletion', disabled: 'pending-deletion' },
+  'schedule-deletion': {
+    enabled: 'pending-deletion',
+    disabled: 'pending-deletion',
+    'pending-import': 'pending-deletion',
+  },
+  // A key of imported material whose material is gone goes back to waiting for it.
   'cancel-deletion': { 'pending-deletion': 'disabled' },
-  description: { enabled: 'enabled', disabled: 'disabled' },
-  tag: { enabled: 'enabled', disabled: 'disabled' },
-  untag: { enabled: 'enabled', disabled: 'disabled' },
+  description: KEEP,
+  tag: KEEP,
+  untag: KEEP,
   rotation: { enabled: 'enabled', disabled: 'disabled' },
-  grant: { enabled: 'enabled', disabled: 'disabled' },
-  'remove-grant': { enabled: 'enabled', disabled: 'disabled', 'pending-deletion': 'pending-deletion' },
+  grant: KEEP,
+  'remove-grant': { ...KEEP, 'pending-deletion': 'pending-deletion' },
 };
 
 /** KMS's limit on grants a key (Coffer's on the users it is shared with is MAX_SHARED_USERS). */
@@ -55,9 +61,13 @@ export type Planned =
 export function planKmsChange(record: KeyRecord, change: KmsChange, now: string): Planned {
   const kms = record.kms;
   if (!kms) return { ok: false, code: 'KEY_NOT_FOUND', detail: 'not a KMS key' };
-  const state = TRANSITIONS[change.kind][record.state];
-  if (state === undefined)
+  const allowed = TRANSITIONS[change.kind][record.state];
+  if (allowed === undefined)
     return { ok: false, code: 'KMS_INVALID_STATE', detail: `the key is ${record.state}; ${change.kind} is refused` };
+  if (change.kind === 'rotation' && change.rotation && kms.origin === 'EXTERNAL')
+    return { ok: false, code: 'KMS_OPERATION_UNSUPPORTED', detail: 'a key of imported material does not rotate' };
+  const noMaterial = kms.origin === 'EXTERNAL' && kms.imported === undefined;
+  const state = change.kind === 'cancel-deletion' && noMaterial ? 'pending-import' : allowed;
   const { deletionDate: _deletionDate, ...kept } = kms;
   const next = (metadata: KmsMetadata, sharedWith = record.sharedWith): Planned => ({
     ok: true,

@@ -4,6 +4,7 @@ import type { Session } from '../identity/sessions.js';
 import type { Services } from '../operations/services.js';
 import { refuseAudited } from '../records/audited-refusal.js';
 import { operation } from '../operations/operation.js';
+import type { KmsMetadata } from '../objects/kms-metadata.js';
 import type { KmsChange } from './key-changes.js';
 
 /**
@@ -108,6 +109,66 @@ export const KMS_KEY_OPERATIONS = [
       } finally {
         secret.fill(0);
       }
+    },
+  }),
+  // Imported key material (key-import.ts): the key is its owner's to prepare, fill and empty.
+  operation<{ kms: KmsMetadata; attributes?: Record<string, boolean> }, Record<never, never>>({
+    name: 'kms.create-external-key',
+    summary: 'A KMS key of Origin EXTERNAL: no material until ImportKeyMaterial, pending import',
+    policy: 'key.import',
+    schema: {},
+    keys: {},
+    async run({ services, session }, input) {
+      return { key: await services.kmsImport.createExternal(session, input.kms, input.attributes) };
+    },
+  }),
+  operation<{ keyHandle: string; wrappingAlgorithm: string; wrappingKeySpec: string }, typeof KEY>({
+    name: 'kms.get-parameters-for-import',
+    summary: "A fresh RSA wrapping key's public half and an import token for a KMS key of Origin EXTERNAL",
+    policy: 'key.import',
+    schema: {},
+    keys: KEY,
+    async run({ services, session, keys }, input) {
+      const out = await services.kmsImport.parameters(
+        session,
+        keys.key,
+        input.wrappingAlgorithm,
+        input.wrappingKeySpec,
+      );
+      return {
+        publicKey: out.publicKey.toString('base64'),
+        importToken: out.token.toString('base64'),
+        validTo: out.validTo,
+      };
+    },
+  }),
+  operation<
+    { keyHandle: string; importToken: Buffer; encryptedKeyMaterial: Buffer; expirationModel?: string; validTo?: Date },
+    typeof KEY
+  >({
+    name: 'kms.import-key-material',
+    summary: 'Key material wrapped under the wrapping key of GetParametersForImport, unwrapped into the KMS key',
+    policy: 'key.import',
+    schema: {},
+    keys: KEY,
+    async run({ services, session, keys }, input) {
+      const key = await services.kmsImport.importMaterial(session, keys.key, {
+        token: input.importToken,
+        encrypted: input.encryptedKeyMaterial,
+        ...(input.expirationModel !== undefined && { expirationModel: input.expirationModel }),
+        ...(input.validTo !== undefined && { validTo: input.validTo }),
+      });
+      return { key };
+    },
+  }),
+  operation<{ keyHandle: string; reason: 'requested' | 'expired' }, typeof KEY>({
+    name: 'kms.delete-imported-key-material',
+    summary: "A KMS key's imported material destroyed; the key waits, pending import, for the same material",
+    policy: 'key.delete',
+    schema: {},
+    keys: KEY,
+    async run({ services, session, keys }, input) {
+      return { key: await services.kmsImport.deleteMaterial(session, keys.key, input.reason) };
     },
   }),
   operation<{ keyHandle: string; rotationType: 'AUTOMATIC' | 'ON_DEMAND' }, typeof KEY>({

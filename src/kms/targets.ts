@@ -4,6 +4,7 @@ import { ALIAS_HANDLERS } from './operations/aliases.js';
 import { DATA_KEY_PAIR_HANDLERS } from './operations/data-key-pairs.js';
 import { ENCRYPTION_HANDLERS } from './operations/encryption.js';
 import { GRANT_HANDLERS } from './operations/grants.js';
+import { IMPORT_HANDLERS } from './operations/import.js';
 import { KEY_HANDLERS } from './operations/keys.js';
 import { METADATA_HANDLERS } from './operations/metadata.js';
 import { SIGNING_HANDLERS } from './operations/signing.js';
@@ -22,6 +23,7 @@ export const KMS_TARGETS: ReadonlyMap<string, KmsHandler> = new Map(
     ...METADATA_HANDLERS,
     ...GRANT_HANDLERS,
     ...AGREEMENT_HANDLERS,
+    ...IMPORT_HANDLERS,
   }),
 );
 

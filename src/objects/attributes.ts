@@ -480,11 +480,14 @@ function conflictOfChange(
 
 /**
  * Whether a key may be used on `date` (UTC calendar day), within CKA_START_DATE and
- * CKA_END_DATE, both inclusive; a missing date does not bound.
+ * CKA_END_DATE, both inclusive; a missing date does not bound. Imported material past its
+ * expiry instant (materialValidTo) is not used either.
  */
-export function usableOn(record: Pick<KeyRecord, 'startDate' | 'endDate'>, date: Date): boolean {
+export function usableOn(record: Pick<KeyRecord, 'startDate' | 'endDate' | 'materialValidTo'>, date: Date): boolean {
   // Most keys have no dates: no day to format for them (this runs at every use of every key).
-  if (record.startDate === undefined && record.endDate === undefined) return true;
+  if (record.startDate === undefined && record.endDate === undefined && record.materialValidTo === undefined)
+    return true;
+  if (record.materialValidTo !== undefined && date.getTime() >= Date.parse(record.materialValidTo)) return false;
   const day = date.toISOString().slice(0, 10);
   return (
     (record.startDate === undefined || day >= record.startDate) &&

@@ -9,7 +9,10 @@ export interface KmsMetadata {
   readonly keySpec: string;
   readonly keyUsage: KmsKeyUsage;
   readonly description: string;
-  readonly origin: 'AWS_KMS';
+  /** AWS_KMS: made here; EXTERNAL: its material is imported (ImportKeyMaterial). */
+  readonly origin: 'AWS_KMS' | 'EXTERNAL';
+  /** An EXTERNAL key's material, while it has some: whether and when it expires. */
+  readonly imported?: KmsImportedMaterial;
   readonly tags: readonly KmsTag[];
   /** While pending deletion: when the key is destroyed (ISO 8601). */
   readonly deletionDate?: string;
@@ -19,6 +22,12 @@ export interface KmsMetadata {
   readonly rotations: readonly KmsRotation[];
   /** Grants: who else may use the key, for which KMS operations. */
   readonly grants: readonly KmsGrant[];
+}
+
+export interface KmsImportedMaterial {
+  readonly expirationModel: 'KEY_MATERIAL_EXPIRES' | 'KEY_MATERIAL_DOES_NOT_EXPIRE';
+  /** With KEY_MATERIAL_EXPIRES: the instant (ISO 8601); the record's materialValidTo too. */
+  readonly validTo?: string;
 }
 
 export type KmsKeyUsage = 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY' | 'GENERATE_VERIFY_MAC' | 'KEY_AGREEMENT';

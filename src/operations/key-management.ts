@@ -2,6 +2,7 @@ import { booleanMap, keyReference, object, username } from '../api/schemas.js';
 import { ALIAS_NAME_SCHEMA_PATTERN } from '../keys/key-aliases.js';
 import type { AttributeChangeRequest } from '../objects/attributes.js';
 import { operation } from './operation.js';
+import { replayNothing, replayAlias, replayKey, replayKeyQuorum } from './replays.js';
 
 const date = { type: ['string', 'null'], maxLength: 10 } as const;
 const quorumValue = { type: 'integer', minimum: 1, maximum: 8 } as const;
@@ -32,6 +33,7 @@ export const KEY_MANAGEMENT_OPERATIONS = [
         [],
       ),
     },
+    idempotent: replayKey,
     keys: MANAGED,
     async run({ services, session, keys }, input) {
       const { handle: _handle, ...request } = input;
@@ -44,6 +46,7 @@ export const KEY_MANAGEMENT_OPERATIONS = [
     policy: 'key.share',
     http: { method: 'POST', url: '/v1/keys/:handle/shares' },
     schema: { params: handleParams, body: object({ username }, ['username']) },
+    idempotent: replayKey,
     keys: STORED,
     async run({ services, session, keys }, input) {
       return { key: await services.keySharing.share(session, keys.key, input.username) };
@@ -55,6 +58,7 @@ export const KEY_MANAGEMENT_OPERATIONS = [
     policy: 'key.unshare',
     http: { method: 'DELETE', url: '/v1/keys/:handle/shares/:username' },
     schema: { params: object({ handle: keyReference, username }, ['handle', 'username']) },
+    idempotent: replayKey,
     keys: STORED,
     async run({ services, session, keys }, input) {
       return { key: await services.keySharing.unshare(session, keys.key, input.username) };
@@ -66,6 +70,7 @@ export const KEY_MANAGEMENT_OPERATIONS = [
     policy: 'alias.create',
     http: { method: 'PUT', url: '/v1/aliases/*' },
     schema: { params: aliasParams, body: object({ keyHandle: keyReference }, ['keyHandle']) },
+    idempotent: replayAlias,
     keys: { key: { role: 'manage-stored', field: 'keyHandle' } },
     async run({ services, session, keys }, input) {
       return { ...(await services.aliases.put(session, input['*'], keys.key)) };
@@ -88,6 +93,7 @@ export const KEY_MANAGEMENT_OPERATIONS = [
     policy: 'alias.delete',
     http: { method: 'DELETE', url: '/v1/aliases/*', status: 204 },
     schema: { params: aliasParams },
+    idempotent: replayNothing,
     keys: {},
     async run({ services, session }, input) {
       await services.aliases.delete(session, input['*']);
@@ -114,6 +120,7 @@ export const KEY_MANAGEMENT_OPERATIONS = [
       params: handleParams,
       body: { ...object({ 'key-management': quorumValue, 'key-usage': quorumValue }, []), minProperties: 1 },
     },
+    idempotent: replayKeyQuorum,
     keys: STORED,
     async run({ services, session, keys }, input) {
       const { handle: _handle, ...requested } = input;

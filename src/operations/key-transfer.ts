@@ -4,6 +4,7 @@ import { decodeKeyRouteParams, KEY_ROUTE_PARAM_SCHEMA, type KeyRouteParamFields 
 import { base64, keyReference, object } from '../api/schemas.js';
 import type { KeyClass } from '../crypto/types.js';
 import { operation } from './operation.js';
+import { replayKey } from './replays.js';
 
 const mechanism = { type: 'string', maxLength: 64 } as const;
 
@@ -76,6 +77,7 @@ export const KEY_TRANSFER_OPERATIONS = [
         ['unwrappingKeyHandle', 'mechanism', 'wrappedKey', 'class', 'keyType'],
       ),
     },
+    idempotent: replayKey,
     keys: UNWRAP_KEYS,
     async run({ services, session, keys }, body) {
       const key = await services.keyWrapping.unwrap(session, keys.unwrapping, {
@@ -106,6 +108,7 @@ export const KEY_TRANSFER_OPERATIONS = [
         ['baseKeyHandle', 'mechanism', 'keyType', 'keyLengthBytes'],
       ),
     },
+    idempotent: replayKey,
     keys: DERIVE_KEYS,
     async run({ services, session, keys }, body) {
       const key = await services.keyDerivation.derive(session, keys.base, {

@@ -13,6 +13,7 @@ import type { Session } from '../identity/sessions.js';
 import type { KeyRecord } from '../objects/key-record.js';
 import { operation } from './operation.js';
 import type { Services } from './services.js';
+import { replayNothing, replayKey, replayPair } from './replays.js';
 
 const { label, id } = KEY_TEMPLATE_SCHEMA;
 const handleParams = object({ handle: keyReference }, ['handle']);
@@ -90,6 +91,7 @@ export const KEY_OPERATIONS = [
         ['keyType', 'keyLengthBytes'],
       ),
     },
+    idempotent: replayKey,
     keys: {},
     async run({ services, session }, body) {
       return { key: await generateSymmetric(services, session, body) };
@@ -118,6 +120,7 @@ export const KEY_OPERATIONS = [
         ['keyType'],
       ),
     },
+    idempotent: replayPair,
     keys: {},
     async run({ services, session }, body) {
       const { keyType, curve, modulusBits, publicExponent, ...template } = body;
@@ -142,6 +145,7 @@ export const KEY_OPERATIONS = [
         [],
       ),
     },
+    idempotent: replayKey,
     keys: {},
     async run({ services, session }, body) {
       return { key: await services.keyImport.import(session, importInput(body), keyTemplate(body)) };
@@ -203,6 +207,7 @@ export const KEY_OPERATIONS = [
     policy: 'key.rotate',
     http: { method: 'POST', url: '/v1/keys/:handle/rotate' },
     schema: { params: handleParams, body: emptyObject },
+    idempotent: replayKey,
     keys: theKey('manage-stored'),
     async run({ services, session, keys }) {
       return { key: await services.versions.rotate(session, keys.key) };
@@ -225,6 +230,7 @@ export const KEY_OPERATIONS = [
     policy: 'key.delete',
     http: { method: 'DELETE', url: '/v1/keys/:handle', status: 204 },
     schema: { params: handleParams },
+    idempotent: replayNothing,
     keys: theKey('manage'),
     async run({ services, session, keys }) {
       await services.keys.delete(session, keys.key);

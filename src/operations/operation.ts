@@ -4,6 +4,7 @@ import type { PolicyOperation } from '../identity/policy.js';
 import type { Session } from '../identity/sessions.js';
 import type { KeyRole, UsageMechanism } from '../keys/key-roles.js';
 import type { Admission } from '../keys/key-use-gate.js';
+import type { WriteOutcome } from '../records/write-claim.js';
 import type { Services } from './services.js';
 
 /** A key an operation uses: the input field that names it, its role, and for uses the mechanism field. */
@@ -61,6 +62,19 @@ export type OperationPolicy<I> = PolicyOperation | 'authenticated' | { readonly 
 /** An answer body, or undefined for none (204). */
 export type OperationResult = Record<string, unknown> | undefined;
 
+/** What a replay may read: the services, as the retrying caller. */
+export interface ReplayContext {
+  readonly services: Services;
+  readonly session: Session;
+}
+
+/**
+ * How a retry of an operation that accepts an Idempotency-Key answers: from what the first
+ * request's write did (its outcome, recorded in the same transaction) and the retry's input,
+ * which is the first request's, without writing again.
+ */
+export type Replay<I> = (context: ReplayContext, outcome: WriteOutcome, input: I) => Promise<OperationResult>;
+
 /**
  * One operation of the node, declared once: its permission, its input schema, every key it
  * uses with the role it uses it in, and the service call. Every way in — the /v1 routes, the
@@ -78,6 +92,8 @@ export interface Operation<I = never, D extends Record<string, KeyDeclaration<I>
   readonly keys: D;
   /** Also served as an item of POST /v1/batch, under this name. */
   readonly batch?: string;
+  /** Accepts an Idempotency-Key (a write): how a retry answers. */
+  readonly idempotent?: Replay<I>;
   run(context: OperationContext<D>, input: I): Promise<OperationResult>;
 }
 
@@ -90,6 +106,7 @@ export interface AnyOperation {
   readonly schema: OperationSchema;
   readonly keys: Readonly<Record<string, KeyDeclaration<Record<string, unknown>>>>;
   readonly batch?: string;
+  readonly idempotent?: Replay<Record<string, unknown>>;
   run(
     context: OperationContext<Record<string, KeyDeclaration<Record<string, unknown>>>>,
     input: Record<string, unknown>,

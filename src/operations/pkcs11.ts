@@ -12,6 +12,7 @@ import { decodeTemplate, type WireAttribute } from '../pkcs11/value-codec.js';
 import type { Session } from '../identity/sessions.js';
 import { generateSymmetric, type SymmetricBody } from './keys.js';
 import { operation } from './operation.js';
+import { replayNothing, replayKeyHandle, replayObjectHandle } from './replays.js';
 import type { Services } from './services.js';
 
 /**
@@ -83,6 +84,7 @@ export const PKCS11_OPERATIONS = [
     policy: 'key.generate',
     batch: 'pkcs11.generate-key',
     schema: { body: object({ mechanism, template: wireTemplate }, ['mechanism', 'template']) },
+    idempotent: replayKeyHandle,
     keys: {},
     async run({ services, session }, input) {
       const body = generateSecretInput(input.mechanism, decodeTemplate(input.template)) as SymmetricBody;
@@ -116,6 +118,7 @@ export const PKCS11_OPERATIONS = [
     summary: "Change a key's attributes from a template, as the attribute table allows (C_SetAttributeValue)",
     policy: 'key.set-attribute',
     schema: {},
+    idempotent: replayKeyHandle,
     keys: MANAGE,
     async run({ services, session, keys }, input) {
       const { record, key } = keys.key.loaded;
@@ -144,6 +147,7 @@ export const PKCS11_OPERATIONS = [
     summary: 'Create a certificate (CKC_X_509) or data object from a template (C_CreateObject)',
     policy: 'key.import',
     schema: {},
+    idempotent: replayObjectHandle,
     keys: {},
     async run({ services, session }, input) {
       const template = decodeTemplate(input.template);
@@ -160,6 +164,7 @@ export const PKCS11_OPERATIONS = [
     summary: "Change a certificate's or data object's attributes, all or nothing (C_SetAttributeValue)",
     policy: 'key.set-attribute',
     schema: {},
+    idempotent: replayObjectHandle,
     keys: {},
     async run({ services, session }, input) {
       const found = await visibleObject(services, session, input.handle);
@@ -174,6 +179,7 @@ export const PKCS11_OPERATIONS = [
     summary: 'Copy a certificate or data object, with changes from a template (C_CopyObject)',
     policy: 'key.import',
     schema: {},
+    idempotent: replayObjectHandle,
     keys: {},
     async run({ services, session }, input) {
       const found = await visibleObject(services, session, input.handle);
@@ -191,6 +197,7 @@ export const PKCS11_OPERATIONS = [
     summary: 'Destroy a certificate or data object: its owner, when destroyable (C_DestroyObject)',
     policy: 'key.delete',
     schema: {},
+    idempotent: replayNothing,
     keys: {},
     async run({ services, session }, input) {
       await services.objects.delete(session, await visibleObject(services, session, input.handle));

@@ -1,6 +1,7 @@
 import { CofferError } from '../errors/coffer-error.js';
 import type { Session } from '../identity/sessions.js';
 import type { Admission } from '../keys/key-use-gate.js';
+import { claimingWrites } from '../records/write-claim.js';
 import type { AnyOperation, AuditDetails, OperationContext, OperationResult } from './operation.js';
 import type { Services } from './services.js';
 
@@ -43,6 +44,10 @@ export async function runOperation(
   const keys: Record<string, Admission> = {};
   for (const [index, key] of declared.entries())
     keys[key.name] = await services.gate.use(session, checked[index]!, key.role, key.options);
-  const admitted = { services, session, keys, ...(auditDetails && { auditDetails }) };
-  return op.run(admitted as OperationContext<AnyOperation['keys']>, input);
+  const admitted = { services, session, keys, ...(auditDetails && { auditDetails }) } as OperationContext<
+    AnyOperation['keys']
+  >;
+  // Only the operation's own write may carry an idempotent request's record, never the gate's commits.
+  if (op.idempotent === undefined) return op.run(admitted, input);
+  return claimingWrites(op.name, () => op.run(admitted, input));
 }

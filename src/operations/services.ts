@@ -2,6 +2,8 @@ import type { AuditService } from '../audit/audit-service.js';
 import type { KeyUsageService } from '../audit/key-usage-service.js';
 import type { ClusterPolicyStore } from '../cluster/cluster-policy.js';
 import type { ClusterService } from '../cluster/cluster-service.js';
+import type { ClusterMembership } from '../cluster/membership.js';
+import type { IdempotencyService } from '../idempotency/idempotency-service.js';
 import type { KeyQuorumService } from '../identity/key-quorum.js';
 import type { QuorumService } from '../identity/quorum-service.js';
 import type { QuorumValueService } from '../identity/quorum-value-service.js';
@@ -21,6 +23,7 @@ import type { KeyVersions } from '../keys/key-versions.js';
 import type { KeyWrapping } from '../keys/key-wrapping.js';
 import type { MultipartOperations } from '../keys/multipart-operations.js';
 import type { KmsKeyChanges } from '../kms/key-changes.js';
+import type { KmsKeyImport } from '../kms/key-import.js';
 import type { ObjectService } from '../pkcs11/object-service.js';
 import type { RecordWriter } from '../records/record-writer.js';
 import type { XksKeyStores } from '../xks/key-stores.js';
@@ -30,6 +33,8 @@ export interface Services {
   /** The one key-use gate every key of every operation passes. */
   readonly gate: KeyUseGate;
   readonly cluster: ClusterService;
+  /** The nodes clients may use, with their zones (GET /v1/cluster/nodes). */
+  readonly membership: ClusterMembership;
   readonly policy: ClusterPolicyStore;
   readonly sessions: SessionManager;
   readonly users: UserService;
@@ -62,4 +67,10 @@ export interface Services {
   readonly accessKeys: AccessKeyService;
   /** KMS keys' state and KMS metadata (the KMS-compatible API). */
   readonly kmsKeys: KmsKeyChanges;
+  /** Writes carrying an Idempotency-Key: run once, replayed on a retry. */
+  readonly idempotency: Pick<IdempotencyService, 'run'>;
+  /** KMS imported key material (Origin EXTERNAL keys). */
+  readonly kmsImport: KmsKeyImport;
+  /** The node's clock: what falls due with time (imported material's expiry) is read from it. */
+  readonly clock: () => Date;
 }

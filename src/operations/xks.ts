@@ -7,6 +7,7 @@ import type { KeyRecord } from '../objects/key-record.js';
 import { xksDecrypt, xksEncrypt } from '../xks/xks-cipher.js';
 import { EXTERNAL_KEY_ID, KEY_STORE_ID } from '../xks/xks-paths.js';
 import { operation, type OperationContext } from './operation.js';
+import { replayExposedKey } from './replays.js';
 
 /**
  * The XKS proxy API's operations (src/xks/xks-routes.ts runs them as the key store's user, with
@@ -151,6 +152,7 @@ export const XKS_OPERATIONS = [
         'keyHandle',
       ]),
     },
+    idempotent: replayExposedKey,
     keys: { key: { role: 'manage', field: 'keyHandle' } },
     async run({ services, session, keys }, input) {
       return { key: await services.xks.expose(session, input.storeId, input.externalKeyId, keys.key) };

@@ -14,6 +14,7 @@ import {
 } from './audit-chain.js';
 import type { CheckpointSigner } from './checkpoint-signer.js';
 import type { RecordFreshness } from './record-freshness.js';
+import { claimFor } from './write-claim.js';
 
 export { AUDIT_EVENT_PREFIX, AUDIT_HEAD_PATH, auditEventPath } from './audit-chain.js';
 
@@ -128,8 +129,21 @@ export class RecordWriter {
       // Unsealed but the chain not yet verified: a write now could race the walk at unseal.
       throw new CofferError('NODE_SEALED', 'the audit chain is not verified yet');
     }
+    // An idempotent request's record rides in the transaction of its write (write-claim.ts).
+    const claimed = claimFor(commit, writtenBy(commit.changes ?? []));
+    const carried = claimed
+      ? {
+          ...commit,
+          compares: [...(commit.compares ?? []), ...claimed.compares],
+          changes: [...(commit.changes ?? []), ...claimed.changes],
+        }
+      : commit;
     return new Promise<AuditEvent>((resolve, reject) => {
-      this.queue.push(this.pending(commit, resolve, reject));
+      const failed = (error: unknown): void => {
+        claimed?.release();
+        reject(error);
+      };
+      this.queue.push(this.pending(carried, resolve, failed));
       this.drain();
     });
   }
@@ -149,12 +163,7 @@ export class RecordWriter {
     return {
       compares,
       changes,
-      written: {
-        put: changes.filter((change) => change.type === 'put').map((change) => change.path),
-        deleted: changes
-          .filter((change) => change.type === 'delete' && !change.path.startsWith(INDEX_PREFIX))
-          .map((change) => change.path),
-      },
+      written: writtenBy(changes),
       event: commit.event,
       checkpoint: commit.checkpoint === true,
       keys: [...compares.map((compare) => compare.key), ...changes.map((change) => change.path)],
@@ -394,6 +403,16 @@ export class RecordWriter {
     ) as { seq: number; hash: string };
     return { seq, hash, modRevision: entry.modRevision };
   }
+}
+
+/** The sealed record paths a commit's changes put and delete, as its event names them. */
+function writtenBy(changes: readonly Change[]): Written {
+  return {
+    put: changes.filter((change) => change.type === 'put').map((change) => change.path),
+    deleted: changes
+      .filter((change) => change.type === 'delete' && !change.path.startsWith(INDEX_PREFIX))
+      .map((change) => change.path),
+  };
 }
 
 /**

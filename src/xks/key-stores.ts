@@ -250,6 +250,13 @@ export class XksKeyStores {
     });
   }
 
+  /** An exposed key as the store holds it now (the admin routes, never the cache). */
+  async describeExposed(storeId: string, externalKeyId: string): Promise<XksExposedKeyRecord> {
+    const opened = await this.deps.reader.get(exposedKeyPath(storeId, externalKeyId), 'xks-key');
+    if (!opened) throw new CofferError('KEY_NOT_FOUND', 'no such external key id here');
+    return decodeJson<XksExposedKeyRecord>(opened.plaintext);
+  }
+
   /** One page of a store's exposed keys, by external key id. */
   async exposedKeys(
     id: string,

@@ -37,6 +37,10 @@ export interface TestNodeOptions {
   readonly raw?: boolean;
   /** The node's audit options (e.g. `auditCryptoUse`), kept across restarts. */
   readonly audit?: Pick<NodeOptions, 'auditCryptoUse' | 'auditCheckpointEvery' | 'usageFlushMs'>;
+  /** Other node options, kept across restarts. */
+  readonly node?: Pick<NodeOptions, 'idempotencyRetentionMs' | 'zone' | 'peers' | 'advertiseUrl'>;
+  /** The node's clock (NodeOptions.clock), for what expires. */
+  readonly clock?: () => Date;
 }
 
 export async function startTestNode(options: TestNodeOptions = {}): Promise<TestNode> {
@@ -54,7 +58,15 @@ export async function startTestNode(options: TestNodeOptions = {}): Promise<Test
     },
   });
   const logger = createLogger({ level: 'debug', destination });
-  const launch = (port = 0): Promise<RunningNode> => startNode({ ...options.audit, dataDir: dir.root, port, logger });
+  const launch = (port = 0): Promise<RunningNode> =>
+    startNode({
+      ...options.audit,
+      ...options.node,
+      dataDir: dir.root,
+      port,
+      logger,
+      ...(options.clock && { clock: options.clock }),
+    });
   const node = await launch();
   const clientTls = async () => ({
     ca: await readFile(dir.caCert),

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { MfaAnswer } from '../../identity/mfa.js';
 import { sessionOf } from '../auth.js';
+import { writeOnce } from '../idempotency-header.js';
 import { emptyObject, object, password, username } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 import { mfa, withMfaChallenge } from './sessions.js';
@@ -11,7 +12,8 @@ const idParams = object({ accessKeyId }, ['accessKeyId']);
 /**
  * Access keys of the KMS-compatible API. Creating one needs the password (and MFA) again, so it
  * is optional in the schema: its absence is the service's audited PASSWORD_REQUIRED. The secret
- * is in this one answer only.
+ * is in this one answer only, so creating one takes no Idempotency-Key (a retry could not answer
+ * it again); disabling and deleting do.
  */
 export function accessKeyRoutes(app: FastifyInstance, services: ApiServices): void {
   app.post<{ Body: { password?: string; mfa?: MfaAnswer } }>(
@@ -48,15 +50,31 @@ export function accessKeyRoutes(app: FastifyInstance, services: ApiServices): vo
 
   app.post<{ Params: { accessKeyId: string } }>(
     '/v1/access-keys/:accessKeyId/disable',
-    { config: { operation: 'user.disable-access-key' }, schema: { params: idParams, body: emptyObject } },
-    (request) => services.accessKeys.disable(sessionOf(request), request.params.accessKeyId),
+    {
+      config: { operation: 'user.disable-access-key', idempotent: true },
+      schema: { params: idParams, body: emptyObject },
+    },
+    (request) => {
+      const session = sessionOf(request);
+      const disable = () => services.accessKeys.disable(session, request.params.accessKeyId);
+      // Inactive is for good: the retry's disable finds it so and writes nothing.
+      return writeOnce(services.idempotency, request, session.username, 'user.disable-access-key', disable, disable);
+    },
   );
 
   app.delete<{ Params: { accessKeyId: string } }>(
     '/v1/access-keys/:accessKeyId',
-    { config: { operation: 'user.delete-access-key' }, schema: { params: idParams } },
+    { config: { operation: 'user.delete-access-key', idempotent: true }, schema: { params: idParams } },
     async (request, reply) => {
-      await services.accessKeys.delete(sessionOf(request), request.params.accessKeyId);
+      const session = sessionOf(request);
+      await writeOnce(
+        services.idempotency,
+        request,
+        session.username,
+        'user.delete-access-key',
+        () => services.accessKeys.delete(session, request.params.accessKeyId),
+        async () => undefined,
+      );
       return reply.code(204).send();
     },
   );

@@ -4,8 +4,10 @@ import { CofferError } from '../../errors/coffer-error.js';
 import type { Session } from '../../identity/sessions.js';
 import { requirePermission, sessionOf } from '../auth.js';
 import { BATCH_OPERATIONS } from '../../operations/index.js';
+import { runIdempotent } from '../../operations/run-idempotent.js';
 import { runOperation } from '../../operations/run.js';
 import { toCofferError } from '../error-handler.js';
+import { batchItemRequest } from '../idempotency-header.js';
 import { object } from '../schemas.js';
 import type { ApiServices } from '../services.js';
 
@@ -24,6 +26,9 @@ const validators = new Map<string, ValidateFunction>(
   [...BATCH_OPERATIONS].map(([name, operation]) => [name, ajv.compile(operation.schema.body ?? {})]),
 );
 
+/** As the Idempotency-Key header (the item's own check answers IDEMPOTENCY_KEY_INVALID). */
+const IDEMPOTENCY_KEY_SCHEMA = { type: 'string' } as const;
+
 type BatchResult =
   { status: number; body: Record<string, unknown> } | { status: number; error: { code: string; message: string } };
 
@@ -32,7 +37,9 @@ type BatchResult =
  * the single-part crypto operations, and the PKCS#11 face's search and secret-key generation —
  * run concurrently (so asymmetric ones fill the libuv pool, and key generations share a
  * commit), each authorized, validated, gated and audited exactly as it would be alone; one
- * failing does not stop the others. Results come back in order.
+ * failing does not stop the others. Results come back in order. A write among them (a key
+ * generation) may carry its own `idempotencyKey`, as its route takes the header: a batch whose
+ * writes all carry one is safe to send again after its answer was lost, and each write runs once.
  */
 export function batchRoutes(app: FastifyInstance, services: ApiServices): void {
   app.post<{ Body: { operations: Record<string, unknown>[] } }>(
@@ -47,7 +54,11 @@ export function batchRoutes(app: FastifyInstance, services: ApiServices): void {
               type: 'array',
               minItems: 1,
               maxItems: MAX_BATCH_OPERATIONS,
-              items: { type: 'object', required: ['operation'], properties: { operation: { type: 'string' } } },
+              items: {
+                type: 'object',
+                required: ['operation'],
+                properties: { operation: { type: 'string' }, idempotencyKey: IDEMPOTENCY_KEY_SCHEMA },
+              },
             },
           },
           ['operations'],
@@ -64,7 +75,7 @@ export function batchRoutes(app: FastifyInstance, services: ApiServices): void {
 
 async function runOne(services: ApiServices, session: Session, item: Record<string, unknown>): Promise<BatchResult> {
   try {
-    const { operation: name, ...body } = item;
+    const { operation: name, idempotencyKey, ...body } = item;
     const operation = typeof name === 'string' ? BATCH_OPERATIONS.get(name) : undefined;
     if (!operation || typeof operation.policy !== 'string' || operation.policy === 'authenticated') {
       throw new CofferError('INVALID_FIELD', `operation must be one of ${[...BATCH_OPERATIONS.keys()].join(', ')}`);
@@ -72,7 +83,11 @@ async function runOne(services: ApiServices, session: Session, item: Record<stri
     await requirePermission(services, session, operation.policy);
     const validate = validators.get(name as string)!;
     if (!validate(body)) throw toCofferError({ validation: validate.errors, validationContext: 'body' });
-    return { status: 200, body: (await runOperation(services, session, operation, body)) ?? {} };
+    if (idempotencyKey === undefined)
+      return { status: 200, body: (await runOperation(services, session, operation, body)) ?? {} };
+    if (operation.idempotent === undefined) throw new CofferError('IDEMPOTENCY_KEY_NOT_ACCEPTED');
+    const request = batchItemRequest(idempotencyKey, operation.name, body);
+    return { status: 200, body: (await runIdempotent(services, session, operation, body, request)) ?? {} };
   } catch (error) {
     const coffer = toCofferError(error);
     return { status: coffer.status, error: { code: coffer.code, message: coffer.message } };

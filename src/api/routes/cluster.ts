@@ -9,6 +9,11 @@ export function clusterRoutes(app: FastifyInstance, services: ApiServices): void
 
   app.get('/v1/cluster/status', { config: { allowWhenSealed: true } }, () => cluster.status());
 
+  // Discovery, before any login: what a client needs to connect, and nothing it could not learn by connecting.
+  app.get('/v1/cluster/nodes', { config: { allowWhenSealed: true } }, async () => ({
+    nodes: await services.membership.nodes(),
+  }));
+
   app.post<{ Body: { share: string } }>(
     '/v1/cluster/unseal',
     {

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PolicyOperation } from '../../identity/policy.js';
 import { OPERATIONS } from '../../operations/index.js';
 import type { AnyOperation } from '../../operations/operation.js';
-import { runOperation } from '../../operations/run.js';
+import { runIdempotent } from '../../operations/run-idempotent.js';
 import { requirePermission, sessionOf } from '../auth.js';
 import type { ApiServices } from '../services.js';
 
@@ -10,6 +10,7 @@ import type { ApiServices } from '../services.js';
  * Every operation of the registry as a /v1 route: its method, URL and schemas as declared,
  * its permission checked by the auth hook (or, when the input chooses it, here), and the
  * operation run through `runOperation`, which puts each declared key through the key-use gate.
+ * A write that accepts an Idempotency-Key runs once per key (runIdempotent).
  */
 export function operationRoutes(app: FastifyInstance, services: ApiServices): void {
   for (const op of OPERATIONS) {
@@ -19,8 +20,10 @@ export function operationRoutes(app: FastifyInstance, services: ApiServices): vo
       method: http.method,
       url: http.url,
       ...(http.bodyLimit !== undefined && { bodyLimit: http.bodyLimit }),
-      config:
-        typeof policy === 'string' && policy !== 'authenticated' ? { operation: policy } : { authenticated: true },
+      config: {
+        ...(typeof policy === 'string' && policy !== 'authenticated' ? { operation: policy } : { authenticated: true }),
+        ...(op.idempotent !== undefined && { idempotent: true }),
+      },
       schema: op.schema,
       handler: (request, reply) => handle(services, op, http.status ?? 200, request, reply),
     });
@@ -41,7 +44,7 @@ async function handle(
     ...(request.body as Record<string, unknown> | undefined),
   };
   if (typeof op.policy === 'object') await requirePermission(services, session, op.policy.of(input) as PolicyOperation);
-  const result = await runOperation(services, session, op, input);
+  const result = await runIdempotent(services, session, op, input, request.idempotency);
   reply.code(status);
   return result === undefined ? reply.send() : result;
 }

@@ -12,7 +12,9 @@ import { decodeTemplate, type WireAttribute } from '../../pkcs11/value-codec.js'
 import { parseHandle } from '../../objects/key-handle.js';
 import { OPERATIONS } from '../../operations/index.js';
 import type { AnyOperation, OperationResult } from '../../operations/operation.js';
+import { runIdempotent } from '../../operations/run-idempotent.js';
 import { runOperation } from '../../operations/run.js';
+import type { IdempotentRequest } from '../../idempotency/idempotency-service.js';
 import { publicSession, runPublic } from '../../pkcs11/public-session.js';
 import { CofferError } from '../../errors/coffer-error.js';
 import { requirePermission, sessionOf } from '../auth.js';
@@ -34,17 +36,22 @@ const templateBody = object({ template }, ['template']);
 
 const BY_NAME = new Map<string, AnyOperation>(OPERATIONS.map((op) => [op.name, op]));
 
-/** Runs a registry operation by name, with its permission row checked first. */
+/**
+ * Runs a registry operation by name, with its permission row checked first; a write once per
+ * Idempotency-Key, when the request carried one.
+ */
 async function run(
   services: ApiServices,
   session: Session,
   name: string,
   input: Record<string, unknown>,
+  idempotency?: IdempotentRequest,
 ): Promise<NonNullable<OperationResult> | undefined> {
   const op = BY_NAME.get(name)!;
   if (typeof op.policy === 'string' && op.policy !== 'authenticated')
     await requirePermission(services, session, op.policy);
-  return runOperation(services, session, op, input);
+  if (idempotency === undefined) return runOperation(services, session, op, input);
+  return runIdempotent(services, session, op, input, idempotency);
 }
 
 /** Whether a handle names a certificate or data object the caller sees (else it is a key's, or nothing's). */
@@ -109,7 +116,7 @@ export function pkcs11Routes(app: FastifyInstance, services: ApiServices): void 
 
   app.post<{ Body: { template: WireAttribute[] } }>(
     '/v1/pkcs11/objects',
-    { config: { operation: 'key.import' }, schema: { body: templateBody } },
+    { config: { operation: 'key.import', idempotent: true }, schema: { body: templateBody } },
     async (request, reply) => {
       const session = sessionOf(request);
       const objectClass = classOfTemplate(decodeTemplate(request.body.template));
@@ -121,58 +128,70 @@ export function pkcs11Routes(app: FastifyInstance, services: ApiServices): void 
                 session,
                 'key.import',
                 createKeyInput(objectClass, decodeTemplate(request.body.template)),
+                request.idempotency,
               ),
             ),
           }
-        : await run(services, session, 'object.create', request.body);
+        : await run(services, session, 'object.create', request.body, request.idempotency);
       return reply.code(201).send(answer);
     },
   );
 
   app.patch<{ Params: { handle: string }; Body: { template: WireAttribute[] } }>(
     '/v1/pkcs11/objects/:handle',
-    { config: { operation: 'key.set-attribute' }, schema: { params: handleParams, body: templateBody } },
+    {
+      config: { operation: 'key.set-attribute', idempotent: true },
+      schema: { params: handleParams, body: templateBody },
+    },
     async (request) => {
       const session = sessionOf(request);
       const input = { handle: request.params.handle, template: request.body.template };
       const object = await isObject(services, session, input.handle);
-      return run(services, session, object ? 'object.set-attribute' : 'pkcs11.set-key-attributes', input);
+      const name = object ? 'object.set-attribute' : 'pkcs11.set-key-attributes';
+      return run(services, session, name, input, request.idempotency);
     },
   );
 
   app.post<{ Params: { handle: string }; Body: { template: WireAttribute[] } }>(
     '/v1/pkcs11/objects/:handle/copy',
-    { config: { operation: 'key.import' }, schema: { params: handleParams, body: templateBody } },
+    { config: { operation: 'key.import', idempotent: true }, schema: { params: handleParams, body: templateBody } },
     async (request, reply) => {
       const session = sessionOf(request);
       const input = { handle: request.params.handle, template: request.body.template };
       const object = await isObject(services, session, input.handle);
-      return reply.code(201).send(await run(services, session, object ? 'object.copy' : 'key.copy', input));
+      const name = object ? 'object.copy' : 'key.copy';
+      return reply.code(201).send(await run(services, session, name, input, request.idempotency));
     },
   );
 
   app.delete<{ Params: { handle: string } }>(
     '/v1/pkcs11/objects/:handle',
-    { config: { operation: 'key.delete' }, schema: { params: handleParams } },
+    { config: { operation: 'key.delete', idempotent: true }, schema: { params: handleParams } },
     async (request, reply) => {
       const session = sessionOf(request);
       const object = await isObject(services, session, request.params.handle);
-      await run(services, session, object ? 'object.delete' : 'key.delete', { handle: request.params.handle });
+      const name = object ? 'object.delete' : 'key.delete';
+      await run(services, session, name, { handle: request.params.handle }, request.idempotency);
       return reply.code(204).send();
     },
   );
 
   app.post<{ Body: { mechanism: string; template: WireAttribute[] } }>(
     '/v1/pkcs11/keys/generate',
-    { config: { operation: 'key.generate' }, schema: BY_NAME.get('pkcs11.generate-key')!.schema },
+    {
+      config: { operation: 'key.generate', idempotent: true },
+      schema: BY_NAME.get('pkcs11.generate-key')!.schema,
+    },
     async (request, reply) =>
-      reply.code(201).send(await run(services, sessionOf(request), 'pkcs11.generate-key', request.body)),
+      reply
+        .code(201)
+        .send(await run(services, sessionOf(request), 'pkcs11.generate-key', request.body, request.idempotency)),
   );
 
   app.post<{ Body: { mechanism: string; publicTemplate: WireAttribute[]; privateTemplate: WireAttribute[] } }>(
     '/v1/pkcs11/keys/generate-pair',
     {
-      config: { operation: 'key.generate' },
+      config: { operation: 'key.generate', idempotent: true },
       schema: {
         body: object({ mechanism, publicTemplate: template, privateTemplate: template }, [
           'mechanism',
@@ -184,7 +203,7 @@ export function pkcs11Routes(app: FastifyInstance, services: ApiServices): void 
     async (request, reply) => {
       const { mechanism: name, publicTemplate, privateTemplate } = request.body;
       const input = generatePairInput(name, decodeTemplate(publicTemplate), decodeTemplate(privateTemplate));
-      const answer = (await run(services, sessionOf(request), 'key.generate-pair', input)) as {
+      const answer = (await run(services, sessionOf(request), 'key.generate-pair', input, request.idempotency)) as {
         publicKey: { handle: string };
         privateKey: { handle: string };
       };
@@ -202,7 +221,7 @@ export function pkcs11Routes(app: FastifyInstance, services: ApiServices): void 
   }>(
     '/v1/pkcs11/keys/unwrap',
     {
-      config: { operation: 'key.unwrap' },
+      config: { operation: 'key.unwrap', idempotent: true },
       schema: {
         body: object(
           { ...KEY_ROUTE_PARAM_SCHEMA, unwrappingKeyHandle: keyReference, mechanism, wrappedKey: base64, template },
@@ -213,7 +232,7 @@ export function pkcs11Routes(app: FastifyInstance, services: ApiServices): void 
     async (request, reply) => {
       const { template: given, ...rest } = request.body;
       const input = { ...rest, ...unwrapInput(decodeTemplate(given)) };
-      const answer = await run(services, sessionOf(request), 'key.unwrap', input);
+      const answer = await run(services, sessionOf(request), 'key.unwrap', input, request.idempotency);
       return reply.code(201).send({ handle: handleOf(answer) });
     },
   );
@@ -221,7 +240,7 @@ export function pkcs11Routes(app: FastifyInstance, services: ApiServices): void 
   app.post<{ Body: KeyRouteParamFields & { baseKeyHandle: string; mechanism: string; template: WireAttribute[] } }>(
     '/v1/pkcs11/keys/derive',
     {
-      config: { operation: 'key.derive' },
+      config: { operation: 'key.derive', idempotent: true },
       schema: {
         body: object({ ...KEY_ROUTE_PARAM_SCHEMA, baseKeyHandle: keyReference, mechanism, template }, [
           'baseKeyHandle',
@@ -233,7 +252,7 @@ export function pkcs11Routes(app: FastifyInstance, services: ApiServices): void 
     async (request, reply) => {
       const { template: given, ...rest } = request.body;
       const input = { ...rest, ...deriveInput(decodeTemplate(given)) };
-      const answer = await run(services, sessionOf(request), 'key.derive', input);
+      const answer = await run(services, sessionOf(request), 'key.derive', input, request.idempotency);
       return reply.code(201).send({ handle: handleOf(answer) });
     },
   );

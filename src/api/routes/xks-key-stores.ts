@@ -1,8 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Session } from '../../identity/sessions.js';
 import { EXTERNAL_KEY_ID, KEY_STORE_ID } from '../../xks/xks-paths.js';
 import { credentialView, exposedKeyView, keyStoreView } from '../../xks/key-store-views.js';
 import { ACCESS_KEY_ID } from '../../xks/sigv4-credential.js';
 import { sessionOf } from '../auth.js';
+import { writeOnce } from '../idempotency-header.js';
 import { pageLimit } from '../paging.js';
 import { emptyObject, object, username } from '../schemas.js';
 import type { ApiServices } from '../services.js';
@@ -16,10 +18,16 @@ const commonName = { type: 'string', minLength: 1, maxLength: 64 } as const;
  * XKS key stores, for admins: make one (its first SigV4 credential is shown once, with the file
  * the AWS KMS console takes), list, show, delete; add and remove a credential (rotation);
  * list and unexpose keys. Exposing a key is an operation of the registry (src/operations/xks.ts):
- * it passes the key-use gate for key management.
+ * it passes the key-use gate for key management. The deletions accept an Idempotency-Key; the
+ * routes that show a new credential's secret do not (a retry could not show it again).
  */
 export function xksKeyStoreRoutes(app: FastifyInstance, services: ApiServices): void {
   const { xks } = services;
+  /** A deletion once per Idempotency-Key: its retry answers 204 again. */
+  const deleteOnce = (request: FastifyRequest, operation: string, remove: (session: Session) => Promise<void>) => {
+    const session = sessionOf(request);
+    return writeOnce(services.idempotency, request, session.username, operation, () => remove(session), noAnswer);
+  };
 
   app.post<{ Body: { id: string; user: string; pathPrefix?: string; region?: string; tlsClientSubject?: string } }>(
     '/v1/xks/key-stores',
@@ -57,9 +65,9 @@ export function xksKeyStoreRoutes(app: FastifyInstance, services: ApiServices): 
 
   app.delete<{ Params: { storeId: string } }>(
     '/v1/xks/key-stores/:storeId',
-    { config: { operation: 'xks.delete-store' }, schema: { params: storeParams } },
+    { config: { operation: 'xks.delete-store', idempotent: true }, schema: { params: storeParams } },
     async (request, reply) => {
-      await xks.delete(sessionOf(request), request.params.storeId);
+      await deleteOnce(request, 'xks.delete-store', (session) => xks.delete(session, request.params.storeId));
       return reply.code(204).send();
     },
   );
@@ -78,7 +86,7 @@ export function xksKeyStoreRoutes(app: FastifyInstance, services: ApiServices): 
   app.delete<{ Params: { storeId: string; accessKeyId: string } }>(
     '/v1/xks/key-stores/:storeId/credentials/:accessKeyId',
     {
-      config: { operation: 'xks.manage-credentials' },
+      config: { operation: 'xks.manage-credentials', idempotent: true },
       schema: {
         params: object({ storeId, accessKeyId: { type: 'string', pattern: ACCESS_KEY_ID.source } }, [
           'storeId',
@@ -87,7 +95,8 @@ export function xksKeyStoreRoutes(app: FastifyInstance, services: ApiServices): 
       },
     },
     async (request, reply) => {
-      await xks.removeCredential(sessionOf(request), request.params.storeId, request.params.accessKeyId);
+      const { storeId: id, accessKeyId } = request.params;
+      await deleteOnce(request, 'xks.remove-credential', (session) => xks.removeCredential(session, id, accessKeyId));
       return reply.code(204).send();
     },
   );
@@ -120,7 +129,7 @@ export function xksKeyStoreRoutes(app: FastifyInstance, services: ApiServices): 
   app.delete<{ Params: { storeId: string; externalKeyId: string } }>(
     '/v1/xks/key-stores/:storeId/keys/:externalKeyId',
     {
-      config: { operation: 'xks.unexpose-key' },
+      config: { operation: 'xks.unexpose-key', idempotent: true },
       schema: {
         params: object({ storeId, externalKeyId: { type: 'string', pattern: EXTERNAL_KEY_ID.source } }, [
           'storeId',
@@ -129,8 +138,11 @@ export function xksKeyStoreRoutes(app: FastifyInstance, services: ApiServices): 
       },
     },
     async (request, reply) => {
-      await xks.unexpose(sessionOf(request), request.params.storeId, request.params.externalKeyId);
+      const { storeId: id, externalKeyId } = request.params;
+      await deleteOnce(request, 'xks.unexpose-key', (session) => xks.unexpose(session, id, externalKeyId));
       return reply.code(204).send();
     },
   );
 }
+
+const noAnswer = async (): Promise<void> => undefined;

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { relative, resolve } from 'node:path';
 import { devUp } from '../../cluster/dev-up.js';
 import { DEFAULT_DATA_DIR } from '../../cluster/data-dir.js';
-import { DEFAULT_PORT, startNode, type RunningNode } from '../../cluster/node.js';
+import { parseEndpoint } from '../../client/endpoints.js';
+import { DEFAULT_PORT, startNode, type NodeOptions, type RunningNode } from '../../cluster/node.js';
 import { COFFER_VERSION } from '../../version.js';
 import { addStoreOptions, storeFromFlags, type StoreFlags } from '../store-options.js';
 
@@ -10,6 +11,32 @@ interface ServeOptions {
   dataDir: string;
   host: string;
   port: string;
+}
+
+interface ClusterOptions {
+  zone?: string;
+  advertiseUrl?: string;
+  peer?: string[];
+}
+
+/** The node's place in the cluster, as clients discover it (GET /v1/cluster/nodes). */
+function clusterOptions(command: Command): Command {
+  return command
+    .option('--zone <zone>', "this node's zone: clients in it prefer it (else COFFER_ZONE)", process.env.COFFER_ZONE)
+    .option('--advertise-url <url>', 'the URL clients reach this node at (default: the one it listens on)')
+    .option(
+      '--peer <url>',
+      'another node clients may use, URL#zone; repeat for each',
+      (value: string, previous: string[] = []) => [...previous, value],
+    );
+}
+
+function membershipOf(options: ClusterOptions): Pick<NodeOptions, 'zone' | 'advertiseUrl' | 'peers'> {
+  return {
+    ...(options.zone === undefined || options.zone === '' ? {} : { zone: options.zone }),
+    ...(options.advertiseUrl === undefined ? {} : { advertiseUrl: parseEndpoint(options.advertiseUrl).url }),
+    ...(options.peer === undefined ? {} : { peers: options.peer.map((peer) => parseEndpoint(peer)) }),
+  };
 }
 
 function serveOptions(command: Command): Command {
@@ -22,13 +49,12 @@ function serveOptions(command: Command): Command {
 /** `coffer node start` and `coffer up`: run a node in the foreground until SIGINT/SIGTERM. */
 export function registerNodeCommands(program: Command): void {
   const node = program.command('node').description('run a Coffer node');
-  const start = serveOptions(node.command('start').description('start a node on an initialized data directory')).option(
-    '--dev',
-    'refuse to start unless the cluster was initialized in dev mode',
-  );
+  const start = clusterOptions(
+    serveOptions(node.command('start').description('start a node on an initialized data directory')),
+  ).option('--dev', 'refuse to start unless the cluster was initialized in dev mode');
   // No default: the store cluster init recorded in cluster.json, unless one is named here.
   addStoreOptions(start, process.env.COFFER_STORE).action(
-    async (options: ServeOptions & StoreFlags & { dev?: boolean }) => {
+    async (options: ServeOptions & StoreFlags & ClusterOptions & { dev?: boolean }) => {
       const store = storeFromFlags(options);
       const running = await startNode({
         dataDir: options.dataDir,
@@ -36,6 +62,7 @@ export function registerNodeCommands(program: Command): void {
         port: Number(options.port),
         requireDev: options.dev === true,
         ...(store ? { store } : {}),
+        ...membershipOf(options),
       });
       await untilSignal(running);
     },

@@ -30,9 +30,10 @@ const MARKER = /^0x[0-9a-f]{16}$/;
 
 /**
  * CreateKey: a Coffer key made inside the node by key.generate-symmetric or key.generate-pair,
- * with the usage attributes of its KMS key usage and its KMS metadata in the same record.
- * What Coffer does not have — key policies, custom key stores, multi-Region keys, imported
- * material — is refused, never ignored.
+ * with the usage attributes of its KMS key usage and its KMS metadata in the same record; with
+ * Origin EXTERNAL, a key without material (kms.create-external-key) for ImportKeyMaterial.
+ * What Coffer does not have — key policies, custom key stores, multi-Region keys — is refused,
+ * never ignored.
  */
 const createKey: KmsHandler = async (context, input) => {
   allowOnly(input, [
@@ -58,7 +59,7 @@ const createKey: KmsHandler = async (context, input) => {
     throw new CofferError('KMS_OPERATION_UNSUPPORTED', 'multi-Region keys');
   optionalBoolean(input, 'BypassPolicyLockoutSafetyCheck');
   const origin = optionalEnum(input, 'Origin', ['AWS_KMS', 'EXTERNAL', 'AWS_CLOUDHSM', 'EXTERNAL_KEY_STORE']);
-  if (origin !== undefined && origin !== 'AWS_KMS')
+  if (origin !== undefined && origin !== 'AWS_KMS' && origin !== 'EXTERNAL')
     throw new CofferError('KMS_OPERATION_UNSUPPORTED', `Origin ${origin}`);
   const keySpec: KeySpecName =
     optionalEnum(input, 'KeySpec', KEY_SPEC_NAMES) ??
@@ -81,7 +82,10 @@ const createKey: KmsHandler = async (context, input) => {
   const { services, session } = context;
   const { request } = row;
   let record: KeyRecord;
-  if (request.kind === 'secret') {
+  if (origin === 'EXTERNAL') {
+    const out = await runNamed(services, session, 'kms.create-external-key', { kms, attributes: attributes.secret });
+    record = out.key as KeyRecord;
+  } else if (request.kind === 'secret') {
     const out = await runNamed(services, session, 'key.generate-symmetric', {
       keyType: request.keyType,
       keyLengthBytes: request.keyLengthBytes,
@@ -107,7 +111,7 @@ const describeKey: KmsHandler = async (context, input) => {
   allowOnly(input, ['KeyId', 'GrantTokens']);
   const found = await kmsKey(context, requiredString(input, 'KeyId'));
   const out = await runNamed(context.services, context.session, 'key.read-attributes', { handle: found.handle });
-  return { KeyMetadata: keyMetadata(context.scope, out.key as KmsKeyRecord) };
+  return { KeyMetadata: keyMetadata(context.scope, out.key as KmsKeyRecord, context.services.clock()) };
 };
 
 /** ListKeys: the KMS keys the caller sees, through key.list, in handle order; the Marker is a handle. */

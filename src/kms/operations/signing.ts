@@ -17,13 +17,14 @@ interface Signing {
   readonly algorithmName: string;
   readonly mechanism: string;
   readonly data: Buffer;
-  readonly params: SigningAlgorithm['params'];
+  readonly params: SigningAlgorithm['params'] & SigningAlgorithm['digest']['params'];
 }
 
 /**
  * Sign and Verify's common part: the key (SIGN_VERIFY), an algorithm of its spec, and the
  * mechanism and data for the message type — RAW: the message, hashed by the mechanism; DIGEST:
- * the digest (of the algorithm's hash length), signed as it is or in its DigestInfo.
+ * the digest (of the algorithm's hash length), signed as it is, in its DigestInfo, or by PSS
+ * with the algorithm's hash, MGF1 hash and salt length.
  */
 async function signing(context: KmsContext, input: KmsInput): Promise<Signing> {
   optionalStringList(input, 'GrantTokens', 10, 8192);
@@ -40,9 +41,15 @@ async function signing(context: KmsContext, input: KmsInput): Promise<Signing> {
     return { record, algorithmName, mechanism: algorithm.raw, data: message, params: algorithm.params };
   if (message.length !== HASHES[algorithm.hash].bytes)
     throw new CofferError('INVALID_FIELD', `a ${algorithm.hash} digest is ${HASHES[algorithm.hash].bytes} bytes`);
-  if (!algorithm.digest) throw new CofferError('KMS_OPERATION_UNSUPPORTED', `${algorithmName} over a DIGEST`);
-  const data = algorithm.digest.digestInfo ? Buffer.concat([algorithm.digest.digestInfo, message]) : message;
-  return { record, algorithmName, mechanism: algorithm.digest.mechanism, data, params: algorithm.params };
+  const { digest } = algorithm;
+  const data = digest.digestInfo ? Buffer.concat([digest.digestInfo, message]) : message;
+  return {
+    record,
+    algorithmName,
+    mechanism: digest.mechanism,
+    data,
+    params: { ...algorithm.params, ...digest.params },
+  };
 }
 
 const sign: KmsHandler = async (context, input) => {
