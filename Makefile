@@ -8,12 +8,23 @@ NPM_STAMP := node_modules/.install-stamp
 DEBIAN_TEST_PACKAGES := openssl opensc valgrind softhsm2 libengine-pkcs11-openssl nginx curl \
   gnutls-bin openssh-client openjdk-17-jdk-headless etcd-server
 
-.PHONY: up test build native pkcs11 pkcs11-sanitize lint format deps debian-deps clean
+.PHONY: up cluster cluster-down test build native pkcs11 pkcs11-sanitize lint format deps debian-deps clean
 
 ## make up: install, build (the node and the PKCS#11 module), and run one dev node on the
 ## embedded SQLite store (./.coffer).
 up: build pkcs11
 	node dist/src/cli/main.js up $(ARGS)
+
+## make cluster: a local production cluster — 3 etcd members and 3 nodes (zones zone-a/b/c) on
+## loopback, state in ./.coffer-cluster — in the foreground; Ctrl-C stops all of it.
+## ARGS=--background returns once it is ready; make cluster-down stops it.
+CLUSTER_STATE ?= .coffer-cluster
+cluster: build pkcs11
+	@bash scripts/debian-packages.sh etcd-server
+	node dist/src/cluster/local-cluster-main.js up --state-dir $(CLUSTER_STATE) $(ARGS)
+
+cluster-down:
+	node dist/src/cluster/local-cluster-main.js down --state-dir $(CLUSTER_STATE)
 
 ## make test: install what the tests need, build, lint, and run every test.
 test: debian-deps build pkcs11 pkcs11-sanitize lint

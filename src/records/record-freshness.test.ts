@@ -58,6 +58,37 @@ describe('the freshness map', () => {
     freshness.check('key/b', 14);
   });
 
+  test('overtaken: only an older value of a path this node committed since the mark', () => {
+    const freshness = loaded({ 'user/alice': 3, 'user/bob': 4 }, 10);
+    const mark = freshness.mark();
+    freshness.committed(12, ['user/alice'], ['user/bob']);
+    assert.equal(
+      freshness.overtaken('user/alice', mark, () => 3),
+      true,
+      'read before the commit',
+    );
+    assert.equal(
+      freshness.overtaken('user/alice', mark, () => 12),
+      false,
+      'the committed value',
+    );
+    assert.equal(
+      freshness.overtaken('user/bob', mark, () => 4),
+      true,
+      'deleted meanwhile',
+    );
+    assert.equal(
+      freshness.overtaken('user/alice', freshness.mark(), () => 3),
+      false,
+      'a read begun after: judged',
+    );
+    assert.equal(
+      freshness.overtaken('key/other', mark, () => 1),
+      false,
+      'a path not committed',
+    );
+  });
+
   test('commits while not loaded are ignored (the walk at the next unseal sees them)', () => {
     const freshness = new RecordFreshness();
     freshness.committed(5, ['key/a'], []);

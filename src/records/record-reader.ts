@@ -2,7 +2,7 @@ import type { Barrier } from '../barrier/barrier.js';
 import type { RecordKind } from '../barrier/record-kinds.js';
 import { recordHeader } from '../barrier/sealed-record.js';
 import { CofferError } from '../errors/coffer-error.js';
-import type { RangeOptions, StateStore } from '../store/state-store.js';
+import type { RangeOptions, StateStore, StoredEntry } from '../store/state-store.js';
 import type { RecordFreshness } from './record-freshness.js';
 
 /** A record read and decoded by getDecoded. */
@@ -45,7 +45,7 @@ export class RecordReader {
   ) {}
 
   async get(path: string, kind: RecordKind): Promise<OpenedRecord | undefined> {
-    const entry = await this.store.get(path);
+    const entry = await this.read(path);
     if (!entry) return undefined;
     return { path, plaintext: this.open(path, kind, entry.value), modRevision: entry.modRevision };
   }
@@ -63,7 +63,7 @@ export class RecordReader {
     kind: RecordKind,
     decode: (plaintext: Buffer) => T,
   ): Promise<Decoded<T> | undefined> {
-    const entry = await this.store.get(path);
+    const entry = await this.read(path);
     const known = this.memo.get(path);
     if (!entry) {
       this.memo.delete(path);
@@ -96,7 +96,9 @@ export class RecordReader {
     kind: RecordKind,
     options: RangeOptions,
   ): Promise<{ records: OpenedRecord[]; more: boolean }> {
-    const page = await this.store.range(prefix, options);
+    const mark = this.freshness?.mark();
+    let page = await this.store.range(prefix, options);
+    if (page.entries.some((entry) => this.overtaken(entry, mark))) page = await this.store.range(prefix, options);
     const records = page.entries.map((entry) => ({
       path: entry.key,
       plaintext: this.open(entry.key, kind, entry.value),
@@ -109,6 +111,21 @@ export class RecordReader {
   async keys(prefix: string, options: RangeOptions): Promise<{ keys: string[]; more: boolean }> {
     const page = await this.store.range(prefix, { ...options, keysOnly: true });
     return { keys: page.entries.map((entry) => entry.key), more: page.more };
+  }
+
+  /**
+   * The store's answer for `path` — read again when this node committed a newer value of it
+   * while the first read was under way (record-freshness.ts): that one may predate the commit.
+   */
+  private async read(path: string): Promise<StoredEntry | undefined> {
+    const mark = this.freshness?.mark();
+    const entry = await this.store.get(path);
+    return entry && this.overtaken(entry, mark) ? this.store.get(path) : entry;
+  }
+
+  private overtaken(entry: StoredEntry, mark: number | undefined): boolean {
+    if (mark === undefined || !this.freshness) return false;
+    return this.freshness.overtaken(entry.key, mark, () => recordHeader(entry.key, entry.value).seq);
   }
 
   /**

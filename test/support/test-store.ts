@@ -18,6 +18,8 @@ export interface TestStore {
   readonly barrier: Barrier;
   readonly reader: RecordReader;
   readonly writer: RecordWriter;
+  /** The freshness map the reader and writer share. */
+  readonly freshness: RecordFreshness;
   /** Closes the store and removes the directory. */
   close(): Promise<void>;
 }
@@ -41,6 +43,7 @@ export async function openTestStore(prefix = 'coffer-test-'): Promise<TestStore>
     dir,
     store,
     barrier,
+    freshness,
     reader: new RecordReader(store, barrier, freshness),
     writer: new RecordWriter(store, barrier, 'node-1', undefined, { freshness }),
     async close() {
