@@ -118,68 +118,92 @@ describe('cluster chaos (3 etcd members, 3 node processes)', { timeout: 240_000 
       }
     };
     const load = Promise.all(Array.from({ length: WORKERS }, (_, i) => worker(i)));
-    const fault = (name: string) => faults.push({ name, at: Date.now() });
-    const nodeA = c.nodes[0] as LocalNode;
-    const [kmsA, kmsB, kmsC] = kmsOf as [KMSClient, KMSClient, KMSClient];
-    const refused = async (client: KMSClient, keyId: string): Promise<string> => {
-      try {
-        await client.send(
-          new SignCommand({ KeyId: keyId, Message: Buffer.from('x'), SigningAlgorithm: 'ECDSA_SHA_256' }),
-        );
-        return 'signed';
-      } catch (error) {
-        return (error as { name?: string }).name ?? String(error);
+    let peerUnsealMs: number | undefined;
+    try {
+      const fault = (name: string) => faults.push({ name, at: Date.now() });
+      const nodeA = c.nodes[0] as LocalNode;
+      const [kmsA, kmsB, kmsC] = kmsOf as [KMSClient, KMSClient, KMSClient];
+      const refused = async (client: KMSClient, keyId: string): Promise<string> => {
+        try {
+          await client.send(
+            new SignCommand({ KeyId: keyId, Message: Buffer.from('x'), SigningAlgorithm: 'ECDSA_SHA_256' }),
+          );
+          return 'signed';
+        } catch (error) {
+          return (error as { name?: string }).name ?? String(error);
+        }
+      };
+      /** Never signed; refused as disabled within a window (a transient answer before is recorded). */
+      const refusedEverywhere = async (nodes: readonly KMSClient[], keyId: string, what: string) => {
+        for (const client of nodes) {
+          const until = Date.now() + WINDOW_MS;
+          for (
+            let answer = await refused(client, keyId);
+            answer !== 'DisabledException';
+            answer = await refused(client, keyId)
+          ) {
+            assert.notEqual(answer, 'signed', `${what}: a disabled key was used`);
+            errors.push({ at: Date.now(), op: 'kms-sign', message: answer });
+            assert.ok(Date.now() < until, `${what}: still ${answer}`);
+            await sleep(200);
+          }
+        }
+      };
+      const signingKey = async (): Promise<string> => {
+        const made = await kmsB.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }));
+        const keyId = made.KeyMetadata?.KeyId ?? '';
+        // Used through every node first, so each has it cached.
+        for (const client of kmsOf) assert.equal(await refused(client, keyId), 'signed');
+        return keyId;
+      };
+      const whileNodeDown = await signingKey();
+      const whileEtcdOut = await signingKey();
+
+      await sleep(SETTLE_MS);
+      fault('kill -9 node-1');
+      await nodeA.kill('SIGKILL');
+      await kmsB.send(new DisableKeyCommand({ KeyId: whileNodeDown }));
+      await sleep(SETTLE_MS);
+
+      const leader = await c.etcd.leader();
+      fault(`kill -9 etcd leader ${leader.name}`);
+      await c.etcd.kill(leader);
+      await sleep(SETTLE_MS);
+
+      fault('restart node-1 and the etcd leader');
+      await Promise.all([nodeA.restart(), c.etcd.start(leader)]);
+      const sealedAt = Date.now();
+      // No share given: it unseals from a peer.
+      await nodeA.unsealed(30_000);
+      peerUnsealMs = Date.now() - sealedAt;
+      await refusedEverywhere([kmsA], whileNodeDown, 'the restarted node');
+      await sleep(SETTLE_MS);
+
+      const out = c.etcd.members.find((member) => member.name !== leader.name) ?? leader;
+      fault(`stop etcd member ${out.name}`);
+      await c.etcd.stop(out);
+      await kmsA.send(new DisableKeyCommand({ KeyId: whileEtcdOut }));
+      await refusedEverywhere([kmsB, kmsC], whileEtcdOut, 'an etcd member out');
+      await sleep(SETTLE_MS);
+      fault(`start etcd member ${out.name}`);
+      await c.etcd.start(out);
+      await sleep(SETTLE_MS);
+      await refusedEverywhere(kmsOf, whileEtcdOut, 'the etcd member back');
+      const opsBeforeEnd = ops;
+      await sleep(SETTLE_MS);
+      assert.ok(ops > opsBeforeEnd, 'the load goes on after the last fault');
+    } catch (error) {
+      for (const node of c.nodes) {
+        const lines = (await readFile(node.logFile, 'utf8'))
+          .split('\n')
+          .filter((line) => /"level":(40|50|60)/.test(line));
+        for (const line of lines.slice(-8)) t.diagnostic(`${node.name}: ${line.slice(0, 400)}`);
       }
-    };
-    const signingKey = async (): Promise<string> => {
-      const made = await kmsB.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }));
-      const keyId = made.KeyMetadata?.KeyId ?? '';
-      // Used through every node first, so each has it cached.
-      for (const client of kmsOf) assert.equal(await refused(client, keyId), 'signed');
-      return keyId;
-    };
-    const whileNodeDown = await signingKey();
-    const whileEtcdOut = await signingKey();
-
-    await sleep(SETTLE_MS);
-    fault('kill -9 node-1');
-    await nodeA.kill('SIGKILL');
-    await kmsB.send(new DisableKeyCommand({ KeyId: whileNodeDown }));
-    await sleep(SETTLE_MS);
-
-    const leader = await c.etcd.leader();
-    fault(`kill -9 etcd leader ${leader.name}`);
-    await c.etcd.kill(leader);
-    await sleep(SETTLE_MS);
-
-    fault('restart node-1 and the etcd leader');
-    await Promise.all([nodeA.restart(), c.etcd.start(leader)]);
-    const sealedAt = Date.now();
-    // No share given: it unseals from a peer.
-    await nodeA.unsealed(30_000);
-    const peerUnsealMs = Date.now() - sealedAt;
-    assert.equal(
-      await refused(kmsA, whileNodeDown),
-      'DisabledException',
-      'the restarted node refuses the key disabled while it was down',
-    );
-    await sleep(SETTLE_MS);
-
-    const out = c.etcd.members.find((member) => member.name !== leader.name) ?? leader;
-    fault(`stop etcd member ${out.name}`);
-    await c.etcd.stop(out);
-    await kmsA.send(new DisableKeyCommand({ KeyId: whileEtcdOut }));
-    for (const client of [kmsB, kmsC]) assert.equal(await refused(client, whileEtcdOut), 'DisabledException');
-    await sleep(SETTLE_MS);
-    fault(`start etcd member ${out.name}`);
-    await c.etcd.start(out);
-    await sleep(SETTLE_MS);
-    for (const client of kmsOf) assert.equal(await refused(client, whileEtcdOut), 'DisabledException');
-    const opsBeforeEnd = ops;
-    await sleep(SETTLE_MS);
-    assert.ok(ops > opsBeforeEnd, 'the load goes on after the last fault');
-    done = true;
-    await load;
+      throw error;
+    } finally {
+      done = true;
+      await load;
+    }
 
     // Errors only inside a window after a fault; the windows measured.
     const windows = faults.map((f, i) => {
@@ -191,6 +215,8 @@ describe('cluster chaos (3 etcd members, 3 node processes)', { timeout: 240_000 
     t.diagnostic(`load: ${ops} operations, ${acknowledged.size} keys acknowledged, ${errors.length} errors`);
     for (const w of windows)
       t.diagnostic(`failover window after "${w.fault}": ${w.errors} errors within ${w.windowMs} ms`);
+    for (const message of new Set(errors.map((e) => `${e.op}: ${e.message}`)))
+      t.diagnostic(`error seen: ${message.slice(0, 200)}`);
     t.diagnostic(`node-1 unsealed from a peer ${peerUnsealMs} ms after it served again`);
     const outside = errors.filter((e) => !faults.some((f) => e.at >= f.at && e.at <= f.at + WINDOW_MS));
     assert.deepEqual(outside, [], 'no error outside a failover window');
