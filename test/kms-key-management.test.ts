@@ -103,13 +103,15 @@ describe('the KMS-compatible API: state, deletion, aliases, tags, rotation, list
     const described = (await alice.client.send(new DescribeKeyCommand({ KeyId: key.KeyId }))).KeyMetadata!;
     assert.equal(described.KeyState, 'PendingDeletion');
     assert.ok(described.DeletionDate instanceof Date);
-    for (const call of [
-      alice.client.send(new EncryptCommand({ KeyId: key.KeyId, Plaintext: Buffer.from('p') })),
-      alice.client.send(new DecryptCommand({ CiphertextBlob })),
-      alice.client.send(new EnableKeyCommand({ KeyId: key.KeyId })),
-      alice.client.send(new ScheduleKeyDeletionCommand({ KeyId: key.KeyId })),
-    ])
-      assert.equal(await kmsError(call), 'KMSInvalidStateException');
+    for (const name of await Promise.all(
+      [
+        alice.client.send(new EncryptCommand({ KeyId: key.KeyId, Plaintext: Buffer.from('p') })),
+        alice.client.send(new DecryptCommand({ CiphertextBlob })),
+        alice.client.send(new EnableKeyCommand({ KeyId: key.KeyId })),
+        alice.client.send(new ScheduleKeyDeletionCommand({ KeyId: key.KeyId })),
+      ].map(kmsError),
+    ))
+      assert.equal(name, 'KMSInvalidStateException');
     await alice.client.send(new CancelKeyDeletionCommand({ KeyId: key.KeyId }));
     assert.equal(
       (await alice.client.send(new DescribeKeyCommand({ KeyId: key.KeyId }))).KeyMetadata?.KeyState,

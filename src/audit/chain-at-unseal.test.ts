@@ -41,6 +41,25 @@ describe('the chain check at unseal', () => {
   });
   afterEach(() => s.close());
 
+  test('events and records another node writes while the check runs are not past the head', async () => {
+    let appended = false;
+    const store: ConstructorParameters<typeof ChainAtUnseal>[0]['store'] = {
+      get: (key) => s.store.get(key),
+      async range(prefix, options) {
+        const page = await s.store.range(prefix, options);
+        // Another node commits right after the head was read, before the walk.
+        if (!appended && prefix === AUDIT_HEAD_PATH) {
+          appended = true;
+          await put('user/carol', 'c1');
+        }
+        return page;
+      },
+    };
+    await new ChainAtUnseal({ store, barrier: s.barrier, freshness: new RecordFreshness() }).verify();
+    assert.ok(appended);
+    await unseal();
+  });
+
   test('an intact chain verifies; the map it builds refuses an older value and a deleted record', async () => {
     const v2 = await raw('user/alice');
     const bob = await raw('user/bob');

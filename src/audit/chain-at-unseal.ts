@@ -29,6 +29,9 @@ export interface ChainCheckDeps {
  *   | an event, a checkpoint or a record with a seq past head | AUDIT_HEAD_STALE    |
  *   | a gap, a broken link, or a head the chain does not end at| AUDIT_CHAIN_BROKEN |
  *
+ * Every read is at the head's store revision: the other nodes of a cluster keep appending while
+ * this one unseals, and events or records written after the head was read are not past it.
+ *
  * One walk of the events (O(events), no hashing: each event is authenticated by the barrier,
  * so its links are compared, not recomputed) and one of the records' headers (O(records), no
  * decryption: a header can only make the node refuse, never accept).
@@ -37,9 +40,9 @@ export class ChainAtUnseal {
   constructor(private readonly deps: ChainCheckDeps) {}
 
   async verify(): Promise<void> {
-    const head = await this.head();
-    const writes = await this.walkEvents(head);
-    await this.nothingPast(head.seq);
+    const { head, revision } = await this.head();
+    const writes = await this.walkEvents(head, revision);
+    await this.nothingPast(head.seq, revision);
     this.deps.freshness.load(writes, head.seq);
   }
 
@@ -48,18 +51,20 @@ export class ChainAtUnseal {
     this.deps.freshness.clear();
   }
 
-  private async head(): Promise<AuditHead> {
-    const entry = await this.deps.store.get(AUDIT_HEAD_PATH);
+  /** The head, and the store revision it was read at (a range: a get says no revision). */
+  private async head(): Promise<{ head: AuditHead; revision: number }> {
+    const page = await this.deps.store.range(AUDIT_HEAD_PATH, { limit: 1 });
+    const entry = page.entries.find((candidate) => candidate.key === AUDIT_HEAD_PATH);
     if (!entry) throw new CofferError('AUDIT_HEAD_MISSING', 'the store holds no audit head');
     const plaintext = this.deps.barrier.openRecord(AUDIT_HEAD_PATH, 'audit-head', entry.value);
-    return JSON.parse(plaintext.toString('utf8')) as AuditHead;
+    return { head: JSON.parse(plaintext.toString('utf8')) as AuditHead, revision: page.revision };
   }
 
   /** Each live path's last write, from the events the chain holds up to the head. */
-  private async walkEvents(head: AuditHead): Promise<Map<string, number>> {
+  private async walkEvents(head: AuditHead, revision: number): Promise<Map<string, number>> {
     const writes = new Map<string, number>();
     let last = { seq: 0, hash: GENESIS_HASH };
-    for await (const entry of this.entries(AUDIT_EVENT_PREFIX)) {
+    for await (const entry of this.entries(AUDIT_EVENT_PREFIX, revision)) {
       const event = JSON.parse(
         this.deps.barrier.openRecord(entry.key, 'audit-event', entry.value).toString('utf8'),
       ) as AuditEvent;
@@ -76,10 +81,14 @@ export class ChainAtUnseal {
   }
 
   /** No checkpoint and no record written after the head: else the head was put back. */
-  private async nothingPast(seq: number): Promise<void> {
-    const later = await this.deps.store.range(AUDIT_CHECKPOINT_PREFIX, { after: checkpointPath(seq), limit: 1 });
+  private async nothingPast(seq: number, revision: number): Promise<void> {
+    const later = await this.deps.store.range(AUDIT_CHECKPOINT_PREFIX, {
+      after: checkpointPath(seq),
+      limit: 1,
+      revision,
+    });
     if (later.entries.length > 0) throw stale(`a checkpoint is past the head (seq ${seq})`);
-    for await (const entry of this.entries('')) {
+    for await (const entry of this.entries('', revision)) {
       // Index entries hold no value; a record whose header cannot be read is refused when read.
       if (entry.value.length === 0) continue;
       let written: number;
@@ -92,10 +101,10 @@ export class ChainAtUnseal {
     }
   }
 
-  private async *entries(prefix: string) {
+  private async *entries(prefix: string, revision: number) {
     let after: string | undefined;
     for (;;) {
-      const page = await this.deps.store.range(prefix, { after, limit: MAX_RANGE_LIMIT });
+      const page = await this.deps.store.range(prefix, { after, limit: MAX_RANGE_LIMIT, revision });
       yield* page.entries;
       if (!page.more || page.entries.length === 0) return;
       after = page.entries[page.entries.length - 1]!.key;

@@ -241,8 +241,12 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       });
     }
     const [first, ...others] = plans as [NodePlan, ...NodePlan[]];
+    // The new machines' keys and CSRs need no cluster: made while node 1 is initialized.
+    const quiet = { ...baseEnv, COFFER_LOG_LEVEL: 'silent' };
+    const preparing = others.map((plan) => coffer(quiet, 'node', 'prepare', '--data-dir', plan.dataDir));
+    preparing.forEach((pending) => pending.catch(() => undefined));
     const init = await coffer(
-      { ...baseEnv, COFFER_LOG_LEVEL: 'silent' },
+      quiet,
       'cluster',
       'init',
       '--data-dir',
@@ -297,16 +301,19 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     await coffer({ ...cliEnv, COFFER_ACTIVATE_PASSWORD: admin.password }, 'cluster', 'activate', ...at);
 
     const adminEnv = { ...cliEnv, COFFER_PIN: `${admin.username}:${admin.password}` };
-    for (const plan of others) {
-      const prepared = await coffer(cliEnv, 'node', 'prepare', '--data-dir', plan.dataDir);
-      const bundle = join(stateDir, `${plan.name}.bundle.json`);
-      const csr = String(prepared['csr-path']);
-      await coffer(adminEnv, 'cluster', 'add-node', ...at, '--csr', csr, '--node-zone', plan.zone, '--out', bundle);
-      await coffer(cliEnv, 'node', 'join', '--data-dir', plan.dataDir, '--bundle', bundle);
-      const node = new NodeProcess(plan, baseEnv, health, writePids);
-      nodes.push(node);
-      await node.launch();
-    }
+    const joining = others.map((plan) => new NodeProcess(plan, baseEnv, health, writePids));
+    nodes.push(...joining);
+    await Promise.all(
+      joining.map(async (node, index) => {
+        const plan = others[index] as NodePlan;
+        const prepared = await preparing[index];
+        const bundle = join(stateDir, `${plan.name}.bundle.json`);
+        const csr = String(prepared?.['csr-path']);
+        await coffer(adminEnv, 'cluster', 'add-node', ...at, '--csr', csr, '--node-zone', plan.zone, '--out', bundle);
+        await coffer(cliEnv, 'node', 'join', '--data-dir', plan.dataDir, '--bundle', bundle);
+        await node.launch();
+      }),
+    );
     await Promise.all(nodes.map((node) => node.unsealed()));
     const pkcs11Config = join(stateDir, 'pkcs11.json');
     await writePkcs11Config(pkcs11Config, {

@@ -11,7 +11,8 @@ import Database from 'better-sqlite3';
 import { isCofferError } from '../errors/coffer-error.js';
 import { SCHEMA_VERSION } from './sqlite-schema.js';
 import { INDEXED_SQL, RANGE_SHAPES, rangeSql, replaySql, SQL } from './sqlite-statements.js';
-import { openSqliteStore } from './sqlite-store.js';
+import { openSqliteStore, openSqliteStoreOver } from './sqlite-store.js';
+import { SqliteWriter } from './sqlite-writer.js';
 import { stateStoreContract } from '../../test/support/store-contract.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -23,6 +24,29 @@ const CHILD_LOADER = extname(HERE) === '.ts' ? ['--import', 'tsx'] : [];
 async function tempDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'coffer-store-'));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Another connection to the file that holds its write lock, as a second process could. */
+function holdWriteLock(path: string): { release: () => void } {
+  const raw = new Database(path);
+  raw.exec('BEGIN IMMEDIATE');
+  return {
+    release: () => {
+      raw.exec('ROLLBACK');
+      raw.close();
+    },
+  };
+}
+
+/** Whether the promise settled within a few turns of the event loop (and a timer). */
+async function settledSoon(promise: Promise<unknown>, ms = 100): Promise<boolean> {
+  let settled = false;
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return settled;
 }
 
 function modeOf(path: string): number {
@@ -227,6 +251,113 @@ describe('SqliteStore specifics', () => {
       assert.ok(reported[0] instanceof Error && reported[0].message === 'listener failure');
     } finally {
       await store.close();
+    }
+  });
+
+  it('keeps serving reads and timers while a commit waits on the disk', async () => {
+    const path = freshPath();
+    const store = await openSqliteStore(path);
+    try {
+      await store.txn([], [{ type: 'put', key: 'k/a', value: Buffer.from('one') }]);
+      const lock = holdWriteLock(path);
+      // The commit waits for the lock on the writer thread; here the event loop goes on.
+      const pending = store.txn([], [{ type: 'put', key: 'k/b', value: Buffer.from('two') }]);
+      assert.equal(await settledSoon(pending), false);
+      assert.deepEqual((await store.get('k/a'))?.value, Buffer.from('one'));
+      assert.equal(await store.revision(), 1);
+      assert.deepEqual((await store.range('k/')).entries.length, 1);
+      lock.release();
+      assert.deepEqual(await pending, { succeeded: true, revision: 2 });
+      // Read-your-writes: once the txn resolved, this thread's reader sees it.
+      assert.deepEqual((await store.get('k/b'))?.value, Buffer.from('two'));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses a commit that cannot get the lock in time with the SQLite code only', async () => {
+    const path = freshPath();
+    const store = await openSqliteStore(path, { busyTimeoutMs: 50 });
+    const lock = holdWriteLock(path);
+    try {
+      await assert.rejects(
+        store.txn([], [{ type: 'put', key: 'k/secret-key-name', value: Buffer.from('sealed bytes') }]),
+        (error: unknown) =>
+          isCofferError(error, 'INTERNAL_ERROR') &&
+          error.detail === 'state store failed (SQLITE_BUSY)' &&
+          !error.message.includes('sealed bytes'),
+      );
+    } finally {
+      lock.release();
+      await store.close();
+    }
+    const reopened = await openSqliteStore(path);
+    try {
+      assert.equal(await reopened.revision(), 0);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('lets close finish the writes in flight before it resolves', async () => {
+    const path = freshPath();
+    const store = await openSqliteStore(path);
+    const lock = holdWriteLock(path);
+    const pending = store.txn([], [{ type: 'put', key: 'k/a', value: Buffer.from('one') }]);
+    const closed = store.close();
+    try {
+      assert.equal(await settledSoon(closed), false);
+      await assert.rejects(store.get('k/a'), (error: unknown) => isCofferError(error, 'INTERNAL_ERROR'));
+    } finally {
+      lock.release();
+    }
+    assert.deepEqual(await pending, { succeeded: true, revision: 1 });
+    await closed;
+    const reopened = await openSqliteStore(path);
+    try {
+      assert.deepEqual((await reopened.get('k/a'))?.value, Buffer.from('one'));
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('fails every pending and later call with STORE_UNAVAILABLE once the writer thread dies', async () => {
+    const path = freshPath();
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    const { writer, ready } = await SqliteWriter.start({ path, busyTimeoutMs: 5000, historyRevisions: 100 });
+    const store = await openSqliteStoreOver(writer, ready, path);
+    const unavailable = (error: unknown) => isCofferError(error, 'STORE_UNAVAILABLE');
+    try {
+      await store.txn([], [{ type: 'put', key: 'k/a', value: Buffer.from('one') }]);
+      const lock = holdWriteLock(path);
+      const pending = store.txn([], [{ type: 'put', key: 'k/b', value: Buffer.from('two') }]);
+      const ended = writer.terminate();
+      // The thread ends once its SQLite call returns to JavaScript, that is when the lock is free.
+      lock.release();
+      await ended;
+      await assert.rejects(pending, unavailable);
+      await assert.rejects(store.txn([], [{ type: 'put', key: 'k/c', value: Buffer.from('x') }]), unavailable);
+      await assert.rejects(store.get('k/a'), unavailable);
+      await assert.rejects(store.range('k/'), unavailable);
+      await assert.rejects(store.revision(), unavailable);
+      await assert.rejects(store.grantLease(10), unavailable);
+      await assert.rejects(store.compact(1), unavailable);
+      assert.throws(() => store.watch('k/', () => undefined), unavailable);
+      await new Promise((resolve) => setImmediate(resolve));
+      const reported = warnings.filter((warning) => 'code' in warning && warning.code === 'COFFER_STORE_WRITER');
+      assert.equal(reported.length, 1);
+    } finally {
+      process.off('warning', onWarning);
+      await store.close();
+    }
+    // Nothing half-written: the txn the thread died in never committed.
+    const reopened = await openSqliteStore(path);
+    try {
+      assert.equal(await reopened.revision(), 1);
+    } finally {
+      await reopened.close();
     }
   });
 

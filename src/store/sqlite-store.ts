@@ -2,23 +2,19 @@
  * The embedded state store: one SQLite file in WAL mode with synchronous=FULL, so a transaction
  * acknowledged to the caller is on disk. It implements the etcd v3 semantics of state-store.ts
  * over a single kv table and a store-wide revision kept in the meta table.
+ *
+ * Writes run on a writer thread that owns the write connection (sqlite-writer-worker.ts), so a
+ * commit's fsync does not stop the event loop; reads run here, on a read-only connection, and
+ * see every transaction the writer has answered for (WAL readers see each commit at once).
  */
-import { randomInt } from 'node:crypto';
-import { closeSync, chmodSync, existsSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { CofferError } from '../errors/coffer-error.js';
 import { compareKeys, prefixEnd } from './key-order.js';
 import { LeaseClock } from './lease-clock.js';
-import { migrate } from './sqlite-schema.js';
-import {
-  INDEXED_SQL,
-  rangeParams,
-  rangeSql,
-  replayParams,
-  replaySql,
-  SQL,
-  type RangeShape,
-} from './sqlite-statements.js';
+import { rangeParams, rangeSql, replayParams, replaySql, SQL, type RangeShape } from './sqlite-statements.js';
+import { SqliteWriter, type WriterReady } from './sqlite-writer.js';
+import type { SqliteSettings, WireOperation, WriterCalls } from './sqlite-writer-protocol.js';
 import type {
   Compare,
   LeaseGrant,
@@ -47,6 +43,8 @@ import {
 import { WatchHub } from './watch-hub.js';
 import { kindOf, warnListenerError, warnUnhandledReset } from './watch-warnings.js';
 
+export type { SqliteSettings } from './sqlite-writer-protocol.js';
+
 export interface SqliteStoreOptions {
   /** How long a write waits for another connection's lock before failing. */
   readonly busyTimeoutMs?: number;
@@ -61,21 +59,8 @@ export interface SqliteStoreOptions {
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 const DEFAULT_HISTORY_REVISIONS = 10_000;
-/** Compaction runs every tenth of the kept window, at most every 1000 revisions. */
-const MAX_COMPACT_STEP = 1000;
-/** Lease ids are random below 2^48 (randomInt's widest range): exact as SQLite integers read into JS numbers. */
-const LEASE_ID_BOUND = 2 ** 48;
 const FILE_MODE = 0o600;
 const EMPTY = Buffer.alloc(0);
-
-/** The connection's durability settings, as SQLite reports them: for status and tests. */
-export interface SqliteSettings {
-  readonly journalMode: string;
-  readonly synchronous: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
-  readonly busyTimeoutMs: number;
-}
-
-const SYNCHRONOUS_NAMES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
 
 interface EntryRow {
   readonly key: string;
@@ -91,40 +76,27 @@ interface ReplayRow {
   readonly value: Buffer;
 }
 
-interface Applied {
-  readonly result: TxnResult;
-  readonly events: readonly WatchEvent[];
-}
+type MetaName = 'revision' | 'compact_revision';
 
 function prepareStatements(db: Database.Database) {
   return {
     getEntry: db.prepare<[string], EntryRow>(SQL.getEntry),
-    getModRevision: db.prepare<[string], { mod_revision: number }>(SQL.getModRevision),
-    putEntry: db.prepare<[string, number, number, number, number, Buffer]>(SQL.putEntry),
-    archiveEntry: db.prepare<[number, number, number, string]>(SQL.archiveEntry),
-    deleteEntry: db.prepare<[string]>(SQL.deleteEntry),
     getMeta: db.prepare<[MetaName], { value: number }>(SQL.getMeta),
-    setMeta: db.prepare<[number, MetaName]>(SQL.setMeta),
     getLease: db.prepare<[number], { id: number; ttl_seconds: number }>(SQL.getLease),
-    deleteLease: db.prepare<[number]>(SQL.deleteLease),
-    compact: db.prepare<[number]>(INDEXED_SQL.compact),
-    leaseKeys: db.prepare<[number], { key: string }>(INDEXED_SQL.leaseKeys),
-    insertLease: db.prepare<[number, number]>(INDEXED_SQL.insertLease),
-    allLeases: db.prepare<[], { id: number; ttl_seconds: number }>(INDEXED_SQL.allLeases),
   };
 }
-
-type MetaName = 'revision' | 'compact_revision';
-
-type Statements = ReturnType<typeof prepareStatements>;
-
-type ApplyTxn = (compares: readonly Compare[], operations: readonly Operation[]) => Applied;
 
 /** What a new watcher starts with: the changes to replay, or a reset, and where live delivery picks up. */
 interface WatchStart {
   readonly after: number;
   readonly backlog: readonly WatchEvent[];
   readonly reset?: WatchReset;
+}
+
+/** A txn as it crosses to the writer: the put values copied once into one buffer that is transferred. */
+interface PackedTxn {
+  readonly request: WriterCalls['txn']['request'];
+  readonly operations: readonly WireOperation[];
 }
 
 /**
@@ -134,42 +106,36 @@ interface WatchStart {
  */
 export class SqliteStore implements StateStore {
   private closed = false;
+  private closing: Promise<void> | undefined;
   private readonly hub: WatchHub;
-  private readonly statements: Statements;
+  private readonly statements: ReturnType<typeof prepareStatements>;
   private readonly rangeStatements = new Map<string, Database.Statement<unknown[], EntryRow>>();
   private readonly replayStatements = new Map<string, Database.Statement<unknown[], ReplayRow>>();
-  private readonly applyTxn: Database.Transaction<ApplyTxn>;
   private readonly readPage: Database.Transaction<(shape: RangeShape, bounds: PageBounds) => RangePage>;
   private readonly readWatchStart: Database.Transaction<(prefix: string, from: number | undefined) => WatchStart>;
-  private readonly applyRevoke: Database.Transaction<(id: number) => readonly WatchEvent[]>;
   private readonly leases: LeaseClock;
-  private readonly historyRevisions: number;
-  private readonly compactStep: number;
+  private readonly writeSettings: SqliteSettings;
 
-  /** Takes a database already configured and migrated by openSqliteStore. */
+  /** Takes the read connection and the writer thread openSqliteStore started over the same file. */
   constructor(
-    private readonly db: Database.Database,
-    options: SqliteStoreOptions = {},
+    private readonly reader: Database.Database,
+    private readonly writer: SqliteWriter,
+    ready: WriterReady,
+    options: Pick<SqliteStoreOptions, 'onListenerError'> = {},
   ) {
     this.hub = new WatchHub({
       onListenerError: options.onListenerError ?? warnListenerError,
       onUnhandledReset: warnUnhandledReset,
     });
-    this.statements = prepareStatements(db);
-    this.historyRevisions = options.historyRevisions ?? DEFAULT_HISTORY_REVISIONS;
-    if (!Number.isSafeInteger(this.historyRevisions) || this.historyRevisions < 1) {
-      throw new CofferError('INVALID_FIELD', 'historyRevisions must be a positive integer');
-    }
-    this.compactStep = Math.max(1, Math.min(MAX_COMPACT_STEP, Math.floor(this.historyRevisions / 10)));
-    this.applyTxn = db.transaction((compares: readonly Compare[], operations: readonly Operation[]) =>
-      this.apply(compares, operations),
-    );
+    this.statements = prepareStatements(reader);
+    this.writeSettings = ready.settings;
     // Read transactions, so a page or a replay and the revisions it is checked against come from one snapshot.
-    this.readPage = db.transaction((shape: RangeShape, bounds: PageBounds) => this.page(shape, bounds));
-    this.readWatchStart = db.transaction((prefix: string, from: number | undefined) => this.watchStart(prefix, from));
-    this.applyRevoke = db.transaction((id: number) => this.revoke(id));
+    this.readPage = reader.transaction((shape: RangeShape, bounds: PageBounds) => this.page(shape, bounds));
+    this.readWatchStart = reader.transaction((prefix: string, from: number | undefined) =>
+      this.watchStart(prefix, from),
+    );
     this.leases = new LeaseClock((id) => this.expireLease(id));
-    for (const lease of this.statements.allLeases.all()) this.leases.track(String(lease.id), lease.ttl_seconds);
+    for (const lease of ready.leases) this.leases.track(lease.id, lease.ttlSeconds);
   }
 
   async get(key: string): Promise<StoredEntry | undefined> {
@@ -202,17 +168,19 @@ export class SqliteStore implements StateStore {
   async txn(compares: readonly Compare[], operations: readonly Operation[]): Promise<TxnResult> {
     this.ensureOpen();
     checkTxn(compares, operations);
-    // IMMEDIATE takes the write lock before the compares are read, so they cannot go stale.
-    const applied = guard(() => this.applyTxn.immediate(compares, operations));
-    this.hub.publish(applied.events);
-    return applied.result;
+    const packed = this.pack(compares, operations);
+    const result = await this.writer.call('txn', packed.request, [packed.request.bytes]);
+    // Published before the caller resumes, and in revision order: the writer answers in order.
+    this.hub.publish(eventsOf(packed.operations, result));
+    return { succeeded: result.succeeded, revision: result.revision };
   }
 
   watch(prefix: string, listener: (event: WatchEvent) => void, options?: WatchOptions): Unsubscribe {
     this.ensureOpen();
     checkPrefix(prefix);
     checkWatchOptions(options);
-    // Synchronous, like every write here: no commit can fall between the replay and the subscription.
+    // One snapshot gives the replay and where live delivery starts: a commit in it that the writer
+    // has not answered for yet is skipped when it is published, a later one is delivered.
     const start = guard(() => this.readWatchStart.deferred(prefix, options?.fromRevision));
     const watcher = this.hub.add(prefix, listener, { after: start.after, onReset: options?.onReset });
     if (start.reset) this.hub.reset(watcher, start.reset, true);
@@ -228,27 +196,13 @@ export class SqliteStore implements StateStore {
   async compact(revision: number): Promise<void> {
     this.ensureOpen();
     checkRevision(revision, 'compact revision');
-    guard(() =>
-      this.db
-        .transaction(() => {
-          if (revision > this.readMeta('revision')) throw futureRevision();
-          this.compactTo(revision);
-        })
-        .immediate(),
-    );
+    await this.writer.call('compact', { revision });
   }
 
   async grantLease(ttlSeconds: number): Promise<LeaseGrant> {
     this.ensureOpen();
     checkLeaseTtl(ttlSeconds);
-    const id = guard(() => {
-      for (;;) {
-        const candidate = randomInt(1, LEASE_ID_BOUND);
-        if (this.statements.getLease.get(candidate) !== undefined) continue;
-        this.statements.insertLease.run(candidate, ttlSeconds);
-        return String(candidate);
-      }
-    });
+    const { id } = await this.writer.call('grant', { ttlSeconds });
     this.leases.track(id, ttlSeconds);
     return { id, ttlSeconds };
   }
@@ -272,69 +226,58 @@ export class SqliteStore implements StateStore {
     checkLeaseId(id);
     this.liveLease(id);
     this.leases.forget(id);
-    this.hub.publish(guard(() => this.applyRevoke.immediate(Number(id))));
+    this.publishRevoke(await this.writer.call('revoke', { lease: id }));
   }
 
+  /** The write connection's settings, as the writer thread read them at open. */
   settings(): SqliteSettings {
     this.ensureOpen();
-    const synchronous = SYNCHRONOUS_NAMES[Number(this.db.pragma('synchronous', { simple: true }))];
-    if (synchronous === undefined) throw new CofferError('INTERNAL_ERROR', 'unknown SQLite synchronous level');
-    return {
-      journalMode: String(this.db.pragma('journal_mode', { simple: true })),
-      synchronous,
-      busyTimeoutMs: Number(this.db.pragma('busy_timeout', { simple: true })),
-    };
+    return this.writeSettings;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.leases.stop();
+  /** Lets the writes in flight finish (their callers are answered), then closes both connections. */
+  close(): Promise<void> {
+    if (this.closing === undefined) {
+      this.closed = true;
+      this.leases.stop();
+      this.closing = this.shutDown();
+    }
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    await this.writer.drained();
     this.hub.clear();
-    this.db.close();
+    // The reader first: the writer, closing last, checkpoints the WAL into the file.
+    this.reader.close();
+    await this.writer.close();
   }
 
-  private apply(compares: readonly Compare[], operations: readonly Operation[]): Applied {
-    const current = this.readMeta('revision');
-    for (const compare of compares) {
-      const actual = this.statements.getModRevision.get(compare.key)?.mod_revision ?? 0;
-      if (actual !== compare.modRevision) return { result: { succeeded: false, revision: current }, events: [] };
-    }
-    // As etcd: leases are checked only once the compares hold, and fail the whole txn.
-    for (const operation of operations) {
-      if (operation.type === 'put' && operation.lease !== undefined) this.liveLease(operation.lease);
-    }
-    const next = current + 1;
-    const events: WatchEvent[] = [];
-    operations.forEach((operation, index) => {
-      if (operation.type === 'put') {
-        this.statements.archiveEntry.run(next, index, 0, operation.key);
-        const lease = operation.lease === undefined ? 0 : Number(operation.lease);
-        this.statements.putEntry.run(operation.key, next, next, index, lease, operation.value);
-        // A copy: a listener must not see later changes the caller makes to its buffer.
-        events.push({ type: 'put', key: operation.key, value: Buffer.from(operation.value), modRevision: next });
-      } else if (this.statements.archiveEntry.run(next, index, 1, operation.key).changes > 0) {
-        this.statements.deleteEntry.run(operation.key);
-        events.push({ type: 'delete', key: operation.key, value: EMPTY, modRevision: next });
-      }
+  /** Copies the put values into one buffer (the caller may change its own afterwards) and lists expired leases. */
+  private pack(compares: readonly Compare[], operations: readonly Operation[]): PackedTxn {
+    let total = 0;
+    for (const operation of operations) if (operation.type === 'put') total += operation.value.length;
+    const bytes = new ArrayBuffer(total);
+    const view = new Uint8Array(bytes);
+    const expired = new Set<LeaseId>();
+    let offset = 0;
+    const wire = operations.map((operation): WireOperation => {
+      if (operation.type === 'delete') return { type: 'delete', key: operation.key };
+      view.set(operation.value, offset);
+      const length = operation.value.length;
+      const put = { type: 'put' as const, key: operation.key, offset, length };
+      offset += length;
+      if (operation.lease === undefined) return put;
+      if (!this.leases.alive(operation.lease)) expired.add(operation.lease);
+      return { ...put, lease: operation.lease };
     });
-    // Every put is an event and every effective delete is one: no events, no change.
-    if (events.length === 0) return { result: { succeeded: true, revision: current }, events };
-    this.advanceTo(next);
-    return { result: { succeeded: true, revision: next }, events };
-  }
-
-  /** Sets the store revision, compacting the history that falls out of the kept window. */
-  private advanceTo(revision: number): void {
-    this.statements.setMeta.run(revision, 'revision');
-    const keepFrom = revision - this.historyRevisions;
-    if (keepFrom - this.readMeta('compact_revision') >= this.compactStep) this.compactTo(keepFrom);
-  }
-
-  private compactTo(revision: number): void {
-    if (revision <= this.readMeta('compact_revision')) return;
-    this.statements.compact.run(revision);
-    this.statements.setMeta.run(revision, 'compact_revision');
+    const request = {
+      compares: compares.map(({ key, modRevision }) => ({ key, modRevision })),
+      operations: wire,
+      bytes,
+      expiredLeases: [...expired],
+    };
+    return { request, operations: wire };
   }
 
   private page(shape: RangeShape, bounds: PageBounds): RangePage {
@@ -346,7 +289,7 @@ export class SqliteStore implements StateStore {
     const sql = rangeSql(atShape);
     let statement = this.rangeStatements.get(sql);
     if (statement === undefined) {
-      statement = this.db.prepare<unknown[], EntryRow>(sql);
+      statement = this.reader.prepare<unknown[], EntryRow>(sql);
       this.rangeStatements.set(sql, statement);
     }
     const entries = statement.all(...rangeParams(atShape, { ...bounds, revision })).map(toEntry);
@@ -361,7 +304,7 @@ export class SqliteStore implements StateStore {
     const sql = replaySql(upper !== undefined);
     let statement = this.replayStatements.get(sql);
     if (statement === undefined) {
-      statement = this.db.prepare<unknown[], ReplayRow>(sql);
+      statement = this.reader.prepare<unknown[], ReplayRow>(sql);
       this.replayStatements.set(sql, statement);
     }
     const backlog = statement
@@ -372,35 +315,26 @@ export class SqliteStore implements StateStore {
 
   /** The lease's row, while its deadline has not passed; LEASE_NOT_FOUND otherwise. */
   private liveLease(id: LeaseId): { id: number; ttl_seconds: number } {
-    const row = this.leases.alive(id) ? this.statements.getLease.get(Number(id)) : undefined;
+    const row = this.leases.alive(id) ? guard(() => this.statements.getLease.get(Number(id))) : undefined;
     if (row === undefined) throw new CofferError('LEASE_NOT_FOUND');
     return row;
   }
 
-  /** Deletes the lease and its keys (in key order, as etcd) in one revision. */
-  private revoke(id: number): readonly WatchEvent[] {
-    this.statements.deleteLease.run(id);
-    const keys = this.statements.leaseKeys.all(id).map((row) => row.key);
-    if (keys.length === 0) return [];
-    const next = this.readMeta('revision') + 1;
-    keys.forEach((key, index) => {
-      this.statements.archiveEntry.run(next, index, 1, key);
-      this.statements.deleteEntry.run(key);
-    });
-    this.advanceTo(next);
-    return keys.map((key) => ({ type: 'delete', key, value: EMPTY, modRevision: next }));
+  private publishRevoke({ revision, keys }: WriterCalls['revoke']['result']): void {
+    this.hub.publish(keys.map((key) => ({ type: 'delete', key, value: EMPTY, modRevision: revision })));
   }
 
   private expireLease(id: string): void {
-    if (this.closed) return;
-    try {
-      this.hub.publish(this.applyRevoke.immediate(Number(id)));
-    } catch (error) {
-      // Tried again at the next open: the lease row stays until its keys are gone.
-      process.emitWarning(`A state store lease could not be expired (${kindOf(error)})`, {
-        code: 'COFFER_STORE_LEASE_EXPIRY',
-      });
-    }
+    if (this.closed || this.writer.broken) return;
+    this.writer.call('revoke', { lease: id }).then(
+      (outcome) => this.publishRevoke(outcome),
+      (error: unknown) => {
+        // Tried again at the next open: the lease row stays until its keys are gone.
+        process.emitWarning(`A state store lease could not be expired (${kindOf(error)})`, {
+          code: 'COFFER_STORE_LEASE_EXPIRY',
+        });
+      },
+    );
   }
 
   private readMeta(name: MetaName): number {
@@ -411,6 +345,7 @@ export class SqliteStore implements StateStore {
 
   private ensureOpen(): void {
     if (this.closed) throw new CofferError('INTERNAL_ERROR', 'the state store is closed');
+    if (this.writer.broken) throw new CofferError('STORE_UNAVAILABLE', 'the SQLite writer thread stopped');
   }
 }
 
@@ -419,6 +354,19 @@ interface PageBounds {
   readonly upper: string | undefined;
   readonly limit: number;
   readonly revision: number | undefined;
+}
+
+/** The txn's events; a put's value is a view of the buffer the writer handed back. */
+function eventsOf(operations: readonly WireOperation[], result: WriterCalls['txn']['result']): WatchEvent[] {
+  return result.changed.flatMap((index): WatchEvent[] => {
+    const operation = operations[index];
+    if (operation === undefined) return [];
+    if (operation.type === 'delete') {
+      return [{ type: 'delete', key: operation.key, value: EMPTY, modRevision: result.revision }];
+    }
+    const value = Buffer.from(result.bytes, operation.offset, operation.length);
+    return [{ type: 'put', key: operation.key, value, modRevision: result.revision }];
+  });
 }
 
 function futureRevision(): CofferError {
@@ -431,14 +379,31 @@ function compacted(): CofferError {
 
 /** Opens (creating if needed) the store at `path`, owner-only, in WAL mode with full sync. */
 export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
+  const historyRevisions = options.historyRevisions ?? DEFAULT_HISTORY_REVISIONS;
+  if (!Number.isSafeInteger(historyRevisions) || historyRevisions < 1) {
+    throw new CofferError('INVALID_FIELD', 'historyRevisions must be a positive integer');
+  }
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   restrictFiles(path);
-  const db = guard(() => new Database(path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS }));
+  // The writer creates, configures and migrates the file before the reader opens it.
+  const { writer, ready } = await SqliteWriter.start({ path, busyTimeoutMs, historyRevisions });
+  return openSqliteStoreOver(writer, ready, path, { ...options, busyTimeoutMs });
+}
+
+/** The store over a writer thread already started on `path`: the read connection is opened here. */
+export async function openSqliteStoreOver(
+  writer: SqliteWriter,
+  ready: WriterReady,
+  path: string,
+  options: SqliteStoreOptions = {},
+): Promise<SqliteStore> {
+  let reader: Database.Database | undefined;
   try {
-    configure(db);
-    migrate(db);
-    return new SqliteStore(db, options);
+    reader = new Database(path, { readonly: true, timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+    return new SqliteStore(reader, writer, ready, options);
   } catch (error) {
-    db.close();
+    reader?.close();
+    await writer.close();
     throw toCofferError(error);
   }
 }
@@ -454,13 +419,6 @@ function restrictFiles(path: string): void {
       if (existsSync(file)) chmodSync(file, FILE_MODE);
     }
   });
-}
-
-function configure(db: Database.Database): void {
-  const mode = db.pragma('journal_mode = WAL', { simple: true });
-  if (mode !== 'wal') throw new CofferError('INTERNAL_ERROR', `state store could not enter WAL mode (${String(mode)})`);
-  // FULL: in WAL mode, NORMAL may lose the last commits on power loss; an acknowledged txn must not.
-  db.pragma('synchronous = FULL');
 }
 
 function toEntry(row: EntryRow): StoredEntry {
