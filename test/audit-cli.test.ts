@@ -2,25 +2,9 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CliIo } from '../src/cli/io.js';
 import { main } from '../src/cli/main.js';
+import { capturedIo } from './support/captured-io.js';
 import { startTestNode, type TestNode } from './support/test-node.js';
-
-function io(cwd: string): CliIo & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    env: {},
-    cwd,
-    interactive: false,
-    out,
-    err,
-    writeOut: (text) => void out.push(text),
-    writeErr: (text) => void err.push(text),
-    promptLine: () => Promise.reject(new Error('no prompt')),
-    promptSecret: () => Promise.reject(new Error('no prompt')),
-  };
-}
 
 describe('coffer audit export | verify | search | tail', () => {
   let t: TestNode;
@@ -48,13 +32,13 @@ describe('coffer audit export | verify | search | tail', () => {
 
   test('export pages through everything; verify passes offline, then fails on a changed byte naming the seq', async () => {
     const file = join(t.root, 'audit.jsonl');
-    const exported = io(t.root);
+    const exported = capturedIo(t.root);
     assert.equal(
       await main(['audit', 'export', '--path', 'audit.jsonl', ...connection], exported),
       0,
       exported.err.join(''),
     );
-    const verified = io(t.root);
+    const verified = capturedIo(t.root);
     assert.equal(await main(['audit', 'verify', file], verified), 0, verified.err.join(''));
     assert.match(verified.out.join(''), /audit chain intact/);
     assert.doesNotMatch(verified.out.join(''), /warning/, 'the export is covered by the checkpoint made first');
@@ -66,40 +50,40 @@ describe('coffer audit export | verify | search | tail', () => {
     lines[index] = original.replace('user/carol', 'user/carl0');
     assert.notEqual(lines[index], original);
     await writeFile(file, lines.join('\n') + '\n');
-    const broken = io(t.root);
+    const broken = capturedIo(t.root);
     assert.equal(await main(['audit', 'verify', 'audit.jsonl'], broken), 1);
     assert.match(
       broken.err.join(''),
       new RegExp(`AUDIT_CHAIN_BROKEN: first broken entry: seq ${seq} \\(line ${index + 1}\\)`),
     );
-    const json = io(t.root);
+    const json = capturedIo(t.root);
     assert.equal(await main(['audit', 'verify', 'audit.jsonl', '--json'], json), 1);
     assert.equal((JSON.parse(json.out.join('')) as { error_code: number }).error_code, 1);
   });
 
   test('verify --public-key pins the audit key', async () => {
-    const keyOut = io(t.root);
+    const keyOut = capturedIo(t.root);
     assert.equal(await main(['audit', 'public-key', '--json', ...connection], keyOut), 0);
     const { pem } = (JSON.parse(keyOut.out.join('')) as { data: { pem: string } }).data;
     await writeFile(join(t.root, 'audit.pem'), pem);
-    assert.equal(await main(['audit', 'export', '--path', 'fresh.jsonl', ...connection], io(t.root)), 0);
-    assert.equal(await main(['audit', 'verify', 'fresh.jsonl', '--public-key', 'audit.pem'], io(t.root)), 0);
+    assert.equal(await main(['audit', 'export', '--path', 'fresh.jsonl', ...connection], capturedIo(t.root)), 0);
+    assert.equal(await main(['audit', 'verify', 'fresh.jsonl', '--public-key', 'audit.pem'], capturedIo(t.root)), 0);
     await writeFile(
       join(t.root, 'other.pem'),
       (await import('node:crypto')).generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }),
     );
-    const pinned = io(t.root);
+    const pinned = capturedIo(t.root);
     assert.equal(await main(['audit', 'verify', 'fresh.jsonl', '--public-key', 'other.pem'], pinned), 1);
     assert.match(pinned.err.join(''), /pinned/);
   });
 
   test('verify --anchor: a checkpoint kept off the node shows an export cut before it', async () => {
-    const signed = io(t.root);
+    const signed = capturedIo(t.root);
     assert.equal(await main(['audit', 'checkpoint', '--json', ...connection], signed), 0, signed.err.join(''));
     await writeFile(join(t.root, 'anchor.json'), signed.out.join(''));
     const { seq } = (JSON.parse(signed.out.join('')) as { data: { seq: number } }).data;
-    assert.equal(await main(['audit', 'export', '--path', 'anchored.jsonl', ...connection], io(t.root)), 0);
-    const anchored = io(t.root);
+    assert.equal(await main(['audit', 'export', '--path', 'anchored.jsonl', ...connection], capturedIo(t.root)), 0);
+    const anchored = capturedIo(t.root);
     assert.equal(await main(['audit', 'verify', 'anchored.jsonl', '--anchor', 'anchor.json'], anchored), 0);
     assert.match(anchored.out.join(''), new RegExp(`anchored at seq:\\s+${seq}\\n`));
 
@@ -107,13 +91,13 @@ describe('coffer audit export | verify | search | tail', () => {
     const lines = (await readFile(join(t.root, 'anchored.jsonl'), 'utf8')).trimEnd().split('\n');
     const at = lines.findIndex((line) => line.startsWith('{"type":"event"') && line.includes(`"seq":${seq},`));
     await writeFile(join(t.root, 'cut.jsonl'), lines.slice(0, at).join('\n') + '\n');
-    const cut = io(t.root);
+    const cut = capturedIo(t.root);
     assert.equal(await main(['audit', 'verify', 'cut.jsonl', '--anchor', 'anchor.json'], cut), 1);
     assert.match(cut.err.join(''), /AUDIT_CHAIN_BROKEN: .*before the anchored checkpoint/);
   });
 
   test('search filters on the node; tail is bounded', async () => {
-    const found = io(t.root);
+    const found = capturedIo(t.root);
     assert.equal(
       await main(['audit', 'search', '--action', 'user.*', '--result', 'success', '--json', ...connection], found),
       0,
@@ -121,7 +105,7 @@ describe('coffer audit export | verify | search | tail', () => {
     const page = (JSON.parse(found.out.join('')) as { data: { events: { action: string }[] } }).data;
     assert.ok(page.events.length >= 1);
     assert.ok(page.events.every((event) => event.action.startsWith('user.')));
-    const tail = io(t.root);
+    const tail = capturedIo(t.root);
     const started = Date.now();
     assert.equal(
       await main(['audit', 'tail', '--after', '0', '--count', '3', '--duration', '5', ...connection], tail),
@@ -129,7 +113,7 @@ describe('coffer audit export | verify | search | tail', () => {
     );
     assert.ok(Date.now() - started < 5000);
     assert.equal(tail.out.length, 4, tail.out.join('')); // 3 events and the summary
-    const bad = io(t.root);
+    const bad = capturedIo(t.root);
     assert.equal(await main(['audit', 'search', '--result', 'maybe', ...connection], bad), 1);
   });
 });

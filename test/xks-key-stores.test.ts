@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { CliIo } from '../src/cli/io.js';
 import { main } from '../src/cli/main.js';
 import { createKeyAndCsr, privateKeyPem } from '../src/pki/index.js';
 import { codeOf } from './support/api.js';
 import { auditEvents } from './support/audit-events.js';
+import { capturedIo } from './support/captured-io.js';
 import { startTestNode, type TestNode } from './support/test-node.js';
 import { XksClient, type XksCredential } from './support/xks-client.js';
 
@@ -14,21 +14,6 @@ import { XksClient, type XksCredential } from './support/xks-client.js';
  * XKS key stores as an admin runs them — the /v1 routes and `coffer xks …` — and what each
  * setting means on the wire: credential rotation, the region, mutual TLS, deletion.
  */
-function io(cwd: string): CliIo & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    env: {},
-    cwd,
-    interactive: false,
-    out,
-    err,
-    writeOut: (text) => void out.push(text),
-    writeErr: (text) => void err.push(text),
-    promptLine: () => Promise.reject(new Error('no prompt')),
-    promptSecret: () => Promise.reject(new Error('no prompt')),
-  };
-}
 
 const health = { requestMetadata: { kmsOperation: 'KmsHealthCheck', kmsRequestId: 'r' } };
 
@@ -41,7 +26,7 @@ describe('XKS key stores (admin API, CLI, credentials, region, mutual TLS)', () 
   let connection: string[];
 
   async function coffer(args: string[]): Promise<{ code: number; data: Record<string, unknown>; err: string }> {
-    const run = io(t.root);
+    const run = capturedIo(t.root);
     const code = await main(['xks', ...args, '--json', ...connection], run);
     const parsed = JSON.parse(run.out.join('') || '{}') as { data?: Record<string, unknown> };
     return { code, data: parsed.data ?? {}, err: run.err.join('') + run.out.join('') };
