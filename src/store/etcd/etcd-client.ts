@@ -33,9 +33,17 @@ export interface EtcdClientOptions {
   readonly tls?: EtcdTls;
   /** The deadline of each call, retries included. */
   readonly timeoutMs?: number;
+  /**
+   * The longest one attempt of a write waits for its answer. A proposal the etcd leader took
+   * with it when it died is never answered: past this, the store learns the write's fate by
+   * reading (etcd-txn-fate.ts) instead of waiting out the whole deadline. Longer than a commit
+   * takes on a loaded machine; an attempt cut while its commit was only slow costs a read.
+   */
+  readonly writeAttemptMs?: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 5000;
+export const DEFAULT_WRITE_ATTEMPT_MS = 1500;
 const MAX_ENDPOINTS = 16;
 const FIRST_BACKOFF_MS = 25;
 const MAX_BACKOFF_MS = 500;
@@ -98,6 +106,7 @@ function sleep(ms: number): Promise<void> {
 
 export class EtcdClient {
   readonly timeoutMs: number;
+  readonly writeAttemptMs: number;
   private readonly endpoints: readonly Endpoint[];
   private current = 0;
   private closed = false;
@@ -106,6 +115,10 @@ export class EtcdClient {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!Number.isSafeInteger(this.timeoutMs) || this.timeoutMs < 1) {
       throw new CofferError('INVALID_FIELD', 'the etcd timeout is a positive number of milliseconds');
+    }
+    this.writeAttemptMs = options.writeAttemptMs ?? Math.min(DEFAULT_WRITE_ATTEMPT_MS, this.timeoutMs);
+    if (!Number.isSafeInteger(this.writeAttemptMs) || this.writeAttemptMs < 1) {
+      throw new CofferError('INVALID_FIELD', 'the etcd write attempt limit is a positive number of milliseconds');
     }
     const addresses = checkEndpoints(options.endpoints, options.tls !== undefined);
     const channel = channelCredentials(options.tls);
@@ -134,8 +147,9 @@ export class EtcdClient {
     for (let attempt = 0; ; attempt++) {
       this.ensureOpen();
       const endpoint = this.endpoint();
+      const attemptDeadline = kind === 'write' ? Math.min(deadline, Date.now() + this.writeAttemptMs) : deadline;
       try {
-        return await this.once(endpoint, method, request, deadline);
+        return await this.once(endpoint, method, request, attemptDeadline);
       } catch (error) {
         const verdict = verdictOf(error);
         if (!('retry' in verdict)) throw finalError(error, kind);

@@ -6,7 +6,7 @@
  * by one (etcd-keys.ts), and etcd's failures mapped to stable codes (etcd-errors.ts).
  * Reads are linearizable: a write acknowledged on any node is seen here.
  */
-import { CofferError } from '../../errors/coffer-error.js';
+import { CofferError, isCofferError } from '../../errors/coffer-error.js';
 import { compareKeys } from '../key-order.js';
 import type {
   Compare,
@@ -37,6 +37,7 @@ import { warnListenerError, warnUnhandledReset } from '../watch-warnings.js';
 import { EtcdClient, type EtcdClientOptions } from './etcd-client.js';
 import { EtcdKeepAlive } from './etcd-keepalive.js';
 import { decodeKey, encodeKey, keyRange, pageStart, toEtcdRevision, toStoreRevision } from './etcd-keys.js';
+import { type Anchor, anchorOf, type TxnFate, txnFate, type VersionReader } from './etcd-txn-fate.js';
 import { EtcdWatches } from './etcd-watch.js';
 import { type CompareWire, type KeyValue, METHODS, type RequestOp, type ResponseHeader } from './etcd-wire.js';
 
@@ -129,13 +130,51 @@ export class EtcdStore implements StateStore {
   async txn(compares: readonly Compare[], operations: readonly Operation[]): Promise<TxnResult> {
     this.ensureOpen();
     checkTxn(compares, operations);
-    const response = await this.client.unary(
-      METHODS.txn,
-      { compare: compares.map(toCompare), success: operations.map(toRequestOp), failure: [] },
-      'write',
-    );
-    return { succeeded: response.succeeded, revision: toStoreRevision(this.sawHeader(response.header)) };
+    const request = { compare: compares.map(toCompare), success: operations.map(toRequestOp), failure: [] };
+    const anchor = anchorOf(compares, operations);
+    const deadline = Date.now() + this.client.timeoutMs;
+    // Sent again only while its anchor is untouched: every copy compares it, so one applies at most.
+    for (let resent = false; ; resent = true) {
+      let refusedRevision: number | undefined;
+      try {
+        const response = await this.client.unary(METHODS.txn, request, 'write');
+        const revision = toStoreRevision(this.sawHeader(response.header));
+        if (response.succeeded || !resent || anchor === undefined) return { succeeded: response.succeeded, revision };
+        refusedRevision = revision; // a copy refused: an earlier one may be what moved the anchor
+      } catch (error) {
+        if (!isCofferError(error, 'STORE_TIMEOUT') || anchor === undefined || Date.now() >= deadline) throw error;
+      }
+      const fate = await this.fateOf(anchor);
+      if (fate.state === 'applied') return { succeeded: true, revision: fate.revision };
+      if (fate.state === 'refused') return { succeeded: false, revision: fate.revision };
+      // The anchor untouched and this copy refused: another compare failed, for every copy.
+      if (refusedRevision !== undefined) return { succeeded: false, revision: refusedRevision };
+      if (Date.now() >= deadline) throw new CofferError('STORE_TIMEOUT', 'etcd did not apply the txn in time');
+    }
   }
+
+  /** A lost txn's fate; a read that fails leaves it unknown (STORE_TIMEOUT), whatever the read's own error. */
+  private async fateOf(anchor: Anchor): Promise<TxnFate> {
+    try {
+      return await txnFate(this.versionReader, anchor);
+    } catch (error) {
+      throw new CofferError('STORE_TIMEOUT', "etcd lost a txn's answer and its fate could not be read", {
+        cause: error,
+      });
+    }
+  }
+
+  /** The key at a store revision (the present when absent): how a lost txn's fate is read. */
+  private readonly versionReader: VersionReader = async (key, atRevision) => {
+    const response = await this.client.unary(
+      METHODS.range,
+      { key: encodeKey(key), revision: atRevision === undefined ? 0 : toEtcdRevision(atRevision) },
+      'read',
+    );
+    const current = toStoreRevision(this.sawHeader(response.header));
+    const kv = response.kvs[0];
+    return { entry: kv === undefined ? undefined : toEntry(kv, false), revision: atRevision ?? current };
+  };
 
   watch(prefix: string, listener: (event: WatchEvent) => void, options?: WatchOptions): Unsubscribe {
     this.ensureOpen();
