@@ -44,6 +44,13 @@ export interface ClusterServiceDeps {
 
 /** The node's own lifecycle as the API sees it: status, unseal, seal, and client certificates. */
 export class ClusterService {
+  /**
+   * Whether the node serves: its keyring open, the audit chain verified and the unseal audited.
+   * Between the keyring opening and the chain checked, the node answers as sealed — to requests,
+   * to health checks and in its membership record — so no client is sent to it before it serves.
+   */
+  private serving = false;
+
   constructor(private readonly deps: ClusterServiceDeps) {}
 
   get info(): NodeInfo {
@@ -51,7 +58,7 @@ export class ClusterService {
   }
 
   get sealed(): boolean {
-    return this.deps.barrier.sealed;
+    return !this.serving || this.deps.barrier.sealed;
   }
 
   async status(): Promise<ClusterStatus> {
@@ -82,7 +89,7 @@ export class ClusterService {
    */
   async unsealWithRootKey(rootKey: Buffer, from: string): Promise<void> {
     try {
-      if (!this.sealed) throw new CofferError('ALREADY_UNSEALED');
+      if (!this.deps.barrier.sealed) throw new CofferError('ALREADY_UNSEALED');
       await this.deps.barrier.unseal(rootKey);
     } finally {
       rootKey.fill(0);
@@ -116,6 +123,7 @@ export class ClusterService {
         ...(event.details && { details: event.details }),
       },
     });
+    this.serving = true;
     this.deps.logger.info({ clusterId, ...event.details }, 'node unsealed');
   }
 
@@ -124,7 +132,8 @@ export class ClusterService {
    * it was removed from the cluster (its certificate revoked), and the removal was audited.
    */
   sealLocally(reason: string): void {
-    if (this.sealed) return;
+    if (this.deps.barrier.sealed) return;
+    this.serving = false;
     this.deps.keys.evictAll();
     this.deps.progress.reset();
     this.deps.barrier.seal();
@@ -152,6 +161,7 @@ export class ClusterService {
       const code = isCofferError(error) ? error.code : 'INTERNAL_ERROR';
       this.deps.logger.error({ code }, 'the sessions could not all be ended at seal');
     });
+    this.serving = false;
     this.deps.keys.evictAll();
     this.deps.progress.reset();
     this.deps.barrier.seal();
