@@ -163,7 +163,11 @@ describe('the PKCS#11 module against a cluster', { skip: noCompiler, timeout: 60
       await program.waitFor(/^READY$/m, 300_000);
       const found = await round(program, 1);
       t.diagnostic(`found ${JSON.stringify(found)}`);
-      assert.equal(found['node-3'], 0, `the configured node, of another zone, is left for the zone: ${JSON.stringify(found)}`);
+      assert.equal(
+        found['node-3'],
+        0,
+        `the configured node, of another zone, is left for the zone: ${JSON.stringify(found)}`,
+      );
       assert.ok(found['node-1']! > 0 && found['node-2']! > 0, `both discovered nodes serve: ${JSON.stringify(found)}`);
     } finally {
       program.child.stdin!.end();
