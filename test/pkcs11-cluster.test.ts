@@ -74,6 +74,7 @@ describe('the PKCS#11 module against a cluster', { skip: noCompiler, timeout: 60
     const made = (await auditEvents(c.nodes[2]!.api, adminToken)).filter(
       (e) => e.seq > from && e.actor === USER && e.action === 'key.generate' && e.result === 'success',
     );
+    for (const event of made) assert.equal(typeof event.node, 'string', JSON.stringify(event));
     assert.equal(made.length, CALLS_PER_ROUND, `round ${n}: one key per call`);
     const byNode: Record<string, number> = { 'node-1': 0, 'node-2': 0, 'node-3': 0 };
     for (const event of made) byNode[event.node] = (byNode[event.node] ?? 0) + 1;
@@ -103,7 +104,7 @@ describe('the PKCS#11 module against a cluster', { skip: noCompiler, timeout: 60
     });
     const program = start(
       join(SANITIZED_BUILD, CLUSTER_TEST),
-      [join(SANITIZED_BUILD, 'libcoffer-pkcs11.so')],
+      [join(SANITIZED_BUILD, 'libcoffer-pkcs11.so'), 'token'],
       { ...env, ...sanitizerEnv },
       400_000,
     );
@@ -157,7 +158,7 @@ describe('the PKCS#11 module against a cluster', { skip: noCompiler, timeout: 60
       ],
     );
     const env = await configFor('discover', { endpoints: [url(2)], zone: 'zone-a', discover: true });
-    const [file, args] = underValgrind(join(PKCS11_BUILD, CLUSTER_TEST), [MODULE]);
+    const [file, args] = underValgrind(join(PKCS11_BUILD, CLUSTER_TEST), [MODULE, 'token']);
     const program = start(file, args, env, 600_000);
     try {
       await program.waitFor(/^READY$/m, 300_000);
@@ -175,9 +176,38 @@ describe('the PKCS#11 module against a cluster', { skip: noCompiler, timeout: 60
     assertAllPassed(await program.done);
   });
 
+  // A session object lives only on the node that made it; a search lists only that node's.
+  test('session keys, multi-part operations and searches on many threads, over two nodes (ASan)', async () => {
+    const env = await configFor('session-objects', {
+      endpoints: [`${url(0)}#zone-a`, `${url(1)}#zone-a`],
+      zone: 'zone-a',
+    });
+    const program = start(
+      join(SANITIZED_BUILD, CLUSTER_TEST),
+      [join(SANITIZED_BUILD, 'libcoffer-pkcs11.so'), 'session'],
+      { ...env, ...sanitizerEnv },
+      400_000,
+    );
+    try {
+      await program.waitFor(/^READY$/m);
+      for (let n = 1; n <= 2; n++) {
+        const made = await round(program, n);
+        assert.ok(
+          made['node-1'] === CALLS_PER_ROUND || made['node-2'] === CALLS_PER_ROUND,
+          `every session key is made on the login's node: ${JSON.stringify(made)}`,
+        );
+      }
+    } finally {
+      program.child.stdin!.end();
+    }
+    const answer = await program.done;
+    assertAllPassed(answer);
+    assert.doesNotMatch(answer.stderr, /Sanitizer/, answer.stderr);
+  });
+
   test('discovery off (the default): only the configured endpoint is used', async () => {
     const env = await configFor('no-discover', { endpoints: [url(2)], zone: 'zone-a' });
-    const program = start(join(PKCS11_BUILD, CLUSTER_TEST), [MODULE], env);
+    const program = start(join(PKCS11_BUILD, CLUSTER_TEST), [MODULE, 'token'], env);
     try {
       await program.waitFor(/^READY$/m);
       assert.deepEqual(await round(program, 1), { 'node-1': 0, 'node-2': 0, 'node-3': CALLS_PER_ROUND });

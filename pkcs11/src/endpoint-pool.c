@@ -3,6 +3,7 @@
  *
  *   | order | an endpoint is chosen for a request's next attempt when …                     |
  *   |-------|-------------------------------------------------------------------------------|
+ *   | 0     | the request is node-bound (affinity.c) and it is the login's home, healthy     |
  *   | 1     | it is listed (configured, or discovered and still listed), not tried yet       |
  *   | 2     | it is healthy (when none is, every one is a candidate: a request may find one  |
  *   |       | back, the best probe there is)                                                 |
@@ -60,6 +61,8 @@ void coffer_pool_reset(struct coffer_pool *pool, const char *zone, unsigned long
   snprintf(pool->zone, sizeof pool->zone, "%s", zone != NULL ? zone : "");
   pool->discover_at_ms = 0;
   pool->discovering = 0;
+  pool->home_id = 0;
+  pool->home_serial = 0;
   pthread_mutex_unlock(&pool->lock);
 }
 
@@ -139,10 +142,17 @@ static int better(const struct coffer_pool *pool, const struct coffer_endpoint *
   return a->last_picked < b->last_picked;
 }
 
-int coffer_pool_pick(struct coffer_pool *pool, uint64_t *tried, struct coffer_pick *pick) {
+/* The home endpoint, if it may take a request that has not tried it yet. */
+static struct coffer_endpoint *home_of(struct coffer_pool *pool, uint64_t tried) {
+  if (pool->home_serial == 0 || pool->home_id >= pool->count || (tried & (1ull << pool->home_id))) return NULL;
+  struct coffer_endpoint *home = &pool->endpoints[pool->home_id];
+  return home->serial == pool->home_serial && home->listed && home->healthy ? home : NULL;
+}
+
+int coffer_pool_pick(struct coffer_pool *pool, uint64_t *tried, int node_bound, struct coffer_pick *pick) {
   pthread_mutex_lock(&pool->lock);
-  struct coffer_endpoint *chosen = NULL;
-  size_t chosen_id = 0;
+  struct coffer_endpoint *chosen = node_bound ? home_of(pool, *tried) : NULL;
+  size_t chosen_id = chosen != NULL ? pool->home_id : 0;
   for (int healthy_only = 1; healthy_only >= 0 && chosen == NULL; healthy_only--)
     for (size_t i = 0; i < pool->count; i++) {
       struct coffer_endpoint *slot = &pool->endpoints[i];
@@ -202,6 +212,15 @@ void coffer_pool_done(struct coffer_pool *pool, const struct coffer_pick *pick, 
     if (slot->outstanding > 0) slot->outstanding--;
     if (outcome == COFFER_ANSWERED) serves(slot);
     else if (outcome == COFFER_FAILED) fail(pool, slot, now);
+  }
+  pthread_mutex_unlock(&pool->lock);
+}
+
+void coffer_pool_set_home(struct coffer_pool *pool, const struct coffer_pick *pick) {
+  pthread_mutex_lock(&pool->lock);
+  if (slot_of(pool, pick) != NULL) {
+    pool->home_id = pick->id;
+    pool->home_serial = pick->serial;
   }
   pthread_mutex_unlock(&pool->lock);
 }

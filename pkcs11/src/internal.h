@@ -62,6 +62,11 @@ void coffer_config_free(struct coffer_config *config);
    zone the endpoint pool cannot hold (too long, too many). */
 CK_RV coffer_config_split_zones(struct coffer_config *config);
 
+/* ---- affinity.c ---- */
+/* Whether a request touches (or makes) what lives in one node's memory only: a multi-part
+   operation, a search (it lists that node's session objects), a session object's creation. */
+int coffer_is_node_bound(const char *method, const char *path, const char *body);
+
 /* ---- endpoint-pool.c: the endpoints, their health, and the choice of one per attempt ---- */
 #define COFFER_ENDPOINTS_MAX 64
 #define COFFER_URL_MAX 512
@@ -89,6 +94,8 @@ struct coffer_pool {
   unsigned long long picks, serials, random;
   long long discover_at_ms;
   int discovering;
+  size_t home_id; /* the login's home endpoint (affinity.c), when home_serial is its occupancy */
+  unsigned long long home_serial;
 };
 /* What a request or a check holds of an endpoint: its slot, the occupancy, a copy of its URL. */
 struct coffer_pick {
@@ -115,8 +122,11 @@ CK_RV coffer_pool_add(struct coffer_pool *pool, const char *url, const char *zon
 /* Discovery's list: its nodes are added, discovered endpoints it no longer lists dropped. */
 void coffer_pool_list(struct coffer_pool *pool, const struct coffer_node *nodes, size_t count);
 /* The endpoint for a request's next attempt among those not in *tried (one bit per slot, set
-   here), counted outstanding until coffer_pool_done; -1 when every listed one was tried. */
-int coffer_pool_pick(struct coffer_pool *pool, uint64_t *tried, struct coffer_pick *pick);
+   here), counted outstanding until coffer_pool_done; -1 when every listed one was tried. A
+   `node_bound` attempt goes to the home endpoint while it is healthy and untried. */
+int coffer_pool_pick(struct coffer_pool *pool, uint64_t *tried, int node_bound, struct coffer_pick *pick);
+/* A node-bound request was answered there: it is the login's home from now on. */
+void coffer_pool_set_home(struct coffer_pool *pool, const struct coffer_pick *pick);
 void coffer_pool_done(struct coffer_pool *pool, const struct coffer_pick *pick, enum coffer_outcome outcome,
                       long long now);
 /* An unhealthy endpoint whose check is due and that no other thread checks (the most overdue),
@@ -190,9 +200,10 @@ CK_RV coffer_http(const struct coffer_config *config, const char *method, const 
  * POST /v1/batch, as coffer_http. The node may have run a batch whose answer was lost, so after
  * its request left it is sent again elsewhere only when `keyed`: every item is a write carrying
  * its own idempotencyKey, which the node answers from the first run instead of writing twice.
+ * `node_bound`: an item of it is (affinity.c), so the batch goes to the login's home endpoint.
  */
 CK_RV coffer_http_batch(const struct coffer_config *config, const char *token, const char *body, int keyed,
-                        json_object **response, char code[COFFER_CODE_MAX]);
+                        int node_bound, json_object **response, char code[COFFER_CODE_MAX]);
 
 /* ---- combiner.c: concurrent calls, coalesced into POST /v1/batch ---- */
 /* The largest body a call may have to travel with others (answers are bounded: combiner.c). */

@@ -228,11 +228,24 @@ static int unavailable(long status, const struct buffer *answer, int retriable) 
   return strcmp(code, "NODE_SEALED") == 0 || (code[0] == '\0' && retriable);
 }
 
+/* 409 SESSION_OBJECT_NOT_HERE: the request named a session object another node holds, and this
+   node ran nothing (src/identity/session-bound.ts). */
+static int not_here(long status, const struct buffer *answer) {
+  if (status != 409) return 0;
+  json_object *parsed = answer->length > 0 ? json_tokener_parse(answer->data) : NULL;
+  char code[COFFER_CODE_MAX] = "";
+  (void)error_of(parsed, code);
+  if (parsed != NULL) coffer_json_put_wiped(parsed);
+  return strcmp(code, "SESSION_OBJECT_NOT_HERE") == 0;
+}
+
 /* One request: `key_line` (NULL: none) its Idempotency-Key header; `retried_after_send` whether
-   a failure after the request left may be retried on another endpoint. */
+   a failure after the request left may be retried on another endpoint; `node_bound` whether it
+   goes to the login's home endpoint (affinity.c). An answer SESSION_OBJECT_NOT_HERE is tried
+   again at home, then on the others; the last such answer is the call's when none holds it. */
 static CK_RV request(const struct coffer_config *config, const char *method, const char *path, const char *token,
-                     const char *body, const char *key_line, int retried_after_send, json_object **response,
-                     char code[COFFER_CODE_MAX]) {
+                     const char *body, const char *key_line, int retried_after_send, int node_bound,
+                     json_object **response, char code[COFFER_CODE_MAX]) {
   *response = NULL;
   if (code != NULL) code[0] = '\0';
   struct curl_slist *headers = curl_slist_append(NULL, "Accept: application/json");
@@ -270,7 +283,11 @@ static CK_RV request(const struct coffer_config *config, const char *method, con
   struct buffer answer = {0};
   uint64_t tried = 0;
   struct coffer_pick pick;
-  while (coffer_pool_pick(endpoints, &tried, &pick) == 0) {
+  int elsewhere = 0; /* an endpoint answered SESSION_OBJECT_NOT_HERE: that answer stands if none holds it */
+  int lost = 0;      /* a request that left failed, and may not be sent again: its fate is unknown */
+  struct buffer kept = {0};
+  long kept_status = 0;
+  for (int home = node_bound; coffer_pool_pick(endpoints, &tried, home, &pick) == 0;) {
     buffer_wipe(&answer);
     int sent = 0;
     rv = request_once(curl, config, pick.url, method, path, headers, body, config->request_timeout_ms, &status,
@@ -282,8 +299,31 @@ static CK_RV request(const struct coffer_config *config, const char *method, con
       rv = CKR_DEVICE_ERROR;
       continue;
     }
-    if (rv != CKR_DEVICE_ERROR || (sent && !retried_after_send)) break;
+    if (rv == CKR_OK && not_here(status, &answer)) {
+      buffer_wipe(&kept);
+      kept = answer; /* taken over: the next attempt starts a buffer of its own */
+      memset(&answer, 0, sizeof answer);
+      kept_status = status;
+      elsewhere = 1;
+      home = 1;
+      rv = CKR_DEVICE_ERROR;
+      continue;
+    }
+    if (rv == CKR_OK && node_bound) coffer_pool_set_home(endpoints, &pick);
+    if (rv != CKR_DEVICE_ERROR) break;
+    if (sent && !retried_after_send) {
+      lost = 1;
+      break;
+    }
   }
+  if (elsewhere && rv == CKR_DEVICE_ERROR && !lost) { /* no node reached holds it */
+    buffer_wipe(&answer);
+    answer = kept;
+    memset(&kept, 0, sizeof kept);
+    status = kept_status;
+    rv = CKR_OK;
+  }
+  buffer_wipe(&kept);
   give_back(curl);
   wipe_headers(headers);
   if (rv != CKR_OK) {
@@ -313,10 +353,10 @@ CK_RV coffer_http(const struct coffer_config *config, const char *method, const 
     return CKR_FUNCTION_FAILED;
   }
   return request(config, method, path, token, body, idempotent ? key_line : NULL,
-                 idempotent || strcmp(method, "GET") == 0, response, code);
+                 idempotent || strcmp(method, "GET") == 0, coffer_is_node_bound(method, path, body), response, code);
 }
 
 CK_RV coffer_http_batch(const struct coffer_config *config, const char *token, const char *body, int keyed,
-                        json_object **response, char code[COFFER_CODE_MAX]) {
-  return request(config, "POST", "/v1/batch", token, body, NULL, keyed, response, code);
+                        int node_bound, json_object **response, char code[COFFER_CODE_MAX]) {
+  return request(config, "POST", "/v1/batch", token, body, NULL, keyed, node_bound, response, code);
 }

@@ -1,6 +1,6 @@
 /*
- * Checks of the endpoint choice (endpoint-pool.c), the health answer (health.c), the discovery
- * answer (discovery.c) and their configuration, linked with the module's objects; no node.
+ * Checks of the endpoint choice (endpoint-pool.c), what must go to one node (affinity.c), the
+ * health answer (health.c), the discovery answer (discovery.c) and their configuration, linked with the module's objects; no node.
  * The pool's clock is the `now` each call is given, so backoffs are checked to the millisecond.
  * Prints one line per check and exits non-zero if any failed.
  */
@@ -30,7 +30,7 @@ static void fresh(const char *zone, const char *const *endpoints, size_t count) 
 /* The URL the next first attempt goes to ("" for none), its pick kept in *held. */
 static const char *next(struct coffer_pick *held) {
   uint64_t tried = 0;
-  return coffer_pool_pick(&pool, &tried, held) == 0 ? held->url : "";
+  return coffer_pool_pick(&pool, &tried, 0, held) == 0 ? held->url : "";
 }
 
 /* One request that is answered at once: the URL it went to. */
@@ -55,7 +55,7 @@ static int present(const char *url) { return endpoint(url)->serial != 0; }
 static int fail_at(const char *url, long long now) {
   struct coffer_pick pick;
   uint64_t tried = 0;
-  while (coffer_pool_pick(&pool, &tried, &pick) == 0) {
+  while (coffer_pool_pick(&pool, &tried, 0, &pick) == 0) {
     int hit = strcmp(pick.url, url) == 0;
     coffer_pool_done(&pool, &pick, hit ? COFFER_FAILED : COFFER_NEITHER, now);
     if (hit) return 1;
@@ -92,10 +92,10 @@ static void least_outstanding(void) {
   uint64_t tried = 0;
   struct coffer_pick held[3], extra;
   int distinct = 1;
-  for (int i = 0; i < 3; i++) distinct &= coffer_pool_pick(&pool, &tried, &held[i]) == 0;
+  for (int i = 0; i < 3; i++) distinct &= coffer_pool_pick(&pool, &tried, 0, &held[i]) == 0;
   CHECK(distinct && strcmp(held[0].url, held[1].url) != 0 && strcmp(held[1].url, held[2].url) != 0 &&
         strcmp(held[0].url, held[2].url) != 0);
-  CHECK(coffer_pool_pick(&pool, &tried, &extra) == -1);
+  CHECK(coffer_pool_pick(&pool, &tried, 0, &extra) == -1);
   for (int i = 0; i < 3; i++) coffer_pool_done(&pool, &held[i], COFFER_NEITHER, 0);
 }
 
@@ -163,10 +163,10 @@ static void health_and_backoff(void) {
   struct coffer_pick on_a[3];
   uint64_t tried[3] = {0, 0, 0};
   for (int i = 0; i < 3; i++) {
-    coffer_pool_pick(&pool, &tried[i], &on_a[i]);
+    coffer_pool_pick(&pool, &tried[i], 0, &on_a[i]);
     if (strcmp(on_a[i].url, "https://a:1") != 0) { /* b's: answered, and pick again for a */
       coffer_pool_done(&pool, &on_a[i], COFFER_ANSWERED, 0);
-      coffer_pool_pick(&pool, &tried[i], &on_a[i]);
+      coffer_pool_pick(&pool, &tried[i], 0, &on_a[i]);
     }
   }
   for (int i = 0; i < 3; i++) coffer_pool_done(&pool, &on_a[i], COFFER_FAILED, 5000);
@@ -175,7 +175,7 @@ static void health_and_backoff(void) {
   struct coffer_pick again;
   uint64_t none = 0;
   none |= 1ull << 1; /* b tried already */
-  CHECK(coffer_pool_pick(&pool, &none, &again) == 0 && strcmp(again.url, "https://a:1") == 0);
+  CHECK(coffer_pool_pick(&pool, &none, 0, &again) == 0 && strcmp(again.url, "https://a:1") == 0);
   coffer_pool_done(&pool, &again, COFFER_ANSWERED, 5001);
   CHECK(endpoint("https://a:1")->healthy && endpoint("https://a:1")->failures == 0);
 }
@@ -189,10 +189,10 @@ static void all_unhealthy(void) {
   /* None healthy, none due: a request still tries them all, its zone first. */
   uint64_t tried = 0;
   struct coffer_pick held[3], extra;
-  CHECK(coffer_pool_pick(&pool, &tried, &held[0]) == 0 && strcmp(held[0].url, "https://b:1") == 0);
-  CHECK(coffer_pool_pick(&pool, &tried, &held[1]) == 0 && strcmp(held[1].url, "https://a:1") == 0);
-  CHECK(coffer_pool_pick(&pool, &tried, &held[2]) == 0 && strcmp(held[2].url, "https://c:1") == 0);
-  CHECK(coffer_pool_pick(&pool, &tried, &extra) == -1);
+  CHECK(coffer_pool_pick(&pool, &tried, 0, &held[0]) == 0 && strcmp(held[0].url, "https://b:1") == 0);
+  CHECK(coffer_pool_pick(&pool, &tried, 0, &held[1]) == 0 && strcmp(held[1].url, "https://a:1") == 0);
+  CHECK(coffer_pool_pick(&pool, &tried, 0, &held[2]) == 0 && strcmp(held[2].url, "https://c:1") == 0);
+  CHECK(coffer_pool_pick(&pool, &tried, 0, &extra) == -1);
   coffer_pool_done(&pool, &held[0], COFFER_FAILED, 1);
   coffer_pool_done(&pool, &held[1], COFFER_FAILED, 1);
   coffer_pool_done(&pool, &held[2], COFFER_ANSWERED, 1);
@@ -245,6 +245,75 @@ static void discovered(void) {
   CHECK(!coffer_pool_claim_discovery(&pool, 0));
   coffer_pool_discovered(&pool, 60000);
   CHECK(!coffer_pool_claim_discovery(&pool, 59999) && coffer_pool_claim_discovery(&pool, 60000));
+}
+
+static void node_bound(void) {
+  /* What lives on one node: multi-part operations, searches, session objects' creation. */
+  CHECK(coffer_is_node_bound("POST", "/v1/crypto/operations", "{}"));
+  CHECK(coffer_is_node_bound("POST", "/v1/crypto/operations/0123abcd/update", "{}"));
+  CHECK(coffer_is_node_bound("DELETE", "/v1/crypto/operations/0123abcd", NULL));
+  CHECK(coffer_is_node_bound("POST", "/v1/pkcs11/objects/find", "{\"template\":[]}"));
+  CHECK(coffer_is_node_bound("POST", "/v1/pkcs11/public/objects/find", "{\"template\":[]}"));
+  const char *session_key = "{\"mechanism\":\"AES_KEY_GEN\",\"template\":[{\"type\":353,\"value\":32}]}";
+  const char *session_flag = "{\"template\":[{\"type\":1,\"value\":false}]}";
+  const char *token_key = "{\"mechanism\":\"AES_KEY_GEN\",\"template\":[{\"type\":1,\"value\":true}]}";
+  CHECK(coffer_is_node_bound("POST", "/v1/pkcs11/keys/generate", session_key)); /* the spec's default: a session object */
+  CHECK(coffer_is_node_bound("POST", "/v1/pkcs11/keys/generate", session_flag));
+  CHECK(!coffer_is_node_bound("POST", "/v1/pkcs11/keys/generate", token_key));
+  CHECK(coffer_is_node_bound("POST", "/v1/pkcs11/objects", session_flag));
+  CHECK(!coffer_is_node_bound("POST", "/v1/pkcs11/objects", token_key));
+  CHECK(coffer_is_node_bound("POST", "/v1/pkcs11/keys/unwrap", session_key));
+  CHECK(coffer_is_node_bound("POST", "/v1/pkcs11/keys/derive", session_key));
+  CHECK(coffer_is_node_bound("POST", "/v1/pkcs11/objects/0x0000000000000001/copy", "{\"template\":[]}"));
+  /* A pair is a token pair only when both templates say so. */
+  CHECK(coffer_is_node_bound("POST", "/v1/pkcs11/keys/generate-pair", token_key));
+  CHECK(!coffer_is_node_bound("POST", "/v1/pkcs11/keys/generate-pair",
+                              "{\"publicTemplate\":[{\"type\":1,\"value\":true}],"
+                              "\"privateTemplate\":[{\"type\":1,\"value\":true}]}"));
+  /* The rest spreads (a session object met elsewhere is looked for at home: transport.c). */
+  CHECK(!coffer_is_node_bound("POST", "/v1/crypto/encrypt", "{\"keyHandle\":\"0x01\"}"));
+  CHECK(!coffer_is_node_bound("POST", "/v1/crypto/random", "{\"length\":8}"));
+  CHECK(!coffer_is_node_bound("POST", "/v1/pkcs11/objects/attributes", "{}"));
+  CHECK(!coffer_is_node_bound("GET", "/v1/mechanisms", NULL));
+  CHECK(coffer_is_node_bound("POST", "/v1/sessions", "{}")); /* the login chooses the home */
+  CHECK(!coffer_is_node_bound("DELETE", "/v1/sessions/current", NULL));
+  CHECK(!coffer_is_node_bound("GET", "/v1/pkcs11/objects/find", NULL));
+  CHECK(!coffer_is_node_bound("POST", "/v1/pkcs11/objects/0x01/copy/x", "{}"));
+
+  /* The home: where the last node-bound request was answered, while it is healthy. */
+  static const char *const two[] = {"https://a:1", "https://b:1"};
+  fresh(NULL, two, 2);
+  struct coffer_pick pick;
+  uint64_t tried = 0;
+  CHECK(coffer_pool_pick(&pool, &tried, 1, &pick) == 0 && strcmp(pick.url, "https://a:1") == 0); /* no home yet */
+  coffer_pool_done(&pool, &pick, COFFER_ANSWERED, 0);
+  CHECK(strcmp(one_request(), "https://b:1") == 0);
+  tried = 0;
+  CHECK(coffer_pool_pick(&pool, &tried, 1, &pick) == 0 && strcmp(pick.url, "https://a:1") == 0);
+  coffer_pool_done(&pool, &pick, COFFER_ANSWERED, 0);
+  coffer_pool_set_home(&pool, &pick); /* a node-bound request answered at a */
+  int at_home = 1;
+  for (int i = 0; i < 4; i++) {
+    tried = 0;
+    at_home &= coffer_pool_pick(&pool, &tried, 1, &pick) == 0 && strcmp(pick.url, "https://a:1") == 0;
+    coffer_pool_done(&pool, &pick, COFFER_ANSWERED, 0);
+  }
+  CHECK(at_home);                                   /* even with equal load elsewhere */
+  CHECK(strcmp(one_request(), "https://b:1") == 0); /* the others still spread */
+  /* Home tried already (it said the object lives elsewhere): the next choice as usual. */
+  tried = 0;
+  CHECK(coffer_pool_pick(&pool, &tried, 1, &pick) == 0 && strcmp(pick.url, "https://a:1") == 0);
+  coffer_pool_done(&pool, &pick, COFFER_ANSWERED, 0);
+  CHECK(coffer_pool_pick(&pool, &tried, 1, &pick) == 0 && strcmp(pick.url, "https://b:1") == 0);
+  coffer_pool_done(&pool, &pick, COFFER_ANSWERED, 0);
+  /* Home down: node-bound requests go on elsewhere. */
+  CHECK(fail_at("https://a:1", 0));
+  tried = 0;
+  CHECK(coffer_pool_pick(&pool, &tried, 1, &pick) == 0 && strcmp(pick.url, "https://b:1") == 0);
+  coffer_pool_done(&pool, &pick, COFFER_ANSWERED, 0);
+  /* A reset forgets it. */
+  fresh(NULL, two, 2);
+  CHECK(pool.home_serial == 0);
 }
 
 static void health_answers(void) {
@@ -398,7 +467,7 @@ static void *work(void *argument) {
   for (int i = 0; i < ROUNDS; i++) {
     uint64_t tried = 0;
     struct coffer_pick pick;
-    for (int attempt = 0; attempt < 2 && coffer_pool_pick(&pool, &tried, &pick) == 0; attempt++) {
+    for (int attempt = 0; attempt < 2 && coffer_pool_pick(&pool, &tried, 0, &pick) == 0; attempt++) {
       int fails = pick.url[8] == 'b' && i % 7 == 0;
       coffer_pool_done(&pool, &pick, fails ? COFFER_FAILED : COFFER_ANSWERED, i);
       if (!fails) break;
@@ -440,6 +509,7 @@ int main(void) {
   health_and_backoff();
   all_unhealthy();
   discovered();
+  node_bound();
   health_answers();
   discovery_answers();
   configuration();
