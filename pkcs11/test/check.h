@@ -27,4 +27,15 @@ static int failures;
     }                                                                \
   } while (0)
 
+/* A check named by what it proves, for conditions whose text would not say it. */
+#define CHECK_THAT(condition, what)                        \
+  do {                                                     \
+    if (!(condition)) {                                    \
+      failures++;                                          \
+      printf("not ok - %s (line %d)\n", what, __LINE__);   \
+    } else {                                               \
+      printf("ok - %s\n", what);                           \
+    }                                                      \
+  } while (0)
+
 #endif

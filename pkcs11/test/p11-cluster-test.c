@@ -11,29 +11,19 @@
  * Prints one line per check and exits non-zero if any failed.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "coffer-pkcs11.h"
+#include "check.h"
+#include "load-module.h"
 
 #define THREADS 6
 #define CALLS 6
 
-static int failures;
 static CK_FUNCTION_LIST_PTR p11;
-
-#define CHECK(condition, what)                           \
-  do {                                                   \
-    if (!(condition)) {                                  \
-      failures++;                                        \
-      printf("not ok - %s (line %d)\n", what, __LINE__); \
-    } else {                                             \
-      printf("ok - %s\n", what);                         \
-    }                                                    \
-  } while (0)
 
 struct caller {
   int index;
@@ -121,7 +111,7 @@ static void round_of_calls(struct caller callers[THREADS], int round) {
   pthread_barrier_destroy(&start_together);
   char what[64];
   snprintf(what, sizeof what, "round %d: all %d calls succeeded", round, THREADS * CALLS);
-  CHECK(made == THREADS * CALLS, what);
+  CHECK_THAT(made == THREADS * CALLS, what);
   printf("ROUND %d\n", round);
   fflush(stdout);
 }
@@ -137,29 +127,24 @@ int main(int argc, char **argv) {
     fprintf(stderr, "COFFER_P11_TEST_USER_PIN is not set\n");
     return 2;
   }
-  void *module = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-  CK_RV (*get_function_list)(CK_FUNCTION_LIST_PTR_PTR) =
-      module == NULL ? NULL : (CK_RV(*)(CK_FUNCTION_LIST_PTR_PTR))dlsym(module, "C_GetFunctionList");
-  if (get_function_list == NULL || get_function_list(&p11) != CKR_OK) {
-    fprintf(stderr, "cannot load %s: %s\n", argv[1], dlerror());
-    return 2;
-  }
-  CHECK(p11->C_Initialize(NULL) == CKR_OK, "C_Initialize");
+  void *module = load_module(argv[1], &p11);
+  if (module == NULL) return 2;
+  CHECK_THAT(p11->C_Initialize(NULL) == CKR_OK, "C_Initialize");
   struct caller callers[THREADS];
   int opened = 1;
   for (int i = 0; i < THREADS; i++) {
     callers[i].index = i;
     opened &= p11->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &callers[i].session) == CKR_OK;
   }
-  CHECK(opened, "read-write sessions");
-  CHECK(p11->C_Login(callers[0].session, CKU_USER, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)strlen(pin)) == CKR_OK,
+  CHECK_THAT(opened, "read-write sessions");
+  CHECK_THAT(p11->C_Login(callers[0].session, CKU_USER, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)strlen(pin)) == CKR_OK,
         "logged in");
   printf("READY\n");
   fflush(stdout);
   char line[16];
   for (int round = 1; fgets(line, sizeof line, stdin) != NULL; round++) round_of_calls(callers, round);
-  CHECK(p11->C_CloseAllSessions(0) == CKR_OK, "C_CloseAllSessions");
-  CHECK(p11->C_Finalize(NULL) == CKR_OK, "C_Finalize");
+  CHECK_THAT(p11->C_CloseAllSessions(0) == CKR_OK, "C_CloseAllSessions");
+  CHECK_THAT(p11->C_Finalize(NULL) == CKR_OK, "C_Finalize");
   dlclose(module);
   printf("%d failure(s)\n", failures);
   return failures == 0 ? 0 : 1;

@@ -22,13 +22,13 @@
  * Prints one line per check and exits non-zero if any failed.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "coffer-pkcs11.h"
+#include "load-module.h"
 #include "check.h"
 
 #define THREADS 8
@@ -231,13 +231,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: %s <module.so>\n", argv[0]);
     return 2;
   }
-  void *module = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-  CK_RV (*get_function_list)(CK_FUNCTION_LIST_PTR_PTR) =
-      module == NULL ? NULL : (CK_RV(*)(CK_FUNCTION_LIST_PTR_PTR))dlsym(module, "C_GetFunctionList");
-  if (get_function_list == NULL || get_function_list(&p11) != CKR_OK) {
-    fprintf(stderr, "cannot load %s: %s\n", argv[1], dlerror());
-    return 2;
-  }
+  void *module = load_module(argv[1], &p11);
+  if (module == NULL) return 2;
   CK_OBJECT_HANDLE usable = key_of("COFFER_P11_KEY_USABLE");
   static const enum role roles[THREADS] = {ROUND_TRIP, ROUND_TRIP, ROUND_TRIP, ROUND_TRIP,
                                            TAMPERED,   CALLER_IV,  TURNED_OFF, UNSHARED};

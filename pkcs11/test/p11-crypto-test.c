@@ -12,7 +12,6 @@
  * Prints one line per check and exits non-zero if any failed.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,7 @@
 #include <unistd.h>
 
 #include "coffer-pkcs11.h"
+#include "load-module.h"
 #include "check.h"
 
 static CK_FUNCTION_LIST_PTR p11;
@@ -880,14 +880,8 @@ int main(int argc, char **argv) {
   ed_public = key_of("COFFER_P11_KEY_ED_PUBLIC");
   for (size_t i = 0; i < sizeof message; i++) message[i] = (CK_BYTE)(i * 7 + 3);
 
-  void *module = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-  if (module == NULL) {
-    fprintf(stderr, "dlopen: %s\n", dlerror());
-    return 2;
-  }
-  CK_RV (*get_function_list)(CK_FUNCTION_LIST_PTR_PTR) =
-      (CK_RV(*)(CK_FUNCTION_LIST_PTR_PTR))dlsym(module, "C_GetFunctionList");
-  if (get_function_list == NULL || get_function_list(&p11) != CKR_OK) return 2;
+  void *module = load_module(argv[1], &p11);
+  if (module == NULL) return 2;
   CK_MECHANISM sha256 = {CKM_SHA256, NULL, 0};
   CHECK_RV(p11->C_DigestInit(1, &sha256), CKR_CRYPTOKI_NOT_INITIALIZED);
   CHECK_RV(p11->C_EncryptInit(1, &sha256, 1), CKR_CRYPTOKI_NOT_INITIALIZED);

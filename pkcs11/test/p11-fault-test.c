@@ -18,7 +18,6 @@
  * Prints one line per check and exits non-zero if any failed.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -27,19 +26,10 @@
 #include <time.h>
 
 #include "coffer-pkcs11.h"
+#include "check.h"
+#include "load-module.h"
 
-static int failures;
 static CK_FUNCTION_LIST_PTR p11;
-
-#define CHECK(condition, what)                                              \
-  do {                                                                      \
-    if (!(condition)) {                                                     \
-      failures++;                                                           \
-      printf("not ok - %s (line %d)\n", what, __LINE__);                    \
-    } else {                                                                \
-      printf("ok - %s\n", what);                                            \
-    }                                                                       \
-  } while (0)
 
 static const char *user_pin(void) {
   const char *pin = getenv("COFFER_P11_TEST_USER_PIN");
@@ -89,7 +79,7 @@ static void close_race(int close_all) {
   CK_SESSION_HANDLE sessions[RACERS / 2];
   int opened = 1;
   for (int i = 0; i < RACERS / 2; i++) opened &= open_and_login(&sessions[i]) == CKR_OK;
-  CHECK(opened, "sessions open and log in");
+  CHECK_THAT(opened, "sessions open and log in");
   struct racer racers[RACERS];
   pthread_t threads[RACERS];
   for (int i = 0; i < RACERS; i++) {
@@ -105,11 +95,11 @@ static void close_race(int close_all) {
     if (!all) sleep_ms(10);
   }
   if (close_all) {
-    CHECK(p11->C_CloseAllSessions(0) == CKR_OK, "C_CloseAllSessions while calls run on every session");
+    CHECK_THAT(p11->C_CloseAllSessions(0) == CKR_OK, "C_CloseAllSessions while calls run on every session");
   } else {
     int closed = 1;
     for (int i = 0; i < RACERS / 2; i++) closed &= p11->C_CloseSession(sessions[i]) == CKR_OK;
-    CHECK(closed, "C_CloseSession while two threads call on each session");
+    CHECK_THAT(closed, "C_CloseSession while two threads call on each session");
   }
   int ended = 1, worked = 1;
   for (int i = 0; i < RACERS; i++) {
@@ -117,22 +107,22 @@ static void close_race(int close_all) {
     ended &= racers[i].last == CKR_SESSION_HANDLE_INVALID;
     worked &= atomic_load(&racers[i].succeeded) >= 2;
   }
-  CHECK(worked, "every thread's calls succeeded before the close");
-  CHECK(ended, "every thread's next call answered CKR_SESSION_HANDLE_INVALID");
+  CHECK_THAT(worked, "every thread's calls succeeded before the close");
+  CHECK_THAT(ended, "every thread's next call answered CKR_SESSION_HANDLE_INVALID");
   CK_SESSION_HANDLE again;
-  CHECK(open_and_login(&again) == CKR_OK, "a new session logs in again after the close");
+  CHECK_THAT(open_and_login(&again) == CKR_OK, "a new session logs in again after the close");
   CK_BYTE bytes[8];
-  CHECK(p11->C_GenerateRandom(again, bytes, sizeof bytes) == CKR_OK, "and calls the node");
-  CHECK(p11->C_CloseSession(again) == CKR_OK, "and closes");
+  CHECK_THAT(p11->C_GenerateRandom(again, bytes, sizeof bytes) == CKR_OK, "and calls the node");
+  CHECK_THAT(p11->C_CloseSession(again) == CKR_OK, "and closes");
 }
 
 /* ---- restart ---- */
 static void restart(void) {
   CK_SESSION_HANDLE first, second;
   CK_BYTE bytes[8];
-  CHECK(open_and_login(&first) == CKR_OK, "logged in before the restart");
-  CHECK(p11->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &second) == CKR_OK, "a second session");
-  CHECK(p11->C_GenerateRandom(first, bytes, sizeof bytes) == CKR_OK, "the node answers");
+  CHECK_THAT(open_and_login(&first) == CKR_OK, "logged in before the restart");
+  CHECK_THAT(p11->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &second) == CKR_OK, "a second session");
+  CHECK_THAT(p11->C_GenerateRandom(first, bytes, sizeof bytes) == CKR_OK, "the node answers");
   printf("READY\n");
   fflush(stdout);
   char line[16];
@@ -141,36 +131,36 @@ static void restart(void) {
     failures++;
     return;
   }
-  CHECK(p11->C_GenerateRandom(first, bytes, sizeof bytes) == CKR_SESSION_HANDLE_INVALID,
+  CHECK_THAT(p11->C_GenerateRandom(first, bytes, sizeof bytes) == CKR_SESSION_HANDLE_INVALID,
         "after the restart a call answers CKR_SESSION_HANDLE_INVALID");
   CK_SESSION_INFO info;
-  CHECK(p11->C_GetSessionInfo(first, &info) == CKR_SESSION_HANDLE_INVALID, "that session is gone");
-  CHECK(p11->C_GetSessionInfo(second, &info) == CKR_SESSION_HANDLE_INVALID, "and every other session");
+  CHECK_THAT(p11->C_GetSessionInfo(first, &info) == CKR_SESSION_HANDLE_INVALID, "that session is gone");
+  CHECK_THAT(p11->C_GetSessionInfo(second, &info) == CKR_SESSION_HANDLE_INVALID, "and every other session");
   CK_SESSION_HANDLE again;
-  CHECK(open_and_login(&again) == CKR_OK, "a new session logs in again");
-  CHECK(p11->C_GenerateRandom(again, bytes, sizeof bytes) == CKR_OK, "and the node answers it");
+  CHECK_THAT(open_and_login(&again) == CKR_OK, "a new session logs in again");
+  CHECK_THAT(p11->C_GenerateRandom(again, bytes, sizeof bytes) == CKR_OK, "and the node answers it");
 }
 
 /* ---- unreachable ---- */
 static void unreachable(void) {
   CK_TOKEN_INFO token;
   CK_SESSION_HANDLE session;
-  CHECK(p11->C_GetTokenInfo(0, &token) == CKR_DEVICE_ERROR, "C_GetTokenInfo: CKR_DEVICE_ERROR");
-  CHECK(p11->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &session) == CKR_OK, "sessions open without the node");
+  CHECK_THAT(p11->C_GetTokenInfo(0, &token) == CKR_DEVICE_ERROR, "C_GetTokenInfo: CKR_DEVICE_ERROR");
+  CHECK_THAT(p11->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &session) == CKR_OK, "sessions open without the node");
   const char *pin = user_pin();
-  CHECK(p11->C_Login(session, CKU_USER, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)strlen(pin)) == CKR_DEVICE_ERROR,
+  CHECK_THAT(p11->C_Login(session, CKU_USER, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)strlen(pin)) == CKR_DEVICE_ERROR,
         "C_Login: CKR_DEVICE_ERROR");
-  CHECK(p11->C_GetTokenInfo(0, &token) == CKR_DEVICE_ERROR, "and again: the module is still usable");
-  CHECK(p11->C_CloseSession(session) == CKR_OK, "the session closes");
+  CHECK_THAT(p11->C_GetTokenInfo(0, &token) == CKR_DEVICE_ERROR, "and again: the module is still usable");
+  CHECK_THAT(p11->C_CloseSession(session) == CKR_OK, "the session closes");
 }
 
 /* ---- lost-answer ---- */
 static void lost_answer(void) {
   CK_SESSION_HANDLE session;
   const char *pin = user_pin();
-  CHECK(p11->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &session) == CKR_OK,
+  CHECK_THAT(p11->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &session) == CKR_OK,
         "a read-write session");
-  CHECK(p11->C_Login(session, CKU_USER, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)strlen(pin)) == CKR_OK, "logged in");
+  CHECK_THAT(p11->C_Login(session, CKU_USER, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)strlen(pin)) == CKR_OK, "logged in");
   printf("READY\n");
   fflush(stdout);
   char line[16];
@@ -197,17 +187,17 @@ static void lost_answer(void) {
   CK_RV generated =
       p11->C_GenerateKeyPair(session, &mechanism, public_template, 3, private_template, 2, &public_key, &private_key);
   if (generated != CKR_OK) printf("# C_GenerateKeyPair: 0x%lx\n", generated);
-  CHECK(generated == CKR_OK, "C_GenerateKeyPair, its first answer lost");
+  CHECK_THAT(generated == CKR_OK, "C_GenerateKeyPair, its first answer lost");
   CK_OBJECT_HANDLE found[4];
   CK_ULONG count = 0;
-  CHECK(p11->C_FindObjectsInit(session, &private_template[1], 1) == CKR_OK, "C_FindObjectsInit by the label");
-  CHECK(p11->C_FindObjects(session, found, 4, &count) == CKR_OK, "C_FindObjects");
-  CHECK(p11->C_FindObjectsFinal(session) == CKR_OK, "C_FindObjectsFinal");
+  CHECK_THAT(p11->C_FindObjectsInit(session, &private_template[1], 1) == CKR_OK, "C_FindObjectsInit by the label");
+  CHECK_THAT(p11->C_FindObjects(session, found, 4, &count) == CKR_OK, "C_FindObjects");
+  CHECK_THAT(p11->C_FindObjectsFinal(session) == CKR_OK, "C_FindObjectsFinal");
   if (count != 2) printf("# %lu objects found\n", count);
-  CHECK(count == 2 && ((found[0] == public_key && found[1] == private_key) ||
+  CHECK_THAT(count == 2 && ((found[0] == public_key && found[1] == private_key) ||
                        (found[1] == public_key && found[0] == private_key)),
         "exactly one pair was made, the one answered");
-  CHECK(p11->C_CloseSession(session) == CKR_OK, "the session closes");
+  CHECK_THAT(p11->C_CloseSession(session) == CKR_OK, "the session closes");
 }
 
 /* ---- lost-batch ---- */
@@ -249,9 +239,9 @@ static void lost_batch(void) {
     writers[i] = (struct writer){.index = i, .key = CK_INVALID_HANDLE};
     opened &= p11->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &writers[i].session) == CKR_OK;
   }
-  CHECK(opened, "read-write sessions");
+  CHECK_THAT(opened, "read-write sessions");
   const char *pin = user_pin();
-  CHECK(p11->C_Login(writers[0].session, CKU_USER, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)strlen(pin)) == CKR_OK,
+  CHECK_THAT(p11->C_Login(writers[0].session, CKU_USER, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)strlen(pin)) == CKR_OK,
         "logged in");
   printf("READY\n");
   fflush(stdout);
@@ -282,8 +272,8 @@ static void lost_batch(void) {
     if (rv != CKR_OK || count != 1) printf("# thread %d: 0x%lx, %lu keys of its label\n", i, rv, count);
     one_each &= rv == CKR_OK && count == 1 && found[0] == w->key;
   }
-  CHECK(generated, "every C_GenerateKey succeeded, a batch's answer lost");
-  CHECK(one_each, "exactly one key of each label was made, the one answered");
+  CHECK_THAT(generated, "every C_GenerateKey succeeded, a batch's answer lost");
+  CHECK_THAT(one_each, "exactly one key of each label was made, the one answered");
   for (int i = 0; i < WRITERS; i++) p11->C_CloseSession(writers[i].session);
 }
 
@@ -292,14 +282,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: %s <module.so> close-race|restart|unreachable|lost-answer|lost-batch\n", argv[0]);
     return 2;
   }
-  void *module = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-  CK_RV (*get_function_list)(CK_FUNCTION_LIST_PTR_PTR) =
-      module == NULL ? NULL : (CK_RV(*)(CK_FUNCTION_LIST_PTR_PTR))dlsym(module, "C_GetFunctionList");
-  if (get_function_list == NULL || get_function_list(&p11) != CKR_OK) {
-    fprintf(stderr, "cannot load %s: %s\n", argv[1], dlerror());
-    return 2;
-  }
-  CHECK(p11->C_Initialize(NULL) == CKR_OK, "C_Initialize");
+  void *module = load_module(argv[1], &p11);
+  if (module == NULL) return 2;
+  CHECK_THAT(p11->C_Initialize(NULL) == CKR_OK, "C_Initialize");
   if (strcmp(argv[2], "close-race") == 0) {
     close_race(0);
     close_race(1);
@@ -315,7 +300,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "unknown mode %s\n", argv[2]);
     return 2;
   }
-  CHECK(p11->C_Finalize(NULL) == CKR_OK, "C_Finalize");
+  CHECK_THAT(p11->C_Finalize(NULL) == CKR_OK, "C_Finalize");
   dlclose(module);
   printf("%d failure(s)\n", failures);
   return failures == 0 ? 0 : 1;

@@ -9,7 +9,6 @@
  * Prints one line per check and exits non-zero if any failed.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 
 #include "check.h"
 #include "coffer-pkcs11.h"
+#include "load-module.h"
 
 static CK_FUNCTION_LIST_PTR p11;
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
@@ -480,13 +480,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: %s <module.so>\n", argv[0]);
     return 2;
   }
-  void *module = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-  CK_RV (*get_function_list)(CK_FUNCTION_LIST_PTR_PTR) =
-      module != NULL ? (CK_RV(*)(CK_FUNCTION_LIST_PTR_PTR))dlsym(module, "C_GetFunctionList") : NULL;
-  if (get_function_list == NULL || get_function_list(&p11) != CKR_OK) {
-    fprintf(stderr, "cannot load %s\n", argv[1]);
-    return 2;
-  }
+  void *module = load_module(argv[1], &p11);
+  if (module == NULL) return 2;
   snprintf(tag, sizeof tag, "-%ld", (long)getpid());
   CK_ULONG der_length = 0;
   unsigned char *der = read_file(pin_of("COFFER_P11_TEST_CERT"), &der_length);

@@ -6,7 +6,6 @@
  * Prints one line per check and exits non-zero if any failed.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include <unistd.h>
 
 #include "coffer-pkcs11.h"
+#include "load-module.h"
 #include "check.h"
 
 static CK_FUNCTION_LIST_PTR p11;
@@ -260,17 +260,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: %s <module.so>\n", argv[0]);
     return 2;
   }
-  void *module = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-  if (module == NULL) {
-    fprintf(stderr, "dlopen: %s\n", dlerror());
-    return 2;
-  }
-  CK_RV (*get_function_list)(CK_FUNCTION_LIST_PTR_PTR) =
-      (CK_RV(*)(CK_FUNCTION_LIST_PTR_PTR))dlsym(module, "C_GetFunctionList");
-  if (get_function_list == NULL || get_function_list(&p11) != CKR_OK) {
-    fprintf(stderr, "no C_GetFunctionList\n");
-    return 2;
-  }
+  void *module = load_module(argv[1], &p11);
+  if (module == NULL) return 2;
   CHECK(p11->version.major == 2 && p11->version.minor == 40);
   before_initialize();
   interfaces(module);
