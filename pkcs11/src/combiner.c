@@ -12,7 +12,11 @@
  * fails each of its calls with that error. A write (C_GenerateKey) carries its own
  * Idempotency-Key in its item, as it would in its header alone: a batch of such writes only is
  * sent again elsewhere after its answer was lost, and the node makes each key once; a batch with
- * any other call is not, as none of those calls would be alone (transport.c).
+ * any other call is not, as none of those calls would be alone (transport.c). A batch holding a
+ * node-bound call (affinity.c: a session object's creation, a search) goes to the login's home
+ * endpoint; a call of a batch answered SESSION_OBJECT_NOT_HERE (it named a session object
+ * another node holds; that node ran nothing of it) is sent again alone, where transport.c
+ * looks for its node.
  *
  * The queue holds only pointers to the waiting calls' own items (on their stacks). The thread
  * that sends a batch writes each item's answer, then marks it done under the lock; the answer
@@ -146,9 +150,10 @@ static void send_batch(const struct coffer_config *config, struct item *batch) {
     return;
   }
   /* Each write's key is made once per batch: every endpoint the batch is tried on sees the same. */
-  int keyed = 1;
+  int keyed = 1, node_bound = 0;
   for (struct item *item = batch; item != NULL; item = item->next) {
     keyed &= item->write;
+    node_bound |= coffer_is_node_bound("POST", item->route, item->body);
     if (item->write && coffer_idempotency_key(item->key) != CKR_OK) {
       fail_all(batch, CKR_FUNCTION_FAILED, NULL);
       return;
@@ -161,7 +166,7 @@ static void send_batch(const struct coffer_config *config, struct item *batch) {
   }
   char code[COFFER_CODE_MAX];
   json_object *answer = NULL, *results;
-  CK_RV rv = coffer_http_batch(config, batch->token, body, keyed, &answer, code);
+  CK_RV rv = coffer_http_batch(config, batch->token, body, keyed, node_bound, &answer, code);
   coffer_free_secret(body);
   size_t count = 0;
   for (struct item *item = batch; item != NULL; item = item->next) count++;
@@ -176,6 +181,9 @@ static void send_batch(const struct coffer_config *config, struct item *batch) {
       take_result(item, json_object_array_get_idx(results, i++));
   }
   coffer_json_put_wiped(answer);
+  for (struct item *item = batch; rv == CKR_OK && item != NULL; item = item->next)
+    if (item->rv != CKR_OK && strcmp(item->code, "SESSION_OBJECT_NOT_HERE") == 0)
+      item->rv = coffer_http(config, "POST", item->route, item->token, item->body, &item->response, item->code);
 }
 
 CK_RV coffer_combined_http(const struct coffer_config *config, const char *operation, const char *route,

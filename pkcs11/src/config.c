@@ -1,14 +1,19 @@
 /*
  * Configuration: the JSON file named by COFFER_PKCS11_CONF, then the environment over it.
  *   {"endpoints": ["https://host:2225"], "caFile": "...", "certFile": "...", "keyFile": "...",
- *    "connectTimeoutMs": 5000, "requestTimeoutMs": 30000, "combineInFlight": 2}
+ *    "connectTimeoutMs": 5000, "requestTimeoutMs": 30000, "combineInFlight": 2,
+ *    "discover": false, "discoveryIntervalMs": 60000}
  * An endpoint may name its zone ("https://host:2225#zone-a", or {"url": …, "zone": …}); with
- * "zone" (COFFER_PKCS11_ZONE) the endpoints of that zone are tried first (zones.c).
+ * "zone" (COFFER_PKCS11_ZONE) the healthy endpoints of that zone are preferred (endpoint-pool.c).
  * Relative paths in the file are relative to the file's directory. The environment:
  * COFFER_PKCS11_ENDPOINTS (comma-separated), COFFER_PKCS11_CA_FILE, COFFER_PKCS11_CERT_FILE,
  * COFFER_PKCS11_KEY_FILE, COFFER_PKCS11_CONNECT_TIMEOUT_MS, COFFER_PKCS11_REQUEST_TIMEOUT_MS,
- * COFFER_PKCS11_COMBINE_IN_FLIGHT. `combineInFlight` is how many requests of combined calls
- * (combiner.c) may be on their way at once; 0 sends every call alone.
+ * COFFER_PKCS11_COMBINE_IN_FLIGHT, COFFER_PKCS11_DISCOVER (1 or 0),
+ * COFFER_PKCS11_DISCOVERY_INTERVAL_MS. `combineInFlight` is how many requests of combined calls
+ * (combiner.c) may be on their way at once; 0 sends every call alone. `discover` also uses the
+ * nodes the cluster lists (discovery.c), asked at C_Initialize and again every
+ * `discoveryIntervalMs` (1000 to 86400000). A value out of its bounds, or of the wrong type,
+ * fails C_Initialize with CKR_GENERAL_ERROR.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -21,6 +26,9 @@
 #define DEFAULT_REQUEST_TIMEOUT_MS 30000L
 #define DEFAULT_COMBINE_IN_FLIGHT 2L
 #define MAX_COMBINE_IN_FLIGHT 64L
+#define DEFAULT_DISCOVERY_INTERVAL_MS 60000L
+#define MIN_DISCOVERY_INTERVAL_MS 1000L
+#define MAX_DISCOVERY_INTERVAL_MS 86400000L
 
 static char *resolve(const char *base_dir, const char *path) {
   if (path[0] == '/' || base_dir == NULL) return strdup(path);
@@ -76,9 +84,14 @@ static CK_RV set_zone(struct coffer_config *config, const char *zone) {
 }
 
 static void clear_endpoints(struct coffer_config *config) {
-  for (size_t i = 0; i < config->endpoint_count; i++) free(config->endpoints[i]);
+  for (size_t i = 0; i < config->endpoint_count; i++) {
+    free(config->endpoints[i]);
+    if (config->endpoint_zones != NULL) free(config->endpoint_zones[i]);
+  }
   free(config->endpoints);
+  free(config->endpoint_zones);
   config->endpoints = NULL;
+  config->endpoint_zones = NULL;
   config->endpoint_count = 0;
 }
 
@@ -104,6 +117,20 @@ static CK_RV read_in_flight(json_object *root, long *out) {
       json_object_get_int64(value) > MAX_COMBINE_IN_FLIGHT)
     return CKR_ARGUMENTS_BAD;
   *out = (long)json_object_get_int64(value);
+  return CKR_OK;
+}
+
+static CK_RV read_discovery(json_object *root, struct coffer_config *config) {
+  json_object *value;
+  if (json_object_object_get_ex(root, "discover", &value)) {
+    if (!json_object_is_type(value, json_type_boolean)) return CKR_ARGUMENTS_BAD;
+    config->discover = json_object_get_boolean(value);
+  }
+  if (!json_object_object_get_ex(root, "discoveryIntervalMs", &value)) return CKR_OK;
+  if (!json_object_is_type(value, json_type_int) || json_object_get_int64(value) < MIN_DISCOVERY_INTERVAL_MS ||
+      json_object_get_int64(value) > MAX_DISCOVERY_INTERVAL_MS)
+    return CKR_ARGUMENTS_BAD;
+  config->discovery_interval_ms = (long)json_object_get_int64(value);
   return CKR_OK;
 }
 
@@ -138,6 +165,7 @@ static CK_RV read_file(struct coffer_config *config, const char *file) {
   if (rv == CKR_OK) rv = read_timeout(root, "connectTimeoutMs", &config->connect_timeout_ms);
   if (rv == CKR_OK) rv = read_timeout(root, "requestTimeoutMs", &config->request_timeout_ms);
   if (rv == CKR_OK) rv = read_in_flight(root, &config->combine_in_flight);
+  if (rv == CKR_OK) rv = read_discovery(root, config);
   if (rv == CKR_ARGUMENTS_BAD) rv = CKR_GENERAL_ERROR;
   free(base_dir);
   json_object_put(root);
@@ -185,6 +213,19 @@ static CK_RV read_environment(struct coffer_config *config) {
     if (*end != '\0' || parsed < 0 || parsed > MAX_COMBINE_IN_FLIGHT) return CKR_GENERAL_ERROR;
     config->combine_in_flight = parsed;
   }
+  const char *discover = getenv("COFFER_PKCS11_DISCOVER");
+  if (discover != NULL && discover[0] != '\0') {
+    if (strcmp(discover, "1") != 0 && strcmp(discover, "0") != 0) return CKR_GENERAL_ERROR;
+    config->discover = discover[0] == '1';
+  }
+  const char *interval = getenv("COFFER_PKCS11_DISCOVERY_INTERVAL_MS");
+  if (interval != NULL && interval[0] != '\0') {
+    char *end;
+    long parsed = strtol(interval, &end, 10);
+    if (*end != '\0' || parsed < MIN_DISCOVERY_INTERVAL_MS || parsed > MAX_DISCOVERY_INTERVAL_MS)
+      return CKR_GENERAL_ERROR;
+    config->discovery_interval_ms = parsed;
+  }
   return CKR_OK;
 }
 
@@ -193,12 +234,13 @@ CK_RV coffer_config_load(struct coffer_config *config) {
   config->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
   config->request_timeout_ms = DEFAULT_REQUEST_TIMEOUT_MS;
   config->combine_in_flight = DEFAULT_COMBINE_IN_FLIGHT;
+  config->discovery_interval_ms = DEFAULT_DISCOVERY_INTERVAL_MS;
   const char *file = getenv("COFFER_PKCS11_CONF");
   CK_RV rv = CKR_OK;
   if (file != NULL && file[0] != '\0') rv = read_file(config, file);
   if (rv == CKR_OK) rv = read_environment(config);
   if (rv == CKR_OK && config->endpoint_count == 0) rv = CKR_GENERAL_ERROR;
-  if (rv == CKR_OK) rv = coffer_config_order_by_zone(config);
+  if (rv == CKR_OK) rv = coffer_config_split_zones(config);
   if (rv != CKR_OK) coffer_config_free(config);
   return rv;
 }

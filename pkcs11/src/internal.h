@@ -3,7 +3,9 @@
 #define COFFER_INTERNAL_H
 
 #include <json-c/json.h>
+#include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "coffer-pkcs11.h"
 
@@ -39,23 +41,121 @@ int coffer_handle_parse(const char *text, CK_OBJECT_HANDLE *handle);
 /* ---- config.c ---- */
 struct coffer_config {
   char **endpoints;
+  char **endpoint_zones; /* each endpoint's zone, or NULL (zones.c) */
   size_t endpoint_count;
-  char *zone;                 /* the client's zone, or NULL */
-  size_t zone_endpoint_count; /* the first endpoints are in it (zones.c orders them) */
+  char *zone; /* the client's zone, or NULL */
   char *ca_file;
   char *cert_file;
   char *key_file;
   long connect_timeout_ms;
   long request_timeout_ms;
   long combine_in_flight; /* combiner.c: requests of combined calls on their way at once; 0: none */
+  int discover;           /* discovery.c: also use the nodes GET /v1/cluster/nodes lists */
+  long discovery_interval_ms;
 };
 /* Reads COFFER_PKCS11_CONF (a JSON file), then the COFFER_PKCS11_* variables over it. */
 CK_RV coffer_config_load(struct coffer_config *config);
 void coffer_config_free(struct coffer_config *config);
 
 /* ---- zones.c ---- */
-/* Puts the endpoints of config->zone first (in their order), drops each "#zone", counts them. */
-CK_RV coffer_config_order_by_zone(struct coffer_config *config);
+/* Splits each endpoint's "#zone" off into endpoint_zones; CKR_GENERAL_ERROR for an endpoint or
+   zone the endpoint pool cannot hold (too long, too many). */
+CK_RV coffer_config_split_zones(struct coffer_config *config);
+
+/* ---- affinity.c ---- */
+/* Whether a request touches (or makes) what lives in one node's memory only: a multi-part
+   operation, a search (it lists that node's session objects), a session object's creation. */
+int coffer_is_node_bound(const char *method, const char *path, const char *body);
+
+/* ---- endpoint-pool.c: the endpoints, their health, and the choice of one per attempt ---- */
+#define COFFER_ENDPOINTS_MAX 64
+#define COFFER_URL_MAX 512
+#define COFFER_ZONE_MAX 64
+#define COFFER_BACKOFF_MIN_MS 250
+#define COFFER_BACKOFF_MAX_MS 10000
+struct coffer_endpoint {
+  char url[COFFER_URL_MAX];
+  char zone[COFFER_ZONE_MAX]; /* "" when not known */
+  unsigned long long serial;  /* this occupancy of the slot; 0: an empty slot */
+  int listed;                 /* configured, or discovered and still listed: it may be picked */
+  int configured;             /* kept whatever discovery says */
+  int healthy;
+  int checking;               /* a health check of it is on its way */
+  unsigned outstanding;       /* requests sent to it and not yet answered */
+  unsigned failures;          /* failed checks since it last served: the backoff doubles with them */
+  long long check_at_ms;      /* when an unhealthy one is next checked (coffer_now_ms) */
+  unsigned long long last_picked;
+};
+struct coffer_pool {
+  pthread_mutex_t lock;
+  struct coffer_endpoint endpoints[COFFER_ENDPOINTS_MAX];
+  size_t count; /* slots in use or once used */
+  char zone[COFFER_ZONE_MAX];
+  unsigned long long picks, serials, random;
+  long long discover_at_ms;
+  int discovering;
+  size_t home_id; /* the login's home endpoint (affinity.c), when home_serial is its occupancy */
+  unsigned long long home_serial;
+};
+/* What a request or a check holds of an endpoint: its slot, the occupancy, a copy of its URL. */
+struct coffer_pick {
+  size_t id;
+  unsigned long long serial;
+  char url[COFFER_URL_MAX];
+};
+enum coffer_outcome { COFFER_ANSWERED, COFFER_FAILED, COFFER_NEITHER };
+struct coffer_node {
+  char url[COFFER_URL_MAX];
+  char zone[COFFER_ZONE_MAX];
+};
+/* Milliseconds of a monotonic clock: the `now` of the functions below. */
+long long coffer_now_ms(void);
+/* The module's pool. */
+struct coffer_pool *coffer_pool(void);
+/* A pool of one's own (the unit checks). */
+void coffer_pool_init(struct coffer_pool *pool);
+void coffer_pool_destroy(struct coffer_pool *pool);
+/* Forgets every endpoint; `zone` (may be NULL) is the client's; `seed` feeds the jitter. */
+void coffer_pool_reset(struct coffer_pool *pool, const char *zone, unsigned long long seed);
+/* A configured endpoint (kept whatever discovery says). */
+CK_RV coffer_pool_add(struct coffer_pool *pool, const char *url, const char *zone);
+/* Discovery's list: its nodes are added, discovered endpoints it no longer lists dropped. */
+void coffer_pool_list(struct coffer_pool *pool, const struct coffer_node *nodes, size_t count);
+/* The endpoint for a request's next attempt among those not in *tried (one bit per slot, set
+   here), counted outstanding until coffer_pool_done; -1 when every listed one was tried. A
+   `node_bound` attempt goes to the home endpoint while it is healthy and untried. */
+int coffer_pool_pick(struct coffer_pool *pool, uint64_t *tried, int node_bound, struct coffer_pick *pick);
+/* A node-bound request was answered there: it is the login's home from now on. */
+void coffer_pool_set_home(struct coffer_pool *pool, const struct coffer_pick *pick);
+void coffer_pool_done(struct coffer_pool *pool, const struct coffer_pick *pick, enum coffer_outcome outcome,
+                      long long now);
+/* An unhealthy endpoint whose check is due and that no other thread checks (the most overdue),
+   claimed until coffer_pool_checked; -1 when none. */
+int coffer_pool_claim_check(struct coffer_pool *pool, long long now, struct coffer_pick *pick);
+/* A check's result: serving (1), or not (0: the backoff doubles), or none (-1: the check could
+   not be made, out of memory); `zone` the node's own, or NULL. */
+void coffer_pool_checked(struct coffer_pool *pool, const struct coffer_pick *pick, int serving, const char *zone,
+                         long long now);
+/* Whether a discovery is due (and then claimed until coffer_pool_discovered says when next). */
+int coffer_pool_claim_discovery(struct coffer_pool *pool, long long now);
+void coffer_pool_discovered(struct coffer_pool *pool, long long next_at_ms);
+void coffer_pool_before_fork(struct coffer_pool *pool);
+void coffer_pool_after_fork(struct coffer_pool *pool);
+
+/* ---- health.c: checks of unhealthy endpoints, at request time ---- */
+/* Whether a GET /v1/health answer says the node serves (200, "sealed": false); its zone, when
+   it names one that fits, into `zone` (else ""). */
+int coffer_health_serving(long status, const char *body, char zone[COFFER_ZONE_MAX]);
+/* One check of the endpoint whose check is most overdue, if any, on the caller's curl handle. */
+void coffer_health_check_due(const struct coffer_config *config, void *curl);
+
+/* ---- discovery.c: the cluster's nodes, from GET /v1/cluster/nodes ---- */
+/* The nodes of an answer {"nodes": [{"url", "zone"?}]}, https URLs only (others are refused and
+   left out), at most `max`; -1 for an answer of another shape. */
+int coffer_discovery_parse(json_object *answer, struct coffer_node *nodes, size_t max);
+/* With "discover": asks the cluster for its nodes when due (at C_Initialize, then every
+   discovery_interval_ms), unless another thread is asking. */
+void coffer_discovery_check_due(const struct coffer_config *config);
 
 /* ---- idempotency.c ---- */
 #define COFFER_IDEMPOTENCY_HEADER_MAX 64
@@ -72,7 +172,8 @@ CK_RV coffer_idempotency_header(char line[COFFER_IDEMPOTENCY_HEADER_MAX]);
 CK_RV coffer_ckr_of(const char *code);
 
 /* ---- transport.c ---- */
-CK_RV coffer_transport_init(void);
+/* curl's global state, and the endpoint pool seeded from the configuration. */
+CK_RV coffer_transport_init(const struct coffer_config *config);
 void coffer_transport_cleanup(void);
 /* In a child after fork(): forgets the parent's connections without closing them. */
 void coffer_transport_abandon(void);
@@ -81,8 +182,12 @@ void coffer_transport_before_fork(void);
 void coffer_transport_after_fork(void);
 /* The longest error code the node sends, with its NUL. */
 #define COFFER_CODE_MAX 48
+/* One GET of `path` on `url` with no retry and no token, on the caller's curl handle (a CURL *),
+   within `timeout_ms` in all: the status and the body (malloc'd, NUL-terminated; free it). */
+CK_RV coffer_http_get_once(void *curl, const struct coffer_config *config, const char *url, const char *path,
+                           long timeout_ms, long *status, char **body);
 /*
- * One request to /v1, on the endpoint that answered last, else the next that answers. `token`
+ * One request to /v1, on the endpoint the pool chooses, else the next it chooses. `token`
  * (may be NULL) goes as a bearer token; `body` (may be NULL) as JSON. On CKR_OK, *response
  * holds the parsed answer (may be NULL for 204); the caller puts it. An error answer is mapped
  * through coffer_ckr_of, and its code copied into `code` when not NULL (else code is "").
@@ -95,9 +200,10 @@ CK_RV coffer_http(const struct coffer_config *config, const char *method, const 
  * POST /v1/batch, as coffer_http. The node may have run a batch whose answer was lost, so after
  * its request left it is sent again elsewhere only when `keyed`: every item is a write carrying
  * its own idempotencyKey, which the node answers from the first run instead of writing twice.
+ * `node_bound`: an item of it is (affinity.c), so the batch goes to the login's home endpoint.
  */
 CK_RV coffer_http_batch(const struct coffer_config *config, const char *token, const char *body, int keyed,
-                        json_object **response, char code[COFFER_CODE_MAX]);
+                        int node_bound, json_object **response, char code[COFFER_CODE_MAX]);
 
 /* ---- combiner.c: concurrent calls, coalesced into POST /v1/batch ---- */
 /* The largest body a call may have to travel with others (answers are bounded: combiner.c). */

@@ -87,7 +87,7 @@ CK_RV C_Initialize(CK_VOID_PTR pInitArgs) {
     if (initialized) forget_parent(); /* a child the atfork handler did not see (a raw clone) */
     rv = coffer_config_load(&config);
     if (rv == CKR_OK) {
-      rv = coffer_transport_init();
+      rv = coffer_transport_init(&config);
       if (rv != CKR_OK) coffer_config_free(&config);
     }
     if (rv == CKR_OK) {
@@ -95,6 +95,7 @@ CK_RV C_Initialize(CK_VOID_PTR pInitArgs) {
       coffer_key_views_clear();
       initialized = 1;
       owner_pid = getpid();
+      coffer_discovery_check_due(&config); /* with "discover": the cluster's nodes before the first call */
     }
   }
   pthread_mutex_unlock(&lock);

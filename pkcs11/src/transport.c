@@ -2,10 +2,11 @@
  * The HTTP client: one HTTPS request to the node's /v1 API per call, over TLS 1.3 with the
  * cluster CA and the client certificate from the configuration. Calls on many threads run at
  * once: each takes a curl handle from a pool and gives it back, so every handle keeps its
- * connection open for the next call. Requests go to the endpoint that answered last; one that
- * cannot be reached is skipped for the next; when none answers, the call fails with
- * CKR_DEVICE_ERROR. Endpoints of the client's zone come first (zones.c): once requests moved
- * to another zone, one call now and then starts at the zone's first endpoint again.
+ * connections open for the next call. Each attempt goes to the endpoint the endpoint pool
+ * chooses (endpoint-pool.c: healthy, the client's zone first, fewest requests outstanding),
+ * after a due health check (health.c) and a due discovery (discovery.c). An endpoint that
+ * cannot be reached, or answers 503 as unavailable() says, is marked unhealthy and the next
+ * one chosen; when none answers, the call fails with CKR_DEVICE_ERROR.
  * A failure after the request left is retried on another endpoint only for a GET or a write
  * carrying an Idempotency-Key (idempotency.c), or a batch whose items all are such writes, each
  * with its key: the node may have run it, and a retry of that write answers the first one's
@@ -20,12 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 
 #define MAX_RESPONSE_BYTES (16u * 1024u * 1024u)
-/* How long requests stay on an endpoint outside the client's zone before one tries the zone again. */
-#define ZONE_RETRY_SECONDS 30
 
 struct buffer {
   char *data;
@@ -72,59 +72,67 @@ static size_t on_data(char *chunk, size_t size, size_t count, void *user) {
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static CURL *pool[POOL_MAX];
 static size_t pool_count;
-/* The endpoint that answered last: the next request starts there. */
-static size_t preferred_endpoint;
-/* When requests last left the client's zone, or last tried to come back to it. */
-static time_t left_zone_at;
 /* A parent's handles, left untouched in a child: closing them would end the parent's TLS
    connections on the shared sockets. Kept here, not lost, until the process exits. */
 static CURL *volatile abandoned[POOL_MAX]; /* volatile: stores never read are not optimised away */
 
-CK_RV coffer_transport_init(void) {
-  return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? CKR_OK : CKR_GENERAL_ERROR;
+static unsigned long long jitter_seed(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  return (unsigned long long)now.tv_nsec ^ ((unsigned long long)now.tv_sec << 20) ^ (unsigned long long)getpid();
+}
+
+CK_RV coffer_transport_init(const struct coffer_config *config) {
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return CKR_GENERAL_ERROR;
+  struct coffer_pool *endpoints = coffer_pool();
+  coffer_pool_reset(endpoints, config->zone, jitter_seed());
+  for (size_t i = 0; i < config->endpoint_count; i++)
+    if (coffer_pool_add(endpoints, config->endpoints[i], config->endpoint_zones[i]) != CKR_OK) {
+      coffer_pool_reset(endpoints, NULL, 0);
+      curl_global_cleanup();
+      return CKR_GENERAL_ERROR;
+    }
+  return CKR_OK;
 }
 
 void coffer_transport_cleanup(void) {
   pthread_mutex_lock(&pool_lock);
   for (size_t i = 0; i < pool_count; i++) curl_easy_cleanup(pool[i]);
   pool_count = 0;
-  preferred_endpoint = 0;
   pthread_mutex_unlock(&pool_lock);
+  coffer_pool_reset(coffer_pool(), NULL, 0);
   curl_global_cleanup();
 }
 
-void coffer_transport_before_fork(void) { pthread_mutex_lock(&pool_lock); }
-void coffer_transport_after_fork(void) { pthread_mutex_unlock(&pool_lock); }
+/* The handle pool's lock, then the endpoint pool's: never held together elsewhere. */
+void coffer_transport_before_fork(void) {
+  pthread_mutex_lock(&pool_lock);
+  coffer_pool_before_fork(coffer_pool());
+}
+void coffer_transport_after_fork(void) {
+  coffer_pool_after_fork(coffer_pool());
+  pthread_mutex_unlock(&pool_lock);
+}
 
 void coffer_transport_abandon(void) {
   pthread_mutex_lock(&pool_lock);
   for (size_t i = 0; i < pool_count; i++) abandoned[i] = pool[i];
   pool_count = 0;
-  preferred_endpoint = 0;
   pthread_mutex_unlock(&pool_lock);
+  coffer_pool_reset(coffer_pool(), NULL, 0); /* the parent's requests are not the child's */
 }
 
-static CURL *take_handle(const struct coffer_config *config, size_t *endpoint) {
+static CURL *take_handle(void) {
   pthread_mutex_lock(&pool_lock);
   /* A new handle is made under the lock too: curl_easy_init guards its global state with a
      spin lock of its own, which thread checkers cannot see. Rare: the pool keeps them. */
   CURL *curl = pool_count > 0 ? pool[--pool_count] : curl_easy_init();
-  *endpoint = preferred_endpoint;
-  time_t now = time(NULL);
-  if (preferred_endpoint >= config->zone_endpoint_count && config->zone_endpoint_count > 0 &&
-      now - left_zone_at >= ZONE_RETRY_SECONDS) {
-    *endpoint = 0; /* this call tries the zone again; the others stay where they answered */
-    left_zone_at = now;
-  }
   pthread_mutex_unlock(&pool_lock);
   return curl;
 }
 
-static void give_back(const struct coffer_config *config, CURL *curl, size_t endpoint, int answered) {
+static void give_back(CURL *curl) {
   pthread_mutex_lock(&pool_lock);
-  if (answered && endpoint >= config->zone_endpoint_count && preferred_endpoint < config->zone_endpoint_count)
-    left_zone_at = time(NULL);
-  if (answered) preferred_endpoint = endpoint;
   if (pool_count < POOL_MAX) {
     pool[pool_count++] = curl;
     curl = NULL;
@@ -141,8 +149,8 @@ static void wipe_headers(struct curl_slist *headers) {
 /* The answer of one endpoint: CKR_OK with the status and body, or CKR_DEVICE_ERROR (unreachable;
    *sent says whether any of the request left first). */
 static CK_RV request_once(CURL *curl, const struct coffer_config *config, const char *endpoint, const char *method,
-                          const char *path, struct curl_slist *headers, const char *body, long *status,
-                          struct buffer *answer, int *sent) {
+                          const char *path, struct curl_slist *headers, const char *body, long timeout_ms,
+                          long *status, struct buffer *answer, int *sent) {
   curl_easy_reset(curl); /* options only: live connections stay for reuse */
   size_t url_length = strlen(endpoint) + strlen(path) + 1;
   char *url = malloc(url_length);
@@ -154,7 +162,7 @@ static CK_RV request_once(CURL *curl, const struct coffer_config *config, const 
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
   curl_easy_setopt(curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_3);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, config->connect_timeout_ms);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, config->request_timeout_ms);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
   if (config->ca_file != NULL) curl_easy_setopt(curl, CURLOPT_CAINFO, config->ca_file);
   if (config->cert_file != NULL) curl_easy_setopt(curl, CURLOPT_SSLCERT, config->cert_file);
   if (config->key_file != NULL) curl_easy_setopt(curl, CURLOPT_SSLKEY, config->key_file);
@@ -180,6 +188,25 @@ static CK_RV request_once(CURL *curl, const struct coffer_config *config, const 
   return rv;
 }
 
+CK_RV coffer_http_get_once(void *handle, const struct coffer_config *config, const char *url, const char *path,
+                           long timeout_ms, long *status, char **body) {
+  *body = NULL;
+  *status = 0;
+  struct curl_slist *headers = curl_slist_append(NULL, "Accept: application/json");
+  if (headers == NULL) return CKR_HOST_MEMORY;
+  struct buffer answer = {0};
+  int sent = 0;
+  CK_RV rv = request_once(handle, config, url, "GET", path, headers, NULL, timeout_ms, status, &answer, &sent);
+  curl_slist_free_all(headers);
+  if (rv == CKR_OK) {
+    *body = answer.data != NULL ? answer.data : strdup("");
+    if (*body == NULL) rv = CKR_HOST_MEMORY;
+  } else {
+    buffer_wipe(&answer);
+  }
+  return rv;
+}
+
 static CK_RV error_of(json_object *answer, char code[COFFER_CODE_MAX]) {
   json_object *error, *field;
   if (answer == NULL || !json_object_object_get_ex(answer, "error", &error) ||
@@ -201,11 +228,24 @@ static int unavailable(long status, const struct buffer *answer, int retriable) 
   return strcmp(code, "NODE_SEALED") == 0 || (code[0] == '\0' && retriable);
 }
 
+/* 409 SESSION_OBJECT_NOT_HERE: the request named a session object another node holds, and this
+   node ran nothing (src/identity/session-bound.ts). */
+static int not_here(long status, const struct buffer *answer) {
+  if (status != 409) return 0;
+  json_object *parsed = answer->length > 0 ? json_tokener_parse(answer->data) : NULL;
+  char code[COFFER_CODE_MAX] = "";
+  (void)error_of(parsed, code);
+  if (parsed != NULL) coffer_json_put_wiped(parsed);
+  return strcmp(code, "SESSION_OBJECT_NOT_HERE") == 0;
+}
+
 /* One request: `key_line` (NULL: none) its Idempotency-Key header; `retried_after_send` whether
-   a failure after the request left may be retried on another endpoint. */
+   a failure after the request left may be retried on another endpoint; `node_bound` whether it
+   goes to the login's home endpoint (affinity.c). An answer SESSION_OBJECT_NOT_HERE is tried
+   again at home, then on the others; the last such answer is the call's when none holds it. */
 static CK_RV request(const struct coffer_config *config, const char *method, const char *path, const char *token,
-                     const char *body, const char *key_line, int retried_after_send, json_object **response,
-                     char code[COFFER_CODE_MAX]) {
+                     const char *body, const char *key_line, int retried_after_send, int node_bound,
+                     json_object **response, char code[COFFER_CODE_MAX]) {
   *response = NULL;
   if (code != NULL) code[0] = '\0';
   struct curl_slist *headers = curl_slist_append(NULL, "Accept: application/json");
@@ -230,29 +270,61 @@ static CK_RV request(const struct coffer_config *config, const char *method, con
   }
   if (headers == NULL) return CKR_HOST_MEMORY;
 
-  size_t first = 0;
-  CURL *curl = take_handle(config, &first);
+  coffer_discovery_check_due(config);
+  CURL *curl = take_handle();
   if (curl == NULL) {
     wipe_headers(headers);
     return CKR_HOST_MEMORY;
   }
+  coffer_health_check_due(config, curl);
+  struct coffer_pool *endpoints = coffer_pool();
   CK_RV rv = CKR_DEVICE_ERROR;
   long status = 0;
   struct buffer answer = {0};
-  size_t endpoint = first;
-  for (size_t tried = 0; tried < config->endpoint_count; tried++) {
-    endpoint = (first + tried) % config->endpoint_count;
+  uint64_t tried = 0;
+  struct coffer_pick pick;
+  int elsewhere = 0; /* an endpoint answered SESSION_OBJECT_NOT_HERE: that answer stands if none holds it */
+  int lost = 0;      /* a request that left failed, and may not be sent again: its fate is unknown */
+  struct buffer kept = {0};
+  long kept_status = 0;
+  for (int home = node_bound; coffer_pool_pick(endpoints, &tried, home, &pick) == 0;) {
     buffer_wipe(&answer);
     int sent = 0;
-    rv = request_once(curl, config, config->endpoints[endpoint], method, path, headers, body, &status, &answer,
-                      &sent);
-    if (rv == CKR_OK && unavailable(status, &answer, retried_after_send)) {
+    rv = request_once(curl, config, pick.url, method, path, headers, body, config->request_timeout_ms, &status,
+                      &answer, &sent);
+    int down = rv == CKR_DEVICE_ERROR || (rv == CKR_OK && unavailable(status, &answer, retried_after_send));
+    coffer_pool_done(endpoints, &pick, down ? COFFER_FAILED : rv == CKR_OK ? COFFER_ANSWERED : COFFER_NEITHER,
+                     coffer_now_ms());
+    if (rv == CKR_OK && down) {
       rv = CKR_DEVICE_ERROR;
       continue;
     }
-    if (rv != CKR_DEVICE_ERROR || (sent && !retried_after_send)) break;
+    if (rv == CKR_OK && not_here(status, &answer)) {
+      buffer_wipe(&kept);
+      kept = answer; /* taken over: the next attempt starts a buffer of its own */
+      memset(&answer, 0, sizeof answer);
+      kept_status = status;
+      elsewhere = 1;
+      home = 1;
+      rv = CKR_DEVICE_ERROR;
+      continue;
+    }
+    if (rv == CKR_OK && node_bound) coffer_pool_set_home(endpoints, &pick);
+    if (rv != CKR_DEVICE_ERROR) break;
+    if (sent && !retried_after_send) {
+      lost = 1;
+      break;
+    }
   }
-  give_back(config, curl, endpoint, rv != CKR_DEVICE_ERROR);
+  if (elsewhere && rv == CKR_DEVICE_ERROR && !lost) { /* no node reached holds it */
+    buffer_wipe(&answer);
+    answer = kept;
+    memset(&kept, 0, sizeof kept);
+    status = kept_status;
+    rv = CKR_OK;
+  }
+  buffer_wipe(&kept);
+  give_back(curl);
   wipe_headers(headers);
   if (rv != CKR_OK) {
     buffer_wipe(&answer);
@@ -281,10 +353,10 @@ CK_RV coffer_http(const struct coffer_config *config, const char *method, const 
     return CKR_FUNCTION_FAILED;
   }
   return request(config, method, path, token, body, idempotent ? key_line : NULL,
-                 idempotent || strcmp(method, "GET") == 0, response, code);
+                 idempotent || strcmp(method, "GET") == 0, coffer_is_node_bound(method, path, body), response, code);
 }
 
 CK_RV coffer_http_batch(const struct coffer_config *config, const char *token, const char *body, int keyed,
-                        json_object **response, char code[COFFER_CODE_MAX]) {
-  return request(config, "POST", "/v1/batch", token, body, NULL, keyed, response, code);
+                        int node_bound, json_object **response, char code[COFFER_CODE_MAX]) {
+  return request(config, "POST", "/v1/batch", token, body, NULL, keyed, node_bound, response, code);
 }

@@ -2,6 +2,8 @@ import type { Api } from './api.js';
 
 export interface SeenEvent {
   readonly seq: number;
+  /** The node that wrote it. */
+  readonly node: string;
   readonly actor: string;
   readonly action: string;
   readonly target?: string;

@@ -36,6 +36,8 @@ export interface TestCluster {
 
 export interface TestClusterOptions {
   readonly nodes?: number;
+  /** Each node's zone label, by index (none for a node past the list). */
+  readonly zones?: readonly (string | undefined)[];
   readonly openStore?: (dir: DataDir) => Promise<StateStore>;
 }
 
@@ -68,7 +70,15 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   try {
     for (let i = 1; i <= (options.nodes ?? 2); i++) {
       const name = `node-${i}`;
-      const node = await startNode({ dataDir: dir.root, port: 0, logger, sharedStore: store, nodeId: name });
+      const zone = options.zones?.[i - 1];
+      const node = await startNode({
+        dataDir: dir.root,
+        port: 0,
+        logger,
+        sharedStore: store,
+        nodeId: name,
+        ...(zone !== undefined && { zone }),
+      });
       nodes.push({ name, node, api: new Api(node.url, tls) });
     }
     const activated = await nodes[0]!.api.call('POST', '/v1/cluster/activate', { body: { password: adminPassword } });
