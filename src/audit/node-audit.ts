@@ -9,6 +9,7 @@ import { ChainAtUnseal } from './chain-at-unseal.js';
 import { AuditKeyCheckpoints } from './checkpoint-signer.js';
 import { CryptoUseAudit } from './crypto-use.js';
 import { KeyUsageService } from './key-usage-service.js';
+import { RefusalBudget } from './refusal-budget.js';
 import { sealAwareWriter } from './seal-hook.js';
 import { UsageCounters } from './usage-counters.js';
 
@@ -39,6 +40,8 @@ export function wireAudit(deps: {
   readonly clusterId: string;
   readonly logger: Logger;
   readonly options?: AuditNodeOptions;
+  /** The node's clock: the refusal budget's windows are read from it. */
+  readonly clock?: () => Date;
 }) {
   const { store, barrier, reader, freshness, nodeId, logger, options = {} } = deps;
   const signer = new AuditKeyCheckpoints({ reader, barrier, nodeId });
@@ -49,16 +52,32 @@ export function wireAudit(deps: {
   const usage = new UsageCounters({ reader, writer, nodeId });
   const reportFlush = (error: unknown): void =>
     logger.warn({ err: error }, 'the key usage counters could not be flushed; they are kept for the next flush');
+  const reportRefusals = (error: unknown): void =>
+    logger.warn({ err: error }, 'a summary of suppressed refusals could not be written; it is kept for the next try');
+  const refusals = new RefusalBudget({
+    writer,
+    onError: reportRefusals,
+    ...(deps.clock && { clock: deps.clock }),
+  });
   const flushWhileUnsealed = async (): Promise<void> => {
     if (!barrier.sealed) await usage.flush().catch(reportFlush);
   };
+  const sweepWhileUnsealed = async (): Promise<void> => {
+    if (!barrier.sealed) await refusals.sweep().catch(reportRefusals);
+  };
   let timer: NodeJS.Timeout | undefined;
+  let refusalTimer: NodeJS.Timeout | undefined;
   return {
     writer,
     usage,
     cryptoUse: new CryptoUseAudit(usage, writer, options.auditCryptoUse === true),
+    /** Refusals of requests without a valid credential, audited under a per-source budget. */
+    refusals,
     /** For the cluster service: flushes and signs a checkpoint at seal. */
-    clusterWriter: sealAwareWriter(writer, signer, usage, reportFlush),
+    clusterWriter: sealAwareWriter(writer, signer, [
+      () => usage.flush().catch(reportFlush),
+      () => refusals.flush().catch(reportRefusals),
+    ]),
     /** For the cluster service: verifies the chain against the store at every unseal. */
     chain: new ChainAtUnseal({ store, barrier, freshness }),
     audit: new AuditService({ clusterId: deps.clusterId, reader, writer, signer }),
@@ -66,11 +85,14 @@ export function wireAudit(deps: {
     start(): void {
       const every = options.usageFlushMs ?? DEFAULT_USAGE_FLUSH_MS;
       timer = setInterval(() => void flushWhileUnsealed(), every).unref();
+      refusalTimer = setInterval(() => void sweepWhileUnsealed(), refusals.rules.sweepMs).unref();
     },
-    /** At close: the last flush, then no more. */
+    /** At close: the last flush (counters and refusal summaries), then no more. */
     async stop(): Promise<void> {
       clearInterval(timer);
+      clearInterval(refusalTimer);
       await flushWhileUnsealed();
+      if (!barrier.sealed) await refusals.flush().catch(reportRefusals);
     },
   };
 }

@@ -73,6 +73,7 @@ export function wireServices(
     clusterId: info.clusterId,
     logger,
     options: auditOptions,
+    clock,
   });
   const writer = audit.writer;
   // Sessions and challenges live in the store, so any node serves them; what is bound to a
@@ -122,6 +123,7 @@ export function wireServices(
     ownsKeys: async (username) => (await repository.holdsKeys(username)) || (await accessKeys.holdsKeys(username)),
     quorum,
     challenges,
+    refusals: audit.refusals,
   });
   const progress = new UnsealProgress(barrier, seal);
   const cluster = new ClusterService({
@@ -137,7 +139,7 @@ export function wireServices(
     quorum,
   });
   const members = wireMembership(
-    { store, info, seal, barrier, reader, writer, quorum, logger },
+    { store, info, seal, barrier, reader, writer, refusals: audit.refusals, quorum, logger },
     { ...auditOptions.cluster, peers: auditOptions.peers ?? [] },
   );
   const idempotency = new IdempotencyService({
@@ -177,6 +179,7 @@ export function wireServices(
     audit: audit.audit,
     keyUsage: audit.keyUsage,
     writer,
+    refusals: audit.refusals,
     quorum,
     quorumValues: new QuorumValueService({ reader, writer, quorum }),
     keyQuorum: new KeyQuorumService({ reader, writer }),

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditReader } from '../audit/audit-reader.js';
 import type { AuditEvent } from '../audit/audit-event.js';
+import { RefusalBudget } from '../audit/refusal-budget.js';
 import { Barrier, KEYRING_PATH } from '../barrier/barrier.js';
 import { isCofferError } from '../errors/coffer-error.js';
 import type { ErrorCode } from '../errors/registry.js';
@@ -74,6 +75,7 @@ describe('UserService', () => {
       sessions,
       challenges,
       ownsKeys: async (username) => owners.has(username),
+      refusals: new RefusalBudget({ writer }),
     });
     return { store, reader, sessions, service, owners, audit: new AuditReader(reader) };
   }

@@ -2,6 +2,7 @@ import { CofferError, isCofferError } from '../errors/coffer-error.js';
 import type { RecordReader } from '../records/record-reader.js';
 import type { RecordWriter } from '../records/record-writer.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
+import type { RefusalBudget, RefusalOrigin } from '../audit/refusal-budget.js';
 import { checkPassword, normalizeUsername } from './credential-rules.js';
 import { decoyHash, hashPassword, verifyPassword } from './password-hash.js';
 import type { ChallengeStore } from './challenges.js';
@@ -33,6 +34,8 @@ export interface UserServiceDeps {
   readonly quorum?: Pick<QuorumService, 'approve'>;
   /** MFA login challenges (sealed records in the store). */
   readonly challenges: Pick<ChallengeStore, 'issue' | 'take'>;
+  /** Refusals made before any credential was checked (login, logout, activation). */
+  readonly refusals: Pick<RefusalBudget, 'audit'>;
 }
 
 interface Loaded {
@@ -59,18 +62,16 @@ export class UserService {
     });
   }
 
-  /** Sets the first admin's password: `cluster activate`. */
-  async activate(password: Buffer): Promise<UserSummary> {
-    await this.checked({ actor: 'anonymous', action: 'cluster.activate', target: userPath(FIRST_ADMIN) }, () =>
-      checkPassword(password),
-    );
+  /**
+   * Sets the first admin's password: `cluster activate`. `origin`: where the request came from
+   * (none for an in-process caller); what it may ask is refused without a credential.
+   */
+  async activate(password: Buffer, origin?: RefusalOrigin): Promise<UserSummary> {
+    const event = { actor: 'anonymous', action: 'cluster.activate', target: userPath(FIRST_ADMIN) };
+    await this.checked(event, () => checkPassword(password), origin);
     const loaded = await this.load(FIRST_ADMIN);
-    if (!loaded || loaded.user.role !== 'unactivated-admin') {
-      return this.refuse(
-        { actor: 'anonymous', action: 'cluster.activate', target: userPath(FIRST_ADMIN) },
-        'ALREADY_ACTIVATED',
-      );
-    }
+    if (!loaded || loaded.user.role !== 'unactivated-admin')
+      return this.refuseUnchecked(origin, event, 'ALREADY_ACTIVATED');
     const user: UserRecord = {
       ...loaded.user,
       role: 'admin',
@@ -96,19 +97,23 @@ export class UserService {
     usernameInput: string,
     password: Buffer,
     mfa?: MfaAnswer,
+    origin?: RefusalOrigin,
   ): Promise<{ token: string; session: Session; expiresAt: number }> {
     // The raw input is not audited: a password typed into the username field stays out of the log.
-    const username = await this.checked({ actor: 'anonymous', action: 'session.login' }, () =>
-      normalizeUsername(usernameInput),
+    const username = await this.checked(
+      { actor: 'anonymous', action: 'session.login' },
+      () => normalizeUsername(usernameInput),
+      origin,
     );
     const event = { actor: username, action: 'session.login', target: userPath(username) };
     const loaded = await this.load(username);
     if (!loaded) {
       await verifyPassword(password, await decoyHash());
-      return this.refuse({ ...event, actor: 'anonymous' }, 'LOGIN_FAILED');
+      return this.refuseUnchecked(origin, { ...event, actor: 'anonymous' }, 'LOGIN_FAILED');
     }
-    if (loaded.user.role === 'unactivated-admin') return this.refuse(event, 'USER_NOT_ACTIVATED');
-    if (loaded.user.role === 'appliance') return this.refuse(event, 'PERMISSION_DENIED');
+    // Refused before the password is checked, and counted by no lockout.
+    if (loaded.user.role === 'unactivated-admin') return this.refuseUnchecked(origin, event, 'USER_NOT_ACTIVATED');
+    if (loaded.user.role === 'appliance') return this.refuseUnchecked(origin, event, 'PERMISSION_DENIED');
     // The session is written by the commit that clears the failure count and audits the login:
     // no session without its audit event, and none for a login that failed after the check.
     let opened: OpeningSession | undefined;
@@ -123,12 +128,16 @@ export class UserService {
   }
 
   /** Ends the session of `token`; an unknown or missing token is an audited refusal. */
-  async logout(token: string | undefined): Promise<void> {
+  async logout(token: string | undefined, origin?: RefusalOrigin): Promise<void> {
     const event = { actor: 'anonymous', action: 'session.logout' };
-    const session = await this.checked(event, () => {
-      if (token === undefined) throw new CofferError('NOT_AUTHENTICATED');
-      return this.deps.sessions.resolve(token);
-    });
+    const session = await this.checked(
+      event,
+      () => {
+        if (token === undefined) throw new CofferError('NOT_AUTHENTICATED');
+        return this.deps.sessions.resolve(token);
+      },
+      origin,
+    );
     await this.deps.writer.commit({
       changes: this.deps.sessions.ending(token!, session),
       event: {
@@ -307,14 +316,35 @@ export class UserService {
     });
   }
 
-  /** Runs an input check; its refusal (a CofferError) is audited before it is thrown. */
-  private async checked<T>(event: Omit<AuditEventInput, 'result'>, check: () => T | Promise<T>): Promise<T> {
+  /**
+   * Runs an input check; its refusal (a CofferError) is audited before it is thrown — under
+   * the source's budget when `origin` is given: a check made before any credential was.
+   */
+  private async checked<T>(
+    event: Omit<AuditEventInput, 'result'>,
+    check: () => T | Promise<T>,
+    origin?: RefusalOrigin,
+  ): Promise<T> {
     try {
       return await check();
     } catch (error) {
-      if (isCofferError(error)) return this.refuse(event, error.code);
-      throw error;
+      if (!isCofferError(error)) throw error;
+      return origin === undefined ? this.refuse(event, error.code) : this.refuseUnchecked(origin, event, error.code);
     }
+  }
+
+  /**
+   * A refusal made before any credential was checked, so one anybody can ask for: audited
+   * under its source's budget (src/audit/refusal-budget.ts; in full for an in-process caller),
+   * then thrown as before.
+   */
+  private async refuseUnchecked(
+    origin: RefusalOrigin | undefined,
+    event: Omit<AuditEventInput, 'result'>,
+    code: CofferError['code'],
+  ): Promise<never> {
+    await this.deps.refusals.audit(origin, { ...event, result: 'failure', code });
+    throw new CofferError(code);
   }
 
   /** Audits a refusal, then throws it. */

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { originOf } from '../audit/refusal-budget.js';
 import { verifySigV4, type SigV4Failure } from '../aws/sigv4.js';
 import { CofferError } from '../errors/coffer-error.js';
 import type { ErrorCode } from '../errors/registry.js';
@@ -25,8 +26,10 @@ export interface Authenticated {
  * A KMS request's signer: SigV4 (service `kms`, any region, x-amz-target signed too) over the
  * exact bytes received, checked against an Active access key of an existing user. The session
  * it yields lives for this one request, with the user's current role; the permission table,
- * the key-use gate and audit then treat it as any other. Every refusal is audited, with the
- * key's user as actor when the key is known; the client hears only KMS's exception.
+ * the key-use gate and audit then treat it as any other. Every refusal is audited under its
+ * source's budget (src/audit/refusal-budget.ts: the first of a window in full, the rest
+ * summarized), with the key's user as actor when the key is known; the client hears only
+ * KMS's exception, the same whether audited in full or counted.
  */
 export async function authenticate(services: Services, request: FastifyRequest, body: Buffer): Promise<Authenticated> {
   let refusal: CredentialRefusal | undefined;
@@ -49,15 +52,13 @@ export async function authenticate(services: Services, request: FastifyRequest, 
   );
   if (!result.ok) {
     const code = FAILURE_CODES[result.failure];
-    await services.writer.commit({
-      event: {
-        actor: holder ?? 'anonymous',
-        action: 'kms.authenticate',
-        ...(result.accessKeyId !== undefined && { target: `access-key/${result.accessKeyId.slice(0, 32)}` }),
-        result: 'failure',
-        code,
-        details: { reason: refusal ?? result.failure },
-      },
+    await services.refusals.audit(originOf('kms', request.raw.socket), {
+      actor: holder ?? 'anonymous',
+      action: 'kms.authenticate',
+      ...(result.accessKeyId !== undefined && { target: `access-key/${result.accessKeyId.slice(0, 32)}` }),
+      result: 'failure',
+      code,
+      details: { reason: refusal ?? result.failure },
     });
     throw new CofferError(code, result.detail);
   }

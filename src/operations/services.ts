@@ -1,4 +1,5 @@
 import type { AuditService } from '../audit/audit-service.js';
+import type { RefusalBudget } from '../audit/refusal-budget.js';
 import type { KeyUsageService } from '../audit/key-usage-service.js';
 import type { ClusterPolicyStore } from '../cluster/cluster-policy.js';
 import type { ClusterService } from '../cluster/cluster-service.js';
@@ -64,6 +65,8 @@ export interface Services {
   readonly keyUsage: KeyUsageService;
   /** For auditing refusals made at the edge (authorization). */
   readonly writer: Pick<RecordWriter, 'commit'>;
+  /** For auditing refusals of requests without a valid credential: under a per-source budget. */
+  readonly refusals: Pick<RefusalBudget, 'audit'>;
   /** M-of-N quorum: tokens, cluster values, per-key values. */
   readonly quorum: QuorumService;
   readonly quorumValues: QuorumValueService;

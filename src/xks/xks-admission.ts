@@ -18,7 +18,7 @@ export function xksAuthentication(services: ApiServices): (request: FastifyReque
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const url = request.raw.url ?? '';
     const store = await authenticateXks(
-      { xks: services.xks, writer: services.writer },
+      { xks: services.xks, refusals: services.refusals },
       { method: request.raw.method ?? '', url, rawHeaders: request.raw.rawHeaders, body: raw },
       request.raw.socket as TLSSocket,
     );

@@ -1,7 +1,7 @@
 import type { PeerCertificate, TLSSocket } from 'node:tls';
+import { originOf, type RefusalBudget, type RefusalOrigin } from '../audit/refusal-budget.js';
 import { verifySigV4, type SignedRequest } from '../aws/sigv4.js';
 import { CofferError } from '../errors/coffer-error.js';
-import type { RecordWriter } from '../records/record-writer.js';
 import type { XksKeyStoreRecord } from './key-store-records.js';
 import type { StoreCredential, XksKeyStores } from './key-stores.js';
 import { ACCESS_KEY_ID } from './sigv4-credential.js';
@@ -11,7 +11,8 @@ export const XKS_SIGV4_SERVICE = 'kms-xks-proxy';
 
 export interface XksAuthenticationDeps {
   readonly xks: Pick<XksKeyStores, 'credential' | 'store'>;
-  readonly writer: Pick<RecordWriter, 'commit'>;
+  /** Every refusal is one with no valid credential: audited under its source's budget. */
+  readonly refusals: Pick<RefusalBudget, 'audit'>;
   readonly clock?: () => Date;
 }
 
@@ -20,8 +21,9 @@ export interface XksAuthenticationDeps {
  * over the exact bytes received (method, path as sent, headers, body), with a credential of a
  * key store; then the store's own conditions — the scope's region, and the TLS client
  * certificate's subject when the store asks for mutual TLS. Every refusal is audited
- * (`xks.authenticate`, the access key id when it is one of ours in shape, never the secret) and
- * answered AuthenticationFailedException. The secret is zeroed whatever the outcome.
+ * (`xks.authenticate`, the access key id when it is one of ours in shape, never the secret;
+ * under the source's budget, src/audit/refusal-budget.ts) and answered
+ * AuthenticationFailedException. The secret is zeroed whatever the outcome.
  */
 export async function authenticateXks(
   deps: XksAuthenticationDeps,
@@ -29,6 +31,9 @@ export async function authenticateXks(
   socket: TLSSocket,
 ): Promise<XksKeyStoreRecord> {
   let found: StoreCredential | undefined;
+  const origin = originOf('xks', socket);
+  const refuse = (reason: string, detail: string, accessKeyId: string | undefined): Promise<never> =>
+    refuseXks(deps, origin, reason, detail, accessKeyId);
   try {
     const result = await verifySigV4(request, {
       service: XKS_SIGV4_SERVICE,
@@ -38,16 +43,15 @@ export async function authenticateXks(
         return found;
       },
     });
-    if (!result.ok) return await refuse(deps, result.failure, result.detail, result.accessKeyId);
+    if (!result.ok) return await refuse(result.failure, result.detail, result.accessKeyId);
     const store = await deps.xks.store(result.credential.storeId);
     if (!store || !store.accessKeyIds.includes(result.accessKeyId))
-      return await refuse(deps, 'unknown-key', 'the access key is not active', result.accessKeyId);
+      return await refuse('unknown-key', 'the access key is not active', result.accessKeyId);
     if (store.region !== undefined && store.region !== result.region)
-      return await refuse(deps, 'scope', `the key store serves region ${store.region}`, result.accessKeyId);
+      return await refuse('scope', `the key store serves region ${store.region}`, result.accessKeyId);
     const subject = store.tlsClientSubject;
     if (subject !== undefined && !presents(socket, subject))
       return await refuse(
-        deps,
         'client-certificate',
         `the key store needs a client certificate with subject CN=${subject}`,
         result.accessKeyId,
@@ -66,22 +70,21 @@ function presents(socket: TLSSocket, commonName: string): boolean {
   return (Array.isArray(cn) ? cn : [cn]).includes(commonName);
 }
 
-async function refuse(
+async function refuseXks(
   deps: XksAuthenticationDeps,
+  origin: RefusalOrigin,
   reason: string,
   detail: string,
   accessKeyId: string | undefined,
 ): Promise<never> {
   const known = accessKeyId !== undefined && ACCESS_KEY_ID.test(accessKeyId) ? accessKeyId : undefined;
-  await deps.writer.commit({
-    event: {
-      actor: 'anonymous',
-      action: 'xks.authenticate',
-      target: known === undefined ? 'xks' : `xks/access-key/${known}`,
-      result: 'failure',
-      code: 'XKS_AUTHENTICATION_FAILED',
-      details: { reason },
-    },
+  await deps.refusals.audit(origin, {
+    actor: 'anonymous',
+    action: 'xks.authenticate',
+    target: known === undefined ? 'xks' : `xks/access-key/${known}`,
+    result: 'failure',
+    code: 'XKS_AUTHENTICATION_FAILED',
+    details: { reason },
   });
   throw new CofferError('XKS_AUTHENTICATION_FAILED', detail);
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { originOf } from '../../audit/refusal-budget.js';
 import { decodeShare } from '../../barrier/unseal-shares.js';
 import { sessionOf } from '../auth.js';
 import { emptyObject, object, password } from '../schemas.js';
@@ -41,7 +42,7 @@ export function clusterRoutes(app: FastifyInstance, services: ApiServices): void
     async (request) => {
       const secret = Buffer.from(request.body.password, 'utf8');
       try {
-        return await services.users.activate(secret);
+        return await services.users.activate(secret, originOf('api', request.raw.socket));
       } finally {
         secret.fill(0);
       }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { originOf } from '../../audit/refusal-budget.js';
 import { MfaRequiredError, type MfaAnswer } from '../../identity/mfa.js';
 import { bearerToken, sessionOf } from '../auth.js';
 import { errorBody } from '../error-handler.js';
@@ -33,6 +34,7 @@ export function sessionRoutes(app: FastifyInstance, services: ApiServices): void
             request.body.username,
             secret,
             request.body.mfa,
+            originOf('api', request.raw.socket),
           );
           reply.code(201);
           return {
@@ -61,7 +63,7 @@ export function sessionRoutes(app: FastifyInstance, services: ApiServices): void
     } catch {
       token = undefined;
     }
-    await services.users.logout(token);
+    await services.users.logout(token, originOf('api', request.raw.socket));
     return reply.code(204).send();
   });
 }

@@ -4,6 +4,7 @@
  * and both sides of peer unseal. services-wiring.ts calls this; node.ts starts and stops it.
  */
 import type { Logger } from 'pino';
+import type { RefusalBudget } from '../../audit/refusal-budget.js';
 import type { Barrier } from '../../barrier/barrier.js';
 import type { SealConfig } from '../../barrier/unseal-shares.js';
 import type { QuorumService } from '../../identity/quorum-service.js';
@@ -48,6 +49,7 @@ export interface MembershipDeps {
   readonly barrier: Barrier;
   readonly reader: RecordReader;
   readonly writer: Pick<RecordWriter, 'commit'>;
+  readonly refusals: Pick<RefusalBudget, 'audit'>;
   readonly quorum: Pick<QuorumService, 'approve'>;
   readonly logger: Logger;
 }
@@ -77,6 +79,7 @@ export function wireMembership(deps: MembershipDeps, options: MembershipOptions)
     caPem: options.caPem,
     reader: deps.reader,
     writer: deps.writer,
+    refusals: deps.refusals,
     revocations,
     rootKey: () => deps.barrier.exportRootKey(),
   });

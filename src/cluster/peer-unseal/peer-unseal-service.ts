@@ -1,9 +1,11 @@
 /**
  * The unsealed peer's side of peer unseal (POST /v1/cluster/peer-unseal). The caller is known
  * by its TLS client certificate alone — no session, no password — and gets the root key only
- * when every rule below holds; each hand-over and each refusal is audited.
+ * when every rule below holds; each hand-over is audited, and each refusal under its source's
+ * budget (src/audit/refusal-budget.ts).
  */
 import type { TLSSocket } from 'node:tls';
+import { originOf, type RefusalBudget, type RefusalOrigin } from '../../audit/refusal-budget.js';
 import { CofferError, isCofferError } from '../../errors/coffer-error.js';
 import { checkNodeCertificate } from '../../pki/index.js';
 import type { RecordReader } from '../../records/record-reader.js';
@@ -33,6 +35,8 @@ export interface PeerUnsealServiceDeps {
   readonly caPem: string;
   readonly reader: Pick<RecordReader, 'get'>;
   readonly writer: Pick<RecordWriter, 'commit'>;
+  /** Refusals: a caller with no certificate of this cluster may send as many as it likes. */
+  readonly refusals: Pick<RefusalBudget, 'audit'>;
   readonly revocations: Pick<RevocationList, 'isRevoked' | 'ready'>;
   /** The barrier's root key (NODE_SEALED while sealed: a sealed node hands nothing over). */
   readonly rootKey: () => Buffer;
@@ -87,7 +91,8 @@ export class PeerUnsealService {
         rootKey.fill(0);
       }
     } catch (error) {
-      if (isCofferError(error, 'PEER_UNSEAL_REFUSED')) await this.auditRefusal(request, requester, error);
+      if (isCofferError(error, 'PEER_UNSEAL_REFUSED'))
+        await this.auditRefusal(originOf('peer-unseal', socket), request, requester, error);
       throw error;
     }
   }
@@ -112,21 +117,20 @@ export class PeerUnsealService {
   }
 
   private async auditRefusal(
+    origin: RefusalOrigin,
     request: PeerUnsealRequest,
     requester: { nodeId: string } | undefined,
     error: CofferError,
   ): Promise<void> {
     const claimed = typeof request.nodeId === 'string' ? request.nodeId.slice(0, 64) : 'unknown';
-    await this.deps.writer
-      .commit({
-        event: {
-          actor: `node/${requester?.nodeId ?? claimed}`,
-          action: 'cluster.peer-unseal',
-          target: `node/${claimed}`,
-          result: 'failure',
-          code: 'PEER_UNSEAL_REFUSED',
-          details: { from: this.deps.nodeId, reason: error.detail ?? '' },
-        },
+    await this.deps.refusals
+      .audit(origin, {
+        actor: `node/${requester?.nodeId ?? claimed}`,
+        action: 'cluster.peer-unseal',
+        target: `node/${claimed}`,
+        result: 'failure',
+        code: 'PEER_UNSEAL_REFUSED',
+        details: { from: this.deps.nodeId, reason: error.detail ?? '' },
       })
       .catch(() => undefined);
   }
