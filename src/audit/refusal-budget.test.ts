@@ -160,6 +160,30 @@ describe('the refusal budget', () => {
     assert.equal(written[0]!.target, 'refusals/kms:other');
   });
 
+  test("while summaries cannot be written, at most 100 sources wait; new ones share their face's other", async () => {
+    barrier.seal();
+    // Two windows of 100 sources each with one refusal counted, none written: the store is down.
+    for (const round of [0, 1]) {
+      now = START + round * WINDOW;
+      for (let i = 0; i < REFUSAL_RULES.maxSources; i++)
+        for (let n = 0; n <= REFUSAL_RULES.auditedPerWindow; n++)
+          await budget.audit(kms(`10.${round}.${i >> 8}.${i & 255}`), refusal('signature')).catch(() => undefined);
+    }
+    now = START + 2 * WINDOW;
+    await assert.rejects(budget.sweep());
+    await barrier.unseal(rootKey);
+    await budget.flush();
+    const written = summaries(await events());
+    assert.equal(written.length, 101, 'the first 100 sources, then one for all the others');
+    const other = written.find((event) => event.details?.source === 'kms:other');
+    assert.equal(other?.details?.count, 100);
+    assert.equal(
+      written.reduce((sum, event) => sum + Number(event.details?.count), 0),
+      200,
+      'every counted refusal is in a summary',
+    );
+  });
+
   test('flush (seal, stop) writes the pending summary of a window still open', async () => {
     for (let i = 0; i < 14; i++) await budget.audit(kms('10.0.0.1'), refusal('signature'));
     now = START + 5000;

@@ -151,11 +151,16 @@ export class RefusalBudget {
     return queued;
   }
 
-  /** Queues a summary; one already waiting for the source (a failed write) absorbs it. */
+  /**
+   * Queues a summary; one already waiting for the source (a failed write) absorbs it. While
+   * writes fail, new sources keep coming: past maxSources waiting, a face's share one summary.
+   */
   private keep(window: Window): void {
-    const waiting = this.pending.get(window.source);
+    const full = !this.pending.has(window.source) && this.pending.size >= this.rules.maxSources;
+    const source = full ? `${window.face}:other` : window.source;
+    const waiting = this.pending.get(source);
     if (!waiting) {
-      this.pending.set(window.source, window);
+      this.pending.set(source, full ? { ...window, source, reasons: new Map(window.reasons) } : window);
       return;
     }
     waiting.from = Math.min(waiting.from, window.from);

@@ -1,6 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditEventInput } from '../audit/audit-event.js';
+import type { RefusalBudget, RefusalOrigin } from '../audit/refusal-budget.js';
 import { CofferError, isCofferError } from '../errors/coffer-error.js';
 import type { ErrorCode } from '../errors/registry.js';
 import type { RecordReader } from '../records/record-reader.js';
@@ -18,6 +19,8 @@ export interface LoginAttemptDeps {
   readonly clock?: () => Date;
   /** How long an attempt waits for a free slot while others are being checked (default 10 s). */
   readonly waitMs?: number;
+  /** Where refusals made before any check are audited when the attempt has an origin. */
+  readonly refusals?: Pick<RefusalBudget, 'audit'>;
 }
 
 /** What a user proves: the password, and (with an MFA key, when asked for) a signed challenge. */
@@ -31,6 +34,12 @@ export interface AttemptOptions {
   readonly action: string;
   /** Which MFA challenge a user with an MFA key must sign too; none: the password alone. */
   readonly mfa?: MfaPurpose;
+  /**
+   * Where an attempt without a session came from (a login). Its refusals made before the
+   * password is checked (a locked account, no free slot) are ones anybody can ask for without
+   * end, so they are audited under the source's budget (src/audit/refusal-budget.ts).
+   */
+  readonly origin?: RefusalOrigin;
 }
 
 /** What a verified attempt commits, in the transaction that clears the failure count. */
@@ -53,7 +62,8 @@ const POLL_MS = { min: 10, max: 50 } as const;
  * Password (and MFA) checks under the cluster-wide lockout (lockout.ts): each attempt is
  * reserved in a compared store transaction BEFORE scrypt runs, and resolved in another, so
  * however many arrive at once — on one node or many — at most MAX_FAILED_LOGINS wrong guesses
- * are ever evaluated. Every outcome is audited: the reservation, each refusal, the success.
+ * are ever evaluated. Every outcome is audited: the reservation, each refusal (one made before
+ * the check, which anybody can ask for, under its source's budget), the success.
  */
 export class LoginAttempts {
   private readonly clock: () => Date;
@@ -75,7 +85,7 @@ export class LoginAttempts {
   ): Promise<UserRecord> {
     const event = { actor: username, action: options.action, target: userPath(username) };
     const id = randomBytes(12).toString('base64url');
-    const user = await this.reserve(username, id, event);
+    const user = await this.reserve(username, id, event, options.origin);
     let verified: boolean;
     try {
       verified =
@@ -100,7 +110,12 @@ export class LoginAttempts {
   }
 
   /** Reserves an attempt, waiting while every slot is held by an attempt being checked. */
-  private async reserve(username: string, id: string, event: Omit<AuditEventInput, 'result'>): Promise<UserRecord> {
+  private async reserve(
+    username: string,
+    id: string,
+    event: Omit<AuditEventInput, 'result'>,
+    origin: RefusalOrigin | undefined,
+  ): Promise<UserRecord> {
     const deadline = Date.now() + (this.deps.waitMs ?? 10_000);
     // Waiting for a free slot is bounded by the deadline; lost compares by MAX_RETRIES.
     let conflicts = 0;
@@ -109,8 +124,8 @@ export class LoginAttempts {
       if (!loaded) return this.refuse(event, 'LOGIN_FAILED');
       const admission = admit(loaded.user, id, this.now());
       if (!admission.admitted) {
-        if (admission.reason === 'locked') return this.refuse(event, 'ACCOUNT_LOCKED');
-        if (Date.now() >= deadline) return this.refuse(event, 'LOGIN_BUSY');
+        if (admission.reason === 'locked') return this.refuseUnchecked(origin, event, 'ACCOUNT_LOCKED');
+        if (Date.now() >= deadline) return this.refuseUnchecked(origin, event, 'LOGIN_BUSY');
         await sleep(randomInt(POLL_MS.min, POLL_MS.max));
         continue;
       }
@@ -223,6 +238,17 @@ export class LoginAttempts {
 
   private async refuse(event: Omit<AuditEventInput, 'result'>, code: ErrorCode): Promise<never> {
     await this.deps.writer.commit({ event: { ...event, result: 'failure', code } });
+    throw new CofferError(code);
+  }
+
+  /** A refusal before the password is checked: under the origin's budget when there is one. */
+  private async refuseUnchecked(
+    origin: RefusalOrigin | undefined,
+    event: Omit<AuditEventInput, 'result'>,
+    code: ErrorCode,
+  ): Promise<never> {
+    if (origin === undefined || this.deps.refusals === undefined) return this.refuse(event, code);
+    await this.deps.refusals.audit(origin, { ...event, result: 'failure', code });
     throw new CofferError(code);
   }
 

@@ -59,6 +59,7 @@ export class UserService {
       writer: deps.writer,
       challenges: deps.challenges,
       clock: this.clock,
+      refusals: deps.refusals,
     });
   }
 
@@ -117,13 +118,18 @@ export class UserService {
     // The session is written by the commit that clears the failure count and audits the login:
     // no session without its audit event, and none for a login that failed after the check.
     let opened: OpeningSession | undefined;
-    await this.attempts.verify(username, { password, mfa }, { action: 'session.login', mfa: 'mfa-login' }, (user) => {
-      const opening = (opened ??= this.deps.sessions.mint(username, user.role));
-      return {
-        event: { ...event, result: 'success', details: { session: opening.session.id } },
-        extra: () => this.deps.sessions.opening(opening),
-      };
-    });
+    await this.attempts.verify(
+      username,
+      { password, mfa },
+      { action: 'session.login', mfa: 'mfa-login', origin },
+      (user) => {
+        const opening = (opened ??= this.deps.sessions.mint(username, user.role));
+        return {
+          event: { ...event, result: 'success', details: { session: opening.session.id } },
+          extra: () => this.deps.sessions.opening(opening),
+        };
+      },
+    );
     return opened!;
   }
 

@@ -8,7 +8,8 @@ import { startTestNode, type TestNode } from './support/test-node.js';
 
 /**
  * Requests with a bad SigV4 signature, through the real KMS face of a real node (and, on /v1,
- * logins of an unknown user and logouts without a session): every one is refused as before, but a source's refusals are audited in full only up to the budget of its
+ * logins of an unknown user or of a locked account, and logouts without a session): every one is
+ * refused as before, but a source's refusals are audited in full only up to the budget of its
  * window (src/audit/refusal-budget.ts); the rest become one summary event. The node's clock is
  * moved instead of waiting for the window to end.
  */
@@ -112,5 +113,35 @@ describe('refusals of requests without a credential are audited under a per-sour
       summary.details?.reasons,
       JSON.stringify({ 'session.login/LOGIN_FAILED': 2, 'session.logout/SESSION_INVALID': 12 }),
     );
+  });
+
+  test('a locked account: its logins are refused as before, past the budget counted, not audited one by one', async () => {
+    const { password } = await t.cryptoUser('lou');
+    const wrong = [];
+    for (let i = 0; i < 5; i++)
+      wrong.push(
+        codeOf(await t.api.call('POST', '/v1/sessions', { body: { username: 'lou', password: 'wrong-guess' } })),
+      );
+    assert.deepEqual(
+      wrong,
+      Array(5).fill('LOGIN_FAILED'),
+      'evaluated guesses are bounded by the lockout, audited each',
+    );
+    const locked: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      const login = await t.api.call('POST', '/v1/sessions', { body: { username: 'lou', password } });
+      locked.push(`${login.status} ${codeOf(login)}`);
+    }
+    assert.deepEqual(locked, Array(25).fill('403 ACCOUNT_LOCKED'), 'the right password too: the account is locked');
+    await t.restart();
+    const token = await t.api.login('admin', t.adminPassword);
+    const events = await auditEvents(t.api, token, { target: 'user/lou' });
+    assert.equal(events.filter((event) => event.code === 'LOGIN_FAILED').length, 5);
+    assert.equal(events.filter((event) => event.code === 'ACCOUNT_LOCKED').length, 10);
+    assert.equal(events.filter((event) => event.action === 'session.login' && event.result === 'success').length, 1);
+    const summary = (await auditEvents(t.api, token, { action: 'audit.refusals-suppressed' })).at(-1)!;
+    assert.equal(summary.details?.source, 'api:127.0.0.1');
+    assert.equal(summary.details?.count, 15);
+    assert.equal(summary.details?.reasons, JSON.stringify({ 'session.login/ACCOUNT_LOCKED': 15 }));
   });
 });
