@@ -50,6 +50,8 @@ export class ClusterService {
    * to health checks and in its membership record — so no client is sent to it before it serves.
    */
   private serving = false;
+  /** Counts the seals: an unseal serves only if no seal came while it was under way. */
+  private seals = 0;
 
   constructor(private readonly deps: ClusterServiceDeps) {}
 
@@ -68,6 +70,7 @@ export class ClusterService {
 
   /** Adds one share; at the threshold, unseals and checks the keyring belongs to this cluster. */
   async unseal(share: Buffer): Promise<UnsealStatus> {
+    const seals = this.seals;
     let status: UnsealStatus;
     try {
       status = await this.deps.progress.submit(share);
@@ -79,7 +82,7 @@ export class ClusterService {
       share.fill(0);
     }
     if (status.sealed) return status;
-    await this.opened({ actor: 'anonymous', details: undefined });
+    await this.opened({ actor: 'anonymous', details: undefined }, seals);
     return status;
   }
 
@@ -88,6 +91,7 @@ export class ClusterService {
    * from shares — the keyring opens with it, names this cluster, and the audit chain matches.
    */
   async unsealWithRootKey(rootKey: Buffer, from: string): Promise<void> {
+    const seals = this.seals;
     try {
       if (!this.deps.barrier.sealed) throw new CofferError('ALREADY_UNSEALED');
       await this.deps.barrier.unseal(rootKey);
@@ -95,36 +99,64 @@ export class ClusterService {
       rootKey.fill(0);
     }
     this.deps.progress.reset();
-    await this.opened({ actor: 'system', details: { via: 'peer', from } });
+    await this.opened({ actor: 'system', details: { via: 'peer', from } }, seals);
   }
 
-  /** The checks after the keyring opened, and the audit event; any failure seals again. */
-  private async opened(event: { actor: string; details: Record<string, string> | undefined }): Promise<void> {
+  /**
+   * The checks after the keyring opened, and the audit event; any failure seals again. `seals`:
+   * the count when this unseal began — a seal since (a revocation, an admin, another unseal
+   * that failed) wins, and this one does not serve.
+   */
+  private async opened(
+    event: { actor: string; details: Record<string, string> | undefined },
+    seals: number,
+  ): Promise<void> {
     const { clusterId, mode } = this.deps.barrier.identity;
     if (clusterId !== this.deps.info.clusterId || mode !== this.deps.info.mode) {
-      this.deps.barrier.seal();
+      this.sealAgain();
       throw new CofferError('INTEGRITY_ERROR', 'cluster.json does not match the sealed keyring');
     }
     try {
       // Before anything is read or written: a rolled-back or truncated chain stops the node here.
       await this.deps.chain.verify();
     } catch (error) {
-      this.deps.barrier.seal();
+      this.sealAgain();
       const { code, detail } = isCofferError(error) ? error : { code: 'INTERNAL_ERROR', detail: undefined };
       this.deps.logger.error({ code, detail }, 'the audit chain does not match the store: the node stays sealed');
       throw error;
     }
-    await this.deps.writer.commit({
-      event: {
-        actor: event.actor,
-        action: 'cluster.unseal',
-        target: 'cluster',
-        result: 'success',
-        ...(event.details && { details: event.details }),
-      },
-    });
+    try {
+      // No unseal without its audit event: a node that cannot write it does not serve.
+      await this.deps.writer.commit({
+        event: {
+          actor: event.actor,
+          action: 'cluster.unseal',
+          target: 'cluster',
+          result: 'success',
+          ...(event.details && { details: event.details }),
+        },
+      });
+    } catch (error) {
+      this.sealAgain();
+      const code = isCofferError(error) ? error.code : 'INTERNAL_ERROR';
+      this.deps.logger.error({ code }, 'the unseal could not be audited: the node stays sealed');
+      throw error;
+    }
+    if (this.seals !== seals || this.deps.barrier.sealed) {
+      this.sealAgain();
+      throw new CofferError('NODE_SEALED', 'the node was sealed while it unsealed');
+    }
     this.serving = true;
     this.deps.logger.info({ clusterId, ...event.details }, 'node unsealed');
+  }
+
+  /** Seals the keyring and forgets the chain, with nothing audited: an unseal that failed. */
+  private sealAgain(): void {
+    this.seals++;
+    this.serving = false;
+    this.deps.keys.evictAll();
+    this.deps.barrier.seal();
+    this.deps.chain.clear();
   }
 
   /**
@@ -133,6 +165,7 @@ export class ClusterService {
    */
   sealLocally(reason: string): void {
     if (this.deps.barrier.sealed) return;
+    this.seals++;
     this.serving = false;
     this.deps.keys.evictAll();
     this.deps.progress.reset();
@@ -161,6 +194,7 @@ export class ClusterService {
       const code = isCofferError(error) ? error.code : 'INTERNAL_ERROR';
       this.deps.logger.error({ code }, 'the sessions could not all be ended at seal');
     });
+    this.seals++;
     this.serving = false;
     this.deps.keys.evictAll();
     this.deps.progress.reset();
