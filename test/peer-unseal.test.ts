@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { REFUSAL_RULES } from '../src/audit/refusal-budget.js';
 import { initCluster } from '../src/cluster/init.js';
 import { finishExchange, startExchange } from '../src/cluster/peer-unseal/exchange.js';
 import { post, type PeerReply } from '../src/cluster/peer-unseal/peer-unseal-client.js';
@@ -100,15 +101,24 @@ describe('peer unseal (real nodes, real etcd, mutual TLS)', { timeout: 180_000 }
     }
   });
 
-  it('refuses a client certificate of the same CA (not a node certificate), and audits it', async () => {
+  it('refuses a client certificate of the same CA (not a node certificate), and audits each in full', async () => {
     const self = { ...bFiles, cert: kit.clientTls.cert, key: kit.clientTls.key };
-    const { reply, body } = await exchange(kit.first.node!.url, self);
-    assert.equal(reply.status, 403, reply.text);
-    assert.equal((body.error as unknown as { code: string }).code, 'PEER_UNSEAL_REFUSED');
-    const refusals = (await auditEvents(kit.api, await kit.admin())).filter(
-      (event) => event.action === 'cluster.peer-unseal' && event.result === 'failure',
-    );
-    assert.ok(refusals.some((event) => /not a node certificate/.test(String(event.details?.reason))));
+    const refusals = async () =>
+      (await auditEvents(kit.api, await kit.admin())).filter(
+        (event) =>
+          event.action === 'cluster.peer-unseal' &&
+          event.result === 'failure' &&
+          /not a node certificate/.test(String(event.details?.reason)),
+      ).length;
+    const before = await refusals();
+    // More than the budget for callers without a credential: a certificate the CA signed is one.
+    const tries = REFUSAL_RULES.auditedPerWindow + 2;
+    for (let i = 0; i < tries; i++) {
+      const { reply, body } = await exchange(kit.first.node!.url, self);
+      assert.equal(reply.status, 403, reply.text);
+      assert.equal((body.error as unknown as { code: string }).code, 'PEER_UNSEAL_REFUSED');
+    }
+    assert.equal((await refusals()) - before, tries);
   });
 
   it('refuses a node certificate of another cluster (at the TLS handshake: another CA)', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { REFUSAL_RULES } from '../src/audit/refusal-budget.js';
 import { main } from '../src/cli/main.js';
 import { createKeyAndCsr, privateKeyPem } from '../src/pki/index.js';
 import { codeOf } from './support/api.js';
@@ -174,9 +175,20 @@ describe('XKS key stores (admin API, CLI, credentials, region, mutual TLS)', () 
   test('a store bound to a region refuses a signature scoped to another', async () => {
     const credential = await createStore({ id: 'regional', user: 'kms_proxy', pathPrefix: '/eu', region: 'eu-west-1' });
     assert.equal((await xks.call('/eu/kms/xks/v1/health', health, credential, { region: 'eu-west-1' })).status, 200);
-    const other = await xks.call('/eu/kms/xks/v1/health', health, credential, { region: 'us-east-1' });
-    assert.equal(other.status, 401, other.text);
-    assert.equal(other.body.errorName, 'AuthenticationFailedException');
+    const scoped = async () =>
+      (await auditEvents(t.api, admin, { action: 'xks.authenticate' })).filter(
+        (event) => event.details?.reason === 'scope',
+      ).length;
+    const before = await scoped();
+    // A valid signature of the store's secret, refused for its region: the signer is known, so
+    // each refusal is audited in full, past the budget for callers without a credential too.
+    const tries = REFUSAL_RULES.auditedPerWindow + 2;
+    for (let i = 0; i < tries; i++) {
+      const other = await xks.call('/eu/kms/xks/v1/health', health, credential, { region: 'us-east-1' });
+      assert.equal(other.status, 401, other.text);
+      assert.equal(other.body.errorName, 'AuthenticationFailedException');
+    }
+    assert.equal((await scoped()) - before, tries);
   });
 
   test('mutual TLS: a store that names a client certificate subject refuses every other caller', async () => {

@@ -11,7 +11,10 @@ export const XKS_SIGV4_SERVICE = 'kms-xks-proxy';
 
 export interface XksAuthenticationDeps {
   readonly xks: Pick<XksKeyStores, 'credential' | 'store'>;
-  /** Every refusal is one with no valid credential: audited under its source's budget. */
+  /**
+   * A refusal before the signature verified is one with no valid credential: audited under its
+   * source's budget. One after (the signer holds a store's secret) is audited in full.
+   */
   readonly refusals: Pick<RefusalBudget, 'audit'>;
   readonly clock?: () => Date;
 }
@@ -32,8 +35,13 @@ export async function authenticateXks(
 ): Promise<XksKeyStoreRecord> {
   let found: StoreCredential | undefined;
   const origin = originOf('xks', socket);
+  // Before the signature verified: under the budget. After it: the signer holds a secret of a
+  // key store, so its refusal (a key taken out of the store, the wrong region, no client
+  // certificate) is evidence of who tried what, and audited in full.
   const refuse = (reason: string, detail: string, accessKeyId: string | undefined): Promise<never> =>
     refuseXks(deps, origin, reason, detail, accessKeyId);
+  const refuseSigned = (reason: string, detail: string, accessKeyId: string): Promise<never> =>
+    refuseXks(deps, undefined, reason, detail, accessKeyId);
   try {
     const result = await verifySigV4(request, {
       service: XKS_SIGV4_SERVICE,
@@ -46,12 +54,12 @@ export async function authenticateXks(
     if (!result.ok) return await refuse(result.failure, result.detail, result.accessKeyId);
     const store = await deps.xks.store(result.credential.storeId);
     if (!store || !store.accessKeyIds.includes(result.accessKeyId))
-      return await refuse('unknown-key', 'the access key is not active', result.accessKeyId);
+      return await refuseSigned('unknown-key', 'the access key is not active', result.accessKeyId);
     if (store.region !== undefined && store.region !== result.region)
-      return await refuse('scope', `the key store serves region ${store.region}`, result.accessKeyId);
+      return await refuseSigned('scope', `the key store serves region ${store.region}`, result.accessKeyId);
     const subject = store.tlsClientSubject;
     if (subject !== undefined && !presents(socket, subject))
-      return await refuse(
+      return await refuseSigned(
         'client-certificate',
         `the key store needs a client certificate with subject CN=${subject}`,
         result.accessKeyId,
@@ -72,7 +80,7 @@ function presents(socket: TLSSocket, commonName: string): boolean {
 
 async function refuseXks(
   deps: XksAuthenticationDeps,
-  origin: RefusalOrigin,
+  origin: RefusalOrigin | undefined,
   reason: string,
   detail: string,
   accessKeyId: string | undefined,

@@ -92,7 +92,15 @@ export class PeerUnsealService {
       }
     } catch (error) {
       if (isCofferError(error, 'PEER_UNSEAL_REFUSED'))
-        await this.auditRefusal(originOf('peer-unseal', socket), request, requester, error);
+        // A caller with no client certificate the node's TLS verified proved nothing: its
+        // refusal is under the source's budget. One that presented such a certificate (a
+        // client's, a removed node's, a node's replay) is evidence, audited in full.
+        await this.auditRefusal(
+          socket.authorized ? undefined : originOf('peer-unseal', socket),
+          request,
+          requester,
+          error,
+        );
       throw error;
     }
   }
@@ -117,7 +125,7 @@ export class PeerUnsealService {
   }
 
   private async auditRefusal(
-    origin: RefusalOrigin,
+    origin: RefusalOrigin | undefined,
     request: PeerUnsealRequest,
     requester: { nodeId: string } | undefined,
     error: CofferError,
