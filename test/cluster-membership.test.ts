@@ -54,15 +54,21 @@ describe('cluster membership (real nodes, real etcd)', { timeout: 180_000 }, () 
   };
 
   it('lists every node with its zone, health, seal state, version and load', async () => {
-    const nodes = await eventually('both nodes unsealed in the list', async () => {
-      const listed = await members();
-      return listed.length === 2 && listed.every((node) => node.sealed === false) ? listed : undefined;
-    });
+    // A renewal that fails on a loaded machine reports its node degraded for three renewals.
+    const nodes = await eventually(
+      'both nodes unsealed and healthy in the list',
+      async () => {
+        const listed = await members();
+        return listed.length === 2 && listed.every((node) => node.sealed === false && node.health === 'ok')
+          ? listed
+          : undefined;
+      },
+      30_000,
+    );
     const byId = new Map(nodes.map((node) => [node.nodeId, node]));
     assert.equal(byId.get(kit.init.nodeId)?.zone, 'zone-a');
     assert.equal(byId.get(bId)?.zone, 'zone-b');
     for (const node of nodes) {
-      assert.equal(node.health, 'ok');
       assert.match(node.version ?? '', /\d+\.\d+/);
       assert.equal(typeof node.load?.inFlight, 'number');
       assert.match(node.url ?? '', /^https:\/\/127\.0\.0\.1:\d+$/);
