@@ -10,7 +10,14 @@ import { RecordWriter } from '../records/record-writer.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
 import type { AuditEvent, AuditEventInput } from './audit-event.js';
 import { AuditReader } from './audit-reader.js';
-import { REFUSAL_RULES, RefusalBudget, SUPPRESSED_ACTION, type RefusalOrigin } from './refusal-budget.js';
+import {
+  REFUSAL_RULES,
+  RefusalBudget,
+  SUPPRESSED_ACTION,
+  originOf,
+  sourceAddress,
+  type RefusalOrigin,
+} from './refusal-budget.js';
 
 const START = Date.parse('2026-03-01T10:00:00.000Z');
 const WINDOW = REFUSAL_RULES.windowMs;
@@ -30,6 +37,28 @@ function refusal(reason: string): AuditEventInput {
 function kms(address: string): RefusalOrigin {
   return { face: 'kms', address };
 }
+
+describe('the source of a refusal', () => {
+  test('an IPv4 address is itself, also IPv4-mapped; an IPv6 address is its /64', () => {
+    const rows: [string, string][] = [
+      ['203.0.113.7', '203.0.113.7'],
+      ['::ffff:203.0.113.7', '203.0.113.7'],
+      ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2::/64'],
+      ['2001:db8:1:2:ffff:ffff:ffff:ffff', '2001:db8:1:2::/64'],
+      ['2001:0DB8:0001:0002::1', '2001:db8:1:2::/64'],
+      ['2001:db8::1', '2001:db8:0:0::/64'],
+      ['::1', '0:0:0:0::/64'],
+      ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+      ['64:ff9b::192.0.2.1', '64:ff9b:0:0::/64'],
+    ];
+    for (const [address, source] of rows) assert.equal(sourceAddress(address), source, address);
+    assert.deepEqual(originOf('kms', { remoteAddress: undefined }), { face: 'kms', address: 'unknown' });
+    assert.deepEqual(originOf('api', { remoteAddress: '2001:db8:1:2::99' }), {
+      face: 'api',
+      address: '2001:db8:1:2::/64',
+    });
+  });
+});
 
 describe('the refusal budget', () => {
   let dir: string;
@@ -181,6 +210,19 @@ describe('the refusal budget', () => {
       written.reduce((sum, event) => sum + Number(event.details?.count), 0),
       200,
       'every counted refusal is in a summary',
+    );
+  });
+
+  test('each face has its own 100 sources: a flood of sources on one leaves the others theirs', async () => {
+    for (let i = 0; i < REFUSAL_RULES.maxSources; i++)
+      await budget.audit(kms(`10.0.${i >> 8}.${i & 255}`), refusal('signature'));
+    for (let i = 0; i <= REFUSAL_RULES.auditedPerWindow; i++)
+      await budget.audit({ face: 'peer-unseal', address: '10.9.9.9' }, refusal('signature'));
+    await budget.flush();
+    assert.deepEqual(
+      summaries(await events()).map((event) => event.details?.source),
+      ['peer-unseal:10.9.9.9'],
+      'its own source, not peer-unseal:other',
     );
   });
 

@@ -10,6 +10,7 @@
  * silently: a window that ends, the node's seal and its close write the pending summaries; a
  * summary that cannot be written is kept (merged per source) for the next try.
  */
+import { isIPv6 } from 'node:net';
 import type { AuditEventInput } from './audit-event.js';
 import type { RecordWriter } from '../records/record-writer.js';
 
@@ -19,7 +20,7 @@ export interface RefusalRules {
   readonly auditedPerWindow: number;
   /** A source's window, from its first refusal. */
   readonly windowMs: number;
-  /** Distinct sources tracked at once; past it, a face's new sources share `<face>:other`. */
+  /** Distinct sources of one face tracked at once; past it, its new ones share `<face>:other`. */
   readonly maxSources: number;
   /** Distinct reasons counted in one summary; past it, the rest count as `other`. */
   readonly maxReasons: number;
@@ -46,9 +47,31 @@ export interface RefusalOrigin {
 
 export const SUPPRESSED_ACTION = 'audit.refusals-suppressed';
 
-/** The origin of a request on `socket`. A socket already closed still has a source: `unknown`. */
+/**
+ * The origin of a request on `socket`. A socket already closed still has a source: `unknown`.
+ * An IPv6 client is its /64, as one host is usually given a whole /64 to pick addresses from.
+ */
 export function originOf(face: RefusalFace, socket: { readonly remoteAddress?: string | undefined }): RefusalOrigin {
-  return { face, address: socket.remoteAddress ?? 'unknown' };
+  return { face, address: socket.remoteAddress === undefined ? 'unknown' : sourceAddress(socket.remoteAddress) };
+}
+
+/** An IPv4 address as it is (also when IPv4-mapped), an IPv6 one as its /64 prefix. */
+export function sourceAddress(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  const bare = address.split('%')[0]!;
+  if (!isIPv6(bare)) return address;
+  const [head, tail] = bare.split('::') as [string, string | undefined];
+  const groupsOf = (part: string | undefined): string[] => (part ? part.split(':') : []);
+  const left = groupsOf(head);
+  const right = groupsOf(tail);
+  // '::' stands for the zero groups missing (a dotted IPv4 tail lies past the first four anyway).
+  const full =
+    tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return `${full
+    .slice(0, 4)
+    .map((group) => group.toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 interface Window {
@@ -119,13 +142,21 @@ export class RefusalBudget {
 
   private windowOf(origin: RefusalOrigin, now: number): Window {
     const own = `${origin.face}:${origin.address}`;
-    const source = this.windows.has(own) || this.windows.size < this.rules.maxSources ? own : `${origin.face}:other`;
+    const source =
+      this.windows.has(own) || this.tracked(origin.face) < this.rules.maxSources ? own : `${origin.face}:other`;
     let window = this.windows.get(source);
     if (!window) {
       window = { face: origin.face, source, from: now, to: now, audited: 0, suppressed: 0, reasons: new Map() };
       this.windows.set(source, window);
     }
     return window;
+  }
+
+  /** The sources of `face` tracked now: each face has its own cap, so a flood on one leaves the others theirs. */
+  private tracked(face: RefusalFace): number {
+    let n = 0;
+    for (const window of this.windows.values()) if (window.face === face) n++;
+    return n;
   }
 
   private count(window: Window, reason: string, now: number): void {
