@@ -34,10 +34,11 @@ export interface EtcdClientOptions {
   /** The deadline of each call, retries included. */
   readonly timeoutMs?: number;
   /**
-   * The longest one attempt of a write waits for its answer. A proposal the etcd leader took
-   * with it when it died is never answered: past this, the store learns the write's fate by
-   * reading (etcd-txn-fate.ts) instead of waiting out the whole deadline. Longer than a commit
-   * takes on a loaded machine; an attempt cut while its commit was only slow costs a read.
+   * The longest one attempt of a txn whose fate can be read (etcd-txn-fate.ts) waits for its
+   * answer. A proposal the etcd leader took with it when it died is never answered: past this,
+   * the store reads what became of the txn instead of waiting out the whole deadline. Longer
+   * than a commit takes on a loaded machine; an attempt cut while its commit was only slow
+   * costs a read. Other writes (no fate to read) wait for the whole deadline.
    */
   readonly writeAttemptMs?: number;
 }
@@ -137,17 +138,21 @@ export class EtcdClient {
     if (this.endpoint() === failed) this.current = (this.current + 1) % this.endpoints.length;
   }
 
-  /** One request and its answer, retried (with failover) while that is safe and the deadline allows. */
+  /**
+   * One request and its answer, retried (with failover) while that is safe and the deadline
+   * allows. `attemptMs`: the longest one attempt waits (none: the whole deadline).
+   */
   async unary<Request, Response>(
     method: Method<Request, Response>,
     request: Request,
     kind: CallKind,
+    attemptMs?: number,
   ): Promise<Response> {
     const deadline = Date.now() + this.timeoutMs;
     for (let attempt = 0; ; attempt++) {
       this.ensureOpen();
       const endpoint = this.endpoint();
-      const attemptDeadline = kind === 'write' ? Math.min(deadline, Date.now() + this.writeAttemptMs) : deadline;
+      const attemptDeadline = attemptMs === undefined ? deadline : Math.min(deadline, Date.now() + attemptMs);
       try {
         return await this.once(endpoint, method, request, attemptDeadline);
       } catch (error) {

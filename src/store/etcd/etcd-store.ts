@@ -137,7 +137,9 @@ export class EtcdStore implements StateStore {
     for (let resent = false; ; resent = true) {
       let refusedRevision: number | undefined;
       try {
-        const response = await this.client.unary(METHODS.txn, request, 'write');
+        // An attempt is cut short only when a lost answer can be looked up (the anchor).
+        const attemptMs = anchor === undefined ? undefined : this.client.writeAttemptMs;
+        const response = await this.client.unary(METHODS.txn, request, 'write', attemptMs);
         const revision = toStoreRevision(this.sawHeader(response.header));
         if (response.succeeded || !resent || anchor === undefined) return { succeeded: response.succeeded, revision };
         refusedRevision = revision; // a copy refused: an earlier one may be what moved the anchor

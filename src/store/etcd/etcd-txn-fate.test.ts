@@ -142,3 +142,37 @@ describe('a txn in flight when the etcd leader stops answering', () => {
     assert.equal(result.revision, at + 1);
   });
 });
+
+describe('a write whose fate cannot be read, on a member that is slow to answer', () => {
+  let cluster: EtcdCluster;
+  let store: EtcdStore | undefined;
+  let frozen: number | undefined;
+  let stopEtcd = async (): Promise<void> => undefined;
+
+  before(async () => {
+    cluster = await startEtcd({ inMemory: true }, (stop) => {
+      stopEtcd = stop;
+    });
+    store = await openEtcdStore({ endpoints: cluster.endpoints, timeoutMs: 5000, writeAttemptMs: 300 });
+  });
+
+  after(async () => {
+    if (frozen !== undefined) process.kill(frozen, 'SIGCONT');
+    await store?.close();
+    await stopEtcd();
+  });
+
+  it('waits for its answer up to the deadline: only a txn with an anchor is cut short', async () => {
+    const member = cluster.members[0]!;
+    frozen = member.pid;
+    assert.ok(frozen !== undefined);
+    process.kill(frozen, 'SIGSTOP'); // slow, not gone: it answers once it runs again
+    const created = store!.txn([{ key: 'w/new', modRevision: 0 }], [put('w/new')]); // compared absent: no anchor
+    const lease = store!.grantLease(10);
+    await new Promise((resolve) => setTimeout(resolve, 1200)); // four attempts' worth
+    process.kill(frozen, 'SIGCONT');
+    frozen = undefined;
+    assert.equal((await created).succeeded, true);
+    assert.ok((await lease).id);
+  });
+});
