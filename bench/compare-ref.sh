@@ -15,15 +15,8 @@ seconds=${4:-8}
 rounds=${5:-3}
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  git -C "$root" worktree remove --force "$work/ref" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$root/bench/work-dir.sh"
+undo_more() { git -C "$root" worktree remove --force "$work/ref" 2>/dev/null || true; }
 
 git -C "$root" worktree add -q --detach "$work/ref" "$ref"
 ln -s "$root/node_modules" "$work/ref/node_modules"

@@ -21,15 +21,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 tool=$root/pkcs11/build/coffer-pkpspeed
 module=$root/pkcs11/build/libcoffer-pkcs11.so
 [ -x "$tool" ] || { echo "coffer-pkpspeed is not built: run 'make -C pkcs11 all'" >&2; exit 1; }
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. "$root/bench/work-dir.sh"
 
 revision() {
   node -e '

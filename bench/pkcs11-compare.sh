@@ -24,15 +24,7 @@ coffer_module=$root/pkcs11/build/libcoffer-pkcs11.so
   { echo "softhsm2 is not installed (apt-get install softhsm2)" >&2; exit 1; }
 make -s -C "$root/pkcs11" all
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. "$root/bench/work-dir.sh"
 
 # SoftHSM2: its own config and token directory, one token.
 export SOFTHSM2_CONF=$work/softhsm2.conf

@@ -7,7 +7,6 @@
  *   node dist/bench/store-ab.js DIST_A DIST_B [seconds=4] [rounds=3] [concurrency=16]
  *   node dist/bench/store-ab.js ../other-tree/dist dist 4 4
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { runLoad } from '../src/bench/runner.js';
 import type { StateStore } from '../src/store/state-store.js';
+import { txnStep } from './store-txn.js';
 
 type SqliteModule = { openSqliteStore(path: string): Promise<StateStore> };
 
@@ -25,21 +25,9 @@ if (distA === undefined || distB === undefined) {
 const seconds = Number(process.argv[4] ?? 4);
 const rounds = Number(process.argv[5] ?? 3);
 const concurrency = Number(process.argv[6] ?? 16);
-const VALUE_BYTES = 1536;
 
 async function load(dist: string): Promise<SqliteModule> {
   return (await import(pathToFileURL(resolve(dist, 'src/store/sqlite-store.js')).href)) as SqliteModule;
-}
-
-function txnStep(store: StateStore, label: string): () => Promise<number> {
-  const value = randomBytes(VALUE_BYTES);
-  let next = 0;
-  return async () => {
-    const key = `bench/${label}/${String(next++).padStart(9, '0')}`;
-    const result = await store.txn([{ key, modRevision: 0 }], [{ type: 'put', key, value }]);
-    if (!result.succeeded) throw new Error(`txn on ${key} failed its compare`);
-    return 1;
-  };
 }
 
 /** Runs the load while a 1 ms timer notes the longest time between two of its turns. */

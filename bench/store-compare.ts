@@ -7,7 +7,6 @@
  *
  *   node dist/bench/store-compare.js [seconds=5] [concurrency=16]
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,23 +14,11 @@ import { runLoad, type LoadResult } from '../src/bench/runner.js';
 import { openEtcdStore } from '../src/store/etcd/etcd-store.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
 import type { StateStore } from '../src/store/state-store.js';
+import { txnStep, VALUE_BYTES } from './store-txn.js';
 import { startEtcd } from '../test/support/etcd-process.js';
 
 const seconds = Number(process.argv[2] ?? 5);
 const concurrency = Number(process.argv[3] ?? 16);
-/** A sealed AES or EC key record with its indexes' worth of bytes. */
-const VALUE_BYTES = 1536;
-
-function txnStep(store: StateStore, label: string): () => Promise<number> {
-  const value = randomBytes(VALUE_BYTES);
-  let next = 0;
-  return async () => {
-    const key = `bench/${label}/${String(next++).padStart(9, '0')}`;
-    const result = await store.txn([{ key, modRevision: 0 }], [{ type: 'put', key, value }]);
-    if (!result.succeeded) throw new Error(`txn on ${key} failed its compare`);
-    return 1;
-  };
-}
 
 function row(name: string, mode: string, result: LoadResult): string {
   const { p50, p99 } = result.latency;

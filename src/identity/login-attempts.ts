@@ -124,8 +124,8 @@ export class LoginAttempts {
       if (!loaded) return this.refuse(event, 'LOGIN_FAILED');
       const admission = admit(loaded.user, id, this.now());
       if (!admission.admitted) {
-        if (admission.reason === 'locked') return this.refuseUnchecked(origin, event, 'ACCOUNT_LOCKED');
-        if (Date.now() >= deadline) return this.refuseUnchecked(origin, event, 'LOGIN_BUSY');
+        if (admission.reason === 'locked') return this.refuse(event, 'ACCOUNT_LOCKED', origin);
+        if (Date.now() >= deadline) return this.refuse(event, 'LOGIN_BUSY', origin);
         await sleep(randomInt(POLL_MS.min, POLL_MS.max));
         continue;
       }
@@ -236,19 +236,18 @@ export class LoginAttempts {
     });
   }
 
-  private async refuse(event: Omit<AuditEventInput, 'result'>, code: ErrorCode): Promise<never> {
-    await this.deps.writer.commit({ event: { ...event, result: 'failure', code } });
-    throw new CofferError(code);
-  }
-
-  /** A refusal before the password is checked: under the origin's budget when there is one. */
-  private async refuseUnchecked(
-    origin: RefusalOrigin | undefined,
+  /**
+   * Audits a refusal, then throws it. One made before the password is checked with an `origin`
+   * goes under the source's budget (anybody can ask for it without end).
+   */
+  private async refuse(
     event: Omit<AuditEventInput, 'result'>,
     code: ErrorCode,
+    origin?: RefusalOrigin,
   ): Promise<never> {
-    if (origin === undefined || this.deps.refusals === undefined) return this.refuse(event, code);
-    await this.deps.refusals.audit(origin, { ...event, result: 'failure', code });
+    const refusal = { ...event, result: 'failure' as const, code };
+    if (origin !== undefined && this.deps.refusals !== undefined) await this.deps.refusals.audit(origin, refusal);
+    else await this.deps.writer.commit({ event: refusal });
     throw new CofferError(code);
   }
 

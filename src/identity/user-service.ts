@@ -71,8 +71,7 @@ export class UserService {
     const event = { actor: 'anonymous', action: 'cluster.activate', target: userPath(FIRST_ADMIN) };
     await this.checked(event, () => checkPassword(password), origin);
     const loaded = await this.load(FIRST_ADMIN);
-    if (!loaded || loaded.user.role !== 'unactivated-admin')
-      return this.refuseUnchecked(origin, event, 'ALREADY_ACTIVATED');
+    if (!loaded || loaded.user.role !== 'unactivated-admin') return this.refuse(event, 'ALREADY_ACTIVATED', origin);
     const user: UserRecord = {
       ...loaded.user,
       role: 'admin',
@@ -110,11 +109,11 @@ export class UserService {
     const loaded = await this.load(username);
     if (!loaded) {
       await verifyPassword(password, await decoyHash());
-      return this.refuseUnchecked(origin, { ...event, actor: 'anonymous' }, 'LOGIN_FAILED');
+      return this.refuse({ ...event, actor: 'anonymous' }, 'LOGIN_FAILED', origin);
     }
     // Refused before the password is checked, and counted by no lockout.
-    if (loaded.user.role === 'unactivated-admin') return this.refuseUnchecked(origin, event, 'USER_NOT_ACTIVATED');
-    if (loaded.user.role === 'appliance') return this.refuseUnchecked(origin, event, 'PERMISSION_DENIED');
+    if (loaded.user.role === 'unactivated-admin') return this.refuse(event, 'USER_NOT_ACTIVATED', origin);
+    if (loaded.user.role === 'appliance') return this.refuse(event, 'PERMISSION_DENIED', origin);
     // The session is written by the commit that clears the failure count and audits the login:
     // no session without its audit event, and none for a login that failed after the check.
     let opened: OpeningSession | undefined;
@@ -335,27 +334,21 @@ export class UserService {
       return await check();
     } catch (error) {
       if (!isCofferError(error)) throw error;
-      return origin === undefined ? this.refuse(event, error.code) : this.refuseUnchecked(origin, event, error.code);
+      return this.refuse(event, error.code, origin);
     }
   }
 
   /**
-   * A refusal made before any credential was checked, so one anybody can ask for: audited
-   * under its source's budget (src/audit/refusal-budget.ts; in full for an in-process caller),
-   * then thrown as before.
+   * Audits a refusal, then throws it. One made before any credential was checked, so one
+   * anybody can ask for, comes with its `origin`: audited under the source's budget
+   * (src/audit/refusal-budget.ts). Without an origin, audited in full.
    */
-  private async refuseUnchecked(
-    origin: RefusalOrigin | undefined,
+  private async refuse(
     event: Omit<AuditEventInput, 'result'>,
     code: CofferError['code'],
+    origin?: RefusalOrigin,
   ): Promise<never> {
     await this.deps.refusals.audit(origin, { ...event, result: 'failure', code });
-    throw new CofferError(code);
-  }
-
-  /** Audits a refusal, then throws it. */
-  private async refuse(event: Omit<AuditEventInput, 'result'>, code: CofferError['code']): Promise<never> {
-    await this.deps.writer.commit({ event: { ...event, result: 'failure', code } });
     throw new CofferError(code);
   }
 
